@@ -1,0 +1,20 @@
+"""nnfit: watch a small neural network learn to fit a curve, then fit your own curves well.
+
+    import nnfit
+    model = nnfit.train(seed=0)            # the tutorial's 1-5-1 network, recipe and data
+    model.predict([0.0, 3.33])
+    model.save("model.safetensors"); nnfit.load("model.safetensors")
+"""
+from .config import Config, ConfigError
+from .data import DataError
+from .model import Model, ModelFileError, Models, load
+from .train import TrainingDiverged, train
+
+__all__ = ["Config", "ConfigError", "DataError", "Model", "ModelFileError", "Models", "TrainingDiverged",
+           "load", "train", "fit"]
+
+
+def fit(x=None, y=None, **options):
+    """Find a good curve: Levenberg-Marquardt from many starts (see nnfit/fit.py)."""
+    from .fit import fit as _fit
+    return _fit(x, y, **options)
