@@ -15,6 +15,6 @@ __all__ = ["Config", "ConfigError", "DataError", "Model", "ModelFileError", "Mod
 
 
 def fit(x=None, y=None, **options):
-    """Find a good curve: Levenberg-Marquardt from many starts (see nnfit/fit.py)."""
-    from .fit import fit as _fit
+    """Find a good curve: Levenberg-Marquardt from many starts (see nnfit/fitmode.py)."""
+    from .fitmode import fit as _fit
     return _fit(x, y, **options)

@@ -71,12 +71,8 @@ def read_text(path):
         raise DataError(f"{path}: not a UTF-8 text file (bad byte at offset {e.start})") from None
 
 
-def read_csv(path, x_col=None, y_col=None):
-    """Read points from a CSV file: two numeric columns, header optional.
-
-    With more columns, x_col / y_col pick them by header name or 0-based index.
-    Returns (x, y) as float64 arrays; raises DataError on anything bad.
-    """
+def read_table(path):
+    """(header or None, [(line number, cells)], width) of a CSV file, checked for shape."""
     rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(read_text(path))), start=1)
             if any(cell.strip() for cell in r)]  # blank lines are skipped
     if not rows:
@@ -86,23 +82,42 @@ def read_csv(path, x_col=None, y_col=None):
         if len(r) != width:
             raise DataError(f"{path}, line {n}: has {len(r)} columns, but line {rows[0][0]} has {width}")
     header = None
-    if any(not _is_number(cell) for cell in rows[0][1]):
+    if any(not _is_number(cell) for cell in rows[0][1]):  # a first row with text is a header
         header = [cell.strip() for cell in rows[0][1]]
         rows = rows[1:]
         if not rows:
             raise DataError(f"{path}: has a header but no rows of data")
+    return header, rows, width
+
+
+def read_csv(path, x_col=None, y_col=None):
+    """Read points from a CSV file: two numeric columns, header optional.
+
+    With more columns, x_col / y_col pick them by header name or 0-based index.
+    Returns (x, y) as float64 arrays; raises DataError on anything bad.
+    """
+    header, rows, width = read_table(path)
     if width < 2 and (x_col is None or y_col is None or x_col == y_col):
         raise DataError(f"{path}: needs two columns (x, y), found {width}")
     if width > 2 and (x_col is None or y_col is None):
         raise DataError(f"{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)")
-    xi = _column(path, header, width, 0 if x_col is None else x_col, "--x")
-    yi = _column(path, header, width, 1 if y_col is None else y_col, "--y")
-    names = header or [str(i) for i in range(width)]
-    x = np.array([_number(path, n, names[xi], r[xi]) for n, r in rows])
-    y = np.array([_number(path, n, names[yi], r[yi]) for n, r in rows])
+    x = _values(path, header, rows, width, 0 if x_col is None else x_col, "--x")
+    y = _values(path, header, rows, width, 1 if y_col is None else y_col, "--y")
     if len(x) < 2:
         raise DataError(f"{path}: needs at least 2 points, found {len(x)}")
     return x, y
+
+
+def read_x_csv(path, x_col=None):
+    """The x values to predict at, from a CSV file: its first column, or the one x_col picks."""
+    header, rows, width = read_table(path)
+    return _values(path, header, rows, width, 0 if x_col is None else x_col, "--x")
+
+
+def _values(path, header, rows, width, col, flag):
+    i = _column(path, header, width, col, flag)
+    name = header[i] if header else str(i)
+    return np.array([_number(path, n, name, r[i]) for n, r in rows])
 
 
 def _is_number(text):

@@ -1,7 +1,6 @@
 """A trained model: predict, save, load. Saved as safetensors, with everything needed to rebuild it
 (config, data range, final loss, scaling) in the file's metadata. No file is ever unpickled."""
 import json
-import math
 import os
 
 import numpy as np
@@ -25,6 +24,14 @@ def activate(name, z):
     return np.maximum(z, 0.0)
 
 
+def network(params, x, activation):
+    """y_hat = sum_i a_i act(w_i x + b_i) for each x, in float64; also z and h, (..., H)."""
+    w, b, a = (np.asarray(p, dtype=np.float64) for p in params)
+    z = np.asarray(x, dtype=np.float64)[..., None] * w + b  # (..., H)
+    h = activate(activation, z)  # (..., H)
+    return h @ a, z, h
+
+
 class Model:
     """One 1-H-1 network: y_hat = sum_i a_i act(w_i x + b_i), in the user's units."""
 
@@ -44,10 +51,8 @@ class Model:
         """y_hat for each x (a number, list or array), in float64: a NumPy array of x's shape."""
         x = np.asarray(x, dtype=np.float64)
         s = self.scaling
-        u = (x - s["x_shift"]) / s["x_scale"]
-        w, b, a = (p.astype(np.float64) for p in self.params)
-        h = activate(self.config.activation, u[..., None] * w + b)  # (..., H)
-        return (h @ a) * s["y_scale"] + s["y_shift"]
+        y_hat, _, _ = network(self.params, (x - s["x_shift"]) / s["x_scale"], self.config.activation)
+        return y_hat * s["y_scale"] + s["y_shift"]
 
     def metadata(self):
         return {

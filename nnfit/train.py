@@ -85,15 +85,16 @@ def epoch_order(seed, models, n, epoch):
     Model k's order depends only on (seed + k, epoch), so it is the same trained alone or with others.
     Each sample gets a SplitMix64 hash of (model seed, epoch, index) as its sort key.
     """
-    seeds = np.arange(seed, seed + models, dtype=np.uint64)[:, None]
-    keys = _splitmix64(seeds * np.uint64(0x9E3779B97F4A7C15) + np.uint64(epoch) * np.uint64(0xBF58476D1CE4E5B9)
-                       + np.arange(n, dtype=np.uint64)[None, :])
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps around on purpose
+        seeds = np.arange(seed, seed + models, dtype=np.uint64)[:, None]  # (M, 1)
+        index = np.arange(n, dtype=np.uint64)[None, :]  # (1, n)
+        keys = _splitmix64(_splitmix64(seeds * np.uint64(1 << 20) + np.uint64(epoch)) + index)  # (M, n)
     return np.argsort(keys, axis=1, kind="stable")
 
 
 def _splitmix64(z):
     with np.errstate(over="ignore"):
-        z = (z + np.uint64(0x9E3779B97F4A7C15))
+        z = z + np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         return z ^ (z >> np.uint64(31))

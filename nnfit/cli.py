@@ -1,0 +1,245 @@
+"""The command line: `nnfit [train] ...`, `nnfit predict`, `nnfit explain`, `nnfit compare`, `nnfit fit`.
+
+argparse lives only here; it builds a Config and calls the library. Epoch lines go to stdout (so
+that they can be compared with the tutorial's output); messages go to stderr. Every expected failure
+is one line on stderr and a non-zero exit: 2 for a bad option, 1 for bad data, a bad model file, an
+unusable output directory or a diverged run.
+"""
+import argparse
+import os
+import sys
+
+from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
+
+COMMANDS = ("train", "predict", "explain", "compare", "fit")
+
+
+class Failure(Exception):
+    """An expected failure: print `message` on one line and exit with `status`."""
+
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise Failure(f"{message} (see {self.prog} --help)", 2)
+
+
+def add_training_options(p):
+    d = Config()
+    g = p.add_argument_group("network and recipe (the tutorial's by default)")
+    g.add_argument("--hidden", type=int, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
+    g.add_argument("--activation", default=d.activation, help=f"{' | '.join(ACTIVATION_NAMES)} (default %(default)s)")
+    g.add_argument("--lr", type=float, default=d.lr, help="learning rate (default %(default)s)")
+    g.add_argument("--epochs", type=int, default=d.epochs, help="passes over the data (default %(default)s)")
+    g.add_argument("--batch-size", type=int, default=d.batch_size, help="samples per SGD step (default %(default)s)")
+    g.add_argument("--shuffle", action="store_true", help="seeded random sample order each epoch (default: data order)")
+    g.add_argument("--seed", type=int, help="seed of the start, as torch.manual_seed (default: drawn and printed)")
+    g.add_argument("--engine", default=d.engine, help=f"{' | '.join(ENGINE_NAMES)} (default %(default)s)")
+    g.add_argument("--dtype", default=d.dtype, help=f"{' | '.join(DTYPE_NAMES)} (default %(default)s)")
+    g.add_argument("--models", type=int, default=d.models, help="train M models at once, model k from seed + k (default 1)")
+    g.add_argument("--device", default=d.device, help=f"{' | '.join(DEVICE_NAMES)}, for the matrix engine (default cpu)")
+    g = p.add_argument_group("data")
+    g.add_argument("--data", metavar="FILE.csv", help="your own points: two numeric columns, header optional")
+    g.add_argument("--x", help="the x column of --data, by name or 0-based index")
+    g.add_argument("--y", help="the y column of --data, by name or 0-based index")
+
+
+def add_output_options(p):
+    g = p.add_argument_group("output")
+    g.add_argument("--out", metavar="DIR", help="new directory for the run's files (default runs/NNN, the next free number)")
+    g.add_argument("--no-plot", action="store_true", help="do not draw fit.png")
+    g.add_argument("--show", action="store_true", help="also open the plot in a window when there is a screen")
+    g.add_argument("--lang", default="zh", help="plot text: zh | en (default zh, as in the tutorial)")
+    g.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def build_parser():
+    p = Parser(prog="nnfit", description="Watch a small neural network learn to fit a curve, then fit your own. "
+                                          "With no command: nnfit train.")
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
+    t = sub.add_parser("train", help="train the tutorial's network (the default command)")
+    add_training_options(t)
+    add_output_options(t)
+    r = sub.add_parser("predict", help="print x,y lines from a saved model")
+    r.add_argument("model", help="a model.safetensors written by nnfit")
+    r.add_argument("xs", nargs="*", metavar="X", help="x values")
+    r.add_argument("--csv", metavar="FILE", help="read the x values from a CSV file (first column, or --x)")
+    r.add_argument("--x", help="the x column of --csv, by name or 0-based index")
+    e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
+    e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
+    e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
+    e.add_argument("--lang", default="en", help="zh | en (default en)")
+    add_training_options(e)
+    c = sub.add_parser("compare", help="train every engine from the same start and compare")
+    add_training_options(c)
+    from .fitmode import add_fit_options
+    f = sub.add_parser("fit", help="find a good curve: Levenberg-Marquardt, many starts, scaling, early stopping")
+    add_fit_options(f)
+    add_output_options(f)
+    return p
+
+
+def config_from(args, **overrides):
+    cfg = Config(hidden=args.hidden, activation=args.activation, lr=args.lr, epochs=args.epochs,
+                 batch_size=args.batch_size, shuffle=args.shuffle, seed=args.seed, engine=args.engine,
+                 dtype=args.dtype, models=args.models, device=args.device, **overrides)
+    return validated(cfg)
+
+
+def validated(cfg):
+    try:
+        return cfg.validate()
+    except ConfigError as e:
+        raise Failure(f"--{e.option.replace('_', '-')} {e.message}", 2) from None
+
+
+def load_points(args):
+    from .data import read_csv, tutorial_data
+    if args.data is None:
+        if args.x is not None or args.y is not None:
+            raise Failure("--x and --y pick columns of --data; give --data FILE.csv", 2)
+        return tutorial_data()
+    return read_csv(args.data, args.x, args.y)
+
+
+def check_lang(lang):
+    if lang not in ("zh", "en"):
+        raise Failure(f"--lang must be zh or en; got {lang!r}", 2)
+
+
+def say(args, message):
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def cmd_train(args):
+    from .runs import NewRunDir, next_run_dir
+    from .train import draw_seed, run
+    check_lang(args.lang)
+    cfg = config_from(args)
+    x, y = load_points(args)
+    out = args.out or next_run_dir()
+    NewRunDir(out)  # fail before training if the directory exists
+    if cfg.seed is None:
+        cfg.seed = draw_seed()
+        say(args, f"seed {cfg.seed} (repeat this run with --seed {cfg.seed})")
+    result = run(cfg, x, y, out=None if args.quiet else sys.stdout)
+    model = result if cfg.models == 1 else result.best
+    if cfg.models > 1:
+        say(args, f"best of {cfg.models} models: model {result.best_index} (seed {model.config.seed}), "
+                  f"final loss {model.final_loss:.6f}")
+    write_run(out, model, x, y, args, models=result if cfg.models > 1 else None)
+    return 0
+
+
+def write_run(out, model, x, y, args, models=None, extra_files=None):
+    """Write model.safetensors, history.csv and fit.png into a new directory, all or nothing."""
+    from .runs import NewRunDir
+    with NewRunDir(out) as tmp:
+        model.save(os.path.join(tmp, "model.safetensors"))
+        write_history(os.path.join(tmp, "history.csv"), model)
+        names = ["model.safetensors", "history.csv"]
+        if models is not None:
+            with open(os.path.join(tmp, "models.csv"), "w") as f:
+                f.write("model,seed,final_loss\n")
+                for k, loss in enumerate(models.final_losses):
+                    f.write(f"{k},{models.config.seed + k},{loss!r}\n")
+            names.append("models.csv")
+        if not args.no_plot:
+            from .plot import plot_fit
+            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen())
+            names.append("fit.png")
+        for name, write in (extra_files or {}).items():
+            write(os.path.join(tmp, name))
+            names.append(name)
+    say(args, f"wrote {out}/: {', '.join(names)}")
+
+
+def write_history(path, model):
+    val = model.extra.get("val_history")
+    with open(path, "w") as f:
+        f.write("epoch,loss" + (",val_loss" if val else "") + "\n")
+        for i, loss in enumerate(model.history):
+            f.write(f"{i + 1},{loss!r}" + (f",{val[i]!r}" if val and i < len(val) else "") + "\n")
+
+
+def has_screen():
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("darwin", "win32")
+
+
+def cmd_predict(args):
+    import numpy as np
+    from .data import DataError, read_x_csv
+    from .model import load
+    if args.csv is None and not args.xs:
+        raise Failure("give x values or --csv FILE", 2)
+    if args.x is not None and args.csv is None:
+        raise Failure("--x picks a column of --csv; give --csv FILE", 2)
+    xs = []
+    for text in args.xs:
+        try:
+            v = float(text)
+        except ValueError:
+            raise Failure(f"X must be a number, got {text!r}", 2) from None
+        if not np.isfinite(v):
+            raise Failure(f"X must be a finite number, got {text!r}", 2)
+        xs.append(v)
+    if args.csv is not None:
+        xs.extend(read_x_csv(args.csv, args.x))
+    model = load(args.model)
+    for xv, yv in zip(xs, model.predict(np.array(xs))):
+        print(f"{xv!r},{float(yv)!r}")
+    return 0
+
+
+def cmd_explain(args):
+    from .explain import explain
+    if args.lang not in ("zh", "en"):
+        raise Failure(f"--lang must be zh or en; got {args.lang!r}", 2)
+    cfg = config_from(args)
+    if cfg.models != 1:
+        raise Failure("--models: explain follows one model; drop --models", 2)
+    x, y = load_points(args)
+    print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
+    return 0
+
+
+def cmd_compare(args):
+    from .compare import compare
+    cfg = config_from(args)
+    x, y = load_points(args)
+    print(compare(cfg, x, y))
+    return 0
+
+
+def cmd_fit(args):
+    from .fitmode import cmd_fit as run_fit
+    return run_fit(args)
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
+        argv.insert(0, "train")  # `nnfit` alone, or `nnfit --seed 0`, is `nnfit train`
+    from .data import DataError
+    from .model import ModelFileError
+    from .runs import RunDirError
+    from .train import TrainingDiverged
+    try:
+        args = build_parser().parse_args(argv)
+        return globals()[f"cmd_{args.command}"](args)
+    except Failure as e:
+        status, message = e.status, str(e)
+    except (DataError, ModelFileError, RunDirError, TrainingDiverged, ConfigError) as e:
+        status, message = 1, str(e)
+    except KeyboardInterrupt:
+        status, message = 130, "interrupted"
+    print(f"nnfit: error: {message}", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Where a run's files go: a new directory, filled completely or not at all.
+
+Files are written into a hidden temporary directory beside the target, which is renamed into place
+only when every file is written; an existing directory is never touched.
+"""
+import os
+import re
+import shutil
+import tempfile
+
+
+class RunDirError(ValueError):
+    """The output directory cannot be used; one line."""
+
+
+def next_run_dir(root="runs"):
+    """runs/001, runs/002, ...: one past the highest number there."""
+    numbers = [int(n) for n in os.listdir(root) if re.fullmatch(r"\d+", n)] if os.path.isdir(root) else []
+    return os.path.join(root, f"{max(numbers, default=0) + 1:03d}")
+
+
+def check_new(path):
+    if os.path.exists(path):
+        raise RunDirError(f"{path}: already exists; nnfit never overwrites a run, give a new --out directory")
+
+
+class NewRunDir:
+    """with NewRunDir(path) as tmp: write files into tmp; on success tmp becomes path."""
+
+    def __init__(self, path):
+        check_new(path)
+        self.path = path
+
+    def __enter__(self):
+        parent = os.path.dirname(os.path.abspath(self.path))
+        try:
+            os.makedirs(parent, exist_ok=True)
+            self.tmp = tempfile.mkdtemp(prefix=".nnfit-", dir=parent)
+        except OSError as e:
+            raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
+        return self.tmp
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            try:
+                os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile
+                return False
+            except OSError as e:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return False
