@@ -115,17 +115,24 @@ def say(args, message):
         print(message, file=sys.stderr)
 
 
+def seeded(cfg, args):
+    """Draw a seed when none was given, and say it, so that any run can be repeated."""
+    if cfg.seed is None:
+        from .train import draw_seed
+        cfg.seed = draw_seed()
+        say(args, f"seed {cfg.seed} (repeat this run with --seed {cfg.seed})")
+    return cfg
+
+
 def cmd_train(args):
     from .runs import NewRunDir, next_run_dir
-    from .train import draw_seed, run
+    from .train import run
     check_lang(args.lang)
     cfg = config_from(args)
     x, y = load_points(args)
     out = args.out or next_run_dir()
     NewRunDir(out)  # fail before training if the directory exists
-    if cfg.seed is None:
-        cfg.seed = draw_seed()
-        say(args, f"seed {cfg.seed} (repeat this run with --seed {cfg.seed})")
+    seeded(cfg, args)
     result = run(cfg, x, y, out=None if args.quiet else sys.stdout)
     model = result if cfg.models == 1 else result.best
     if cfg.models > 1:
@@ -146,7 +153,7 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
             with open(os.path.join(tmp, "models.csv"), "w") as f:
                 f.write("model,seed,final_loss\n")
                 for k, loss in enumerate(models.final_losses):
-                    f.write(f"{k},{models.config.seed + k},{loss!r}\n")
+                    f.write(f"{k},{models.config.seed + k},{float(loss)!r}\n")
             names.append("models.csv")
         if not args.no_plot:
             from .plot import plot_fit
@@ -191,7 +198,7 @@ def cmd_predict(args):
         xs.extend(read_x_csv(args.csv, args.x))
     model = load(args.model)
     for xv, yv in zip(xs, model.predict(np.array(xs))):
-        print(f"{xv!r},{float(yv)!r}")
+        print(f"{float(xv)!r},{float(yv)!r}")
     return 0
 
 
@@ -199,17 +206,20 @@ def cmd_explain(args):
     from .explain import explain
     if args.lang not in ("zh", "en"):
         raise Failure(f"--lang must be zh or en; got {args.lang!r}", 2)
-    cfg = config_from(args)
+    cfg = seeded(config_from(args), args)
     if cfg.models != 1:
         raise Failure("--models: explain follows one model; drop --models", 2)
     x, y = load_points(args)
-    print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
+    try:
+        print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
+    except ValueError as e:
+        raise Failure(str(e), 2) from None
     return 0
 
 
 def cmd_compare(args):
     from .compare import compare
-    cfg = config_from(args)
+    cfg = seeded(config_from(args), args)
     x, y = load_points(args)
     print(compare(cfg, x, y))
     return 0

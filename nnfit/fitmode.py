@@ -159,7 +159,7 @@ def fit_points(cfg, x, y, out=None):
             metrics[name] = regression_metrics(y[idx], model.predict(x[idx]))
     model.extra = {"fit": asdict(cfg), "start": k, "epochs": epochs_run, "best_epoch": int(best["epoch"][k]),
                    "metrics": metrics, "seconds": time.perf_counter() - t0, "split": [len(tr), len(va), len(te)],
-                   "val_history": list(val_hist[:, k] * yscale2) if len(va) else []}
+                   "val_history": [float(v) for v in val_hist[:, k] * yscale2] if len(va) else []}
     if out is not None:
         print(summary(model), file=out)
     return model

@@ -1,0 +1,195 @@
+"""The command line end to end: files written, bad input refused in one line with nothing written."""
+import os
+
+import numpy as np
+import pytest
+
+import nnfit
+
+BAD_DATA = {  # file contents -> a piece of the expected message
+    "empty.csv": (b"", "the file is empty"),
+    "blank.csv": (b"\n\n  \n", "the file is empty"),
+    "header_only.csv": (b"x,y\n", "header but no rows"),
+    "text_cell.csv": (b"x,y\n1,2\n3,abc\n", "line 3, column 'y': not a number: 'abc'"),
+    "empty_cell.csv": (b"1,2\n3,\n", "line 2, column '1': empty cell"),
+    "nan.csv": (b"x,y\n1,2\nnan,3\n", "line 3, column 'x': 'nan' is not a finite number"),
+    "inf.csv": (b"1,2\n2,inf\n", "line 2, column '1': 'inf' is not a finite number"),
+    "one_point.csv": (b"x,y\n1,2\n", "at least 2 points"),
+    "ragged.csv": (b"1,2\n3,4,5\n", "line 2: has 3 columns, but line 1 has 2"),
+    "binary.csv": (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file"),
+    "latin1.csv": (b"x,y\n1,\xe9\n", "not a UTF-8 text file"),
+    "one_column.csv": (b"1\n2\n3\n", "needs two columns"),
+    "three_columns.csv": (b"a,b,c\n1,2,3\n4,5,6\n", "choose two with --x and --y"),
+}
+
+
+def assert_clean_failure(status, out, err, tmp_path, want_status, want_text):
+    assert status == want_status, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nnfit: error: "), err
+    assert want_text in lines[0], lines[0]
+    assert "Traceback" not in err + out
+    assert not os.path.exists(tmp_path / "runs"), "nothing may be written"
+
+
+def test_train_writes_a_run(cli, tmp_path):
+    status, out, err = cli("--seed", "0", "--lang", "en")
+    assert status == 0, err
+    run = tmp_path / "runs" / "001"
+    assert sorted(os.listdir(run)) == ["fit.png", "history.csv", "model.safetensors"]
+    assert "runs/001" in err
+    rows = (run / "history.csv").read_text().splitlines()
+    assert rows[0] == "epoch,loss" and len(rows) == 51
+    model = nnfit.load(run / "model.safetensors")
+    assert model.history[-1] == pytest.approx(0.049608, abs=5e-7)
+    status, _, _ = cli("--seed", "1", "--no-plot")
+    assert status == 0 and os.path.isdir(tmp_path / "runs" / "002")
+
+
+def test_existing_out_is_never_overwritten(cli, tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "keep.txt").write_text("precious")
+    status, out, err = cli("--seed", "0", "--out", "mine")
+    assert status == 1 and "already exists" in err and out == ""
+    assert os.listdir(tmp_path / "mine") == ["keep.txt"]
+
+
+def test_predict_gives_what_the_trained_model_gave(cli, tmp_path):
+    model = nnfit.train(seed=3, hidden=4, activation="tanh")
+    path = str(tmp_path / "m.safetensors")
+    model.save(path)
+    loaded = nnfit.load(path)
+    xs = np.array([-10.0, -3.33, 0.0, 2.5, 10.0, 42.0])
+    assert np.array_equal(loaded.predict(xs), model.predict(xs))
+    assert loaded.history == model.history and loaded.config == model.config
+    status, out, err = cli("predict", path, *xs)
+    assert status == 0, err
+    got = np.array([[float(v) for v in line.split(",")] for line in out.splitlines()])
+    assert np.array_equal(got[:, 0], xs) and np.array_equal(got[:, 1], model.predict(xs))
+    (tmp_path / "xs.csv").write_text("x\n-1\n1\n")
+    status, out, err = cli("predict", path, "--csv", "xs.csv")
+    assert status == 0 and out.splitlines() == [f"{v!r},{float(model.predict(v))!r}" for v in (-1.0, 1.0)]
+
+
+def test_trained_model_predictions_survive_the_cli(cli, tmp_path):
+    cli("--seed", "5", "--no-plot", "--out", "r")
+    alone = nnfit.train(seed=5)
+    status, out, _ = cli("predict", "r/model.safetensors", "1.5")
+    assert float(out.split(",")[1]) == alone.predict(1.5)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DATA))
+def test_bad_data_files(cli, tmp_path, name):
+    content, message = BAD_DATA[name]
+    (tmp_path / name).write_bytes(content)
+    status, out, err = cli("--data", name, "--no-plot")
+    assert_clean_failure(status, out, err, tmp_path, 1, message)
+    assert name in err
+
+
+def test_missing_file_and_directory(cli, tmp_path):
+    assert_clean_failure(*cli("--data", "nope.csv"), tmp_path, 1, "nope.csv: no such file")
+    (tmp_path / "d.csv").mkdir()
+    assert_clean_failure(*cli("--data", "d.csv"), tmp_path, 1, "is a directory")
+
+
+def test_unreadable_file(cli, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can read any file")
+    p = tmp_path / "locked.csv"
+    p.write_text("1,2\n3,4\n")
+    p.chmod(0)
+    assert_clean_failure(*cli("--data", "locked.csv"), tmp_path, 1, "cannot read")
+
+
+def test_own_data_with_column_choice(cli, tmp_path):
+    (tmp_path / "d.csv").write_text("t,noise,value\n0,9,0\n1,9,1\n2,9,4\n3,9,9\n")
+    status, out, err = cli("--data", "d.csv", "--x", "t", "--y", "2", "--seed", "0", "--no-plot", "--out", "r")
+    assert status == 0, err
+    assert nnfit.load(tmp_path / "r" / "model.safetensors").x_range == (0.0, 3.0)
+    assert_clean_failure(*cli("--data", "d.csv", "--x", "time", "--y", "value"), tmp_path, 1, "no such column")
+    assert_clean_failure(*cli("--data", "d.csv", "--x", "0", "--y", "7"), tmp_path, 1, "no such column")
+
+
+BAD_OPTIONS = [
+    (["--lr", "0"], "--lr must be a finite number > 0, got 0.0"),
+    (["--lr", "-1"], "--lr"),
+    (["--lr", "nan"], "--lr"),
+    (["--lr", "inf"], "--lr"),
+    (["--lr", "abc"], "--lr"),
+    (["--epochs", "0"], "--epochs must be >= 1, got 0"),
+    (["--epochs", "2.5"], "--epochs"),
+    (["--hidden", "0"], "--hidden must be >= 1"),
+    (["--batch-size", "0"], "--batch-size must be >= 1"),
+    (["--activation", "swish"], "--activation must be one of sigmoid, tanh, relu; got 'swish'"),
+    (["--engine", "turbo"], "--engine"),
+    (["--lang", "fr"], "--lang must be zh or en; got 'fr'"),
+    (["--dtype", "float16"], "--dtype"),
+    (["--models", "0"], "--models"),
+    (["--seed", "-3"], "--seed"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--x", "a"], "--x and --y pick columns of --data"),
+]
+
+
+@pytest.mark.parametrize("argv,message", BAD_OPTIONS, ids=[" ".join(a) for a, _ in BAD_OPTIONS])
+def test_bad_options(cli, tmp_path, argv, message):
+    assert_clean_failure(*cli(*argv), tmp_path, 2, message)
+
+
+def test_divergence_writes_nothing(cli, tmp_path):
+    status, out, err = cli("--seed", "0", "--lr", "50")
+    assert_clean_failure(status, out, err, tmp_path, 1, "smaller learning rate")
+
+
+def good_model_bytes(tmp_path):
+    path = tmp_path / "good.safetensors"
+    nnfit.train(seed=0, epochs=2).save(path)
+    return path.read_bytes()
+
+
+def test_bad_model_files(cli, tmp_path):
+    from safetensors.numpy import save_file
+    good = good_model_bytes(tmp_path)
+    (tmp_path / "empty.safetensors").write_bytes(b"")
+    (tmp_path / "text.safetensors").write_text("hello, I am not a model")
+    (tmp_path / "trunc.safetensors").write_bytes(good[:-7])
+    (tmp_path / "pickle.safetensors").write_bytes(b"\x80\x04\x95" + b"\x00" * 40)
+    save_file({"w": np.zeros(5, np.float32)}, str(tmp_path / "keys.safetensors"), metadata={"format": "nnfit-1"})
+    save_file({"other": np.zeros(5, np.float32)}, str(tmp_path / "foreign.safetensors"))
+    import json
+    meta = nnfit.load(tmp_path / "good.safetensors").metadata()
+    save_file({n: np.zeros(4, np.float32) for n in "wba"}, str(tmp_path / "shape.safetensors"), metadata=meta)
+    cases = {"missing.safetensors": "no such file", "empty.safetensors": "the file is empty",
+             "text.safetensors": "not a readable safetensors", "trunc.safetensors": "not a readable safetensors",
+             "pickle.safetensors": "not a readable safetensors", "keys.safetensors": "expected tensors a, b, w",
+             "foreign.safetensors": "not an nnfit model", "shape.safetensors": "has shape (4,)", ".": "is a directory"}
+    for name, message in cases.items():
+        status, out, err = cli("predict", name, "1")
+        assert status == 1 and err.count("\n") == 1 and message in err, (name, err)
+        assert "Traceback" not in err and out == ""
+
+
+def test_bad_predict_values(cli, tmp_path):
+    nnfit.train(seed=0, epochs=1).save(tmp_path / "m.safetensors")
+    assert cli("predict", "m.safetensors", "abc")[0] == 2
+    assert cli("predict", "m.safetensors")[0] == 2
+    status, _, err = cli("predict", "m.safetensors", "--csv", "none.csv")
+    assert status == 1 and "no such file" in err
+
+
+def test_many_models_cli(cli, tmp_path):
+    status, out, err = cli("--seed", "0", "--models", "20", "--no-plot", "--out", "r")
+    assert status == 0, err
+    assert out.splitlines()[-1].startswith("Epoch 50, Best Loss: ")
+    best = nnfit.load(tmp_path / "r" / "model.safetensors")
+    rows = (tmp_path / "r" / "models.csv").read_text().splitlines()[1:]
+    losses = [float(r.split(",")[2]) for r in rows]
+    assert best.final_loss == min(losses) and len(rows) == 20
+
+
+def test_python_m_entry_point():
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "nnfit", "--lr", "-1"], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("nnfit: error: --lr") and "Traceback" not in r.stderr

@@ -1,0 +1,81 @@
+"""The three engines compute the same training; M models at once equal M runs alone."""
+import numpy as np
+import pytest
+
+import nnfit
+
+OPTIONS = [
+    dict(),
+    dict(hidden=3, activation="tanh", lr=0.05, epochs=20, batch_size=3),
+    dict(hidden=8, activation="relu", lr=0.002, epochs=15, batch_size=4, shuffle=True),
+    dict(hidden=2, activation="sigmoid", lr=0.1, epochs=10, batch_size=10, shuffle=True),
+]
+
+
+def max_diff(a, b):
+    return max(float(np.max(np.abs(np.asarray(p, np.float64) - np.asarray(q, np.float64)))) for p, q in zip(a, b))
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_engines_agree_in_float64(options):
+    runs = {e: nnfit.train(seed=4, dtype="float64", engine=e, **options) for e in ("scalar", "manual", "matrix")}
+    for e in ("manual", "matrix"):
+        d = max_diff(runs[e].history, runs["scalar"].history)
+        assert d < 1e-9, f"{e} vs scalar history: largest difference {d:.3g}"
+        d = max_diff(runs[e].params, runs["scalar"].params)
+        assert d < 1e-9, f"{e} vs scalar parameters: largest difference {d:.3g}"
+
+
+def test_own_data_float64_agreement():
+    x = np.linspace(-2, 3, 17)
+    y = np.sin(2 * x)
+    a = nnfit.train(x, y, seed=1, dtype="float64", engine="scalar", epochs=12, batch_size=5, shuffle=True)
+    b = nnfit.train(x, y, seed=1, dtype="float64", engine="matrix", epochs=12, batch_size=5, shuffle=True)
+    assert max_diff(a.params, b.params) < 1e-9
+
+
+@pytest.mark.parametrize("engine", ["manual", "matrix"])
+@pytest.mark.parametrize("options", OPTIONS[:3])
+def test_many_models_equal_runs_alone(engine, options):
+    many = nnfit.train(seed=10, models=5, engine=engine, **options)
+    assert len(many) == 5
+    for k in range(5):
+        alone = nnfit.train(seed=10 + k, engine=engine, **options)
+        assert np.array_equal(many[k].history, alone.history), f"model {k}"
+        assert max_diff(many[k].params, alone.params) == 0
+        x = np.linspace(-10, 10, 7)
+        assert np.array_equal(many[k].predict(x), alone.predict(x))
+    assert many.best.final_loss == np.min(many.final_losses)
+
+
+def test_many_models_with_default_engine_equal_scalar_alone():
+    many = nnfit.train(seed=0, models=3)
+    for k in range(3):
+        assert np.array_equal(many[k].history, nnfit.train(seed=k, engine="scalar").history)
+
+
+def test_scalar_engine_refuses_many_models():
+    with pytest.raises(nnfit.ConfigError, match="scalar"):
+        nnfit.train(models=2, engine="scalar")
+
+
+def test_divergence_is_reported():
+    with pytest.raises(nnfit.TrainingDiverged, match="epoch 1 .*smaller learning rate"):
+        nnfit.train(seed=0, lr=50)
+
+
+def test_cuda_without_gpu_is_a_clear_error():
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is present; this checks the message when there is none")
+    with pytest.raises(nnfit.ConfigError, match="no CUDA GPU"):
+        nnfit.train(seed=0, device="cuda")
+
+
+def test_cuda_matches_cpu():
+    import torch
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU here (CI has none)")
+    a = nnfit.train(seed=0, models=4, engine="matrix", device="cuda", dtype="float64")
+    b = nnfit.train(seed=0, models=4, engine="matrix", dtype="float64")
+    assert max_diff(a.params, b.params) < 1e-9

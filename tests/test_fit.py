@@ -1,0 +1,102 @@
+"""Fit mode: Levenberg-Marquardt from many starts finds a near-perfect fit; scaling; early stopping."""
+import numpy as np
+import pytest
+import torch
+
+import nnfit
+from nnfit.data import tutorial_data
+from nnfit.fitmode import FitConfig, jacobian, residuals, split
+from nnfit.params import Params
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_hand_jacobian_equals_torch_func(activation):
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(3, 12))  # K = 3 starts, H = 4
+    x, y = rng.uniform(-2, 2, 9), rng.normal(size=9)
+    r, J = jacobian(p, x, y, activation)
+    act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+
+    def res(flat):
+        w, b, a = flat[:4], flat[4:8], flat[8:]
+        return (act(torch.tensor(x)[:, None] * w + b) * a).sum(1) - torch.tensor(y)
+    for k in range(3):
+        want = torch.func.jacrev(res)(torch.tensor(p[k])).numpy()
+        assert np.max(np.abs(J[k] - want)) < 1e-12
+        assert np.max(np.abs(r[k] - res(torch.tensor(p[k])).numpy())) < 1e-12
+    assert np.array_equal(residuals(p, x, y, activation), r)
+
+
+def test_fit_tutorial_data_near_perfect():
+    x, y = tutorial_data()
+    for seed in range(10):
+        model = nnfit.fit(seed=seed)
+        mse = np.mean((model.predict(x) - y) ** 2)
+        assert mse < 1e-4, f"seed {seed}: MSE {mse:.3g}"
+        assert model.extra["split"] == [10, 0, 0]
+
+
+def test_fit_in_thousands_and_millionths():
+    rng = np.random.default_rng(1)
+    x = np.sort(rng.uniform(1000, 5000, 60))
+    y = 1e-6 * np.tanh((x - 3000) / 500)
+    model = nnfit.fit(x, y, seed=0, hidden=5)
+    grid = np.linspace(1000, 5000, 500)
+    rmse = np.sqrt(np.mean((model.predict(grid) - 1e-6 * np.tanh((grid - 3000) / 500)) ** 2))
+    assert rmse < 1e-8, rmse
+    assert set(model.extra["metrics"]) == {"train", "val", "test"}
+    assert model.extra["metrics"]["test"]["r2"] > 0.999
+
+
+def test_fit_saves_scaling(tmp_path):
+    x = np.linspace(100, 200, 30)
+    y = 50 + 3 * np.sin(x / 10)
+    model = nnfit.fit(x, y, seed=2)
+    model.save(tmp_path / "m.safetensors")
+    loaded = nnfit.load(tmp_path / "m.safetensors")
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.scaling == model.scaling and loaded.extra["metrics"] == model.extra["metrics"]
+
+
+def test_split_is_seeded_and_disjoint():
+    tr, va, te = split(100, 3, 0.15)
+    assert (len(tr), len(va), len(te)) == (70, 15, 15)
+    assert len(set(tr) | set(va) | set(te)) == 100
+    assert all(np.array_equal(a, b) for a, b in zip((tr, va, te), split(100, 3, 0.15)))
+    assert [len(s) for s in split(10, 3, 0.15)] == [10, 0, 0]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "momentum", "sgd"])
+def test_first_order_optimizers_reduce_the_loss(optimizer):
+    model = nnfit.fit(seed=0, optimizer=optimizer, epochs=300, lr=0.01, starts=4)
+    assert model.history[-1] < model.history[0]
+
+
+def test_early_stopping_keeps_the_best_validation_epoch():
+    rng = np.random.default_rng(5)
+    x = np.linspace(-3, 3, 40)
+    y = np.sin(x) + rng.normal(0, 0.3, 40)
+    model = nnfit.fit(x, y, seed=0, hidden=10)
+    e = model.extra
+    assert len(e["val_history"]) == e["epochs"]
+    best_val = min(e["val_history"])
+    assert e["metrics"]["val"]["mse"] == pytest.approx(best_val, rel=1e-9)
+
+
+def test_bad_fit_options():
+    with pytest.raises(nnfit.ConfigError, match="optimizer"):
+        nnfit.fit(optimizer="newton")
+    with pytest.raises(nnfit.ConfigError, match="not a fit option"):
+        nnfit.fit(batch_size=3)
+    with pytest.raises(nnfit.ConfigError, match="starts"):
+        nnfit.fit(starts=0)
+
+
+def test_fit_cli(cli, tmp_path):
+    status, out, err = cli("fit", "--seed", "0", "--out", "f", "--lang", "en")
+    assert status == 0, err
+    assert "no validation or test split" in out and "best start" in out
+    import os
+    assert sorted(os.listdir(tmp_path / "f")) == ["fit.png", "history.csv", "loss.png", "model.safetensors"]
+    status, out, err = cli("fit", "--optimizer", "bogus")
+    assert status == 2 and "--optimizer" in err
