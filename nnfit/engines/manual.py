@@ -38,7 +38,7 @@ from ..params import Params
 
 MANY_MODELS = True
 KINDS = {"sigmoid": 0, "tanh": 1, "relu": 2}
-BLOCK = 64  # models per parallel task
+BLOCK = 256  # models per parallel task: their parameters stay in the core's cache
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -62,62 +62,79 @@ def chain(kind, dh, h, one):
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
-def add_gradients(w, b, a, x, y, kind, one, h, gw, gb, ga):
-    """Forward and backward for one sample: adds dL/dw_i, dL/db_i, dL/da_i into gw, gb, ga; returns L."""
-    H = w.shape[0]
+def add_gradients(w, b, a, x, y, kind, one, h, y_hat, g, gw, gb, ga, losses):
+    """Forward and backward for one sample in each of B models side by side (column m is model m).
+
+    w, b, a, h and the gradients gw, gb, ga are (H, B); x, y, y_hat, g, losses are (B,).
+    Adds dL/dw_i, dL/db_i, dL/da_i into gw, gb, ga and L into losses.
+    """
+    H, B = w.shape
     for i in range(H):
-        h[i] = act(kind, w[i] * x + b[i], one)  # h_i = act(w_i x + b_i)
-    y_hat = a[0] * h[0]
+        for m in range(B):
+            h[i, m] = act(kind, w[i, m] * x[m] + b[i, m], one)  # h_i = act(w_i x + b_i)
+    for m in range(B):
+        y_hat[m] = a[0, m] * h[0, m]
     for i in range(1, H):
-        y_hat = y_hat + a[i] * h[i]  # y_hat = a_1 h_1 + ... + a_H h_H
-    e = y_hat - y
-    g = e + e  # dL/dy_hat = 2e
+        for m in range(B):
+            y_hat[m] = y_hat[m] + a[i, m] * h[i, m]  # y_hat = a_1 h_1 + ... + a_H h_H
+    for m in range(B):
+        e = y_hat[m] - y[m]
+        losses[m] += e * e  # L = (y_hat - y)^2
+        g[m] = e + e  # dL/dy_hat = 2e
     for i in range(H):
-        ga[i] += g * h[i]  # dL/da_i = 2e h_i
-        dz = chain(kind, g * a[i], h[i], one)  # dL/dz_i = 2e a_i act'(z_i)
-        gw[i] += dz * x  # dL/dw_i = dL/dz_i x
-        gb[i] += dz  # dL/db_i = dL/dz_i
-    return e * e  # L = (y_hat - y)^2
+        for m in range(B):
+            ga[i, m] += g[m] * h[i, m]  # dL/da_i = 2e h_i
+            dz = chain(kind, g[m] * a[i, m], h[i, m], one)  # dL/dz_i = 2e a_i act'(z_i)
+            gw[i, m] += dz * x[m]  # dL/dw_i = dL/dz_i x
+            gb[i, m] += dz  # dL/db_i = dL/dz_i
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
-def sgd_epoch(w, b, a, x, y, order, batch_size, lr, kind, losses):
-    """One epoch of SGD for every model. w, b, a: (M, H), updated in place; losses: (M,), += sum of L."""
-    M, H = w.shape
+def sgd_epoch(W, B_, A, x, y, order, batch_size, lr, kind, losses):
+    """One epoch of SGD for every model. W, B_, A: (M, H), updated in place; order: (1 or M, N);
+    losses: (M,), += each model's summed L. Models go in blocks of BLOCK, one block per task, each
+    block's parameters held transposed, (H, BLOCK), so the loops over models run in SIMD lanes."""
+    M, H = W.shape
     N = order.shape[1]
     one = lr / lr
-    for block in numba.prange((M + BLOCK - 1) // BLOCK):
-        h, gw, gb, ga = np.empty(H, w.dtype), np.empty(H, w.dtype), np.empty(H, w.dtype), np.empty(H, w.dtype)
-        for m in range(block * BLOCK, min(M, block * BLOCK + BLOCK)):
-            row = order[m] if order.shape[0] > 1 else order[0]
-            total = 0.0
-            for start in range(0, N, batch_size):
-                gw[:] = 0
-                gb[:] = 0
-                ga[:] = 0
-                count = one - one
-                for n in range(start, min(start + batch_size, N)):
-                    total += add_gradients(w[m], b[m], a[m], x[row[n]], y[row[n]], kind, one, h, gw, gb, ga)
-                    count += one
-                step = lr / count  # the batch's mean gradient, times lr
-                for i in range(H):
-                    w[m, i] -= step * gw[i]
-                    b[m, i] -= step * gb[i]
-                    a[m, i] -= step * ga[i]
-            losses[m] += total
+    for blk in numba.prange((M + BLOCK - 1) // BLOCK):
+        lo = blk * BLOCK
+        nb = min(M, lo + BLOCK) - lo
+        w, b, a = W[lo:lo + nb].T.copy(), B_[lo:lo + nb].T.copy(), A[lo:lo + nb].T.copy()  # (H, nb)
+        h, gw, gb, ga = np.empty_like(w), np.empty_like(w), np.empty_like(w), np.empty_like(w)
+        xs, ys, y_hat, g = np.empty(nb, w.dtype), np.empty(nb, w.dtype), np.empty(nb, w.dtype), np.empty(nb, w.dtype)
+        total = np.zeros(nb)
+        for start in range(0, N, batch_size):
+            gw[:], gb[:], ga[:] = 0, 0, 0
+            count = one - one
+            for n in range(start, min(start + batch_size, N)):
+                for m in range(nb):
+                    k = order[lo + m, n] if order.shape[0] > 1 else order[0, n]
+                    xs[m], ys[m] = x[k], y[k]
+                add_gradients(w, b, a, xs, ys, kind, one, h, y_hat, g, gw, gb, ga, total)
+                count += one
+            step = lr / count  # the batch's mean gradient, times lr
+            for i in range(H):
+                for m in range(nb):
+                    w[i, m] -= step * gw[i, m]  # p <- p - lr dL/dp
+                    b[i, m] -= step * gb[i, m]
+                    a[i, m] -= step * ga[i, m]
+        W[lo:lo + nb], B_[lo:lo + nb], A[lo:lo + nb] = w.T, b.T, a.T
+        losses[lo:lo + nb] += total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def batch_gradients(w, b, a, x, y, kind):
     """Mean loss over the samples and its gradients (gw, gb, ga) for one model, (H,) each."""
     H = w.shape[0]
-    one = w[0] / w[0] if w[0] != 0 else w[0] + 1
-    h, gw, gb, ga = np.empty(H, w.dtype), np.zeros(H, w.dtype), np.zeros(H, w.dtype), np.zeros(H, w.dtype)
-    total = 0.0
+    one = np.ones(1, w.dtype)[0]
+    w, b, a = w.reshape(H, 1), b.reshape(H, 1), a.reshape(H, 1)  # a block of one model
+    h, gw, gb, ga = np.empty((H, 1)), np.zeros((H, 1)), np.zeros((H, 1)), np.zeros((H, 1))
+    y_hat, g, total = np.empty(1), np.empty(1), np.zeros(1)
     for n in range(x.shape[0]):
-        total += add_gradients(w, b, a, x[n], y[n], kind, one, h, gw, gb, ga)
+        add_gradients(w, b, a, x[n:n + 1], y[n:n + 1], kind, one, h, y_hat, g, gw, gb, ga, total)
     N = x.shape[0]
-    return total / N, gw / N, gb / N, ga / N
+    return total[0] / N, gw[:, 0] / N, gb[:, 0] / N, ga[:, 0] / N
 
 
 class Engine:
