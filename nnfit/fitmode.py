@@ -26,6 +26,7 @@ from .model import Model, activate
 from .params import Params, init_many
 
 OPTIMIZERS = ("lm", "adam", "momentum", "sgd")
+REGULARIZATIONS = ("auto", "bayes", "none")
 SCALINGS = ("standard", "minmax", "none")
 MIN_SPLIT_POINTS = 20  # with fewer points there is no validation or test split
 
@@ -39,7 +40,9 @@ class FitConfig:
     seed: int | None = None      # None draws one at random
     epochs: int = 1000           # most iterations (MATLAB's trainlm: 1000)
     scale: str = "standard"      # standard (mean 0, std 1) | minmax (to [-1, 1]) | none
-    val_fraction: float = 0.15   # validation share, and the same again for test (70/15/15)
+    regularization: str = "auto" # bayes (MacKay's, as MATLAB's trainbr) | none | auto: bayes from 20 points
+    val_fraction: float = 0.15   # validation share for early stopping (not used with bayes)
+    test_fraction: float | None = None  # test share; None: as val_fraction (70/15/15), but 0 with bayes
     patience: int = 6            # epochs of no validation improvement before a start stops (MATLAB: 6)
     goal: float = 1e-12          # stop when the best start's training MSE (scaled units) is below this
     min_grad: float = 1e-9       # a start stops when its gradient norm is below this
@@ -53,7 +56,8 @@ class FitConfig:
     def validate(self):
         if not (isinstance(self.hidden, int) and self.hidden >= 1):
             raise ConfigError("hidden", f"must be an integer >= 1, got {self.hidden!r}")
-        for name, choices in (("activation", ACTIVATION_NAMES), ("optimizer", OPTIMIZERS), ("scale", SCALINGS)):
+        for name, choices in (("activation", ACTIVATION_NAMES), ("optimizer", OPTIMIZERS), ("scale", SCALINGS),
+                              ("regularization", REGULARIZATIONS)):
             if getattr(self, name) not in choices:
                 raise ConfigError(name, f"must be one of {', '.join(choices)}; got {getattr(self, name)!r}")
         for name in ("starts", "epochs", "patience"):
@@ -62,8 +66,10 @@ class FitConfig:
                 raise ConfigError(name, f"must be an integer >= 1, got {v!r}")
         if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
             raise ConfigError("seed", f"must be an integer >= 0, got {self.seed!r}")
-        if not (0 <= self.val_fraction < 0.5):
-            raise ConfigError("val_fraction", f"must be in [0, 0.5), got {self.val_fraction!r}")
+        for name in ("val_fraction", "test_fraction"):
+            v = getattr(self, name)
+            if v is not None and not (isinstance(v, (int, float)) and 0 <= v < 0.5):
+                raise ConfigError(name, f"must be in [0, 0.5), got {v!r}")
         for name in ("goal", "min_grad"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise ConfigError(name, f"must be a finite number >= 0, got {getattr(self, name)!r}")
@@ -74,7 +80,15 @@ class FitConfig:
             raise ConfigError("mu_down", f"must be in (0, 1) with mu_up > 1, got {self.mu_down!r} and {self.mu_up!r}")
         if not (0 <= self.momentum < 1):
             raise ConfigError("momentum", f"must be in [0, 1), got {self.momentum!r}")
+        if self.regularization == "bayes" and self.optimizer != "lm":
+            raise ConfigError("regularization", "bayes works with the lm optimizer only")
         return self
+
+    def bayes(self, n):
+        """Whether n points get Bayesian regularization."""
+        if self.regularization == "auto":
+            return self.optimizer == "lm" and n >= MIN_SPLIT_POINTS
+        return self.regularization == "bayes"
 
 
 def fit(x=None, y=None, verbose=False, **options):
@@ -93,13 +107,14 @@ def fit(x=None, y=None, verbose=False, **options):
     return fit_points(cfg, x, y, out=sys.stdout if verbose else None)
 
 
-def split(n, seed, val_fraction):
-    """Seeded train / validation / test indices: 70/15/15 by default; all training below 20 points."""
-    if n < MIN_SPLIT_POINTS or val_fraction == 0:
+def split(n, seed, val_fraction, test_fraction):
+    """Seeded train / validation / test indices (70/15/15 by default); all training below 20 points."""
+    if n < MIN_SPLIT_POINTS:
         return np.arange(n), np.arange(0), np.arange(0)
     perm = np.random.default_rng(seed).permutation(n)
-    k = max(1, round(val_fraction * n))
-    return np.sort(perm[2 * k:]), np.sort(perm[:k]), np.sort(perm[k:2 * k])
+    t = round(test_fraction * n) if test_fraction else 0
+    v = round(val_fraction * n) if val_fraction else 0
+    return np.sort(perm[t + v:]), np.sort(perm[t:t + v]), np.sort(perm[:t])
 
 
 def scaling(x, y, how):
@@ -140,13 +155,15 @@ def jacobian(p, x, y, activation):
 
 def fit_points(cfg, x, y, out=None):
     t0 = time.perf_counter()
-    tr, va, te = split(len(x), cfg.seed, cfg.val_fraction)
+    bayes = cfg.bayes(len(x))
+    test = cfg.test_fraction if cfg.test_fraction is not None else (0.0 if bayes else cfg.val_fraction)
+    tr, va, te = split(len(x), cfg.seed, 0.0 if bayes else cfg.val_fraction, test)
     s = scaling(x[tr], y[tr], cfg.scale)
     u = (x - s["x_shift"]) / s["x_scale"]
     v = (y - s["y_shift"]) / s["y_scale"]
     K, P = cfg.starts, 3 * cfg.hidden
     p = init_many(cfg.seed, K, cfg.hidden, "float64").flat()  # (K, P)
-    train_hist, val_hist, best, epochs_run = optimize(cfg, p, u[tr], v[tr], u[va], v[va])
+    train_hist, val_hist, best, epochs_run = optimize(cfg, p, u[tr], v[tr], u[va], v[va], bayes)
     k = best["start"]
     params = Params.from_flat(best["p"][k])
     model_cfg = Config(hidden=cfg.hidden, activation=cfg.activation, epochs=epochs_run, seed=cfg.seed + k,
@@ -158,17 +175,25 @@ def fit_points(cfg, x, y, out=None):
         if len(idx):
             metrics[name] = regression_metrics(y[idx], model.predict(x[idx]))
     model.extra = {"fit": asdict(cfg), "start": k, "epochs": epochs_run, "best_epoch": int(best["epoch"][k]),
-                   "metrics": metrics, "seconds": time.perf_counter() - t0, "split": [len(tr), len(va), len(te)],
+                   "metrics": metrics, "seconds": time.perf_counter() - t0, "split": [len(tr), len(va), len(te)], "bayes": bayes,
                    "val_history": [float(v) for v in val_hist[:, k] * yscale2] if len(va) else []}
     if out is not None:
         print(summary(model), file=out)
     return model
 
 
-def optimize(cfg, p, xt, yt, xv, yv):
-    """Train all K starts; returns per-epoch train / val MSE (E, K), the best parameters, epochs run."""
+def optimize(cfg, p, xt, yt, xv, yv, bayes=False):
+    """Train all K starts; returns per-epoch train / val MSE (E, K), the best parameters, epochs run.
+
+    With bayes, LM minimizes F = beta E_D + alpha E_W (E_D = sum r^2, E_W = sum p^2) and re-estimates
+    alpha and beta after each epoch from the effective number of parameters
+    gamma = P - alpha tr((beta J^T J + alpha I)^-1): alpha = gamma / 2 E_W, beta = (N - gamma) / 2 E_D
+    (MacKay; Foresee and Hagan 1997, as MATLAB's trainbr). Without it, alpha = 0 and beta = 1.
+    """
     K, P = p.shape
+    N = len(xt)
     mu = np.full(K, cfg.mu)
+    alpha, beta = np.zeros(K), np.ones(K)
     active = np.ones(K, dtype=bool)
     has_val = len(xv) > 0
     best = {"p": p.copy(), "loss": np.full(K, np.inf), "epoch": np.zeros(K, dtype=int)}
@@ -178,20 +203,29 @@ def optimize(cfg, p, xt, yt, xv, yv):
     r, J = jacobian(p, xt, yt, cfg.activation)
     loss = np.mean(r * r, axis=1)  # (K,)
     eye = np.eye(P)
+    objective = lambda q, res, k: beta[k] * np.sum(res * res, axis=1) + alpha[k] * np.sum(q * q, axis=1)
     for epoch in range(1, cfg.epochs + 1):
         g = np.einsum("knp,kn->kp", J, r)  # (K, P) = J^T r, half the gradient of N * MSE
         if cfg.optimizer == "lm":
             A = np.matmul(J.transpose(0, 2, 1), J)  # (K, P, P) = J^T J
+            if bayes and epoch > 1:  # re-estimate the prior's and the noise's precision
+                inv = np.linalg.inv(beta[:, None, None] * A + alpha[:, None, None] * eye)  # (K, P, P)
+                gamma = np.clip(P - alpha * np.trace(inv, axis1=1, axis2=2), 1.0, N - 1.0)  # (K,)
+                alpha = np.where(active, gamma / (2 * np.maximum(np.sum(p * p, axis=1), 1e-300)), alpha)
+                beta = np.where(active, (N - gamma) / (2 * np.maximum(np.sum(r * r, axis=1), 1e-300)), beta)
+            F = objective(p, r, slice(None))  # (K,)
+            H = beta[:, None, None] * A + alpha[:, None, None] * eye  # (K, P, P)
+            gF = beta[:, None] * g + alpha[:, None] * p  # (K, P), half the gradient of F
             todo = active.copy()
             for _ in range(12):  # raise mu until the step helps (or give up this epoch)
                 idx = np.flatnonzero(todo)
                 if not idx.size:
                     break
-                step = np.linalg.solve(A[idx] + mu[idx, None, None] * eye, g[idx][:, :, None])[:, :, 0]
+                step = np.linalg.solve(H[idx] + mu[idx, None, None] * eye, gF[idx][:, :, None])[:, :, 0]
                 trial = p[idx] - step
                 r_new = residuals(trial, xt, yt, cfg.activation)
-                loss_new = np.mean(r_new * r_new, axis=1)
-                ok = np.isfinite(loss_new) & (loss_new < loss[idx])
+                F_new = objective(trial, r_new, idx)
+                ok = np.isfinite(F_new) & (F_new < F[idx])
                 p[idx[ok]] = trial[ok]
                 mu[idx[ok]] *= cfg.mu_down
                 mu[idx[~ok]] *= cfg.mu_up
@@ -219,11 +253,14 @@ def optimize(cfg, p, xt, yt, xv, yv):
             watched = np.mean(rv * rv, axis=1)
             val_hist.append(watched.copy())
         better = active & np.isfinite(watched) & (watched < best["loss"])
+        if bayes:  # no early stopping: keep the latest; the regularized loss E_D + (alpha/beta) E_W picks the start
+            watched = (np.sum(r * r, axis=1) + alpha / beta * np.sum(p * p, axis=1)) / N
+            better = active & np.isfinite(watched)
         best["p"][better], best["loss"][better], best["epoch"][better] = p[better], watched[better], epoch
         since_best = np.where(better, 0, since_best + 1)
         if has_val:
             active &= since_best <= cfg.patience
-        gnorm = np.sqrt(np.sum((2 * np.einsum("knp,kn->kp", J, r) / len(xt)) ** 2, axis=1))
+        gnorm = np.sqrt(np.sum((2 * (beta[:, None] * np.einsum("knp,kn->kp", J, r) + alpha[:, None] * p) / N) ** 2, axis=1))
         active &= np.isfinite(loss) & (gnorm >= cfg.min_grad)
         if not active.any() or np.nanmin(loss) < cfg.goal:
             break
@@ -249,11 +286,13 @@ def summary(model):
              f"best start: {e['start']} (seed {model.config.seed}), {e['epochs']} epochs, "
              f"best epoch {e['best_epoch']}, {e['seconds'] * 1e3:.1f} ms"]
     n_tr, n_va, n_te = e["split"]
-    if n_va == 0:
+    if n_tr < MIN_SPLIT_POINTS and n_va + n_te == 0:
         lines.append(f"no validation or test split: {n_tr} points (a split needs {MIN_SPLIT_POINTS} or more); "
                      "all points train")
     else:
-        lines.append(f"split: {n_tr} train / {n_va} validation / {n_te} test (seeded), early stopping on validation")
+        how = ("Bayesian regularization (no early stopping)" if e["bayes"] else
+               "early stopping on validation" if n_va else "no early stopping")
+        lines.append(f"split: {n_tr} train / {n_va} validation / {n_te} test (seeded); {how}")
     for name, m in e["metrics"].items():
         lines.append(f"  {name:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {m['r2']:.6f}")
     return "\n".join(lines)
@@ -269,7 +308,9 @@ def add_fit_options(p):
     g.add_argument("--seed", type=int, help="seed of the starts and the split (default: drawn and printed)")
     g.add_argument("--epochs", type=int, default=d.epochs, help="most iterations (default %(default)s)")
     g.add_argument("--scale", default=d.scale, help=f"{' | '.join(SCALINGS)} (default %(default)s)")
-    g.add_argument("--val-fraction", type=float, default=d.val_fraction, help="validation share, test the same (default %(default)s)")
+    g.add_argument("--regularization", default=d.regularization, help="auto | bayes | none (default auto: bayes from 20 points)")
+    g.add_argument("--val-fraction", type=float, default=d.val_fraction, help="validation share for early stopping (default %(default)s)")
+    g.add_argument("--test-fraction", type=float, help="test share (default: as --val-fraction; 0 with bayes)")
     g.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience in epochs (default %(default)s)")
     g.add_argument("--goal", type=float, default=d.goal, help="stop at this training MSE, scaled units (default %(default)s)")
     g.add_argument("--min-grad", type=float, default=d.min_grad, help="stop a start below this gradient norm (default %(default)s)")

@@ -40,11 +40,11 @@ def test_fit_in_thousands_and_millionths():
     rng = np.random.default_rng(1)
     x = np.sort(rng.uniform(1000, 5000, 60))
     y = 1e-6 * np.tanh((x - 3000) / 500)
-    model = nnfit.fit(x, y, seed=0, hidden=5)
+    model = nnfit.fit(x, y, seed=0, hidden=5, test_fraction=0.15)
     grid = np.linspace(1000, 5000, 500)
     rmse = np.sqrt(np.mean((model.predict(grid) - 1e-6 * np.tanh((grid - 3000) / 500)) ** 2))
     assert rmse < 1e-8, rmse
-    assert set(model.extra["metrics"]) == {"train", "val", "test"}
+    assert set(model.extra["metrics"]) == {"train", "test"} and model.extra["bayes"]
     assert model.extra["metrics"]["test"]["r2"] > 0.999
 
 
@@ -59,11 +59,11 @@ def test_fit_saves_scaling(tmp_path):
 
 
 def test_split_is_seeded_and_disjoint():
-    tr, va, te = split(100, 3, 0.15)
+    tr, va, te = split(100, 3, 0.15, 0.15)
     assert (len(tr), len(va), len(te)) == (70, 15, 15)
     assert len(set(tr) | set(va) | set(te)) == 100
-    assert all(np.array_equal(a, b) for a, b in zip((tr, va, te), split(100, 3, 0.15)))
-    assert [len(s) for s in split(10, 3, 0.15)] == [10, 0, 0]
+    assert all(np.array_equal(a, b) for a, b in zip((tr, va, te), split(100, 3, 0.15, 0.15)))
+    assert [len(s) for s in split(10, 3, 0.15, 0.15)] == [10, 0, 0]
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "momentum", "sgd"])
@@ -76,11 +76,22 @@ def test_early_stopping_keeps_the_best_validation_epoch():
     rng = np.random.default_rng(5)
     x = np.linspace(-3, 3, 40)
     y = np.sin(x) + rng.normal(0, 0.3, 40)
-    model = nnfit.fit(x, y, seed=0, hidden=10)
+    model = nnfit.fit(x, y, seed=0, hidden=10, regularization="none")
     e = model.extra
+    assert set(e["metrics"]) == {"train", "val", "test"}
     assert len(e["val_history"]) == e["epochs"]
     best_val = min(e["val_history"])
     assert e["metrics"]["val"]["mse"] == pytest.approx(best_val, rel=1e-9)
+
+
+def test_bayesian_regularization_beats_plain_lm_on_noise():
+    rng = np.random.default_rng(7)
+    x = np.sort(rng.uniform(-3, 3, 60))
+    y = np.sin(x) + rng.normal(0, 0.1, 60)
+    grid = np.linspace(-3, 3, 300)
+    err = {r: np.sqrt(np.mean((nnfit.fit(x, y, seed=0, hidden=10, regularization=r, val_fraction=0, test_fraction=0)
+                               .predict(grid) - np.sin(grid)) ** 2)) for r in ("bayes", "none")}
+    assert err["bayes"] < 0.05 and err["bayes"] < err["none"], err
 
 
 def test_bad_fit_options():

@@ -1,0 +1,293 @@
+"""nnfit against its peers, measured side by side in one run: `make bench`.
+
+Writes benchmarks/results.md (the README shows it). Every compared run is checked: the tutorial
+recipe's losses against the tutorial's golden output, fits against their targets.
+"""
+import contextlib
+import io
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+import nnfit
+from nnfit.data import tutorial_data
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED_DIR = os.path.join(HERE, "..", "..", "shared", "seed")
+GOLDEN = [float(line.rsplit(" ", 1)[1]) for line in open(os.path.join(HERE, "..", "tests", "golden", "seed0_lr0.01_epochs50.txt"))]
+X, Y = tutorial_data()
+OUT = []
+
+
+def say(line=""):
+    print(line, flush=True)
+    OUT.append(line)
+
+
+def best_time(fn, repeat=5):
+    fn()  # warm up (compilation, caches)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), result
+
+
+def check(name, losses):
+    d = float(np.max(np.abs(np.asarray(losses) - GOLDEN)))
+    assert d < 1e-5, f"{name}: losses differ from the golden output by {d:.3g}"
+    return d
+
+
+def tutorial_program():
+    if not os.path.exists(os.path.join(SEED_DIR, "tutorial_reference.py")):
+        return None
+    sys.path.insert(0, SEED_DIR)
+    import tutorial_reference
+
+    def run():
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            tutorial_reference.main(seed=0, png=None)
+        return [float(line.rsplit(" ", 1)[1]) for line in buf.getvalue().splitlines()]
+    return run
+
+
+def idiomatic_pytorch():
+    import torch
+    from torch import nn
+    from nnfit.params import init_params
+
+    def run():
+        p = init_params(0, 5)
+        net = nn.Sequential(nn.Linear(1, 5), nn.Sigmoid(), nn.Linear(5, 1, bias=False))
+        with torch.no_grad():
+            net[0].weight.copy_(torch.tensor(p.w)[:, None])
+            net[0].bias.copy_(torch.tensor(p.b))
+            net[2].weight.copy_(torch.tensor(p.a)[None, :])
+        opt = torch.optim.SGD(net.parameters(), lr=0.01)
+        xs = torch.tensor(X, dtype=torch.float32)[:, None]
+        ys = torch.tensor(Y, dtype=torch.float32)[:, None]
+        history = []
+        for _ in range(50):
+            total = 0.0
+            for i in range(10):
+                opt.zero_grad()
+                loss = ((net(xs[i:i + 1]) - ys[i:i + 1]) ** 2).mean()
+                loss.backward()
+                opt.step()
+                total += loss.item()
+            history.append(total / 10)
+        return history
+    return run
+
+
+def sklearn_sgd():
+    from sklearn.neural_network import MLPRegressor
+
+    def run():
+        m = MLPRegressor(hidden_layer_sizes=(5,), activation="logistic", solver="sgd", batch_size=1,
+                         learning_rate_init=0.01, momentum=0.0, nesterovs_momentum=False, alpha=0.0,
+                         max_iter=50, shuffle=False, tol=0.0, n_iter_no_change=10**9, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m.fit(X[:, None], Y)
+        return m.loss_curve_
+    return run
+
+
+def section_recipe():
+    say("## The tutorial recipe (1-5-1, SGD lr 0.01, 50 epochs, batch 1), training time in one process")
+    say()
+    say("| implementation | time (ms) | speed-up vs the tutorial program | largest loss difference from golden |")
+    say("|---|---:|---:|---:|")
+    rows = []
+    ref = tutorial_program()
+    if ref is None:
+        say("(the tutorial program ../shared/seed/tutorial_reference.py is not here: skipped)")
+    else:
+        t, losses = best_time(ref, 3)
+        rows.append(("tutorial program (PyTorch, per-neuron)", t, check("tutorial", losses)))
+    t, losses = best_time(idiomatic_pytorch(), 3)
+    rows.append(("idiomatic PyTorch (nn.Sequential + optim.SGD)", t, check("pytorch", losses)))
+    t, losses = best_time(sklearn_sgd(), 3)
+    rows.append(("scikit-learn MLPRegressor sgd (own init, +bias; loss is MSE/2)", t, None))
+    for engine in ("scalar", "manual", "matrix"):
+        t, model = best_time(lambda: nnfit.train(seed=0, engine=engine), 5 if engine == "manual" else 3)
+        rows.append((f"nnfit engine={engine}", t, check(engine, model.history)))
+    base = rows[0][1] if ref is not None else None
+    for name, t, d in rows:
+        ratio = f"{base / t:.0f}x" if base else "n/a"
+        say(f"| {name} | {t * 1e3:.2f} | {ratio} | {'n/a' if d is None else f'{d:.1e}'} |")
+    say()
+
+
+def section_process():
+    say("## Whole process: `nnfit train --seed 0 --no-plot` against the tutorial program (median of 5)")
+    say()
+    nnfit_bin = os.path.join(os.path.dirname(sys.executable), "nnfit")
+    with tempfile.TemporaryDirectory() as tmp:
+        cmds = {"nnfit train --seed 0 --no-plot": lambda i: [nnfit_bin, "--seed", "0", "--no-plot", "--quiet", "--out", f"{tmp}/r{i}"]}
+        ref = os.path.join(SEED_DIR, "tutorial_reference.py")
+        if os.path.exists(ref):
+            cmds["python tutorial_reference.py --seed 0 --no-plot"] = lambda i: [sys.executable, ref, "--seed", "0", "--no-plot"]
+        say("| command | seconds |")
+        say("|---|---:|")
+        for name, cmd in cmds.items():
+            times = []
+            for i in range(5):
+                t0 = time.perf_counter()
+                subprocess.run(cmd(i), check=True, stdout=subprocess.DEVNULL)
+                times.append(time.perf_counter() - t0)
+            say(f"| `{name}` | {statistics.median(times):.2f} |")
+    say()
+
+
+MANY = r"""
+import resource, sys, time, numpy as np
+M, E, kind = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+import nnfit
+if kind == "numpy":
+    from nnfit.params import init_many
+    from nnfit.data import tutorial_data
+    def train(M, E):  # plain NumPy over M models, the gradients by hand
+        w, b, a = (p.astype(np.float32) for p in init_many(0, M, 5))
+        x, y = (v.astype(np.float32) for v in tutorial_data())
+        for _ in range(E):
+            for n in range(10):
+                h = 1 / (1 + np.exp(-(w * x[n] + b)))
+                e = (h * a).sum(1, keepdims=True) - y[n]
+                dz = 2 * e * a * h * (1 - h)
+                w -= 0.01 * dz * x[n]; b -= 0.01 * dz; a -= 0.01 * 2 * e * h
+    run = lambda E: train(M, E)
+else:
+    run = lambda E: nnfit.train(seed=0, models=M, epochs=E, engine=kind)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+run(1)
+t = {}
+for e in (1, 50, 150):
+    t0 = time.perf_counter(); run(e); t[e] = time.perf_counter() - t0
+print(t[1], t[50], t[150], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base)
+"""
+
+
+def section_many():
+    say("## Many models at once: the tutorial recipe for M models (marginal model-steps/s = M x 100 epochs x 10 samples / (t150 - t50))")
+    say()
+    say("| implementation | M | model-steps/s | fixed cost (1 epoch, s) | peak memory beyond imports (MB) |")
+    say("|---|---:|---:|---:|---:|")
+    rss = {}
+    for kind in ("manual", "matrix", "numpy"):
+        for M in (1, 10**3, 10**5):
+            if kind == "matrix" and M == 10**5:
+                continue  # tens of seconds at this size on 2 cores; the 10^3 row shows its rate
+            r = subprocess.run([sys.executable, "-c", MANY, str(M), "0", kind], capture_output=True, text=True, check=True)
+            t1, t50, t150, peak = map(float, r.stdout.split())
+            rate = M * 100 * 10 / (t150 - t50)
+            rss[(kind, M)] = peak
+            say(f"| {'nnfit engine=' + kind if kind != 'numpy' else 'plain NumPy (vectorized, by hand)'} | {M} | "
+                f"{rate:.3g} | {t1:.3f} | {peak / 2**20:.0f} |")
+    per_model = (rss[("manual", 10**5)] - rss[("manual", 10**3)]) / (10**5 - 10**3)
+    say()
+    say(f"Memory of the manual engine: about {per_model:.0f} bytes per model (peak growth at M = 10^5 minus M = 10^3, "
+        "150 epochs); it is linear in M: the (M, E) float64 loss history (8 bytes per model per epoch), "
+        "the parameters (60 bytes, 15 float32) and their start in float64.")
+    say()
+
+
+def section_fit():
+    from sklearn.neural_network import MLPRegressor
+    say("## Fit mode on the tutorial data: share of seeds reaching MSE < 1e-4, and the median time per fit")
+    say()
+    say("| method | seeds | share MSE < 1e-4 | median MSE | median time (ms) |")
+    say("|---|---:|---:|---:|---:|")
+
+    def row(name, seeds, fit_one):
+        mses, times = [], []
+        for s in seeds:
+            t0 = time.perf_counter()
+            pred = fit_one(s)
+            times.append(time.perf_counter() - t0)
+            mses.append(float(np.mean((pred - Y) ** 2)))
+        share = np.mean(np.array(mses) < 1e-4)
+        say(f"| {name} | {len(seeds)} | {share:.0%} | {np.median(mses):.1e} | {np.median(times) * 1e3:.1f} |")
+        return share, np.median(times)
+
+    def sk(solver, iters):
+        def fit_one(s):
+            m = MLPRegressor(hidden_layer_sizes=(5,), activation="logistic", solver=solver, alpha=0.0,
+                             max_iter=iters, tol=0.0, n_iter_no_change=iters, random_state=s)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m.fit(X[:, None], Y)
+            return m.predict(X[:, None])
+        return fit_one
+
+    nnfit.fit(seed=0)
+    ours = row("nnfit.fit (LM, 16 starts, scaled; defaults)", range(100), lambda s: nnfit.fit(seed=s).predict(X))
+    theirs = row("scikit-learn lbfgs (5 logistic, alpha 0, max_iter 1000, tol 0)", range(100), sk("lbfgs", 1000))
+    row("scikit-learn adam (5 logistic, alpha 0, max_iter 5000, tol 0)", range(10), sk("adam", 5000))
+    row("the tutorial recipe (nnfit.train)", range(100), lambda s: nnfit.train(seed=s).predict(X))
+    assert ours[0] >= 0.99 and ours[0] >= theirs[0] and ours[1] < theirs[1], "nnfit.fit must lead on both counts"
+    say()
+
+
+FUNCTIONS = {
+    "smooth: sin(x), x in [-3, 3]": (lambda x: np.sin(x), -3, 3),
+    "kink: |x|, x in [-2, 2]": (lambda x: np.abs(x), -2, 2),
+    "steep rise: tanh(8x), x in [-1, 1]": (lambda x: np.tanh(8 * x), -1, 1),
+    "x in the thousands: cos(x / 400), x in [1000, 5000]": (lambda x: np.cos(x / 400), 1000, 5000),
+}
+
+
+def section_noisy():
+    from sklearn.neural_network import MLPRegressor
+    say("## Noisy functions: 80 samples with N(0, 0.1^2) noise; test RMSE on 1000 noise-free points (median of 5 seeds)")
+    say()
+    say("nnfit.fit defaults: LM with Bayesian regularization on all points, 16 starts, standardized x and y. "
+        "scikit-learn: MLPRegressor(hidden_layer_sizes=(10,), activation='logistic', solver='lbfgs'), other settings default.")
+    say()
+    say("| function | nnfit.fit(hidden=10) | scikit-learn lbfgs, 10 logistic units | nnfit / sklearn |")
+    say("|---|---:|---:|---:|")
+    for name, (f, lo, hi) in FUNCTIONS.items():
+        ours, theirs = [], []
+        grid = np.linspace(lo, hi, 1000)
+        for s in range(5):
+            rng = np.random.default_rng(100 + s)
+            x = np.sort(rng.uniform(lo, hi, 80))
+            y = f(x) + rng.normal(0, 0.1, 80)
+            ours.append(np.sqrt(np.mean((nnfit.fit(x, y, hidden=10, seed=s).predict(grid) - f(grid)) ** 2)))
+            m = MLPRegressor(hidden_layer_sizes=(10,), activation="logistic", solver="lbfgs", random_state=s)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m.fit(x[:, None], y)
+            theirs.append(np.sqrt(np.mean((m.predict(grid[:, None]) - f(grid)) ** 2)))
+        a, b = np.median(ours), np.median(theirs)
+        say(f"| {name} | {a:.4f} | {b:.4f} | {a / b:.2f} |")
+    say()
+
+
+def main():
+    say(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"numpy {np.__version__}; {time.strftime('%Y-%m-%d')}")
+    say()
+    section_recipe()
+    section_process()
+    section_many()
+    section_fit()
+    section_noisy()
+    with open(os.path.join(HERE, "results.md"), "w") as f:
+        f.write("\n".join(OUT) + "\n")
+    print("wrote benchmarks/results.md")
+
+
+if __name__ == "__main__":
+    main()
