@@ -247,6 +247,10 @@ def main(argv=None):
         status, message = 1, str(e)
     except KeyboardInterrupt:
         status, message = 130, "interrupted"
+    except BrokenPipeError:  # e.g. `nnfit explain | head`: the reader left; stop quietly
+        sys.stderr.close()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     print(f"nnfit: error: {message}", file=sys.stderr)
     return status
 
