@@ -179,7 +179,7 @@ def has_screen():
 
 def cmd_predict(args):
     import numpy as np
-    from .data import DataError, read_x_csv
+    from .data import read_x_csv
     from .model import load
     if args.csv is None and not args.xs:
         raise Failure("give x values or --csv FILE", 2)

@@ -161,7 +161,7 @@ def fit_points(cfg, x, y, out=None):
     s = scaling(x[tr], y[tr], cfg.scale)
     u = (x - s["x_shift"]) / s["x_scale"]
     v = (y - s["y_shift"]) / s["y_scale"]
-    K, P = cfg.starts, 3 * cfg.hidden
+    K = cfg.starts
     p = init_many(cfg.seed, K, cfg.hidden, "float64").flat()  # (K, P)
     train_hist, val_hist, best, epochs_run = optimize(cfg, p, u[tr], v[tr], u[va], v[va], bayes)
     k = best["start"]
@@ -324,7 +324,6 @@ def add_fit_options(p):
 
 
 def cmd_fit(args):
-    import os
     from .cli import Failure, check_lang, load_points, say, write_run
     from .plot import plot_loss
     from .runs import NewRunDir, next_run_dir

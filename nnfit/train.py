@@ -9,7 +9,6 @@ An engine is a class `Engine(params, cfg)` with `.epoch(x, y, order, batch_size)
 model's summed loss over the epoch (before each step's update) and `.params()` returning the (M, H)
 parameters; see nnfit/engines/__init__.py.
 """
-import math
 import sys
 
 import numpy as np

@@ -157,7 +157,6 @@ def test_bad_model_files(cli, tmp_path):
     (tmp_path / "pickle.safetensors").write_bytes(b"\x80\x04\x95" + b"\x00" * 40)
     save_file({"w": np.zeros(5, np.float32)}, str(tmp_path / "keys.safetensors"), metadata={"format": "nnfit-1"})
     save_file({"other": np.zeros(5, np.float32)}, str(tmp_path / "foreign.safetensors"))
-    import json
     meta = nnfit.load(tmp_path / "good.safetensors").metadata()
     save_file({n: np.zeros(4, np.float32) for n in "wba"}, str(tmp_path / "shape.safetensors"), metadata=meta)
     cases = {"missing.safetensors": "no such file", "empty.safetensors": "the file is empty",

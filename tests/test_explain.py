@@ -1,7 +1,5 @@
 """nnfit explain shows the real first step, with gradients three ways that agree."""
-import re
 
-import numpy as np
 
 from nnfit import engines
 from nnfit.config import Config
@@ -20,7 +18,6 @@ def test_explain_first_step_seed0(cli):
     for name in "wba":
         for i in range(5):
             row = next(line for line in out.splitlines() if line.startswith(f"{name}{i + 1} "))
-            numbers = re.findall(r"-?\d+\.?\d*(?:e[-+]\d+)?", row.split("  ", 2)[-1])
             g = getattr(grads, name)[i]
             assert f"{g:.6g}" in row, (row, g)
     worst = float(out.strip().rsplit(" ", 1)[1])

@@ -5,8 +5,7 @@ import torch
 
 import nnfit
 from nnfit.data import tutorial_data
-from nnfit.fitmode import FitConfig, jacobian, residuals, split
-from nnfit.params import Params
+from nnfit.fitmode import jacobian, residuals, split
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])

@@ -2,7 +2,6 @@
 import logging
 import warnings
 
-import numpy as np
 import pytest
 
 import nnfit
