@@ -197,6 +197,17 @@ def section_many():
             mem = "n/a (torch)" if kind == "matrix" else f"{peak / 2**20:.2f}"
             say(f"| {'nnfit engine=' + kind if kind != 'numpy' else 'plain NumPy (vectorized, by hand)'} | {M} | "
                 f"{rate:.3g} | {t1:.3f} | {mem} |")
+    import torch
+    if torch.cuda.is_available():  # the matrix engine on the GPU at M = 10^6 (never run here: no GPU was lent)
+        times = {}
+        for e in (1, 50, 150):
+            t0 = time.perf_counter()
+            nnfit.train(seed=0, models=10**6, epochs=e, engine="matrix", device="cuda")
+            times[e] = time.perf_counter() - t0
+        say(f"| nnfit engine=matrix on {torch.cuda.get_device_name()} | 1000000 | "
+            f"{10**6 * 1000 / (times[150] - times[50]):.3g} | {times[1]:.3f} | n/a (torch) |")
+    else:
+        say("| nnfit engine=matrix on a GPU | 1000000 | no CUDA GPU here: skipped | | |")
     per_model = (rss[("manual", 10**5)] - rss[("manual", 10**3)]) / (10**5 - 10**3)
     say()
     say(f"Memory of the manual engine: {per_model:.0f} bytes per model at 150 epochs, linear in M: the (M, E) float64 "
