@@ -204,8 +204,7 @@ def cmd_predict(args):
 
 def cmd_explain(args):
     from .explain import explain
-    if args.lang not in ("zh", "en"):
-        raise Failure(f"--lang must be zh or en; got {args.lang!r}", 2)
+    check_lang(args.lang)
     cfg = seeded(config_from(args), args)
     if cfg.models != 1:
         raise Failure("--models: explain follows one model; drop --models", 2)

@@ -324,10 +324,9 @@ def add_fit_options(p):
 
 
 def cmd_fit(args):
-    from .cli import Failure, check_lang, load_points, say, write_run
+    from .cli import Failure, check_lang, load_points, seeded, write_run
     from .plot import plot_loss
     from .runs import NewRunDir, next_run_dir
-    from .train import draw_seed
     check_lang(args.lang)
     names = {f.name for f in fields(FitConfig)}
     cfg = FitConfig(**{k: v for k, v in vars(args).items() if k in names})
@@ -338,9 +337,7 @@ def cmd_fit(args):
     x, y = load_points(args)
     out = args.out or next_run_dir()
     NewRunDir(out)
-    if cfg.seed is None:
-        cfg.seed = draw_seed()
-        say(args, f"seed {cfg.seed} (repeat this fit with --seed {cfg.seed})")
+    seeded(cfg, args)
     model = fit_points(cfg, x, y)
     if not args.quiet:
         print(summary(model))
