@@ -34,22 +34,20 @@ class Config:
 
     def validate(self):
         """Raise ConfigError naming the first bad option and its value."""
-        _integer("hidden", self.hidden, 1)
-        _choice("activation", self.activation, ACTIVATION_NAMES)
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
-            raise ConfigError("lr", f"must be a finite number > 0, got {self.lr!r}")
-        _integer("epochs", self.epochs, 1)
-        _integer("batch_size", self.batch_size, 1)
-        if not isinstance(self.shuffle, bool):
-            raise ConfigError("shuffle", f"must be True or False, got {self.shuffle!r}")
+        check_int("hidden", self.hidden, 1)
+        check_choice("activation", self.activation, ACTIVATION_NAMES)
+        check_number("lr", self.lr, 0, low_open=True)
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_bool("shuffle", self.shuffle)
         if self.seed is not None:
-            _integer("seed", self.seed, 0)
+            check_int("seed", self.seed, 0)
             if self.seed + self.models - 1 >= 2**63:
                 raise ConfigError("seed", f"must be below 2**63 - models, got {self.seed!r}")
-        _choice("engine", self.engine, ENGINE_NAMES)
-        _choice("dtype", self.dtype, DTYPE_NAMES)
-        _integer("models", self.models, 1)
-        _choice("device", self.device, DEVICE_NAMES)
+        check_choice("engine", self.engine, ENGINE_NAMES)
+        check_choice("dtype", self.dtype, DTYPE_NAMES)
+        check_int("models", self.models, 1)
+        check_choice("device", self.device, DEVICE_NAMES)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
             raise ConfigError("device", "cuda runs only the matrix engine; add engine='matrix'")
         if self.engine == "scalar" and self.models > 1:
@@ -72,13 +70,37 @@ class Config:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-def _integer(name, value, low):
+def check_int(name, value, low, high=None):
+    """An integer (not a bool) in [low, high]; ConfigError naming the option and the value otherwise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(name, f"must be an integer >= {low}, got {value!r}")
     if value < low:
         raise ConfigError(name, f"must be >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ConfigError(name, f"must be <= {high}, got {value!r}")
+    return int(value)
 
 
-def _choice(name, value, choices):
-    if value not in choices:
+def check_number(name, value, low=None, high=None, low_open=False, high_open=False):
+    """A finite real number (not a bool, not a string) in the range; open ends exclude the bound."""
+    bounds = [f"{'>' if low_open else '>='} {low:g}" if low is not None else "",
+              f"{'<' if high_open else '<='} {high:g}" if high is not None else ""]
+    want = "must be a finite number " + " and ".join(b for b in bounds if b)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ConfigError(name, f"{want.rstrip()}, got {value!r}")
+    if (low is not None and (value < low or (low_open and value == low))) or \
+            (high is not None and (value > high or (high_open and value == high))):
+        raise ConfigError(name, f"{want}, got {value!r}")
+    return float(value)
+
+
+def check_choice(name, value, choices):
+    if not isinstance(value, str) or value not in choices:
         raise ConfigError(name, f"must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def check_bool(name, value):
+    if not isinstance(value, bool):
+        raise ConfigError(name, f"must be True or False, got {value!r}")
+    return value
