@@ -120,7 +120,7 @@ def step_ledger(params, x, y, idx, cfg):
     one64 = Params(*(p.astype(np.float64) for p in one))
     _, by_hand = engines.get("manual").Engine(one64, f64).gradients(xb, yb)
     by_fd = finite_differences(params, xb, yb, cfg.activation)
-    engine = engines.get(cfg.resolved_engine()).Engine(one, replace(cfg, models=1))
+    engine = engines.get(cfg.resolved_engine()).Engine(Params(*(p.copy() for p in one)), replace(cfg, models=1))
     engine.epoch(x, y, idx[None, :], len(idx))  # the step itself, as training does it
     new = Params(*(p[0] for p in engine.params()))
     if not (np.isfinite(loss) and np.all(np.isfinite(new.flat())) and np.all(np.isfinite(autograd.flat()))):
