@@ -71,8 +71,9 @@ def build_parser():
     e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
     e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
     e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
-    e.add_argument("--lang", default="en", help="zh | en (default en)")
+    e.add_argument("--lang", default="zh", help="zh | en (default zh, as the plots)")
     add_training_options(e)
+    e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
     c = sub.add_parser("compare", help="train every engine from the same start and compare")
     add_training_options(c)
     from .fitmode import add_fit_options
