@@ -15,31 +15,38 @@ from nnfit.explain import explain, ledger, state_before_step, step_ledger, width
 from test_gradients import torch_gradients  # tests/ is on sys.path (rootdir conftest)
 
 
-def chapter_step_grads(seed, steps):
-    """The chapter's section-4 loop for `steps` samples (data order), then the next sample's gradients
-    and the parameters after its update: {'w1': (grad, new), ...} in float32, as the chapter has them."""
+def chapter_loop(seed, steps, zero_grads=True):
+    """The chapter's section-4 loop, written out again, for `steps` samples (data order, lr 0.01).
+    Returns the average loss of each finished epoch, and {'w1': (grad, new value), ...} of the last
+    step in float32, as the chapter has them. zero_grads=False is the loop as section 4 prints it."""
     torch.manual_seed(seed)
     p = {f"{n}{i}": torch.randn(1, requires_grad=True) for n in "wba" for i in range(1, 6)}
     X, Y = tutorial_data()
-    for k in range(steps + 1):
+    averages, total_loss = [], 0
+    for k in range(steps):
         x, y = float(X[k % 10]), float(Y[k % 10])
         h = [torch.sigmoid(p[f"w{i}"] * x + p[f"b{i}"]) for i in range(1, 6)]
         y_pred = p["a1"] * h[0] + p["a2"] * h[1] + p["a3"] * h[2] + p["a4"] * h[3] + p["a5"] * h[4]
         loss = (y_pred - y).pow(2)
+        total_loss += loss.item()
         loss.backward()
         grads = {n: v.grad.item() for n, v in p.items()}
         with torch.no_grad():
             for v in p.values():
                 v -= 0.01 * v.grad
-                v.grad.zero_()
-    return {n: (grads[n], p[n].item()) for n in p}
+                if zero_grads:
+                    v.grad.zero_()
+        if k % 10 == 9:
+            averages.append(total_loss / len(X))
+            total_loss = 0
+    return averages, {n: (grads[n], p[n].item()) for n in p}
 
 
 @pytest.mark.parametrize("epoch,sample", [(1, 1), (2, 3)])
 def test_autograd_column_is_the_chapters_float32(epoch, sample):
     x, y = tutorial_data()
     d = ledger(Config(seed=0, engine="scalar"), x, y, epoch, sample)
-    want = chapter_step_grads(0, (epoch - 1) * 10 + sample - 1)
+    _, want = chapter_loop(0, (epoch - 1) * 10 + sample)
     for r in d["params"]:
         grad, new = want[r["name"]]
         assert r["autograd"] == grad and r["new"] == new, (r, grad, new)
