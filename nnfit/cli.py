@@ -76,6 +76,7 @@ def build_parser():
     e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
     e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
     e.add_argument("--lang", default="zh", help="zh | en (default zh, as the plots)")
+    e.add_argument("--json", action="store_true", help="print the ledger as JSON (the numbers of the nnfit play page)")
     add_training_options(e)
     e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
     c = sub.add_parser("compare", help="train every engine from the same start and compare")
@@ -219,14 +220,18 @@ def cmd_predict(args):
 
 
 def cmd_explain(args):
-    from .explain import explain
+    import json
+    from .explain import explain, ledger
     check_lang(args.lang)
     cfg = seeded(config_from(args), args)
     if cfg.models != 1:
         raise Failure("--models: explain follows one model; drop --models", 2)
     x, y = load_points(args)
     try:
-        print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
+        if args.json:
+            print(json.dumps(ledger(cfg, x, y, args.epoch, args.sample), ensure_ascii=False, allow_nan=False))
+        else:
+            print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
     except ValueError as e:
         raise Failure(str(e), 2) from None
     return 0

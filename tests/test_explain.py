@@ -123,3 +123,10 @@ def test_explain_function_text_matches_ledger():
     assert f"= {d['loss']:.6g}" in text
     for r in d["params"]:
         assert f"{r['autograd']:.6g}" in text and f"{r['new']:.8g}" in text
+
+
+def test_explain_json_is_the_ledger(cli):
+    status, out, err = cli("explain", "--seed", "0", "--epoch", "2", "--sample", "5", "--json")
+    assert status == 0, err
+    x, y = tutorial_data()
+    assert json.loads(out) == json.loads(json.dumps(ledger(Config(seed=0, engine="scalar"), x, y, 2, 5)))
