@@ -50,6 +50,8 @@ def test_autograd_column_is_the_chapters_float32(epoch, sample):
     for r in d["params"]:
         grad, new = want[r["name"]]
         assert r["autograd"] == grad and r["new"] == new, (r, grad, new)
+    error = np.float32(d["samples"][0]["error"])
+    assert error * error == np.float32(d["loss"])  # the shown ŷ − y is the one the loss squares
     if (epoch, sample) == (1, 1):  # the numbers the issue quotes: float32 autograd, not float64
         rows = {r["name"]: r for r in d["params"]}
         assert f"{rows['w5']['autograd']:.6g}" == "-0.00168406" and rows["w3"]["autograd"] == 0.0
