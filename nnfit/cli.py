@@ -133,6 +133,7 @@ def seeded(cfg, args):
 
 def cmd_train(args):
     import numpy as np
+    from .params import Params
     from .runs import NewRunDir, next_run_dir
     from .train import run
     check_lang(args.lang)
@@ -142,7 +143,7 @@ def cmd_train(args):
     NewRunDir(out)  # fail before training if the directory exists
     seeded(cfg, args)
     frames = []  # with --animate: the parameters after each epoch, (H,) each
-    record = (lambda epoch, p: frames.append(type(p)(*(np.array(v[0]) for v in p)))) if args.animate else None
+    record = (lambda epoch, p: frames.append(Params(*(np.array(v[0]) for v in p)))) if args.animate else None
     result = run(cfg, x, y, out=None if args.quiet else sys.stdout, on_epoch=record if cfg.models == 1 else None)
     model = result if cfg.models == 1 else result.best
     if cfg.models > 1:
@@ -150,7 +151,7 @@ def cmd_train(args):
                   f"final loss {model.final_loss:.6f}")
         if args.animate:  # the best model again, alone (the same numbers), recording its epochs
             run(model.config, x, y, on_epoch=record)
-    from .plot import animate_training, plot_loss
+    from .plot import animate_training, plot_loss  # matplotlib itself is imported only when drawing
     extra = {} if args.no_plot else {"loss.png": lambda path: plot_loss(path, args.lang, model.history)}
     if args.animate:
         extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang)
