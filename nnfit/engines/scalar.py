@@ -13,10 +13,11 @@ gradient zeroed, one sample (or mini-batch) at a time.
 import numpy as np
 import torch
 
+from ..activations import TORCH
 from ..params import Params
 
 MANY_MODELS = False
-ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+ACT = {name: getattr(torch, fn) for name, fn in TORCH.items()}  # the registry, nnfit/activations.py
 
 
 class Engine:
