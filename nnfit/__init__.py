@@ -9,12 +9,7 @@ from .config import Config, ConfigError
 from .data import DataError
 from .model import Model, ModelFileError, Models, load
 from .train import TrainingDiverged, train
+from .fit import fit  # noqa: E402  (binds nnfit.fit to the function, not the subpackage nnfit/fit/)
 
 __all__ = ["Config", "ConfigError", "DataError", "Model", "ModelFileError", "Models", "TrainingDiverged",
            "load", "train", "fit"]
-
-
-def fit(x=None, y=None, **options):
-    """Find a good curve: Levenberg-Marquardt from many starts (see nnfit/fitmode.py)."""
-    from .fitmode import fit as _fit
-    return _fit(x, y, **options)

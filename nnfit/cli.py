@@ -81,8 +81,7 @@ def build_parser():
     e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
     c = sub.add_parser("compare", help="train every engine from the same start and compare")
     add_training_options(c)
-    from .fitmode import add_fit_options
-    f = sub.add_parser("fit", help="find a good curve: Levenberg-Marquardt, many starts, scaling, early stopping")
+    f = sub.add_parser("fit", help="find a good curve: Levenberg-Marquardt, many starts, scaling, regularization")
     add_fit_options(f)
     add_output_options(f)
     return p
@@ -184,11 +183,14 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
 
 
 def write_history(path, model):
-    val = model.extra.get("val_history")
+    columns = {"loss": model.history}
+    for name in ("val", "test"):
+        if model.extra.get(f"{name}_history"):
+            columns[f"{name}_loss"] = model.extra[f"{name}_history"]
     with open(path, "w") as f:
-        f.write("epoch,loss" + (",val_loss" if val else "") + "\n")
-        for i, loss in enumerate(model.history):
-            f.write(f"{i + 1},{loss!r}" + (f",{val[i]!r}" if val and i < len(val) else "") + "\n")
+        f.write(",".join(["epoch", *columns]) + "\n")
+        for i in range(len(model.history)):
+            f.write(",".join([str(i + 1), *(repr(c[i]) if i < len(c) else "" for c in columns.values())]) + "\n")
 
 
 def has_screen():
@@ -246,9 +248,52 @@ def cmd_compare(args):
     return 0
 
 
+def add_fit_options(p):
+    from .fit.config import OPTIMIZERS, REGULARIZATIONS, SCALINGS, FitConfig
+    d = FitConfig()
+    g = p.add_argument_group("fit (every part overridable)")
+    g.add_argument("--hidden", type=int, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
+    g.add_argument("--activation", default=d.activation, help=f"{' | '.join(ACTIVATION_NAMES)} (default %(default)s)")
+    g.add_argument("--optimizer", default=d.optimizer, help=f"{' | '.join(OPTIMIZERS)} (default %(default)s)")
+    g.add_argument("--starts", type=int, default=d.starts, help="random starts trained at once (default %(default)s)")
+    g.add_argument("--seed", type=int, help="seed of the starts and the split (default: drawn and printed)")
+    g.add_argument("--epochs", type=int, default=d.epochs, help="most iterations (default %(default)s)")
+    g.add_argument("--scale", default=d.scale, help=f"{' | '.join(SCALINGS)} (default %(default)s)")
+    g.add_argument("--regularization", default=d.regularization,
+                   help=f"{' | '.join(REGULARIZATIONS)} (default auto: bayes with lm from 20 points, else none)")
+    g.add_argument("--val-fraction", type=float, default=d.val_fraction, help="validation share for early stopping (default %(default)s)")
+    g.add_argument("--test-fraction", type=float, help="test share (default: as --val-fraction; 0 with bayes)")
+    g.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience in epochs (default %(default)s)")
+    g.add_argument("--goal", type=float, default=d.goal, help="stop at this training MSE, scaled units (default %(default)s)")
+    g.add_argument("--min-grad", type=float, default=d.min_grad, help="stop a start below this gradient norm (default %(default)s)")
+    g.add_argument("--mu", type=float, default=d.mu, help="LM first damping (default %(default)s)")
+    g.add_argument("--mu-max", type=float, default=d.mu_max, help="LM largest damping (default %(default)s)")
+    g.add_argument("--lr", type=float, default=d.lr, help="adam / momentum / sgd learning rate (default %(default)s)")
+    g = p.add_argument_group("data")
+    g.add_argument("--data", metavar="FILE.csv", help="your own points: two numeric columns, header optional")
+    g.add_argument("--x", help="the x column of --data, by name or 0-based index")
+    g.add_argument("--y", help="the y column of --data, by name or 0-based index")
+
+
 def cmd_fit(args):
-    from .fitmode import cmd_fit as run_fit
-    return run_fit(args)
+    from dataclasses import fields
+    from .fit import FitConfig, fit_points, summary
+    from .plot import plot_loss
+    from .runs import NewRunDir, next_run_dir
+    check_lang(args.lang)
+    cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
+    x, y = load_points(args)
+    out = args.out or next_run_dir()
+    NewRunDir(out)
+    seeded(cfg, args)
+    model = fit_points(cfg, x, y, progress=None if not args.quiet else False)
+    if not args.quiet:
+        print(summary(model))
+    e = model.extra
+    loss_png = {} if args.no_plot else {"loss.png": lambda path: plot_loss(
+        model.history, path, args.lang, e["val_history"] or None)}
+    write_run(out, model, x, y, args, extra_files=loss_png)
+    return 0
 
 
 def main(argv=None):

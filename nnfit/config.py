@@ -3,7 +3,7 @@ from dataclasses import asdict, dataclass, fields
 import math
 import numbers
 
-ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
+from .activations import NAMES as ACTIVATION_NAMES
 ENGINE_NAMES = ("auto", "scalar", "manual", "matrix")
 DTYPE_NAMES = ("float32", "float64")
 DEVICE_NAMES = ("cpu", "cuda")

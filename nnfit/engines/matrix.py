@@ -13,10 +13,11 @@ backward() gives each model exactly its own gradient. Runs on a GPU with device=
 import numpy as np
 import torch
 
+from ..activations import TORCH
 from ..params import Params
 
 MANY_MODELS = True
-ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+ACT = {name: getattr(torch, fn) for name, fn in TORCH.items()}  # the registry, nnfit/activations.py
 
 
 class Engine:

@@ -15,10 +15,11 @@ earlier ones, and every step goes by that sum (`nnfit train --keep-grads`).
 import numpy as np
 import torch
 
+from ..activations import TORCH
 from ..params import Params
 
 MANY_MODELS = False
-ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+ACT = {name: getattr(torch, fn) for name, fn in TORCH.items()}  # the registry, nnfit/activations.py
 
 
 class Engine:
