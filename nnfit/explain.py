@@ -20,13 +20,13 @@ import unicodedata
 import numpy as np
 
 from . import engines
+from .activations import PRIME_TEXT
 from .model import network
 from .params import NAMES, Params, init_params
 from .train import TrainingDiverged, check_finite, epoch_order
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
-PRIME = {"sigmoid": "h{i}(1−h{i})", "tanh": "(1−h{i}²)", "relu": "[z{i}>0]"}  # act'(z_i) in terms of h_i, z_i
+SYMBOL = {"sigmoid": "σ"}  # as the chapter writes it; other activations by name
 GRADIENT = {"w": "2(ŷ−y)·a{i}·{d}·x", "b": "2(ŷ−y)·a{i}·{d}", "a": "2(ŷ−y)·h{i}"}
 
 
@@ -37,14 +37,14 @@ def sub(i):
 
 def formulas(activation, hidden, batch=1):
     """The formula text of the step, and of each parameter's gradient, by name ('w1', ...)."""
-    s = SYMBOL[activation]
+    s = SYMBOL.get(activation, activation)
     mean = f"(1/{batch})Σ " if batch > 1 else ""
     text = {"z": "zᵢ = wᵢ·x + bᵢ", "h": f"hᵢ = {s}(zᵢ)", "y_hat": "ŷ = " + " + ".join(
                 f"a{sub(i)}h{sub(i)}" for i in range(1, min(hidden, 3) + 1)) + (" + …" if hidden > 3 else ""),
             "loss": f"L = {mean}(ŷ − y)²", "update": "new = old − lr·∂L/∂p"}
     for name in NAMES:
         for i in range(1, hidden + 1):
-            d = PRIME[activation].format(i=sub(i))
+            d = PRIME_TEXT[activation].replace("-", "−").format(i=sub(i))  # act'(z_i), the registry's
             text[f"{name}{i}"] = f"∂L/∂{name}{sub(i)} = {mean}" + GRADIENT[name].format(i=sub(i), d=d)
     return text
 
@@ -182,7 +182,7 @@ def explain(cfg, x, y, epoch=1, sample=1, lang="zh"):
     t = WORDS[lang]
     d = ledger(cfg, x, y, epoch, sample)
     f = d["formulas"]
-    act = f"{SYMBOL[cfg.activation]} = {cfg.activation}" if cfg.activation == "sigmoid" else cfg.activation
+    act = f"σ = {cfg.activation}" if cfg.activation in SYMBOL else cfg.activation
     lines = [t["step"].format(k=sample, e=epoch, s=cfg.seed, lr=cfg.lr, act=act, eng=d["engine"], dtype=cfg.dtype), ""]
     for s in d["samples"]:
         lines.append(t["sample"].format(n=s["index"] + 1, x=s["x"], y=s["y"]))
