@@ -132,5 +132,11 @@ def serve(host="127.0.0.1", port=0, open_browser=False, out=sys.stdout):
     if open_browser:
         import webbrowser
         webbrowser.open(url)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])  # until Ctrl-C: uvicorn closes the connections, then re-raises it
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    print("nnfit play: stopped", file=out, flush=True)
     return url
