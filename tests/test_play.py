@@ -35,6 +35,16 @@ RUNS = [dict(seed=0), dict(seed=3, lr=0.05, hidden=7), dict(seed=11, hidden=3, a
                                                               batch_size=2, shuffle=True)]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_numba_thread():
+    """One model needs one core; with the CPUs busy, starting parallel regions costs ~10 ms a call."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
+
 # -- the session's numbers are nnfit.train's ----------------------------------------------------------
 
 @pytest.mark.parametrize("options", RUNS + [dict(seed=5, activation="relu", batch_size=3, lr=0.005)])
@@ -260,7 +270,7 @@ def test_loss_after_50_epochs_is_the_cli_line_50(page, options):
         assert text(page, "loss") == "0.049608"
 
 
-def test_one_sample_step_shows_the_explain_ledger(page):
+def test_one_sample_step_shows_the_explain_ledger(page, cli):
     page.click("[data-testid=step-sample]")
     ready(page)
     want = explain_ledger(Config(seed=0), *tutorial_data(), 1, 1)
@@ -278,8 +288,7 @@ def test_one_sample_step_shows_the_explain_ledger(page):
             for p in parts:
                 value = value[p]
         assert cells.nth(k).inner_text().strip() == f"{value:.6g}", key
-    explained = subprocess.run([sys.executable, "-m", "nnfit", "explain", "--seed", "0"], capture_output=True,
-                               text=True, timeout=120).stdout
+    status, explained, _ = cli("explain", "--seed", "0")
     for name in "wba":  # every gradient the page shows is in `nnfit explain --seed 0`'s printout
         for i in range(5):
             assert f"{want['grad'][name][i]:.6g}" in explained, (name, i)
@@ -322,7 +331,7 @@ def test_lr_1000_says_diverged_and_the_page_keeps_working(page):
 
 def test_bad_websocket_messages_get_errors_while_another_tab_trains(page, server):
     set_field(page, "speed", "1")
-    set_field(page, "epochs", 300)
+    set_field(page, "epochs", 60)
     page.click("[data-testid=play]")
     ws_url = server.replace("http", "ws") + "ws"
     with websockets_sync.connect(ws_url, max_size=2**22) as ws:
@@ -334,9 +343,9 @@ def test_bad_websocket_messages_get_errors_while_another_tab_trains(page, server
             assert reply["type"] == "error" and reply["en"] and reply["zh"], reply
         ws.send('{"type": "epoch", "count": 3}')
         assert json.loads(ws.recv(timeout=10))["epoch"] == 3  # this tab's own session still works
-    page.wait_for_selector("[data-testid=epoch]:text-is('300')", timeout=20000)  # the other tab kept training
+    page.wait_for_selector("[data-testid=epoch]:text-is('60')", timeout=20000)  # the other tab kept training
     ready(page)
-    assert text(page, "loss") == f"{nnfit.train(seed=0, epochs=300).history[-1]:.6f}"
+    assert text(page, "loss") == f"{nnfit.train(seed=0, epochs=60).history[-1]:.6f}"
 
 
 def test_screenshot(page, tmp_path):

@@ -42,7 +42,7 @@ function receive(reply) {
     if (reply.diverged) stopPlaying();
   }
   document.body.dataset.ready = app.pending === 0 ? "1" : "0";
-  if (app.playing && app.pending === 0) setTimeout(tick, 30);
+  if (app.playing && app.pending === 0) setTimeout(tick, 15);
 }
 
 // -- what the page shows --------------------------------------------------------------------------
