@@ -63,6 +63,10 @@ def build_parser():
     t = sub.add_parser("train", help="train the tutorial's network (the default command)")
     add_training_options(t)
     add_output_options(t)
+    g = t.add_argument_group("watch it learn")
+    g.add_argument("--terms", action="store_true", help="draw each neuron's term a_i·σ(w_i x + b_i) in fit.png")
+    g.add_argument("--animate", action="store_true", help="also write train.gif, one frame per epoch (at most 100, evenly spaced)")
+    g.add_argument("--keep-grads", action="store_true", help="never zero the gradients, as the chapter's section-4 loop literally does (scalar engine)")
     r = sub.add_parser("predict", help="print x,y lines from a saved model")
     r.add_argument("model", help="a model.safetensors written by nnfit")
     r.add_argument("xs", nargs="*", metavar="X", help="x values")
@@ -71,8 +75,9 @@ def build_parser():
     e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
     e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
     e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
-    e.add_argument("--lang", default="en", help="zh | en (default en)")
+    e.add_argument("--lang", default="zh", help="zh | en (default zh, as the plots)")
     add_training_options(e)
+    e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
     c = sub.add_parser("compare", help="train every engine from the same start and compare")
     add_training_options(c)
     from .fitmode import add_fit_options
@@ -89,7 +94,8 @@ def build_parser():
 def config_from(args, **overrides):
     cfg = Config(hidden=args.hidden, activation=args.activation, lr=args.lr, epochs=args.epochs,
                  batch_size=args.batch_size, shuffle=args.shuffle, seed=args.seed, engine=args.engine,
-                 dtype=args.dtype, models=args.models, device=args.device, **overrides)
+                 dtype=args.dtype, models=args.models, device=args.device,
+                 keep_grads=getattr(args, "keep_grads", False), **overrides)
     return validated(cfg)
 
 
@@ -129,6 +135,7 @@ def seeded(cfg, args):
 
 
 def cmd_train(args):
+    import numpy as np
     from .runs import NewRunDir, next_run_dir
     from .train import run
     check_lang(args.lang)
@@ -137,12 +144,20 @@ def cmd_train(args):
     out = args.out or next_run_dir()
     NewRunDir(out)  # fail before training if the directory exists
     seeded(cfg, args)
-    result = run(cfg, x, y, out=None if args.quiet else sys.stdout)
+    frames = []  # with --animate: the parameters after each epoch, (H,) each
+    record = (lambda epoch, p: frames.append(type(p)(*(np.array(v[0]) for v in p)))) if args.animate else None
+    result = run(cfg, x, y, out=None if args.quiet else sys.stdout, on_epoch=record if cfg.models == 1 else None)
     model = result if cfg.models == 1 else result.best
     if cfg.models > 1:
         say(args, f"best of {cfg.models} models: model {result.best_index} (seed {model.config.seed}), "
                   f"final loss {model.final_loss:.6f}")
-    write_run(out, model, x, y, args, models=result if cfg.models > 1 else None)
+        if args.animate:  # the best model again, alone (the same numbers), recording its epochs
+            run(model.config, x, y, on_epoch=record)
+    from .plot import animate_training, plot_loss
+    extra = {} if args.no_plot else {"loss.png": lambda path: plot_loss(path, args.lang, model.history)}
+    if args.animate:
+        extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang)
+    write_run(out, model, x, y, args, models=result if cfg.models > 1 else None, extra_files=extra)
     return 0
 
 
@@ -161,7 +176,8 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
             names.append("models.csv")
         if not args.no_plot:
             from .plot import plot_fit
-            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen())
+            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen(),
+                     terms=getattr(args, "terms", False))
             names.append("fit.png")
         for name, write in (extra_files or {}).items():
             write(os.path.join(tmp, name))
