@@ -23,7 +23,7 @@ websockets_sync = pytest.importorskip("websockets.sync.client")
 import nnfit  # noqa: E402
 from nnfit.config import Config  # noqa: E402
 from nnfit.data import tutorial_data  # noqa: E402
-from nnfit.play.ledger import explain_ledger  # noqa: E402
+from nnfit.explain import ledger  # noqa: E402
 from nnfit.play.messages import MAX_MESSAGE, answer  # noqa: E402
 from nnfit.play.session import Session  # noqa: E402
 
@@ -76,15 +76,13 @@ def test_step_ledger_is_explain_ledger_and_the_real_step():
     s = Session()
     before = s.params()
     s.step()
-    got, want = s.last, explain_ledger(Config(seed=0), *tutorial_data(), 1, 1)
-    for key in ("z", "h", "y_hat", "loss", "grad", "old", "new"):
-        assert got[key] == want[key], key
+    assert s.last == ledger(Config(seed=0, engine="manual"), *tutorial_data(), 1, 1)
     after = s.params()
-    for i, name in enumerate("wba"):  # the ledger's update is the engine's step, to float32 rounding
-        np.testing.assert_allclose(got["new"][name], getattr(after, name), rtol=2e-7, atol=1e-12)
-        assert got["old"][name] == getattr(before, name).tolist()
-    # the chapter's first step at seed 0 (issue 9): dL/dw5 by hand -0.00168274 (float64)
-    assert abs(got["grad"]["w"][4] - -0.00168274) < 1e-8
+    for row in s.last["params"]:  # the ledger's update is the step the session took
+        assert row["old"] == getattr(before, row["kind"])[row["i"] - 1]
+        assert row["new"] == getattr(after, row["kind"])[row["i"] - 1]
+    s.epochs(3)  # the rest of epoch 1, then epochs 2 and 3: the ledger of epoch 3's last step
+    assert s.last == ledger(Config(seed=0, engine="manual"), *tutorial_data(), 3, 10)
 
 
 def test_divergence_is_reported_with_a_learning_rate_that_does_not_diverge():
@@ -273,29 +271,31 @@ def test_loss_after_50_epochs_is_the_cli_line_50(page, options):
 def test_one_sample_step_shows_the_explain_ledger(page, cli):
     page.click("[data-testid=step-sample]")
     ready(page)
-    want = explain_ledger(Config(seed=0), *tutorial_data(), 1, 1)
+    want = ledger(Config(seed=0), *tutorial_data(), 1, 1)
+    rows = {r["name"]: r for r in want["params"]}
     cells = page.locator("[data-testid=ledger] [data-k]")
-    assert cells.count() >= 5 * 3 + 15 * 4
+    assert cells.count() == 5 * 3 + 2 + 1 + 15 * 5
     for k in range(cells.count()):
         key = cells.nth(k).get_attribute("data-k")
-        parts = [int(p) if p.isdigit() else p for p in key.split(".")]
-        if parts[0] == "ah":
-            value = want["old"]["a"][parts[2]] * want["h"][parts[1]][parts[2]]
-        elif parts[0] == "err":
-            value = want["y_hat"][parts[1]] - want["y"][parts[1]]
-        else:
-            value = want
-            for p in parts:
-                value = value[p]
-        assert cells.nth(k).inner_text().strip() == f"{value:.6g}", key
+        part = key.split(".")
+        if part[0] in ("z", "h", "ah"):
+            value, digits = want["samples"][int(part[1])][part[0]][int(part[2])], 6
+        elif part[0] in ("y_hat", "error"):
+            value, digits = want["samples"][int(part[1])][part[0]], 6
+        elif part[0] == "loss":
+            value, digits = want["loss"], 6
+        else:  # autograd, hand, fd, old, new of a parameter
+            value, digits = rows[part[1]][part[0]], 8 if part[0] in ("old", "new") else 6
+        assert cells.nth(k).inner_text().strip() == f"{value:.{digits}g}", key
+    # the chapter's float32 autograd gradients of the first step at seed 0 (issue 9)
+    assert page.inner_text("[data-k='autograd.w5']") == "-0.00168406"
+    assert page.inner_text("[data-k='autograd.w3']") == "0"
     status, explained, _ = cli("explain", "--seed", "0")
-    for name in "wba":  # every gradient the page shows is in `nnfit explain --seed 0`'s printout
-        for i in range(5):
-            assert f"{want['grad'][name][i]:.6g}" in explained, (name, i)
-    for name in "wba":  # the update shown is the step taken: the parameters table holds the new values
-        for i in range(5):
-            assert page.inner_text(f"[data-testid=params] [data-k='{name}.{i}']") == \
-                   page.inner_text(f"[data-testid=ledger] [data-k='new.{name}.{i}']")
+    for r in want["params"]:  # each update line the page shows is in `nnfit explain --seed 0`'s printout
+        update = page.inner_text(f"[data-testid=ledger] tr:has([data-k='new.{r['name']}']) td:last-child")
+        assert update.replace("\xa0", " ") in explained, update
+        # and the parameters table holds the new values
+        assert page.inner_text(f"[data-testid=params] [data-k='{r['name']}']") == f"{r['new']:.8g}"
 
 
 def test_adding_moving_and_removing_points_changes_the_curve(page):

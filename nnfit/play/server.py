@@ -70,6 +70,7 @@ def create_app(host="127.0.0.1"):
         loop = asyncio.get_running_loop()
         session = await loop.run_in_executor(worker, Session)
         await ws.send_text(dumps(await loop.run_in_executor(worker, session.state)))
+        loop.run_in_executor(worker, warm_up)  # while the page draws: the ledger's torch, for the first step
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
@@ -89,6 +90,10 @@ def create_app(host="127.0.0.1"):
     if host in ("0.0.0.0", "::"):
         hosts = ["*"]  # served to the network on purpose: any name that reaches it
     return Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)])
+
+
+def warm_up():
+    from ..engines import scalar  # noqa: F401  (imports torch, ~2 s once)
 
 
 def one_numba_thread():

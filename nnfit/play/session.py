@@ -19,10 +19,11 @@ import numpy as np
 from ..config import Config, check_bool, check_choice, check_int, check_number, ACTIVATION_NAMES
 from ..data import DataError, as_points, read_csv, tutorial_data
 from ..engines import manual
+from ..explain import step_ledger
 from ..model import network
-from ..params import Params, init_many
-from ..train import epoch_order
-from . import diagnose, ledger
+from ..params import NAMES, Params, init_many
+from ..train import TrainingDiverged, epoch_order
+from . import diagnose
 
 MAX_POINTS = 2000      # points a tab may hold
 MAX_HIDDEN = 20        # neurons a tab may ask for
@@ -114,8 +115,7 @@ class Session:
         self.refuse_if_failed()
         order = self.order()
         piece = order[:, self.done:self.done + self.cfg.batch_size]
-        self.last = ledger.step_ledger(self.params(), self.x, self.y, piece[0], self.cfg)
-        self.last.update(epoch=self.epoch + 1, step=self.done // self.cfg.batch_size + 1)
+        self.last = self.ledger(self.params(), piece[0], self.epoch + 1, self.done // self.cfg.batch_size + 1)
         self.run(piece)
 
     def epochs(self, count):
@@ -155,10 +155,14 @@ class Session:
         replay = manual.Engine(Params(*(p[None, :] for p in before)), self.cfg)
         if last:
             replay.epoch(self.x, self.y, order[:, :last], bs)
-        params = Params(*(p[0] for p in replay.params()))
-        out = ledger.step_ledger(params, self.x, self.y, order[0, last:], self.cfg)
-        out.update(epoch=self.epoch, step=last // bs + 1)
-        return out
+        return self.ledger(Params(*(p[0] for p in replay.params())), order[0, last:], self.epoch, last // bs + 1)
+
+    def ledger(self, params, idx, epoch, step):
+        """nnfit explain's ledger of the step from `params` on samples idx (None if that step diverges)."""
+        try:
+            return {"epoch": epoch, "sample": step, **step_ledger(params, self.x, self.y, idx, self.cfg)}
+        except TrainingDiverged:
+            return None
 
     def refuse_if_failed(self):
         if self.failure:
@@ -187,7 +191,7 @@ class Session:
         if np.isfinite(params.flat()).all():
             findings += diagnose.diagnose(params, self.x, self.y, self.cfg.activation)
         steps = -(-len(self.x) // self.cfg.batch_size)
-        return ledger.jsonable({
+        return jsonable({
             "type": "state",
             "settings": {k: getattr(self.cfg, k) for k in ("seed", "hidden", "activation", "lr", "batch_size", "shuffle")},
             "points": {"x": self.x, "y": self.y},
@@ -197,9 +201,24 @@ class Session:
             "loss": loss,
             "loss_text": None if loss is None else f"{loss:.6f}",  # as the CLI prints it
             "history": {"start": history_from, "values": self.history[history_from:]},
-            "params": ledger.as_dict(params),
+            "params": {name: getattr(params, name) for name in NAMES},
             "curve": self.curve(),
             "ledger": self.last,
             "findings": findings,
             "diverged": self.failure is not None,
         })
+
+
+def jsonable(v):
+    """NumPy arrays and scalars as lists and floats; NaN and infinities as None (JSON has none)."""
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v) if math.isfinite(v) else None
+    return v

@@ -13,9 +13,10 @@ const WORDS = {
     epoch: "轮次", step: "本轮已走步数", avg_loss: "平均损失", show_terms: "显示每个神经元的项 a·σ(wx+b)",
     loss_curve: "每轮的平均损失", log_scale: "对数坐标", params: "参数", ledger: "最近一步的账本",
     x: "x", y: "y", points: "样本点", curve: "预测 ŷ", neuron: "神经元", no_step: "还没有走过一步：按“走一个样本”。",
-    step_title: "第 {e} 轮第 {k} 步（学习率 {lr}，{act}）", sample: "样本", forward: "前向传播",
-    loss_line: "损失 L = (ŷ − y)² 的均值", param: "参数", formula: "梯度公式", by_hand: "手算 ∂L/∂p",
-    fd: "有限差分", update: "更新 p ← p − lr·∂L/∂p", connecting: "正在连接服务器…",
+    step_title: "第 {e} 轮第 {k} 步 SGD（学习率 {lr}，{act}，{dtype}）", sample: "样本", forward: "前向传播",
+    loss: "损失", param: "参数", formula: "偏导数（链式法则）", autograd: "自动求导 {dtype}", by_hand: "手算 float64",
+    fd: "有限差分 float64", update: "更新：旧值 − lr·自动求导 = 新值",
+    agree: "|自动求导 − 手算| 最大 {d1}（{dtype} 的舍入）；|手算 − 有限差分| 最大 {d2}", connecting: "正在连接服务器…",
     disconnected: "与服务器的连接断开了：请确认 nnfit play 仍在运行，然后刷新页面。",
     error: "错误", csv_read: "读不了这个文件：", reached: "已到第 {n} 轮（“训练到第几轮”的设定）。",
   },
@@ -31,9 +32,10 @@ const WORDS = {
     epoch: "Epoch", step: "Steps in this epoch", avg_loss: "Average loss", show_terms: "Show each neuron's term a·σ(wx+b)",
     loss_curve: "Average loss per epoch", log_scale: "log scale", params: "Parameters", ledger: "Ledger of the last step",
     x: "x", y: "y", points: "points", curve: "prediction ŷ", neuron: "neuron", no_step: "No step yet: press “Step one sample”.",
-    step_title: "Epoch {e}, step {k} (lr {lr}, {act})", sample: "sample", forward: "forward pass",
-    loss_line: "loss L = mean of (ŷ − y)²", param: "param", formula: "gradient formula", by_hand: "by hand ∂L/∂p",
-    fd: "finite diff", update: "update p ← p − lr·∂L/∂p", connecting: "Connecting to the server…",
+    step_title: "SGD step {k} of epoch {e} (lr {lr}, {act}, {dtype})", sample: "sample", forward: "forward pass",
+    loss: "loss", param: "param", formula: "gradient (chain rule)", autograd: "autograd {dtype}", by_hand: "by hand float64",
+    fd: "finite diff float64", update: "update: old − lr·autograd = new",
+    agree: "largest |autograd − by hand| = {d1} (rounding in {dtype}); largest |by hand − finite diff| = {d2}", connecting: "Connecting to the server…",
     disconnected: "The connection to the server was lost: check that nnfit play is still running, then reload the page.",
     error: "Error", csv_read: "Cannot read this file: ", reached: "Reached epoch {n} (the “train up to epoch” setting).",
   },
@@ -52,17 +54,22 @@ function sub(n) {
   return String(n).replace(/\d/g, (d) => String.fromCharCode(0x2080 + Number(d)));
 }
 
-// A number as Python's "%.6g" writes it (what nnfit explain prints): 6 significant digits.
-function g6(v) {
-  if (v === null || v === undefined) return "NaN";
+// A number as Python's "%.<digits>g" writes it (as nnfit explain prints): significant digits, no
+// trailing zeros, an exponent from 1e-5 down or 10^digits up.
+function gfmt(v, digits) {
+  if (v === null || v === undefined) return "nan";
   if (!isFinite(v)) return v > 0 ? "inf" : "-inf";
   if (v === 0) return Object.is(v, -0) ? "-0" : "0";
-  const [mant, ex] = v.toExponential(5).split("e");
+  const [mant, ex] = v.toExponential(digits - 1).split("e");
   const exp = Number(ex);
-  if (exp < -4 || exp >= 6) {
+  if (exp < -4 || exp >= digits) {
     const m = mant.includes(".") ? mant.replace(/0+$/, "").replace(/\.$/, "") : mant;
     return m + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
   }
-  const s = v.toFixed(5 - exp);
+  const s = v.toFixed(digits - 1 - exp);
   return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+}
+
+function g6(v) {
+  return gfmt(v, 6);
 }

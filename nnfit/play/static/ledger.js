@@ -1,9 +1,10 @@
-// The ledger of the last SGD step, as nnfit explain shows it: the forward pass (z_i, h_i, a_i·h_i, ŷ),
-// the loss, each parameter's gradient with its formula (by hand; finite differences beside it) and the
-// update p ← p − lr·∂L/∂p. Every number cell carries data-k (e.g. "grad.w.4") and Python's %.6g text.
+// The ledger of the last SGD step: the dict nnfit.explain.step_ledger returns, shown as nnfit explain
+// prints it: each sample's forward pass (z_i, h_i, a_i·h_i, ŷ) and the loss in the run's dtype; each
+// parameter's gradient formula, its value by autograd (the run's dtype, what the update uses), by hand
+// and by finite differences (float64); the update old − lr·autograd = new. Every number cell carries
+// data-k ("z.0.4", "autograd.w5", "new.b2", ...) and explain's digits (%.6g; %.8g for old and new).
 "use strict";
 
-const PRIME = { sigmoid: (i) => `h${i}(1−h${i})`, tanh: (i) => `(1−h${i}²)`, relu: (i) => `[z${i}>0]` };
 const ACT_NAME = { sigmoid: "σ", tanh: "tanh", relu: "ReLU" };
 
 function el(tag, text, attrs) {
@@ -13,8 +14,8 @@ function el(tag, text, attrs) {
   return e;
 }
 
-function num(value, key) {
-  return el("td", g6(value), { "data-k": key, class: "num" });
+function num(value, key, digits) {
+  return el("td", gfmt(value, digits || 6), { "data-k": key, class: "num" });
 }
 
 function row(cells) {
@@ -29,61 +30,41 @@ function head(cells) {
   return tr;
 }
 
-// The gradient columns the ledger holds, in explain's order: by hand, autograd, finite differences.
-function gradColumns(L) {
-  const cols = [["grad", t("by_hand")]];
-  if (L.grad_autograd) cols.push(["grad_autograd", "autograd"]);
-  if (L.grad_fd) cols.push(["grad_fd", t("fd")]);
-  return cols;
-}
-
-function paren(text) {
-  return text.startsWith("-") ? `(${text})` : text;
+// Python's "%.2e": 1.23e-07
+function e2(v) {
+  return v.toExponential(2).replace(/e([+-])(\d)$/, "e$10$2");
 }
 
 function renderLedger(box, L) {
   box.replaceChildren();
   if (!L) { box.appendChild(el("p", t("no_step"), { class: "hint" })); return; }
-  const act = L.activation, A = ACT_NAME[act], H = L.old.w.length;
-  box.appendChild(el("h3", t("step_title", { e: L.epoch, k: L.step, lr: g6(L.lr), act: A })));
-  L.x.forEach((x, n) => {
-    box.appendChild(el("p", `${t("sample")} ${L.idx[n] + 1}: x = ${g6(x)}, y = ${g6(L.y[n])} — ${t("forward")}`, { class: "sample" }));
+  const f = L.formulas;
+  box.appendChild(el("h3", t("step_title", { e: L.epoch, k: L.sample, lr: g6(L.lr), act: ACT_NAME[L.activation], dtype: L.dtype })));
+  L.samples.forEach((s, n) => {
+    box.appendChild(el("p", `${t("sample")} ${s.index + 1}: x = ${g6(s.x)}, y = ${g6(s.y)} — ${t("forward")}`, { class: "sample" }));
     const tb = el("table", null, { class: "ledger-forward" });
-    tb.appendChild(head([t("neuron"), "z = w·x + b", `h = ${A}(z)`, "a·h"]));
-    for (let i = 0; i < H; i++) {
-      tb.appendChild(row([`${i + 1}`, num(L.z[n][i], `z.${n}.${i}`), num(L.h[n][i], `h.${n}.${i}`),
-        num(L.old.a[i] * L.h[n][i], `ah.${n}.${i}`)]));
-    }
+    tb.appendChild(head([t("neuron"), f.z, f.h, "aᵢ·hᵢ"]));
+    s.z.forEach((_, i) => tb.appendChild(row([`${i + 1}`, num(s.z[i], `z.${n}.${i}`), num(s.h[i], `h.${n}.${i}`), num(s.ah[i], `ah.${n}.${i}`)])));
     box.appendChild(tb);
     const p = el("p", null, { class: "sum" });
-    p.append("ŷ = Σ aᵢhᵢ = ", el("b", g6(L.y_hat[n]), { "data-k": `y_hat.${n}` }),
-      "   ŷ − y = ", el("b", g6(L.y_hat[n] - L.y[n]), { "data-k": `err.${n}` }));
+    p.append("ŷ = Σ aᵢ·hᵢ = ", el("b", g6(s.y_hat), { "data-k": `y_hat.${n}` }), "    ŷ − y = ", el("b", g6(s.error), { "data-k": `error.${n}` }));
     box.appendChild(p);
   });
   const lossLine = el("p", null, { class: "sum" });
-  lossLine.append(`${t("loss_line")} = `, el("b", g6(L.loss), { "data-k": "loss" }));
+  lossLine.append(`${t("loss")} ${f.loss} = `, el("b", g6(L.loss), { "data-k": "loss" }));
   box.appendChild(lossLine);
 
-  const mean = L.x.length > 1 ? "mean " : "";
-  const formula = {
-    w: (i) => `${mean}2(ŷ−y)·a${i}·${PRIME[act](i)}·x`,
-    b: (i) => `${mean}2(ŷ−y)·a${i}·${PRIME[act](i)}`,
-    a: (i) => `${mean}2(ŷ−y)·h${i}`,
-  };
-  const cols = gradColumns(L);
   const tb = el("table", null, { class: "ledger-grads" });
-  tb.appendChild(head([t("param"), t("formula")].concat(cols.map(([, label]) => label), [t("update")])));
-  for (const name of ["w", "b", "a"]) {
-    for (let i = 0; i < H; i++) {
-      const s = sub(i + 1);
-      const upd = el("td", null, { class: "num" });
-      upd.append(el("span", g6(L.old[name][i]), { "data-k": `old.${name}.${i}` }), ` − ${g6(L.lr)}·${paren(g6(L.grad[name][i]))} = `,
-        el("b", g6(L.new[name][i]), { "data-k": `new.${name}.${i}` }));
-      tb.appendChild(row([`${name}${s}`, el("td", formula[name](s), { class: "formula" })]
-        .concat(cols.map(([key]) => num(L[key][name][i], `${key}.${name}.${i}`)), [upd])));
-    }
+  tb.appendChild(head([t("param"), t("formula"), t("autograd", { dtype: L.dtype }), t("by_hand"), t("fd"), t("update")]));
+  for (const r of L.params) {
+    const upd = el("td", null, { class: "num" });
+    upd.append(el("span", gfmt(r.old, 8), { "data-k": `old.${r.name}` }), ` − ${g6(L.lr)}·(${g6(r.autograd)}) = `,
+      el("b", gfmt(r.new, 8), { "data-k": `new.${r.name}` }));
+    tb.appendChild(row([`${r.kind}${sub(r.i)}`, el("td", r.formula, { class: "formula" }),
+      num(r.autograd, `autograd.${r.name}`), num(r.hand, `hand.${r.name}`), num(r.fd, `fd.${r.name}`), upd]));
   }
   box.appendChild(tb);
+  box.appendChild(el("p", t("agree", { d1: e2(L.max_diff_autograd_hand), d2: e2(L.max_diff_hand_fd), dtype: L.dtype }), { class: "hint" }));
 }
 
 // One row per neuron i: w_i, b_i, a_i (the chapter's names).
@@ -91,6 +72,6 @@ function renderParams(table, p) {
   table.replaceChildren();
   table.appendChild(head([t("neuron"), "wᵢ", "bᵢ", "aᵢ"]));
   p.w.forEach((_, i) => {
-    table.appendChild(row([el("th", String(i + 1))].concat(["w", "b", "a"].map((name) => num(p[name][i], `${name}.${i}`)))));
+    table.appendChild(row([el("th", String(i + 1))].concat(["w", "b", "a"].map((name) => num(p[name][i], `${name}${i + 1}`, 8)))));
   });
 }
