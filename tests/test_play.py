@@ -215,7 +215,7 @@ def page(browser, server):
 
 
 def ready(tab):
-    tab.wait_for_selector("body[data-ready='1']", timeout=15000)
+    tab.wait_for_selector("body[data-ready='1']", timeout=30000)
 
 
 def text(tab, testid):
@@ -238,13 +238,13 @@ def train_to(tab, epochs):
     set_field(tab, "epochs", epochs)
     tab.select_option("[data-testid=speed]", "100")
     tab.click("[data-testid=play]")
-    tab.wait_for_selector(f"[data-testid=epoch]:text-is('{epochs}')", timeout=20000)
+    tab.wait_for_selector(f"[data-testid=epoch]:text-is('{epochs}')", timeout=30000)
     ready(tab)
 
 
 def test_page_loads_in_chinese_with_its_font_and_controls(page):
     assert page.inner_text("h1").startswith("看神经网络学习")
-    page.wait_for_selector("body[data-font='loaded']", timeout=15000)
+    page.wait_for_selector("body[data-font='loaded']", timeout=30000)
     for testid in ("seed", "lr", "hidden", "activation", "step-sample", "step-epoch", "play", "reset", "epoch",
                    "loss", "ledger", "plot", "lang", "message", "batch-size", "shuffle", "speed", "epochs",
                    "terms", "log", "params", "loss-plot", "csv", "tutorial-data", "step"):
@@ -343,7 +343,7 @@ def test_bad_websocket_messages_get_errors_while_another_tab_trains(page, server
             assert reply["type"] == "error" and reply["en"] and reply["zh"], reply
         ws.send('{"type": "epoch", "count": 3}')
         assert json.loads(ws.recv(timeout=10))["epoch"] == 3  # this tab's own session still works
-    page.wait_for_selector("[data-testid=epoch]:text-is('60')", timeout=20000)  # the other tab kept training
+    page.wait_for_selector("[data-testid=epoch]:text-is('60')", timeout=30000)  # the other tab kept training
     ready(page)
     assert text(page, "loss") == f"{nnfit.train(seed=0, epochs=60).history[-1]:.6f}"
 
@@ -352,7 +352,7 @@ def test_screenshot(page, tmp_path):
     train_to(page, 50)
     page.click("[data-testid=step-sample]")
     ready(page)
-    page.wait_for_selector("body[data-font='loaded']", timeout=15000)
+    page.wait_for_selector("body[data-font='loaded']", timeout=30000)
     path = tmp_path / "play.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 50_000

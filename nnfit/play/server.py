@@ -22,6 +22,7 @@ STATIC = Path(__file__).parent / "static"
 FILES = {"app.js": "text/javascript", "plot.js": "text/javascript", "ledger.js": "text/javascript",
          "i18n.js": "text/javascript", "style.css": "text/css"}
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1"]
+MAX_TABS = 64  # sessions at once; more are refused (close code 1013, try again later)
 FRAME_LIMIT = 1024 * 1024  # bytes; bigger frames close the connection (1009). Up to it, messages.py answers.
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -39,8 +40,10 @@ def create_app(host="127.0.0.1"):
     from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.responses import FileResponse, PlainTextResponse
     from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocketDisconnect
 
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnfit-play", initializer=one_numba_thread)
+    tabs = set()
 
     async def page(request):
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8", headers=HEADERS)
@@ -60,13 +63,25 @@ def create_app(host="127.0.0.1"):
         return FileResponse(path, media_type="font/otf", headers={"Cache-Control": "max-age=86400"})
 
     async def play(ws):
-        from .messages import answer
-        from .session import Session
         origin = ws.headers.get("origin")
         if origin is not None and urlsplit(origin).netloc != ws.headers.get("host"):
             await ws.close(code=1008)  # another site's page may not drive this one
             return
+        if len(tabs) >= MAX_TABS:
+            await ws.close(code=1013)
+            return
         await ws.accept()
+        tabs.add(ws)
+        try:
+            await serve_tab(ws)
+        except WebSocketDisconnect:
+            pass  # the tab closed while its answer was being computed
+        finally:
+            tabs.discard(ws)
+
+    async def serve_tab(ws):
+        from .messages import answer
+        from .session import Session
         loop = asyncio.get_running_loop()
         session = await loop.run_in_executor(worker, Session)
         await ws.send_text(dumps(await loop.run_in_executor(worker, session.state)))

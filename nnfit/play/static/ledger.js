@@ -47,7 +47,7 @@ function renderLedger(box, L) {
     s.z.forEach((_, i) => tb.appendChild(row([`${i + 1}`, num(s.z[i], `z.${n}.${i}`), num(s.h[i], `h.${n}.${i}`), num(s.ah[i], `ah.${n}.${i}`)])));
     box.appendChild(tb);
     const p = el("p", null, { class: "sum" });
-    p.append("ŷ = Σ aᵢ·hᵢ = ", el("b", g6(s.y_hat), { "data-k": `y_hat.${n}` }), "    ŷ − y = ", el("b", g6(s.error), { "data-k": `error.${n}` }));
+    p.append("ŷ = Σ aᵢ·hᵢ = ", el("b", g6(s.y_hat), { "data-k": `y_hat.${n}` }), "\u2003\u2003ŷ − y = ", el("b", g6(s.error), { "data-k": `error.${n}` }));
     box.appendChild(p);
   });
   const lossLine = el("p", null, { class: "sum" });
