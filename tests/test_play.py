@@ -97,6 +97,17 @@ def test_divergence_is_reported_with_a_learning_rate_that_does_not_diverge():
     assert answer(s, '{"type": "settings", "lr": 0.01}')["diverged"] is False
 
 
+def test_diagnostics_name_saturated_neurons_dead_relus_and_unscaled_data():
+    from nnfit.params import Params
+    from nnfit.play.diagnose import diagnose
+    x, y = np.array([-1.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.0])
+    p = Params(np.array([1.0, 1.0]), np.array([0.0, -10.0]), np.array([1.0, 1.0]))  # z_2 = x - 10 < -5 everywhere
+    assert [(f["code"], f["en"][:8]) for f in diagnose(p, x, y, "sigmoid")] == [("saturated", "Neuron 2")]
+    assert [(f["code"], f["en"][:8]) for f in diagnose(p, x, y, "relu")] == [("dead_relu", "Neuron 2")]
+    assert diagnose(p._replace(b=np.array([0.0, 0.0])), x, y, "tanh") == []
+    assert [f["code"] for f in diagnose(p._replace(b=np.array([0.0, 0.0])), x * 100, y, "tanh")] == ["scale"]
+
+
 @pytest.mark.parametrize("text, fragment", [
     ("not json", "not valid JSON"),
     ("[1, 2]", "JSON object"),
@@ -314,6 +325,21 @@ def test_adding_moving_and_removing_points_changes_the_curve(page):
     assert plot.get_attribute("data-curve") != with_point != before
     page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.15, button="right")
     page.wait_for_selector("[data-testid=plot][data-points='10']")  # right-click removed it
+
+
+def test_loading_a_csv_replaces_the_points_and_a_bad_one_says_where(page, tmp_path):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("t,value\n" + "".join(f"{v / 10},{np.sin(v / 10):.4f}\n" for v in range(-30, 31)))
+    bad.write_text("x,y\n1,2\n3,abc\n")
+    page.set_input_files("[data-testid=csv]", str(good))
+    page.wait_for_selector("[data-testid=plot][data-points='61']")
+    ready(page)
+    page.set_input_files("[data-testid=csv]", str(bad))
+    page.wait_for_selector("[data-testid=message] .error")
+    assert "bad.csv" in text(page, "message") and "abc" in text(page, "message")
+    assert page.get_attribute("[data-testid=plot]", "data-points") == "61"
+    page.click("[data-testid=tutorial-data]")
+    page.wait_for_selector("[data-testid=plot][data-points='10']")
 
 
 def test_lr_1000_says_diverged_and_the_page_keeps_working(page):

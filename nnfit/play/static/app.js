@@ -19,11 +19,11 @@ function send(message) {
 function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   app.ws = ws;
-  showMessage([{ level: "info", zh: WORDS.zh.connecting, en: WORDS.en.connecting }]);
+  showMessage([{ level: "info", ...both("connecting") }]);
   ws.onmessage = (event) => receive(JSON.parse(event.data));
   ws.onclose = () => {
     stopPlaying();
-    showMessage([{ level: "error", zh: WORDS.zh.disconnected, en: WORDS.en.disconnected }]);
+    showMessage([{ level: "error", ...both("disconnected") }]);
   };
 }
 
@@ -111,7 +111,7 @@ function tick() {
   const target = Number($("epochs").value) || 50, speed = Number($("speed").value);
   if (app.state.epoch >= target) {
     stopPlaying();
-    showMessage(app.state.findings.concat([{ level: "info", zh: t("reached", { n: target }), en: t("reached", { n: target }) }]));
+    showMessage(app.state.findings.concat([{ level: "info", ...both("reached", { n: target }) }]));
     return;
   }
   if (speed === 0) send({ type: "step" });

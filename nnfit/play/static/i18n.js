@@ -44,7 +44,16 @@ const WORDS = {
 let LANG = "zh";
 
 function t(key, args) {
-  let s = (WORDS[LANG] && WORDS[LANG][key]) || WORDS.en[key] || key;
+  return tIn(LANG, key, args);
+}
+
+// Both languages at once, for messages that stay on screen while the language changes.
+function both(key, args) {
+  return { zh: tIn("zh", key, args), en: tIn("en", key, args) };
+}
+
+function tIn(lang, key, args) {
+  let s = (WORDS[lang] && WORDS[lang][key]) || WORDS.en[key] || key;
   for (const [k, v] of Object.entries(args || {})) s = s.split("{" + k + "}").join(String(v));
   return s;
 }
