@@ -76,6 +76,7 @@ def build_parser():
     e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
     e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
     e.add_argument("--lang", default="zh", help="zh | en (default zh, as the plots)")
+    e.add_argument("--json", action="store_true", help="print the ledger as JSON (the numbers of the nnfit play page)")
     add_training_options(e)
     e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
     c = sub.add_parser("compare", help="train every engine from the same start and compare")
@@ -136,6 +137,7 @@ def seeded(cfg, args):
 
 def cmd_train(args):
     import numpy as np
+    from .params import Params
     from .runs import NewRunDir, next_run_dir
     from .train import run
     check_lang(args.lang)
@@ -145,7 +147,7 @@ def cmd_train(args):
     NewRunDir(out)  # fail before training if the directory exists
     seeded(cfg, args)
     frames = []  # with --animate: the parameters after each epoch, (H,) each
-    record = (lambda epoch, p: frames.append(type(p)(*(np.array(v[0]) for v in p)))) if args.animate else None
+    record = (lambda epoch, p: frames.append(Params(*(np.array(v[0]) for v in p)))) if args.animate else None
     result = run(cfg, x, y, out=None if args.quiet else sys.stdout, on_epoch=record if cfg.models == 1 else None)
     model = result if cfg.models == 1 else result.best
     if cfg.models > 1:
@@ -153,7 +155,7 @@ def cmd_train(args):
                   f"final loss {model.final_loss:.6f}")
         if args.animate:  # the best model again, alone (the same numbers), recording its epochs
             run(model.config, x, y, on_epoch=record)
-    from .plot import animate_training, plot_loss
+    from .plot import animate_training, plot_loss  # matplotlib itself is imported only when drawing
     extra = {} if args.no_plot else {"loss.png": lambda path: plot_loss(path, args.lang, model.history)}
     if args.animate:
         extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang)
@@ -223,14 +225,18 @@ def cmd_predict(args):
 
 
 def cmd_explain(args):
-    from .explain import explain
+    import json
+    from .explain import explain, ledger
     check_lang(args.lang)
     cfg = seeded(config_from(args), args)
     if cfg.models != 1:
         raise Failure("--models: explain follows one model; drop --models", 2)
     x, y = load_points(args)
     try:
-        print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
+        if args.json:
+            print(json.dumps(ledger(cfg, x, y, args.epoch, args.sample), ensure_ascii=False, allow_nan=False))
+        else:
+            print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
     except ValueError as e:
         raise Failure(str(e), 2) from None
     return 0

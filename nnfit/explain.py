@@ -85,21 +85,22 @@ def finite_differences(params, x, y, activation, eps=1e-6):
     return Params.from_flat(grad)
 
 
-def forward_in_dtype(params, xb, activation, dtype):
-    """z_i, h_i, a_i h_i and ŷ per sample, computed as the chapter's forward() does, in the run's dtype."""
+def forward_in_dtype(params, xb, yb, activation, dtype):
+    """z_i, h_i, a_i h_i, ŷ and ŷ − y per sample, computed as the chapter's forward() does, in the run's dtype."""
     import torch
     from .engines.scalar import ACT
     t = lambda v: torch.tensor([float(v)], dtype=getattr(torch, dtype))
     w, b, a = ([t(v) for v in p] for p in params)
     rows = []
-    for x in xb:
+    for x, y in zip(xb, yb):
         z = [w_i * float(x) + b_i for w_i, b_i in zip(w, b)]  # z_i = w_i x + b_i
         h = [ACT[activation](z_i) for z_i in z]  # h_i = σ(z_i)
         ah = [a_i * h_i for a_i, h_i in zip(a, h)]
         y_hat = ah[0]
         for term in ah[1:]:  # ŷ = a_1 h_1 + a_2 h_2 + ... left to right, as the chapter adds
             y_hat = y_hat + term
-        rows.append(([v.item() for v in z], [v.item() for v in h], [v.item() for v in ah], y_hat.item()))
+        rows.append(([v.item() for v in z], [v.item() for v in h], [v.item() for v in ah], y_hat.item(),
+                     (y_hat - float(y)).item()))
     return rows
 
 
@@ -128,8 +129,8 @@ def step_ledger(params, x, y, idx, cfg):
                                f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data")
     text = formulas(cfg.activation, cfg.hidden, len(idx))
     samples = [{"index": int(k), "x": float(xv), "y": float(yv), "z": z, "h": h, "ah": ah,
-                "y_hat": y_hat, "error": y_hat - float(yv)}
-               for k, xv, yv, (z, h, ah, y_hat) in zip(idx, xb, yb, forward_in_dtype(params, xb, cfg.activation, cfg.dtype))]
+                "y_hat": y_hat, "error": error}
+               for k, xv, yv, (z, h, ah, y_hat, error) in zip(idx, xb, yb, forward_in_dtype(params, xb, yb, cfg.activation, cfg.dtype))]
     rows, worst = [], [0.0, 0.0]
     for name in NAMES:
         for i in range(cfg.hidden):

@@ -15,11 +15,11 @@ from .model import network
 
 TEXT = {
     "zh": {"title": "神经网络拟合结果", "x": "输入 x", "y": "输出 y", "data": "实际数据点", "model": "模型预测",
-           "loss_title": "训练损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
+           "loss_title": "每轮的平均损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
            "test": "测试集", "best": "最佳轮次 {e}", "terms": "各神经元的项",
            "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失"},
     "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "data": "data points", "model": "model prediction",
-           "loss_title": "Training loss", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
+           "loss_title": "Average loss per epoch", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
            "test": "test", "best": "best epoch {e}", "terms": "each neuron's term",
            "frame": "epoch {e}/{n}, average loss {loss:.6f}", "so_far": "average loss so far"},
 }

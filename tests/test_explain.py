@@ -50,6 +50,8 @@ def test_autograd_column_is_the_chapters_float32(epoch, sample):
     for r in d["params"]:
         grad, new = want[r["name"]]
         assert r["autograd"] == grad and r["new"] == new, (r, grad, new)
+    error = np.float32(d["samples"][0]["error"])
+    assert error * error == np.float32(d["loss"])  # the shown ŷ − y is the one the loss squares
     if (epoch, sample) == (1, 1):  # the numbers the issue quotes: float32 autograd, not float64
         rows = {r["name"]: r for r in d["params"]}
         assert f"{rows['w5']['autograd']:.6g}" == "-0.00168406" and rows["w3"]["autograd"] == 0.0
@@ -123,3 +125,10 @@ def test_explain_function_text_matches_ledger():
     assert f"= {d['loss']:.6g}" in text
     for r in d["params"]:
         assert f"{r['autograd']:.6g}" in text and f"{r['new']:.8g}" in text
+
+
+def test_explain_json_is_the_ledger(cli):
+    status, out, err = cli("explain", "--seed", "0", "--epoch", "2", "--sample", "5", "--json")
+    assert status == 0, err
+    x, y = tutorial_data()
+    assert json.loads(out) == json.loads(json.dumps(ledger(Config(seed=0, engine="scalar"), x, y, 2, 5)))
