@@ -325,6 +325,20 @@ def test_adding_moving_and_removing_points_changes_the_curve(page):
     assert plot.get_attribute("data-curve") != with_point != before
     page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.15, button="right")
     page.wait_for_selector("[data-testid=plot][data-points='10']")  # right-click removed it
+    ready(page)
+    # drag the tutorial's lowest point (3.33, -0.1547) up by 100 pixels: same points, that one higher
+    x, y = page.evaluate("() => { const r = document.getElementById('plot').getBoundingClientRect();"
+                         " return [r.left + app.frame.px(3.33), r.top + app.frame.py(-0.1547)]; }")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y - 100, steps=4)
+    page.mouse.up()
+    ready(page)
+    ys = page.evaluate("() => app.state.points.y")
+    assert len(ys) == 10 and ys[6] > -0.1547 + 0.1 and ys[:6] + ys[7:] == list(tutorial_data()[1][:6]) + list(tutorial_data()[1][7:])
+    x, y = page.evaluate("() => [app.frame.px(app.state.points.x[6]), app.frame.py(app.state.points.y[6])]")
+    page.dblclick("[data-testid=plot]", position={"x": x, "y": y})
+    page.wait_for_selector("[data-testid=plot][data-points='9']")  # double-click removed it
 
 
 def test_loading_a_csv_replaces_the_points_and_a_bad_one_says_where(page, tmp_path):

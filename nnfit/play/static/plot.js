@@ -39,18 +39,20 @@ function fmtTick(v) {
 }
 
 // A linear map from data to pixels and back, for a view {x0, x1, y0, y1} in a w×h canvas.
-function frame(view, w, h) {
-  const pw = w - MARGIN.left - MARGIN.right, ph = h - MARGIN.top - MARGIN.bottom;
+function frame(view, w, h, m = MARGIN) {
+  const pw = w - m.left - m.right, ph = h - m.top - m.bottom;
   return {
-    px: (x) => MARGIN.left + ((x - view.x0) / (view.x1 - view.x0)) * pw,
-    py: (y) => MARGIN.top + (1 - (y - view.y0) / (view.y1 - view.y0)) * ph,
-    x: (px) => view.x0 + ((px - MARGIN.left) / pw) * (view.x1 - view.x0),
-    y: (py) => view.y0 + (1 - (py - MARGIN.top) / ph) * (view.y1 - view.y0),
-    inside: (px, py) => px >= MARGIN.left && px <= w - MARGIN.right && py >= MARGIN.top && py <= h - MARGIN.bottom,
+    m,
+    px: (x) => m.left + ((x - view.x0) / (view.x1 - view.x0)) * pw,
+    py: (y) => m.top + (1 - (y - view.y0) / (view.y1 - view.y0)) * ph,
+    x: (px) => view.x0 + ((px - m.left) / pw) * (view.x1 - view.x0),
+    y: (py) => view.y0 + (1 - (py - m.top) / ph) * (view.y1 - view.y0),
+    inside: (px, py) => px >= m.left && px <= w - m.right && py >= m.top && py <= h - m.bottom,
   };
 }
 
 function axes(ctx, f, view, w, h, xlabel, ylabel, yticks) {
+  const m = f.m;
   ctx.strokeStyle = "#ddd";
   ctx.fillStyle = "#555";
   ctx.lineWidth = 1;
@@ -58,23 +60,23 @@ function axes(ctx, f, view, w, h, xlabel, ylabel, yticks) {
   ctx.textBaseline = "top";
   for (const v of ticks(view.x0, view.x1, 8)) {
     const x = f.px(v);
-    ctx.beginPath(); ctx.moveTo(x, MARGIN.top); ctx.lineTo(x, h - MARGIN.bottom); ctx.stroke();
-    ctx.fillText(fmtTick(v), x, h - MARGIN.bottom + 4);
+    ctx.beginPath(); ctx.moveTo(x, m.top); ctx.lineTo(x, h - m.bottom); ctx.stroke();
+    ctx.fillText(fmtTick(v), x, h - m.bottom + 4);
   }
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
   for (const [v, label] of yticks) {
     const y = f.py(v);
-    ctx.beginPath(); ctx.moveTo(MARGIN.left, y); ctx.lineTo(w - MARGIN.right, y); ctx.stroke();
-    ctx.fillText(label, MARGIN.left - 6, y);
+    ctx.beginPath(); ctx.moveTo(m.left, y); ctx.lineTo(w - m.right, y); ctx.stroke();
+    ctx.fillText(label, m.left - 6, y);
   }
   ctx.strokeStyle = "#888";
-  ctx.strokeRect(MARGIN.left, MARGIN.top, w - MARGIN.left - MARGIN.right, h - MARGIN.top - MARGIN.bottom);
+  ctx.strokeRect(m.left, m.top, w - m.left - m.right, h - m.top - m.bottom);
   ctx.textAlign = "center";
   ctx.textBaseline = "bottom";
-  ctx.fillText(xlabel, (MARGIN.left + w - MARGIN.right) / 2, h - 2);
+  ctx.fillText(xlabel, (m.left + w - m.right) / 2, h - 2);
   ctx.save();
-  ctx.translate(14, (MARGIN.top + h - MARGIN.bottom) / 2);
+  ctx.translate(14, (m.top + h - m.bottom) / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.textBaseline = "middle";
   ctx.fillText(ylabel, 0, 0);
@@ -113,20 +115,24 @@ function neuronTerms(state) {
 
 function drawFit(canvas, state, view, showTerms, words) {
   const { ctx, w, h } = prepare(canvas);
-  const f = frame(view, w, h);
+  const { xs, terms } = neuronTerms(state);
+  const color = (i) => `hsla(${(i * 360) / terms.length + 30}, 65%, 45%, 0.8)`;
+  const items = [["#d62728", words.points, "dot"], ["#1f5fbf", words.curve, "line"]];
+  if (showTerms && terms.length <= 8) terms.forEach((_, i) => items.push([color(i), `a${sub(i + 1)}·σ(w${sub(i + 1)}x+b${sub(i + 1)})`, "dash"]));
+  else if (showTerms) items.push(["#888", `aᵢ·σ(wᵢx+bᵢ), i = 1…${terms.length}`, "dash"]);
+  const rows = legend(ctx, w, items, false);
+  const f = frame(view, w, h, { ...MARGIN, top: 10 + rows * 18 });
+  const m = f.m;
   axes(ctx, f, view, w, h, "x", "y", ticks(view.y0, view.y1, 6).map((v) => [v, fmtTick(v)]));
+  legend(ctx, w, items, true);
   ctx.save();
   ctx.beginPath();
-  ctx.rect(MARGIN.left, MARGIN.top, w - MARGIN.left - MARGIN.right, h - MARGIN.top - MARGIN.bottom);
+  ctx.rect(m.left, m.top, w - m.left - m.right, h - m.top - m.bottom);
   ctx.clip();
-  const { xs, terms } = neuronTerms(state);
   if (showTerms) {
-    ctx.lineWidth = 1;
-    terms.forEach((ys, i) => {
-      ctx.strokeStyle = `hsla(${(i * 360) / terms.length + 30}, 65%, 45%, 0.75)`;
-      ctx.setLineDash([4, 3]);
-      polyline(ctx, f, xs, ys);
-    });
+    ctx.lineWidth = 1.2;
+    ctx.setLineDash([4, 3]);
+    terms.forEach((ys, i) => { ctx.strokeStyle = color(i); polyline(ctx, f, xs, ys); });
     ctx.setLineDash([]);
   }
   ctx.strokeStyle = "#1f5fbf";
@@ -139,31 +145,32 @@ function drawFit(canvas, state, view, showTerms, words) {
     ctx.fill();
   });
   ctx.restore();
-  legend(ctx, w, [["#d62728", words.points, "dot"], ["#1f5fbf", words.curve, "line"]]
-    .concat(showTerms ? terms.map((_, i) => [`hsla(${(i * 360) / terms.length + 30}, 65%, 45%, 0.9)`, `a${sub(i + 1)}·σ(w${sub(i + 1)}x+b${sub(i + 1)})`, "dash"]) : []));
   return f;
 }
 
-function legend(ctx, w, items) {
+// The legend in a strip above the plot, items left to right, wrapping; returns how many rows it takes.
+function legend(ctx, w, items, draw) {
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
-  const width = Math.max(...items.map(([, label]) => ctx.measureText(label).width)) + 40;
-  const x = w - MARGIN.right - width - 6;
-  let y = MARGIN.top + 12;
-  ctx.fillStyle = "rgba(255,255,255,0.85)";
-  ctx.fillRect(x - 4, MARGIN.top + 4, width, items.length * 18 + 6);
+  let x = MARGIN.left, row = 0;
   for (const [color, label, kind] of items) {
-    ctx.strokeStyle = ctx.fillStyle = color;
-    if (kind === "dot") { ctx.beginPath(); ctx.arc(x + 12, y, 4, 0, 2 * Math.PI); ctx.fill(); } else {
-      ctx.lineWidth = kind === "line" ? 2.5 : 1;
-      ctx.setLineDash(kind === "dash" ? [4, 3] : []);
-      ctx.beginPath(); ctx.moveTo(x + 2, y); ctx.lineTo(x + 24, y); ctx.stroke();
-      ctx.setLineDash([]);
+    const width = 30 + ctx.measureText(label).width + 16;
+    if (x + width > w - MARGIN.right && x > MARGIN.left) { x = MARGIN.left; row++; }
+    const y = 10 + row * 18;
+    if (draw) {
+      ctx.strokeStyle = ctx.fillStyle = color;
+      if (kind === "dot") { ctx.beginPath(); ctx.arc(x + 12, y, 4, 0, 2 * Math.PI); ctx.fill(); } else {
+        ctx.lineWidth = kind === "line" ? 2.5 : 1.2;
+        ctx.setLineDash(kind === "dash" ? [4, 3] : []);
+        ctx.beginPath(); ctx.moveTo(x + 2, y); ctx.lineTo(x + 24, y); ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      ctx.fillStyle = "#222";
+      ctx.fillText(label, x + 30, y);
     }
-    ctx.fillStyle = "#222";
-    ctx.fillText(label, x + 30, y);
-    y += 18;
+    x += width;
   }
+  return row + 1;
 }
 
 function drawLoss(canvas, history, log, words) {
@@ -181,4 +188,8 @@ function drawLoss(canvas, history, log, words) {
   ctx.strokeStyle = "#1f5fbf";
   ctx.lineWidth = 2;
   polyline(ctx, f, vals.map(([k]) => k), vals.map(([, v]) => tr(v)));
+  if (vals.length <= 30) {  // few epochs yet: mark each one
+    ctx.fillStyle = "#1f5fbf";
+    for (const [k, v] of vals) { ctx.beginPath(); ctx.arc(f.px(k), f.py(tr(v)), 3, 0, 2 * Math.PI); ctx.fill(); }
+  }
 }
