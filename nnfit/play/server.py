@@ -36,8 +36,6 @@ log = logging.getLogger("nnfit.play")
 
 def create_app(host="127.0.0.1"):
     from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.responses import FileResponse, PlainTextResponse
     from starlette.routing import Route, WebSocketRoute
     from starlette.websockets import WebSocketDisconnect
@@ -101,10 +99,33 @@ def create_app(host="127.0.0.1"):
 
     routes = [Route("/", page), Route("/static/{name}", static), Route("/font/noto-sans-sc.otf", font),
               WebSocketRoute("/ws", play)]
-    hosts = LOCAL_HOSTS + ([host] if host not in LOCAL_HOSTS else [])
-    if host in ("0.0.0.0", "::"):
-        hosts = ["*"]  # served to the network on purpose: any name that reaches it
-    return Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)])
+    return KnownHost(Starlette(routes=routes), host)
+
+
+class KnownHost:
+    """ASGI middleware: answer 400 unless the Host header names this machine (or the address served),
+    so that a page on another site cannot reach this server through a name that resolves here."""
+
+    def __init__(self, app, host):
+        self.app = app
+        self.hosts = set(LOCAL_HOSTS) | {host}
+        self.any = host in ("0.0.0.0", "::")  # served to the network on purpose: any name that reaches it
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket") and not self.any:
+            header = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            try:
+                name = urlsplit("//" + header).hostname
+            except ValueError:
+                name = None
+            if name not in self.hosts:
+                from starlette.responses import PlainTextResponse
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                await PlainTextResponse("unknown host", status_code=400)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def warm_up():
