@@ -2,11 +2,14 @@
 
 Each finding is {"level": "error" | "warn" | "info", "code": ..., "zh": ..., "en": ...}.
 """
+from dataclasses import replace
+
 import numpy as np
 
 from ..engines import manual
 from ..model import network
 from ..params import init_many
+from ..train import epoch_order
 
 SATURATED_Z = 5.0  # |z| > 5: σ'(z) < 0.007 (tanh' < 0.0002), so w_i and b_i barely move
 USEFUL_X = 5.0     # beyond |x| ≈ 5, σ(w x + b) is flat unless w is small: scaled data learns faster
@@ -31,13 +34,12 @@ def diverged(epoch, loss, lr, good_lr):
 
 def stable_lr(cfg, x, y, epochs):
     """The largest lr / 10^k (k = 1..8) whose run from the same start stays finite for `epochs` epochs."""
-    order = np.arange(len(x))[None, :]
     for k in range(1, 9):
-        lr = cfg.lr / 10 ** k
-        engine = manual.Engine(init_many(cfg.seed, 1, cfg.hidden, cfg.dtype), type(cfg)(**{**cfg.to_dict(), "lr": lr}))
-        with np.errstate(all="ignore"):
-            if all(np.isfinite(engine.epoch(x, y, order, cfg.batch_size)).all() for _ in range(epochs)):
-                return float(f"{lr:.3g}")
+        trial = replace(cfg, lr=cfg.lr / 10 ** k)
+        engine = manual.Engine(init_many(cfg.seed, 1, cfg.hidden, cfg.dtype), trial)
+        orders = (epoch_order(cfg.seed, 1, len(x), e) if cfg.shuffle else np.arange(len(x))[None, :] for e in range(epochs))
+        if all(np.isfinite(engine.epoch(x, y, order, cfg.batch_size)).all() for order in orders):
+            return float(f"{trial.lr:.3g}")
     return None
 
 

@@ -145,8 +145,8 @@ class Session:
             self.epoch, self.done, self.epoch_sum = self.epoch + 1, 0, 0.0
         if not (math.isfinite(loss) and np.isfinite(self.engine.w).all() and np.isfinite(self.engine.a).all()):
             epoch = self.epoch if self.done == 0 else self.epoch + 1
-            good = diagnose.stable_lr(self.cfg, self.x, self.y, max(epoch, self.cfg.epochs))
-            self.failure = diagnose.diverged(epoch, loss if not math.isfinite(loss) else None, self.cfg.lr, good)
+            good = diagnose.stable_lr(self.cfg, self.x, self.y, min(max(epoch, self.cfg.epochs), 200))
+            self.failure = diagnose.diverged(epoch, None if math.isfinite(loss) else loss, self.cfg.lr, good)
 
     def last_step_ledger(self, before, order):
         """The ledger of an epoch's last step: replay the epoch from `before` up to that step."""
