@@ -127,13 +127,15 @@ def test_diagnostics_name_saturated_neurons_dead_relus_and_unscaled_data():
     ("[" * 150000 + "]" * 150000, "too large"),
     ("[" * 50000, "not valid JSON"),
     (None, "not binary"),
+    ('{"type": "settings", "lr": 1' + "0" * 400 + "}", "too long"),
+    ('{"type": "settings", "seed": "' + "9" * 10000 + '"}', "seed must be an integer"),
 ])
 def test_bad_messages_get_an_error_and_change_nothing(text, fragment):
     s = Session()
     s.epochs(2)
     reply = answer(s, text)
     assert reply["type"] == "error" and fragment in reply["en"], reply
-    assert reply["zh"] and s.epoch == 2 and len(s.x) == 10
+    assert reply["zh"] and len(reply["en"]) <= 301 and s.epoch == 2 and len(s.x) == 10
 
 
 # -- the server: only the page, its files and its API ---------------------------------------------

@@ -53,7 +53,7 @@ def parse(text):
         raise Refused(f"message too large: {len(text)} characters, at most {MAX_MESSAGE}",
                       f"消息太大：{len(text)} 个字符，最多 {MAX_MESSAGE}")
     try:
-        message = json.loads(text, parse_constant=reject_constant)
+        message = json.loads(text, parse_constant=reject_constant, parse_int=small_int)
     except (ValueError, RecursionError) as e:
         raise Refused(f"not valid JSON: {e}", f"不是有效的 JSON：{e}") from None
     if not isinstance(message, dict) or message.get("type") not in FIELDS:
@@ -67,6 +67,12 @@ def parse(text):
 
 def reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def small_int(digits):
+    if len(digits.lstrip("-")) > 20:
+        raise ValueError(f"an integer of {len(digits)} digits is too long")
+    return int(digits)
 
 
 def carry_out(session, request, m):
@@ -101,4 +107,5 @@ def carry_out(session, request, m):
 
 
 def error(en, zh, request=None):
-    return {"type": "error", "en": en, "zh": zh, "request": request}
+    short = lambda text: text if len(text) <= 300 else text[:300] + "…"  # it may quote what was sent
+    return {"type": "error", "en": short(en), "zh": short(zh), "request": request}
