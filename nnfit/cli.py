@@ -11,7 +11,7 @@ import sys
 
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
 
-COMMANDS = ("train", "predict", "explain", "compare", "fit")
+COMMANDS = ("train", "predict", "explain", "compare", "fit", "play")
 
 
 class Failure(Exception):
@@ -63,6 +63,10 @@ def build_parser():
     t = sub.add_parser("train", help="train the tutorial's network (the default command)")
     add_training_options(t)
     add_output_options(t)
+    g = t.add_argument_group("watch it learn")
+    g.add_argument("--terms", action="store_true", help="draw each neuron's term a_i·σ(w_i x + b_i) in fit.png")
+    g.add_argument("--animate", action="store_true", help="also write train.gif, one frame per epoch (at most 100, evenly spaced)")
+    g.add_argument("--keep-grads", action="store_true", help="never zero the gradients, as the chapter's section-4 loop literally does (scalar engine)")
     r = sub.add_parser("predict", help="print x,y lines from a saved model")
     r.add_argument("model", help="a model.safetensors written by nnfit")
     r.add_argument("xs", nargs="*", metavar="X", help="x values")
@@ -71,20 +75,27 @@ def build_parser():
     e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
     e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
     e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
-    e.add_argument("--lang", default="en", help="zh | en (default en)")
+    e.add_argument("--lang", default="zh", help="zh | en (default zh, as the plots)")
+    e.add_argument("--json", action="store_true", help="print the ledger as JSON (the numbers of the nnfit play page)")
     add_training_options(e)
+    e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
     c = sub.add_parser("compare", help="train every engine from the same start and compare")
     add_training_options(c)
     f = sub.add_parser("fit", help="find a good curve: Levenberg-Marquardt, many starts, scaling, regularization")
     add_fit_options(f)
     add_output_options(f)
+    w = sub.add_parser("play", help="a live page in the browser: watch the network learn, step by step")
+    w.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    w.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
+    w.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
     return p
 
 
 def config_from(args, **overrides):
     cfg = Config(hidden=args.hidden, activation=args.activation, lr=args.lr, epochs=args.epochs,
                  batch_size=args.batch_size, shuffle=args.shuffle, seed=args.seed, engine=args.engine,
-                 dtype=args.dtype, models=args.models, device=args.device, **overrides)
+                 dtype=args.dtype, models=args.models, device=args.device,
+                 keep_grads=getattr(args, "keep_grads", False), **overrides)
     return validated(cfg)
 
 
@@ -124,6 +135,8 @@ def seeded(cfg, args):
 
 
 def cmd_train(args):
+    import numpy as np
+    from .params import Params
     from .runs import NewRunDir, next_run_dir
     from .train import run
     check_lang(args.lang)
@@ -132,12 +145,20 @@ def cmd_train(args):
     out = args.out or next_run_dir()
     NewRunDir(out)  # fail before training if the directory exists
     seeded(cfg, args)
-    result = run(cfg, x, y, out=None if args.quiet else sys.stdout)
+    frames = []  # with --animate: the parameters after each epoch, (H,) each
+    record = (lambda epoch, p: frames.append(Params(*(np.array(v[0]) for v in p)))) if args.animate else None
+    result = run(cfg, x, y, out=None if args.quiet else sys.stdout, on_epoch=record if cfg.models == 1 else None)
     model = result if cfg.models == 1 else result.best
     if cfg.models > 1:
         say(args, f"best of {cfg.models} models: model {result.best_index} (seed {model.config.seed}), "
                   f"final loss {model.final_loss:.6f}")
-    write_run(out, model, x, y, args, models=result if cfg.models > 1 else None)
+        if args.animate:  # the best model again, alone (the same numbers), recording its epochs
+            run(model.config, x, y, on_epoch=record)
+    from .plot import animate_training, plot_loss  # matplotlib itself is imported only when drawing
+    extra = {} if args.no_plot else {"loss.png": lambda path: plot_loss(path, args.lang, model.history)}
+    if args.animate:
+        extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang)
+    write_run(out, model, x, y, args, models=result if cfg.models > 1 else None, extra_files=extra)
     return 0
 
 
@@ -156,7 +177,8 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
             names.append("models.csv")
         if not args.no_plot:
             from .plot import plot_fit
-            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen())
+            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen(),
+                     terms=getattr(args, "terms", False))
             names.append("fit.png")
         for name, write in (extra_files or {}).items():
             write(os.path.join(tmp, name))
@@ -205,14 +227,18 @@ def cmd_predict(args):
 
 
 def cmd_explain(args):
-    from .explain import explain
+    import json
+    from .explain import explain, ledger
     check_lang(args.lang)
     cfg = seeded(config_from(args), args)
     if cfg.models != 1:
         raise Failure("--models: explain follows one model; drop --models", 2)
     x, y = load_points(args)
     try:
-        print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
+        if args.json:
+            print(json.dumps(ledger(cfg, x, y, args.epoch, args.sample), ensure_ascii=False, allow_nan=False))
+        else:
+            print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
     except ValueError as e:
         raise Failure(str(e), 2) from None
     return 0
@@ -271,6 +297,21 @@ def cmd_fit(args):
     loss_png = {} if args.no_plot else {"loss.png": lambda path: plot_loss(
         model.history, path, args.lang, e["val_history"] or None)}
     write_run(out, model, x, y, args, extra_files=loss_png)
+    return 0
+
+
+def cmd_play(args):
+    if not 0 <= args.port <= 65535:
+        raise Failure(f"--port must be between 0 and 65535, got {args.port}", 2)
+    try:
+        import starlette, uvicorn  # noqa: F401  (the optional extra `play`)
+    except ImportError as e:
+        raise Failure(f"nnfit play needs its extra packages ({e.name} is missing): pip install 'nnfit[play]'") from None
+    try:
+        from .play.server import serve
+        serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
+    except OSError as e:
+        raise Failure(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}") from None
     return 0
 
 

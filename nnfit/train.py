@@ -42,8 +42,9 @@ def draw_seed():
     return int(np.random.SeedSequence().generate_state(1)[0]) % 2**31
 
 
-def run(cfg, x, y, out=None):
-    """Train per a validated cfg; print epoch lines to `out` when given."""
+def run(cfg, x, y, out=None, on_epoch=None):
+    """Train per a validated cfg; print epoch lines to `out` when given; call on_epoch(epoch, params)
+    after each epoch when given (e.g. to record frames of an animation; nothing is kept otherwise)."""
     M = cfg.models
     if M == 1 and cfg.resolved_engine() != "manual":  # torch is loaded anyway: draw as the tutorial does
         start = Params(*(p[None, :] for p in init_params(cfg.seed, cfg.hidden, cfg.dtype)))
@@ -55,6 +56,8 @@ def run(cfg, x, y, out=None):
         order = epoch_order(cfg.seed, M, len(x), epoch) if cfg.shuffle else np.arange(len(x))[None, :]
         history[:, epoch] = engine.epoch(x, y, order, cfg.batch_size) / len(x)
         check_finite(history[:, epoch], epoch + 1, cfg)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, engine.params())
         if out is not None:
             print(epoch_line(epoch + 1, history[:, epoch]), file=out, flush=False)
     x_range = (float(np.min(x)), float(np.max(x)))
