@@ -11,7 +11,7 @@ import sys
 
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
 
-COMMANDS = ("train", "predict", "explain", "compare", "fit")
+COMMANDS = ("train", "predict", "explain", "compare", "fit", "play")
 
 
 class Failure(Exception):
@@ -84,6 +84,10 @@ def build_parser():
     f = sub.add_parser("fit", help="find a good curve: Levenberg-Marquardt, many starts, scaling, regularization")
     add_fit_options(f)
     add_output_options(f)
+    w = sub.add_parser("play", help="a live page in the browser: watch the network learn, step by step")
+    w.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    w.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
+    w.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
     return p
 
 
@@ -293,6 +297,21 @@ def cmd_fit(args):
     loss_png = {} if args.no_plot else {"loss.png": lambda path: plot_loss(
         model.history, path, args.lang, e["val_history"] or None)}
     write_run(out, model, x, y, args, extra_files=loss_png)
+    return 0
+
+
+def cmd_play(args):
+    if not 0 <= args.port <= 65535:
+        raise Failure(f"--port must be between 0 and 65535, got {args.port}", 2)
+    try:
+        import starlette, uvicorn  # noqa: F401  (the optional extra `play`)
+    except ImportError as e:
+        raise Failure(f"nnfit play needs its extra packages ({e.name} is missing): pip install 'nnfit[play]'") from None
+    try:
+        from .play.server import serve
+        serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
+    except OSError as e:
+        raise Failure(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}") from None
     return 0
 
 
