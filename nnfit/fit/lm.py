@@ -136,7 +136,8 @@ class LevenbergMarquardt:
         idx = np.flatnonzero(active & ~self.stopped)
         if not idx.size:
             return
-        J, r, p = self.J[idx], self.r[idx], self.p[idx]
+        every = idx.size == len(self.p)  # then views, not copies (J is large)
+        J, r, p = (self.J, self.r, self.p.copy()) if every else (self.J[idx], self.r[idx], self.p[idx])
         A = np.matmul(J.transpose(0, 2, 1), J)  # (k, P, P) = J^T J
         ok = np.isfinite(A).all(axis=(1, 2))
         self._stop(idx[~ok], "numbers went bad")
@@ -174,7 +175,9 @@ class LevenbergMarquardt:
             todo[give_up] = False
             self._stop(idx[give_up], "damping mu reached mu_max")
         moved = idx[ok & ~self.stopped[idx]]
-        if moved.size:
+        if moved.size == len(self.p):
+            self.r, self.J = jacobian(self.p, self.x, self.y, self.cfg.activation, self.ws)
+        elif moved.size:
             self.r[moved], self.J[moved] = jacobian(self.p[moved], self.x, self.y, self.cfg.activation, self.ws)
         if self.bayes:
             self._update_regularization(idx[ok], A[ok])
