@@ -7,7 +7,6 @@ a machine with no Chinese font installed; registering it with matplotlib's font 
 lasting effect, and it is idempotent.
 """
 from contextlib import contextmanager
-import os
 
 import numpy as np
 
