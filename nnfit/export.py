@@ -23,6 +23,7 @@ loop), and for k outputs they sum one row of A per output and return a list (Pyt
 """
 import errno
 import os
+from string import Template
 
 import numpy as np
 
@@ -70,56 +71,115 @@ def header(model, source):
 
 
 def commented(model, source, mark):
-    return "".join(f"{mark} {line}\n" for line in header(model, source))
+    return "".join(f"{mark} {line}\n".rstrip() + "\n" for line in header(model, source))
+
+
+def joined(values):
+    return ", ".join(num(v) for v in values)
+
+
+# The text targets, written out as their files look, filled in by fill(). $u and $out are the scaling's
+# two lines; $consts its four numbers (all three empty or plain when the scaling is the identity).
+PYTHON = Template('''"""$header"""
+import math
+
+W = ($w,)  # w_i
+B = ($b,)  # b_i
+A = ($a,)  # a_i
+$consts
+
+def act(z):
+    return $act
+
+
+def predict(x):
+    """y_hat for one number x, as a float."""
+    u = $u
+    s = 0.0
+    for w, b, a in zip(W, B, A):
+        s += act(w * u + b) * a
+    return $out
+''')
+
+C = Template('''/*
+$header *
+ * C99, self-contained: compile it with your program and link with -lm. Its header is one line:
+ *     double nnfit_predict(double x);
+ */
+#include <math.h>
+
+double nnfit_predict(double x);
+
+static const double nnfit_w[$H] = {$w};
+static const double nnfit_b[$H] = {$b};
+static const double nnfit_a[$H] = {$a};
+$consts
+static double nnfit_act(double z)
+{
+    return $act;
+}
+
+double nnfit_predict(double x)
+{
+    const double u = $u;
+    double s = 0.0;
+    int i;
+    for (i = 0; i < $H; ++i)
+        s += nnfit_act(nnfit_w[i] * u + nnfit_b[i]) * nnfit_a[i];
+    return $out;
+}
+''')
+
+JS = Template('''$header
+const W = [$w];  // w_i
+const B = [$b];  // b_i
+const A = [$a];  // a_i
+$consts
+function act(z) {
+  return $act;
+}
+
+export function predict(x) {
+  const u = $u;
+  let s = 0.0;
+  for (let i = 0; i < W.length; i++) s += act(W[i] * u + B[i]) * A[i];
+  return $out;
+}
+''')
+
+# (u, out, one constant) per language: u = (x - x_shift) / x_scale and y = s * y_scale + y_shift
+SCALING = {
+    "python": ("(float(x) - X_SHIFT) / X_SCALE", "s * Y_SCALE + Y_SHIFT", "{NAME} = {value}\n", "float(x)"),
+    "c": ("(x - NNFIT_X_SHIFT) / NNFIT_X_SCALE", "s * NNFIT_Y_SCALE + NNFIT_Y_SHIFT",
+          "static const double NNFIT_{NAME} = {value};\n", "x"),
+    "js": ("(x - X_SHIFT) / X_SCALE", "s * Y_SCALE + Y_SHIFT", "const {NAME} = {value};\n", "x"),
+}
+
+
+def fill(template, lang, model, header):
+    """The template with the model's numbers; the scaling lines only when it is not the identity."""
+    L = layers(model)
+    u, out, const, plain = SCALING[lang]
+    names = ("x_shift", "x_scale", "y_shift", "y_scale")
+    consts = "".join(const.format(NAME=n.upper(), value=num(L[n][0])) for n in names) if L["scaled"] else ""
+    return template.substitute(header=header, H=L["B"].size, w=joined(L["W"][:, 0]), b=joined(L["B"]),
+                               a=joined(L["A"][0]), act=ACT[lang][L["activation"]], consts=consts,
+                               u=u if L["scaled"] else plain, out=out if L["scaled"] else "s")
 
 
 def to_python(model, source=None):
     """A module that imports only math and defines predict(x) for a number x."""
-    L = layers(model)
-    row = lambda v: "(" + ", ".join(num(t) for t in v) + ("," if len(v) == 1 else "") + ")"
-    u = "(float(x) - X_SHIFT) / X_SCALE" if L["scaled"] else "float(x)"
-    out = "s * Y_SCALE + Y_SHIFT" if L["scaled"] else "s"
-    consts = (f"X_SHIFT = {num(L['x_shift'][0])}\nX_SCALE = {num(L['x_scale'][0])}\n"
-              f"Y_SHIFT = {num(L['y_shift'][0])}\nY_SCALE = {num(L['y_scale'][0])}\n") if L["scaled"] else ""
-    return ('"""' + "\n".join(header(model, source)) + '\n"""\nimport math\n\n'
-            f"W = {row(L['W'][:, 0])}  # w_i\nB = {row(L['B'])}  # b_i\nA = {row(L['A'][0])}  # a_i\n{consts}\n\n"
-            f"def act(z):\n    return {ACT['python'][L['activation']]}\n\n\n"
-            f"def predict(x):\n    \"\"\"y_hat for one number x, as a float.\"\"\"\n    u = {u}\n    s = 0.0\n"
-            f"    for w, b, a in zip(W, B, A):\n        s += act(w * u + b) * a\n    return {out}\n")
+    return fill(PYTHON, "python", model, "\n".join(header(model, source)) + "\n")
 
 
 def to_c(model, source=None):
     """C99: `double nnfit_predict(double x)`, needing only <math.h> (link with -lm)."""
-    L = layers(model)
-    H = L["B"].size
-    arr = lambda name, v: f"static const double {name}[{H}] = {{{', '.join(num(t) for t in v)}}};\n"
-    u = "(x - NNFIT_X_SHIFT) / NNFIT_X_SCALE" if L["scaled"] else "x"
-    out = "s * NNFIT_Y_SCALE + NNFIT_Y_SHIFT" if L["scaled"] else "s"
-    consts = "".join(f"static const double NNFIT_{k.upper()} = {num(L[k][0])};\n"
-                     for k in ("x_shift", "x_scale", "y_shift", "y_scale")) if L["scaled"] else ""
-    return ("/*\n" + commented(model, source, " *") + " *\n * C99, self-contained; compile with this file and link with -lm. Its header is one line:\n"
-            " *     double nnfit_predict(double x);\n */\n#include <math.h>\n\n"
-            "double nnfit_predict(double x);\n\n"
-            + arr("nnfit_w", L["W"][:, 0]) + arr("nnfit_b", L["B"]) + arr("nnfit_a", L["A"][0]) + consts +
-            f"\nstatic double nnfit_act(double z)\n{{\n    return {ACT['c'][L['activation']]};\n}}\n\n"
-            f"double nnfit_predict(double x)\n{{\n    const double u = {u};\n    double s = 0.0;\n    int i;\n"
-            f"    for (i = 0; i < {H}; ++i)\n        s += nnfit_act(nnfit_w[i] * u + nnfit_b[i]) * nnfit_a[i];\n"
-            f"    return {out};\n}}\n")
+    return fill(C, "c", model, commented(model, source, " *"))
 
 
 def to_js(model, source=None):
     """An ES module exporting predict(x) for a number x."""
-    L = layers(model)
-    arr = lambda v: "[" + ", ".join(num(t) for t in v) + "]"
-    u = "(x - X_SHIFT) / X_SCALE" if L["scaled"] else "x"
-    out = "s * Y_SCALE + Y_SHIFT" if L["scaled"] else "s"
-    consts = "".join(f"const {k.upper()} = {num(L[k][0])};\n"
-                     for k in ("x_shift", "x_scale", "y_shift", "y_scale")) if L["scaled"] else ""
-    return (commented(model, source, "//") + "\n"
-            f"const W = {arr(L['W'][:, 0])};  // w_i\nconst B = {arr(L['B'])};  // b_i\nconst A = {arr(L['A'][0])};  // a_i\n"
-            f"{consts}\nfunction act(z) {{\n  return {ACT['js'][L['activation']]};\n}}\n\n"
-            f"export function predict(x) {{\n  const u = {u};\n  let s = 0.0;\n"
-            f"  for (let i = 0; i < W.length; i++) s += act(W[i] * u + B[i]) * A[i];\n  return {out};\n}}\n")
+    return fill(JS, "js", model, commented(model, source, "//"))
 
 
 def tex(v):
