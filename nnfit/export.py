@@ -23,6 +23,7 @@ loop), and for k outputs they sum one row of A per output and return a list (Pyt
 """
 import errno
 import os
+import tempfile
 from string import Template
 
 import numpy as np
@@ -265,26 +266,29 @@ def write_new(path, content):
     RunDirError (one line) when it cannot."""
     from .runs import RunDirError
     path = os.fspath(path)
-    exists = RunDirError(f"{path}: already exists; nnfit never overwrites a file, give a new -o")
     if os.path.lexists(path):
-        raise exists
+        raise RunDirError(f"{path}: already exists; nnfit never overwrites a file, give a new -o")
     data = content.encode("utf-8") if isinstance(content, str) else content
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.tmp{os.getpid()}")
+    fd, tmp = None, None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(os.path.abspath(path)))
+        os.fchmod(fd, 0o644)  # as a plain new file, not mkstemp's 0o600
         with os.fdopen(fd, "wb") as f:
+            fd = None
             f.write(data)
         try:
             os.link(tmp, path)  # atomic, and never replaces
+        except FileExistsError:
+            raise RunDirError(f"{path}: already exists; nnfit never overwrites a file, give a new -o") from None
         except OSError as e:
-            if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP) or os.path.lexists(path):
+            if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
                 raise
             os.rename(tmp, path)  # a file system without hard links
-    except FileExistsError:
-        raise exists from None
     except OSError as e:
         raise RunDirError(f"{path}: cannot write: {e.strerror or e}") from None
     finally:
-        if os.path.lexists(tmp):
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None and os.path.lexists(tmp):
             os.remove(tmp)
     return path
