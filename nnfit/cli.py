@@ -90,7 +90,7 @@ def build_parser():
     w.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
     x = sub.add_parser("export", help="write the model as a self-contained function: python, c, js, latex or onnx")
     x.add_argument("model", help="a model.safetensors written by nnfit")
-    x.add_argument("--to", required=True, help="python | c | js | latex | onnx")
+    x.add_argument("--to", required=True, metavar="TARGET", help="python | c | js | latex | onnx")
     x.add_argument("-o", "--output", metavar="FILE", help="a new file to write (never overwritten; default stdout; onnx needs it)")
     return p
 
