@@ -11,7 +11,7 @@ import sys
 
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
 
-COMMANDS = ("train", "predict", "explain", "compare", "fit", "play")
+COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
 
 
 class Failure(Exception):
@@ -88,6 +88,10 @@ def build_parser():
     w.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
     w.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
     w.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
+    x = sub.add_parser("export", help="write the model as a self-contained function: python, c, js, latex or onnx")
+    x.add_argument("model", help="a model.safetensors written by nnfit")
+    x.add_argument("--to", required=True, metavar="TARGET", help="python | c | js | latex | onnx")
+    x.add_argument("-o", "--output", metavar="FILE", help="a new file to write (never overwritten; default stdout; onnx needs it)")
     return p
 
 
@@ -312,6 +316,27 @@ def cmd_play(args):
         serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
     except OSError as e:
         raise Failure(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}") from None
+    return 0
+
+
+def cmd_export(args):
+    from .export import TARGETS, export, write_new
+    from .model import load
+    if args.to not in TARGETS:
+        raise Failure(f"--to must be one of {', '.join(TARGETS)}; got {args.to!r}", 2)
+    if args.to == "onnx" and args.output is None:
+        raise Failure("--to onnx writes a binary file: give -o FILE.onnx", 2)
+    model = load(args.model)
+    try:
+        content = export(model, args.to, source=os.path.basename(args.model))
+    except ModuleNotFoundError as e:
+        if e.name != "onnx":
+            raise
+        raise Failure("--to onnx needs the onnx package, not installed here: pip install 'nnfit[export]'", 2) from None
+    if args.output is None:
+        sys.stdout.write(content)
+    else:
+        write_new(args.output, content)
     return 0
 
 
