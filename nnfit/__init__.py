@@ -4,14 +4,33 @@
     model = nnfit.train(seed=0)            # the tutorial's 1-5-1 network, recipe and data
     model.predict([0.0, 3.33])
     model.save("model.safetensors"); nnfit.load("model.safetensors")
+
+The names below load on first use, so that `import nnfit` (and the `nnfit` command starting up)
+costs nothing until something is asked for.
 """
-from .config import Config, ConfigError
-from .data import DataError
-from .model import Model, ModelFileError, Models, load
-from .train import TrainingDiverged, train
+import importlib
+
+__version__ = "0.1.0"
+
+_WHERE = {  # name -> the module that defines it
+    "Config": "config", "ConfigError": "config", "DataError": "data", "Model": "model",
+    "ModelFileError": "model", "Models": "model", "load": "model", "TrainingDiverged": "train", "train": "train",
+}
 
 __all__ = ["Config", "ConfigError", "DataError", "Model", "ModelFileError", "Models", "TrainingDiverged",
-           "load", "train", "fit"]
+           "load", "train", "fit", "__version__"]
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'nnfit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
 
 
 def fit(x=None, y=None, **options):

@@ -2,11 +2,18 @@
 from dataclasses import asdict, dataclass, fields
 import math
 import numbers
+import struct
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
 ENGINE_NAMES = ("auto", "scalar", "manual", "matrix")
 DTYPE_NAMES = ("float32", "float64")
 DEVICE_NAMES = ("cpu", "cuda")
+# Upper bounds that fail fast, before anything is allocated (a run's memory is checked too, train.py).
+MAX_HIDDEN = 10_000
+MAX_EPOCHS = 100_000_000
+MAX_MODELS = 100_000_000
+MAX_BATCH_SIZE = 1_000_000_000  # above the number of points it means one full batch per epoch
+SEED_LIMIT = 2**63              # seed + models - 1 must stay below it (torch.manual_seed's range)
 
 
 class ConfigError(ValueError):
@@ -33,21 +40,21 @@ class Config:
     device: str = "cpu"          # cpu | cuda (matrix engine only)
 
     def validate(self):
-        """Raise ConfigError naming the first bad option and its value."""
-        check_int("hidden", self.hidden, 1)
-        check_choice("activation", self.activation, ACTIVATION_NAMES)
-        check_number("lr", self.lr, 0, low_open=True)
-        check_int("epochs", self.epochs, 1)
-        check_int("batch_size", self.batch_size, 1)
-        check_bool("shuffle", self.shuffle)
+        """Raise ConfigError naming the first bad option and its value; store plain Python values
+        (a NumPy integer becomes an int) so that the config can be saved as JSON."""
+        self.hidden = check_int("hidden", self.hidden, 1, MAX_HIDDEN)
+        self.activation = check_choice("activation", self.activation, ACTIVATION_NAMES)
+        self.lr = check_number("lr", self.lr, 0, low_open=True)
+        self.epochs = check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        self.batch_size = check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        self.shuffle = check_bool("shuffle", self.shuffle)
+        self.models = check_int("models", self.models, 1, MAX_MODELS)
         if self.seed is not None:
-            check_int("seed", self.seed, 0)
-            if self.seed + self.models - 1 >= 2**63:
-                raise ConfigError("seed", f"must be below 2**63 - models, got {self.seed!r}")
-        check_choice("engine", self.engine, ENGINE_NAMES)
-        check_choice("dtype", self.dtype, DTYPE_NAMES)
-        check_int("models", self.models, 1)
-        check_choice("device", self.device, DEVICE_NAMES)
+            self.seed = check_int("seed", self.seed, 0, SEED_LIMIT - self.models)
+        self.engine = check_choice("engine", self.engine, ENGINE_NAMES)
+        self.dtype = check_choice("dtype", self.dtype, DTYPE_NAMES)
+        self.device = check_choice("device", self.device, DEVICE_NAMES)
+        check_representable("lr", self.lr, self.dtype)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
             raise ConfigError("device", "cuda runs only the matrix engine; add engine='matrix'")
         if self.engine == "scalar" and self.models > 1:
@@ -65,6 +72,14 @@ class Config:
         return asdict(self)
 
     @classmethod
+    def check_names(cls, options, what="train"):
+        """ConfigError for an option that is not a field, listing the fields."""
+        names = [f.name for f in fields(cls)]
+        for name in options:
+            if name not in names:
+                raise ConfigError(name, f"is not an option of {what}; the options are {', '.join(names)}")
+
+    @classmethod
     def from_dict(cls, d):
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
@@ -75,9 +90,9 @@ def check_int(name, value, low, high=None):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(name, f"must be an integer >= {low}, got {value!r}")
     if value < low:
-        raise ConfigError(name, f"must be >= {low}, got {value!r}")
+        raise ConfigError(name, f"must be >= {low}, got {int(value)!r}")
     if high is not None and value > high:
-        raise ConfigError(name, f"must be <= {high}, got {value!r}")
+        raise ConfigError(name, f"must be <= {high}, got {int(value)!r}")
     return int(value)
 
 
@@ -92,6 +107,20 @@ def check_number(name, value, low=None, high=None, low_open=False, high_open=Fal
             (high is not None and (value > high or (high_open and value == high))):
         raise ConfigError(name, f"{want}, got {value!r}")
     return float(value)
+
+
+def check_representable(name, value, dtype):
+    """A positive float (a Python float is float64) that the run's dtype holds as a positive finite
+    number (float32: about 1.4e-45 to 3.4e38), so that the run computes with the value it was given."""
+    if dtype == "float32":
+        try:
+            rounded = struct.unpack("f", struct.pack("f", value))[0]
+        except OverflowError:
+            raise ConfigError(name, f"{value!r} is too large for float32 (at most 3.4e38); use dtype float64") from None
+        if rounded == 0:
+            raise ConfigError(name, f"{value!r} rounds to 0 in float32, so nothing would change; "
+                                    "use dtype float64 or a larger value")
+    return value
 
 
 def check_choice(name, value, choices):

@@ -1,12 +1,15 @@
 """Where a run's files go: a new directory, filled completely or not at all.
 
 Files are written into a hidden temporary directory beside the target, which is renamed into place
-only when every file is written; an existing directory is never touched.
+only when every file is written; an existing directory is never touched. Whatever stops the writing
+(an error, Ctrl-C, SIGTERM turned into an exception by the CLI) removes the temporary directory, with
+those signals held back meanwhile. Directories and files get the user's umask, as `mkdir` would.
 """
 import os
 import re
+import secrets
 import shutil
-import tempfile
+import signal
 
 
 class RunDirError(ValueError):
@@ -35,18 +38,35 @@ class NewRunDir:
         parent = os.path.dirname(os.path.abspath(self.path))
         try:
             os.makedirs(parent, exist_ok=True)
-            self.tmp = tempfile.mkdtemp(prefix=".nnfit-", dir=parent)
+            with held_signals():
+                self.tmp = os.path.join(parent, f".nnfit-{secrets.token_hex(4)}")
+                os.mkdir(self.tmp)  # mode 0o777 less the umask (tempfile.mkdtemp would make it 0o700)
         except OSError as e:
             raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
         return self.tmp
 
     def __exit__(self, kind, value, tb):
-        if kind is None:
-            try:
-                os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile
-                return False
-            except OSError as e:
-                shutil.rmtree(self.tmp, ignore_errors=True)
-                raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        with held_signals():
+            if kind is None:
+                try:
+                    os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile
+                    return False
+                except OSError as e:
+                    shutil.rmtree(self.tmp, ignore_errors=True)
+                    raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return False
+
+
+class held_signals:
+    """Hold back SIGINT and SIGTERM (they arrive afterwards) while the run directory changes state."""
+
+    SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+    def __enter__(self):
+        self.old = signal.pthread_sigmask(signal.SIG_BLOCK, self.SIGNALS) if hasattr(signal, "pthread_sigmask") else None
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.old)
         return False

@@ -9,13 +9,15 @@ An engine is a class `Engine(params, cfg)` with `.epoch(x, y, order, batch_size)
 model's summed loss over the epoch (before each step's update) and `.params()` returning the (M, H)
 parameters; see nnfit/engines/__init__.py.
 """
+import os
 import sys
+import warnings
 
 import numpy as np
 
 from . import engines
-from .config import Config
-from .data import as_points
+from .config import Config, ConfigError, check_bool
+from .data import DataWarning, as_points
 from .model import Model, Models
 from .params import Params, init_many, init_params
 
@@ -30,10 +32,12 @@ def train(x=None, y=None, verbose=False, **options):
     Options are Config's fields (hidden, activation, lr, epochs, batch_size, shuffle, seed,
     engine, dtype, models, device). Returns a Model, or Models when models > 1.
     """
+    Config.check_names(options)
     cfg = Config(**options)
     if cfg.seed is None:
         cfg.seed = draw_seed()
     cfg.validate()
+    check_bool("verbose", verbose)
     x, y = as_points(x, y)
     return run(cfg, x, y, out=sys.stdout if verbose else None)
 
@@ -44,7 +48,15 @@ def draw_seed():
 
 def run(cfg, x, y, out=None):
     """Train per a validated cfg; print epoch lines to `out` when given."""
+    check_memory(cfg, len(x))
+    warn_if_x_collapses(x, cfg.dtype)
+    with np.errstate(all="ignore"):  # a diverging run is reported by check_finite, not by NumPy warnings
+        return _run(cfg, x, y, out)
+
+
+def _run(cfg, x, y, out):
     M = cfg.models
+    batch_size = min(cfg.batch_size, len(x))  # a batch larger than the data is the whole data
     if M == 1 and cfg.resolved_engine() != "manual":  # torch is loaded anyway: draw as the tutorial does
         start = Params(*(p[None, :] for p in init_params(cfg.seed, cfg.hidden, cfg.dtype)))
     else:  # the same numbers, from a compiled copy of torch's generator (no torch import, 10^5 seeds/0.1 s)
@@ -53,8 +65,8 @@ def run(cfg, x, y, out=None):
     history = np.empty((M, cfg.epochs))
     for epoch in range(cfg.epochs):
         order = epoch_order(cfg.seed, M, len(x), epoch) if cfg.shuffle else np.arange(len(x))[None, :]
-        history[:, epoch] = engine.epoch(x, y, order, cfg.batch_size) / len(x)
-        check_finite(history[:, epoch], epoch + 1, cfg)
+        history[:, epoch] = engine.epoch(x, y, order, batch_size) / len(x)
+        check_finite(history[:, epoch], epoch + 1, cfg, x, y)
         if out is not None:
             print(epoch_line(epoch + 1, history[:, epoch]), file=out, flush=False)
     x_range = (float(np.min(x)), float(np.max(x)))
@@ -70,14 +82,58 @@ def epoch_line(epoch, losses):
     return f"Epoch {epoch}, Best Loss: {np.nanmin(losses):.6f}, Median Loss: {np.nanmedian(losses):.6f}"
 
 
-def check_finite(losses, epoch, cfg):
+def check_finite(losses, epoch, cfg, x, y):
     finite = np.isfinite(losses)
     if finite.all() or (cfg.models > 1 and finite.any()):
         return  # with many models, the ones that diverge drop out; the others go on
     bad = losses[~finite][0]
-    raise TrainingDiverged(
-        f"the loss became {bad} at epoch {epoch} with lr {cfg.lr:g}; "
-        f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data")
+    big = float(np.finfo(cfg.dtype).max) ** 0.5 / 10  # squares of larger values overflow
+    if max(np.max(np.abs(x)), np.max(np.abs(y))) > big:
+        hint = f"the data's values are too large for {cfg.dtype}: scale them" + \
+               (" or use --dtype float64" if cfg.dtype == "float32" else "")
+    elif cfg.lr / 10 < np.finfo(cfg.dtype).tiny:
+        hint = "the learning rate is already tiny: scale the data"
+    else:
+        hint = f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data"
+    raise TrainingDiverged(f"the loss became {bad} at epoch {epoch} with lr {cfg.lr:g}; {hint}")
+
+
+def memory_bytes(cfg, n):
+    """A run's largest arrays, estimated before any is allocated: (bytes, the option that drives them)."""
+    M, H, E = cfg.models, cfg.hidden, cfg.epochs
+    size = np.dtype(cfg.dtype).itemsize
+    parts = {"epochs": 8 * M * E,                                # the (M, E) float64 loss history
+             "hidden": M * 3 * H * (8 + 4 * size),               # the start in float64, the engine's copies
+             "models": 8 * M * n * (2 if cfg.shuffle else 0)}    # a shuffled order per model, (M, N)
+    if cfg.resolved_engine() == "matrix":  # (M, B, H) tensors of the forward and backward pass
+        parts["hidden"] += 8 * M * min(cfg.batch_size, n) * H * size
+    return sum(parts.values()), max(parts, key=parts.get)
+
+
+def check_memory(cfg, n, share=0.5):
+    """ConfigError naming the option when a run would need more than `share` of the machine's RAM."""
+    need, option = memory_bytes(cfg, n)
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not on this system: assume 8 GiB
+        ram = 8 * 2**30
+    if need > share * ram:
+        raise ConfigError(option, f"{getattr(cfg, option)}: this run would need about {need / 2**30:.3g} GiB "
+                                  f"of memory (models {cfg.models} x epochs {cfg.epochs} x hidden {cfg.hidden}), "
+                                  f"more than half of this machine's {ram / 2**30:.3g} GiB")
+
+
+def warn_if_x_collapses(x, dtype):
+    """Warn (DataWarning) when distinct x values become one number in the run's dtype."""
+    if dtype != "float32":
+        return
+    xs = np.unique(x)
+    same = np.flatnonzero(np.diff(xs.astype(np.float32)) == 0)
+    if same.size:
+        a, b = xs[same[0]], xs[same[0] + 1]
+        warnings.warn(DataWarning(
+            f"x values {a!r} and {b!r} are the same number in float32 ({float(np.float32(a))!r}), as are "
+            f"{same.size} pair(s) in all; use --dtype float64 or shift x (e.g. subtract {xs[0]!r})"), stacklevel=3)
 
 
 def epoch_order(seed, models, n, epoch):
