@@ -9,6 +9,8 @@ The names below load on first use, so that `import nnfit` (and the `nnfit` comma
 costs nothing until something is asked for.
 """
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -19,6 +21,19 @@ _WHERE = {  # name -> the module that defines it
 
 __all__ = ["Config", "ConfigError", "DataError", "Model", "ModelFileError", "Models", "TrainingDiverged",
            "load", "train", "fit", "__version__"]
+
+
+class _Package(types.ModuleType):
+    """nnfit.train and nnfit.fit are the functions, also after their modules are first imported
+    (the import system would otherwise bind the package attribute to the submodule)."""
+
+    def __setattr__(self, name, value):
+        if name in ("train", "fit") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name):

@@ -36,13 +36,15 @@ class NewRunDir:
 
     def __enter__(self):
         parent = os.path.dirname(os.path.abspath(self.path))
+        self.tmp = os.path.join(parent, f".nnfit-{secrets.token_hex(4)}")
         try:
             os.makedirs(parent, exist_ok=True)
-            with held_signals():
-                self.tmp = os.path.join(parent, f".nnfit-{secrets.token_hex(4)}")
-                os.mkdir(self.tmp)  # mode 0o777 less the umask (tempfile.mkdtemp would make it 0o700)
+            os.mkdir(self.tmp)  # mode 0o777 less the umask (tempfile.mkdtemp would make it 0o700)
         except OSError as e:
             raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
+        except BaseException:  # a signal between mkdir and the `with` body
+            self._remove()
+            raise
         return self.tmp
 
     def __exit__(self, kind, value, tb):
@@ -56,6 +58,10 @@ class NewRunDir:
                     raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
             shutil.rmtree(self.tmp, ignore_errors=True)
             return False
+
+    def _remove(self):
+        with held_signals():
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class held_signals:

@@ -19,7 +19,7 @@ from . import engines
 from .config import Config, ConfigError, check_bool
 from .data import DataWarning, as_points
 from .model import Model, Models
-from .params import Params, init_many, init_params
+from .params import init_many
 
 
 class TrainingDiverged(RuntimeError):
@@ -57,11 +57,9 @@ def run(cfg, x, y, out=None):
 def _run(cfg, x, y, out):
     M = cfg.models
     batch_size = min(cfg.batch_size, len(x))  # a batch larger than the data is the whole data
-    if M == 1 and cfg.resolved_engine() != "manual":  # torch is loaded anyway: draw as the tutorial does
-        start = Params(*(p[None, :] for p in init_params(cfg.seed, cfg.hidden, cfg.dtype)))
-    else:  # the same numbers, from a compiled copy of torch's generator (no torch import, 10^5 seeds/0.1 s)
-        start = init_many(cfg.seed, M, cfg.hidden, cfg.dtype)  # (M, H) each
-    engine = engines.get(cfg.resolved_engine()).Engine(start, cfg)
+    Engine = engines.get(cfg.resolved_engine()).Engine
+    start = init_many(cfg.seed, M, cfg.hidden, cfg.dtype)  # (M, H) each, as torch.manual_seed(seed + k) draws
+    engine = Engine(start, cfg)
     history = np.empty((M, cfg.epochs))
     for epoch in range(cfg.epochs):
         order = epoch_order(cfg.seed, M, len(x), epoch) if cfg.shuffle else np.arange(len(x))[None, :]

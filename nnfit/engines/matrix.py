@@ -11,9 +11,11 @@ Autograd computes the gradients. The models are independent: summing their losse
 backward() gives each model exactly its own gradient. Runs on a GPU with device="cuda".
 """
 import numpy as np
-import torch
 
+from .._torch import require_torch
 from ..params import Params
+
+torch = require_torch("matrix")
 
 MANY_MODELS = True
 ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}

@@ -11,9 +11,11 @@ the forward pass goes neuron by neuron,
 gradient zeroed, one sample (or mini-batch) at a time.
 """
 import numpy as np
-import torch
 
+from .._torch import require_torch
 from ..params import Params
+
+torch = require_torch("scalar")
 
 MANY_MODELS = False
 ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
