@@ -32,16 +32,23 @@ class Parser(argparse.ArgumentParser):
         raise Failure(f"{message} (see {self.prog} --help)", 2)
 
 
+REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
+
+
+def real(text):
+    """argparse type for numbers written in ASCII: 0.01, -1e-3, inf (float() would also take '١' and '1_0')."""
+    if not REAL.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}")
+    return float(text)
+
+
 def integer(text):
-    """argparse type for counts: 1000, 1e3 or 1_000 (an integral value), as a Python int."""
+    """argparse type for counts and seeds: 1000 or 1e3 (an integral value), as a Python int."""
     text = text.strip()
     if re.fullmatch(r"[+-]?[0-9]+", text):
         return int(text)
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if not (v == v and abs(v) != float("inf") and v == int(v)):
+    v = real(text) if REAL.fullmatch(text) else None
+    if v is None or v != v or v in (float("inf"), float("-inf")) or v != int(v):
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
     return int(v)
 
@@ -51,7 +58,7 @@ def add_training_options(p):
     g = p.add_argument_group("network and recipe (the tutorial's by default)")
     g.add_argument("--hidden", type=integer, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
     g.add_argument("--activation", default=d.activation, help=f"{' | '.join(ACTIVATION_NAMES)} (default %(default)s)")
-    g.add_argument("--lr", type=float, default=d.lr, help="learning rate (default %(default)s)")
+    g.add_argument("--lr", type=real, default=d.lr, help="learning rate (default %(default)s)")
     g.add_argument("--epochs", type=integer, default=d.epochs, help="passes over the data (default %(default)s)")
     g.add_argument("--batch-size", type=integer, default=d.batch_size, help="samples per SGD step (default %(default)s)")
     g.add_argument("--shuffle", action="store_true", help="seeded random sample order each epoch (default: data order)")

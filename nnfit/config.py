@@ -2,6 +2,7 @@
 from dataclasses import asdict, dataclass, fields
 import math
 import numbers
+import os
 import struct
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
@@ -55,11 +56,38 @@ class Config:
         self.dtype = check_choice("dtype", self.dtype, DTYPE_NAMES)
         self.device = check_choice("device", self.device, DEVICE_NAMES)
         check_representable("lr", self.lr, self.dtype)
+        self.check_memory(n=10)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
             raise ConfigError("device", "cuda runs only the matrix engine; add engine='matrix'")
         if self.engine == "scalar" and self.models > 1:
             raise ConfigError("engine", "scalar trains one model at a time; use manual or matrix for models > 1")
         return self
+
+    def memory_bytes(self, n):
+        """A run's largest arrays for n points, estimated before any is allocated:
+        (bytes, the option that drives the largest part)."""
+        M, H, E = self.models, self.hidden, self.epochs
+        size = 4 if self.dtype == "float32" else 8
+        many = M > 1
+        parts = {("models" if many else "epochs", 0): 8 * M * E,               # the (M, E) float64 loss history
+                 ("models" if many else "hidden", 1): M * 3 * H * (8 + 4 * size),  # start in float64, engine copies
+                 ("models", 2): 8 * M * n * (2 if self.shuffle else 0)}          # a shuffled order per model, (M, N)
+        if self.resolved_engine() == "matrix":  # (M, B, H) tensors of the forward and backward pass
+            parts[("models" if many else "hidden", 1)] += 8 * M * min(self.batch_size, n) * H * size
+        return sum(parts.values()), max(parts, key=parts.get)[0]
+
+    def check_memory(self, n, share=0.5):
+        """ConfigError naming an option when a run on n points would need more than `share` of the RAM."""
+        need, option = self.memory_bytes(n)
+        try:
+            ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):  # not known on this system: assume 8 GiB
+            ram = 8 * 2**30
+        if need > share * ram:
+            raise ConfigError(option, f"{getattr(self, option)}: this run would need about {need / 2**30:.3g} GiB of "
+                                      f"memory (models {self.models} x epochs {self.epochs} x hidden {self.hidden}"
+                                      f"{f' x {n} points' if n > 10 else ''}), more than half of this machine's "
+                                      f"{ram / 2**30:.3g} GiB")
 
     def resolved_engine(self):
         """The engine that will run: 'auto' is the compiled manual engine, the fastest, which gives
@@ -116,7 +144,9 @@ def check_representable(name, value, dtype):
         try:
             rounded = struct.unpack("f", struct.pack("f", value))[0]
         except OverflowError:
-            raise ConfigError(name, f"{value!r} is too large for float32 (at most 3.4e38); use dtype float64") from None
+            rounded = math.inf
+        if math.isinf(rounded):
+            raise ConfigError(name, f"{value!r} is too large for float32 (at most 3.4e38); use dtype float64")
         if rounded == 0:
             raise ConfigError(name, f"{value!r} rounds to 0 in float32, so nothing would change; "
                                     "use dtype float64 or a larger value")

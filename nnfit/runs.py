@@ -51,6 +51,7 @@ class NewRunDir:
         with held_signals():
             if kind is None:
                 try:
+                    follow_umask(self.tmp)
                     os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile
                     return False
                 except OSError as e:
@@ -62,6 +63,27 @@ class NewRunDir:
     def _remove(self):
         with held_signals():
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def follow_umask(folder):
+    """Give the files in `folder` the mode a new file gets (0o666 less the umask): some writers
+    (safetensors) create theirs 0o600 whatever the umask."""
+    mode = 0o666 & ~umask()
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            os.chmod(path, mode)
+
+
+def umask():
+    """The process's umask, read without changing it where Linux shows it."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)  # elsewhere the only way to read it is to set it and set it back
+        os.umask(mask)
+        return mask
 
 
 class held_signals:

@@ -9,14 +9,13 @@ An engine is a class `Engine(params, cfg)` with `.epoch(x, y, order, batch_size)
 model's summed loss over the epoch (before each step's update) and `.params()` returning the (M, H)
 parameters; see nnfit/engines/__init__.py.
 """
-import os
 import sys
 import warnings
 
 import numpy as np
 
 from . import engines
-from .config import Config, ConfigError, check_bool
+from .config import Config, check_bool
 from .data import DataWarning, as_points
 from .model import Model, Models
 from .params import init_many
@@ -48,7 +47,7 @@ def draw_seed():
 
 def run(cfg, x, y, out=None):
     """Train per a validated cfg; print epoch lines to `out` when given."""
-    check_memory(cfg, len(x))
+    cfg.check_memory(len(x))
     warn_if_x_collapses(x, cfg.dtype)
     with np.errstate(all="ignore"):  # a diverging run is reported by check_finite, not by NumPy warnings
         return _run(cfg, x, y, out)
@@ -96,31 +95,6 @@ def check_finite(losses, epoch, cfg, x, y):
     raise TrainingDiverged(f"the loss became {bad} at epoch {epoch} with lr {cfg.lr:g}; {hint}")
 
 
-def memory_bytes(cfg, n):
-    """A run's largest arrays, estimated before any is allocated: (bytes, the option that drives them)."""
-    M, H, E = cfg.models, cfg.hidden, cfg.epochs
-    size = np.dtype(cfg.dtype).itemsize
-    parts = {"epochs": 8 * M * E,                                # the (M, E) float64 loss history
-             "hidden": M * 3 * H * (8 + 4 * size),               # the start in float64, the engine's copies
-             "models": 8 * M * n * (2 if cfg.shuffle else 0)}    # a shuffled order per model, (M, N)
-    if cfg.resolved_engine() == "matrix":  # (M, B, H) tensors of the forward and backward pass
-        parts["hidden"] += 8 * M * min(cfg.batch_size, n) * H * size
-    return sum(parts.values()), max(parts, key=parts.get)
-
-
-def check_memory(cfg, n, share=0.5):
-    """ConfigError naming the option when a run would need more than `share` of the machine's RAM."""
-    need, option = memory_bytes(cfg, n)
-    try:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # not on this system: assume 8 GiB
-        ram = 8 * 2**30
-    if need > share * ram:
-        raise ConfigError(option, f"{getattr(cfg, option)}: this run would need about {need / 2**30:.3g} GiB "
-                                  f"of memory (models {cfg.models} x epochs {cfg.epochs} x hidden {cfg.hidden}), "
-                                  f"more than half of this machine's {ram / 2**30:.3g} GiB")
-
-
 def warn_if_x_collapses(x, dtype):
     """Warn (DataWarning) when distinct x values become one number in the run's dtype."""
     if dtype != "float32":
@@ -128,10 +102,10 @@ def warn_if_x_collapses(x, dtype):
     xs = np.unique(x)
     same = np.flatnonzero(np.diff(xs.astype(np.float32)) == 0)
     if same.size:
-        a, b = xs[same[0]], xs[same[0] + 1]
+        a, b = float(xs[same[0]]), float(xs[same[0] + 1])
         warnings.warn(DataWarning(
             f"x values {a!r} and {b!r} are the same number in float32 ({float(np.float32(a))!r}), as are "
-            f"{same.size} pair(s) in all; use --dtype float64 or shift x (e.g. subtract {xs[0]!r})"), stacklevel=3)
+            f"{same.size} pair(s) in all; use --dtype float64 or shift x (e.g. subtract {float(xs[0])!r})"), stacklevel=3)
 
 
 def epoch_order(seed, models, n, epoch):
