@@ -116,6 +116,7 @@ def rows_of(path):
     f = open_text(path)
     with f:
         reader = csv.reader(_lines(path, f, f.encoding == "utf-16"))
+        last = 0
         while True:
             try:
                 row = next(reader)
@@ -126,6 +127,10 @@ def rows_of(path):
                     raise DataError(f"{path}, line {reader.line_num}: a cell is longer than "
                                     f"{csv.field_size_limit()} characters; not a number") from None
                 raise DataError(f"{path}, line {reader.line_num}: not valid CSV ({e})") from None
+            if any("\n" in cell or "\r" in cell for cell in row):
+                raise DataError(f"{path}, line {last + 1}: a quoted cell runs on to line {reader.line_num} "
+                                "(a quote that is not closed?)")
+            last = reader.line_num
             if any(cell.strip() for cell in row):  # blank lines are skipped
                 yield reader.line_num, [cell.strip() for cell in row]
 
