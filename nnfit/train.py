@@ -48,8 +48,8 @@ def draw_seed():
 def run(cfg, x, y, out=None):
     """Train per a validated cfg; print epoch lines to `out` when given."""
     cfg.check_memory(len(x))
-    warn_if_x_collapses(x, cfg.dtype)
     with np.errstate(all="ignore"):  # a diverging run is reported by check_finite, not by NumPy warnings
+        warn_if_x_collapses(x, cfg.dtype)
         return _run(cfg, x, y, out)
 
 
@@ -105,7 +105,7 @@ def warn_if_x_collapses(x, dtype):
         a, b = float(xs[same[0]]), float(xs[same[0] + 1])
         warnings.warn(DataWarning(
             f"x values {a!r} and {b!r} are the same number in float32 ({float(np.float32(a))!r}), as are "
-            f"{same.size} pair(s) in all; use --dtype float64 or shift x (e.g. subtract {float(xs[0])!r})"), stacklevel=3)
+            f"{same.size} pair(s) in all; use --dtype float64 or shift x (e.g. subtract {float(xs[0])!r})"), stacklevel=4)
 
 
 def epoch_order(seed, models, n, epoch):

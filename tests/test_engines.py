@@ -101,3 +101,18 @@ def test_cuda_matches_cpu():
     a = nnfit.train(seed=0, models=4, engine="matrix", device="cuda", dtype="float64")
     b = nnfit.train(seed=0, models=4, engine="matrix", dtype="float64")
     assert max_diff(a.params, b.params) < 1e-9
+
+
+@pytest.mark.parametrize("engine", ["manual", "matrix"])
+def test_no_numpy_warnings_from_training(engine):
+    """Divergence, overflow in casts and huge data are reported by nnfit's errors, never by NumPy warnings."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        many = nnfit.train(seed=0, lr=2, models=20, engine=engine, epochs=3)  # some diverge, the rest go on
+        assert 0 < np.isfinite(many.final_losses).sum() < 20
+        repr(many)
+        with pytest.raises(nnfit.TrainingDiverged):
+            nnfit.train([0, 1, 2], [1e30, 2e30, 3e39], seed=0, epochs=2, engine=engine)
+        with pytest.raises(nnfit.TrainingDiverged):
+            nnfit.train(seed=0, lr=1e6, engine=engine, epochs=3)
