@@ -17,10 +17,11 @@ __version__ = "0.1.0"
 _WHERE = {  # name -> the module that defines it
     "Config": "config", "ConfigError": "config", "DataError": "data", "Model": "model",
     "ModelFileError": "model", "Models": "model", "load": "model", "TrainingDiverged": "train", "train": "train",
+    "DataWarning": "data",
 }
 
-__all__ = ["Config", "ConfigError", "DataError", "Model", "ModelFileError", "Models", "TrainingDiverged",
-           "load", "train", "fit", "__version__"]
+__all__ = ["Config", "ConfigError", "DataError", "DataWarning", "Model", "ModelFileError", "Models",
+           "TrainingDiverged", "load", "train", "fit", "__version__"]
 
 
 class _Package(types.ModuleType):
@@ -41,6 +42,12 @@ def __getattr__(name):
         value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
         globals()[name] = value
         return value
+    if not name.startswith("__"):  # a submodule, e.g. nnfit.data, as when everything was imported at once
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
     raise AttributeError(f"module 'nnfit' has no attribute {name!r}")
 
 

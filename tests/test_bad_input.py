@@ -27,7 +27,7 @@ BASE = {
 }
 
 # Classes of bad values, by the kind of option they are given to.
-NOT_NUMBERS = ["abc", "", "1,5", "0x10", "1_000", "٣", "²", "１"]
+NOT_NUMBERS = ["abc", "", "1,5", "0x10", "1_0", "٣", "²", "１"]
 NOT_FINITE = ["nan", "-inf", "1e400"]
 BAD = {
     "count": NOT_NUMBERS + NOT_FINITE + ["-1", "0", "1.5", "1e30", "9223372036854775808"],

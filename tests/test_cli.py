@@ -314,7 +314,7 @@ def test_float32_collapsing_x_values_warn(cli, tmp_path):
     (tmp_path / "t.csv").write_text("".join(f"{1e9 + i},{i % 3}\n" for i in range(6)))
     status, out, err = cli("--data", "t.csv", "--seed", "0", "--no-plot", "--epochs", "1", "--quiet")
     assert status == 0 and err.count("\n") == 1 and err.startswith("nnfit: warning: x values 1000000000.0 and"), err
-    with pytest.warns(nnfit.data.DataWarning, match="same number in float32"):
+    with pytest.warns(nnfit.DataWarning, match="same number in float32"):
         nnfit.train([1e9, 1e9 + 1, 1e9 + 2], [0, 1, 2], seed=0, epochs=1)
     status, _, err = cli("--data", "t.csv", "--seed", "0", "--no-plot", "--epochs", "1", "--dtype", "float64")
     assert status == 0 and "warning" not in err
