@@ -44,11 +44,10 @@ def real(text):
 
 def integer(text):
     """argparse type for counts and seeds: 1000 or 1e3 (an integral value), as a Python int."""
-    text = text.strip()
-    if re.fullmatch(r"[+-]?[0-9]+", text):
-        return int(text)
-    v = real(text) if REAL.fullmatch(text) else None
-    if v is None or v != v or v in (float("inf"), float("-inf")) or v != int(v):
+    if re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+        return int(text)  # exact, however many digits
+    v = real(text) if REAL.fullmatch(text.strip()) else float("nan")
+    if v != v or abs(v) == float("inf") or v != int(v):
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
     return int(v)
 
@@ -206,7 +205,7 @@ def has_screen():
 
 def cmd_predict(args):
     import numpy as np
-    from .data import NOT_FINITE, NUMBER, read_x_csv
+    from .data import read_x_csv
     from .model import load
     if args.csv is None and not args.xs:
         raise Failure("give x values or --csv FILE", 2)
@@ -214,11 +213,10 @@ def cmd_predict(args):
         raise Failure("--x picks a column of --csv; give --csv FILE", 2)
     xs = []
     for text in args.xs:
-        if NOT_FINITE.fullmatch(text.strip()):
-            raise Failure(f"X must be a finite number, got {text!r}", 2)
-        if not NUMBER.fullmatch(text.strip()):
-            raise Failure(f"X must be a number, got {text!r}", 2)
-        xs.append(float(text))
+        try:
+            xs.append(real(text))
+        except argparse.ArgumentTypeError:
+            raise Failure(f"X must be a number, got {text!r}", 2) from None
         if not np.isfinite(xs[-1]):
             raise Failure(f"X must be a finite number, got {text!r}", 2)
     if args.csv is not None:
