@@ -11,6 +11,7 @@ mixes numbers and text where the next line has numbers is a typo, not a header, 
 import array
 import codecs
 import csv
+import itertools
 import math
 import numbers
 import os
@@ -176,7 +177,7 @@ def read_table(path, columns):
     values = {flag: array.array("d") for flag in picked}  # 8 bytes a value, however long the file
     data = ([] if header else [first]) + ([second] if second else [])
     count = 0
-    for n, row in _chain(data, rows):
+    for n, row in itertools.chain(data, rows):
         if len(row) != width:
             raise DataError(f"{path}, line {n}: has {len(row)} columns, but line {line} has {width}")
         for flag, i in picked.items():
@@ -184,12 +185,7 @@ def read_table(path, columns):
         count += 1
     if header and not count:
         raise DataError(f"{path}: has a header but no rows of data")
-    return header, {flag: np.frombuffer(v, dtype=np.float64).copy() if v else np.empty(0) for flag, v in values.items()}
-
-
-def _chain(first, rest):
-    yield from first
-    yield from rest
+    return header, {flag: np.array(v, dtype=np.float64) for flag, v in values.items()}
 
 
 def read_csv(path, x_col=None, y_col=None):
