@@ -301,7 +301,7 @@ class Output:
     lines are dropped and the command carries on: the run is still written, and the status is 0."""
 
     def __init__(self, stream):
-        self.stream, self.gone = stream, False
+        self.stream, self.gone = stream, stream is None  # None: started with stdout closed
 
     def write(self, text):
         if not self.gone:

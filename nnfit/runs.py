@@ -23,8 +23,16 @@ def next_run_dir(root="runs"):
 
 
 def check_new(path):
-    if os.path.exists(path):
+    """RunDirError now, before any work, if `path` exists or could not be created."""
+    if os.path.lexists(path):
         raise RunDirError(f"{path}: already exists; nnfit never overwrites a run, give a new --out directory")
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):  # the nearest folder that exists must take new entries
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise RunDirError(f"{path}: cannot create: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise RunDirError(f"{path}: cannot create: {parent} is not writable")
 
 
 class NewRunDir:
