@@ -88,6 +88,8 @@ def open_text(path):
     """A text stream over a regular file, or DataError if it is missing, a directory, a FIFO or
     device (never waited on), unreadable or too large. UTF-8, or UTF-16 when the file starts with its BOM."""
     path = os.fspath(path)
+    if not path:
+        raise DataError("the file name is empty; give a CSV file")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without waiting
     except FileNotFoundError:
