@@ -9,7 +9,7 @@ ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
 ENGINE_NAMES = ("auto", "scalar", "manual", "matrix")
 DTYPE_NAMES = ("float32", "float64")
 DEVICE_NAMES = ("cpu", "cuda")
-# Upper bounds that fail fast, before anything is allocated (a run's memory is checked too, train.py).
+# Upper bounds that fail fast, before anything is allocated (and Config.check_memory for their product).
 MAX_HIDDEN = 10_000
 MAX_EPOCHS = 100_000_000
 MAX_MODELS = 100_000_000
@@ -68,13 +68,14 @@ class Config:
         (bytes, the option that drives the largest part)."""
         M, H, E = self.models, self.hidden, self.epochs
         size = 4 if self.dtype == "float32" else 8
+        history = 8 * M * E                         # the (M, E) float64 loss history
+        params = M * 3 * H * (8 + 4 * size)         # the start in float64, the engine's copies of w, b, a
+        if self.resolved_engine() == "matrix":
+            params += 8 * M * min(self.batch_size, n) * H * size  # (M, B, H) tensors, forward and backward
+        orders = 16 * M * n if self.shuffle else 0  # a shuffled order per model and its sort keys, (M, N)
         many = M > 1
-        parts = {("models" if many else "epochs", 0): 8 * M * E,               # the (M, E) float64 loss history
-                 ("models" if many else "hidden", 1): M * 3 * H * (8 + 4 * size),  # start in float64, engine copies
-                 ("models", 2): 8 * M * n * (2 if self.shuffle else 0)}          # a shuffled order per model, (M, N)
-        if self.resolved_engine() == "matrix":  # (M, B, H) tensors of the forward and backward pass
-            parts[("models" if many else "hidden", 1)] += 8 * M * min(self.batch_size, n) * H * size
-        return sum(parts.values()), max(parts, key=parts.get)[0]
+        parts = [(history, "models" if many else "epochs"), (params, "models" if many else "hidden"), (orders, "models")]
+        return sum(b for b, _ in parts), max(parts)[1]
 
     def check_memory(self, n, share=0.5):
         """ConfigError naming an option when a run on n points would need more than `share` of the RAM."""
