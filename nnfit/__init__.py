@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _WHERE = {  # name -> the module that defines it
     "Config": "config", "ConfigError": "config", "DataError": "data", "Model": "model",
     "ModelFileError": "model", "Models": "model", "load": "model", "TrainingDiverged": "train", "train": "train",
-    "DataWarning": "data",
+    "DataWarning": "data", "fit": "fit",
 }
 
 __all__ = ["Config", "ConfigError", "DataError", "DataWarning", "Model", "ModelFileError", "Models",
@@ -54,8 +54,3 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(__all__))
 
-
-def fit(x=None, y=None, **options):
-    """Find a good curve: Levenberg-Marquardt from many starts (see nnfit/fitmode.py)."""
-    from .fitmode import fit as _fit
-    return _fit(x, y, **options)

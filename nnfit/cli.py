@@ -16,7 +16,7 @@ import warnings
 from . import __version__
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
 
-COMMANDS = ("train", "predict", "explain", "compare", "fit")
+COMMANDS = ("train", "predict", "explain", "compare", "fit", "play")
 
 
 class Failure(Exception):
@@ -89,6 +89,10 @@ def build_parser():
     t = sub.add_parser("train", help="train the tutorial's network (the default command)")
     add_training_options(t)
     add_output_options(t)
+    g = t.add_argument_group("watch it learn")
+    g.add_argument("--terms", action="store_true", help="draw each neuron's term a_i·σ(w_i x + b_i) in fit.png")
+    g.add_argument("--animate", action="store_true", help="also write train.gif, one frame per epoch (at most 100, evenly spaced)")
+    g.add_argument("--keep-grads", action="store_true", help="never zero the gradients, as the chapter's section-4 loop literally does (scalar engine)")
     r = sub.add_parser("predict", help="print x,y lines from a saved model")
     r.add_argument("model", help="a model.safetensors written by nnfit")
     r.add_argument("xs", nargs="*", metavar="X", help="x values (negative ones too: -1e5)")
@@ -97,21 +101,27 @@ def build_parser():
     e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
     e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
     e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
-    e.add_argument("--lang", default="en", help="zh | en (default en)")
+    e.add_argument("--lang", default="zh", help="zh | en (default zh, as the plots)")
+    e.add_argument("--json", action="store_true", help="print the ledger as JSON (the numbers of the nnfit play page)")
     add_training_options(e)
+    e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
     c = sub.add_parser("compare", help="train every engine from the same start and compare")
     add_training_options(c)
-    from .fitmode import add_fit_options
-    f = sub.add_parser("fit", help="find a good curve: Levenberg-Marquardt, many starts, scaling, early stopping")
+    f = sub.add_parser("fit", help="find a good curve: Levenberg-Marquardt, many starts, scaling, regularization")
     add_fit_options(f)
     add_output_options(f)
+    w = sub.add_parser("play", help="a live page in the browser: watch the network learn, step by step")
+    w.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    w.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
+    w.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
     return p
 
 
 def config_from(args, **overrides):
     cfg = Config(hidden=args.hidden, activation=args.activation, lr=args.lr, epochs=args.epochs,
                  batch_size=args.batch_size, shuffle=args.shuffle, seed=args.seed, engine=args.engine,
-                 dtype=args.dtype, models=args.models, device=args.device, **overrides)
+                 dtype=args.dtype, models=args.models, device=args.device,
+                 keep_grads=getattr(args, "keep_grads", False), **overrides)
     return validated(cfg)
 
 
@@ -151,6 +161,8 @@ def seeded(cfg, args):
 
 
 def cmd_train(args):
+    import numpy as np
+    from .params import Params
     from .runs import NewRunDir, next_run_dir
     from .train import run
     check_lang(args.lang)
@@ -159,12 +171,20 @@ def cmd_train(args):
     out = args.out or next_run_dir()
     NewRunDir(out)  # fail before training if the directory exists
     seeded(cfg, args)
-    result = run(cfg, x, y, out=None if args.quiet else sys.stdout)
+    frames = []  # with --animate: the parameters after each epoch, (H,) each
+    record = (lambda epoch, p: frames.append(Params(*(np.array(v[0]) for v in p)))) if args.animate else None
+    result = run(cfg, x, y, out=None if args.quiet else sys.stdout, on_epoch=record if cfg.models == 1 else None)
     model = result if cfg.models == 1 else result.best
     if cfg.models > 1:
         say(args, f"best of {cfg.models} models: model {result.best_index} (seed {model.config.seed}), "
                   f"final loss {model.final_loss:.6f}")
-    write_run(out, model, x, y, args, models=result if cfg.models > 1 else None)
+        if args.animate:  # the best model again, alone (the same numbers), recording its epochs
+            run(model.config, x, y, on_epoch=record)
+    from .plot import animate_training, plot_loss  # matplotlib itself is imported only when drawing
+    extra = {} if args.no_plot else {"loss.png": lambda path: plot_loss(path, args.lang, model.history)}
+    if args.animate:
+        extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang)
+    write_run(out, model, x, y, args, models=result if cfg.models > 1 else None, extra_files=extra)
     return 0
 
 
@@ -183,7 +203,8 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
             names.append("models.csv")
         if not args.no_plot:
             from .plot import plot_fit
-            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen())
+            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen(),
+                     terms=getattr(args, "terms", False))
             names.append("fit.png")
         for name, write in (extra_files or {}).items():
             write(os.path.join(tmp, name))
@@ -192,11 +213,14 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
 
 
 def write_history(path, model):
-    val = model.extra.get("val_history")
+    columns = {"loss": model.history}
+    for name in ("val", "test"):
+        if model.extra.get(f"{name}_history"):
+            columns[f"{name}_loss"] = model.extra[f"{name}_history"]
     with open(path, "w") as f:
-        f.write("epoch,loss" + (",val_loss" if val else "") + "\n")
-        for i, loss in enumerate(model.history):
-            f.write(f"{i + 1},{loss!r}" + (f",{val[i]!r}" if val and i < len(val) else "") + "\n")
+        f.write(",".join(["epoch", *columns]) + "\n")
+        for i in range(len(model.history)):
+            f.write(",".join([str(i + 1), *(repr(c[i]) if i < len(c) else "" for c in columns.values())]) + "\n")
 
 
 def has_screen():
@@ -228,14 +252,18 @@ def cmd_predict(args):
 
 
 def cmd_explain(args):
-    from .explain import explain
+    import json
+    from .explain import explain, ledger
     check_lang(args.lang)
     cfg = seeded(config_from(args), args)
     if cfg.models != 1:
         raise Failure("--models: explain follows one model; drop --models", 2)
     x, y = load_points(args)
     try:
-        print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
+        if args.json:
+            print(json.dumps(ledger(cfg, x, y, args.epoch, args.sample), ensure_ascii=False, allow_nan=False))
+        else:
+            print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
     except ValueError as e:
         raise Failure(str(e), 2) from None
     return 0
@@ -249,9 +277,67 @@ def cmd_compare(args):
     return 0
 
 
+def add_fit_options(p):
+    from .fit.config import OPTIMIZERS, REGULARIZATIONS, SCALINGS, FitConfig
+    d = FitConfig()
+    g = p.add_argument_group("fit (every part overridable)")
+    g.add_argument("--hidden", type=int, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
+    g.add_argument("--activation", default=d.activation, help=f"{' | '.join(ACTIVATION_NAMES)} (default %(default)s)")
+    g.add_argument("--optimizer", default=d.optimizer, help=f"{' | '.join(OPTIMIZERS)} (default %(default)s)")
+    g.add_argument("--starts", type=int, default=d.starts, help="random starts trained at once (default %(default)s)")
+    g.add_argument("--seed", type=int, help="seed of the starts and the split (default: drawn and printed)")
+    g.add_argument("--epochs", type=int, default=d.epochs, help="most iterations (default %(default)s)")
+    g.add_argument("--scale", default=d.scale, help=f"{' | '.join(SCALINGS)} (default %(default)s)")
+    g.add_argument("--regularization", default=d.regularization,
+                   help=f"{' | '.join(REGULARIZATIONS)} (default auto: bayes with lm from 20 points, else none)")
+    g.add_argument("--val-fraction", type=float, default=d.val_fraction, help="validation share for early stopping (default %(default)s)")
+    g.add_argument("--test-fraction", type=float, help="test share (default: as --val-fraction; 0 with bayes)")
+    g.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience in epochs (default %(default)s)")
+    g.add_argument("--goal", type=float, default=d.goal, help="stop at this training MSE, scaled units (default %(default)s)")
+    g.add_argument("--min-grad", type=float, default=d.min_grad, help="stop a start below this gradient norm (default %(default)s)")
+    g.add_argument("--mu", type=float, default=d.mu, help="LM first damping (default %(default)s)")
+    g.add_argument("--mu-max", type=float, default=d.mu_max, help="LM largest damping (default %(default)s)")
+    g.add_argument("--lr", type=float, default=d.lr, help="adam / momentum / sgd learning rate (default %(default)s)")
+    g = p.add_argument_group("data")
+    g.add_argument("--data", metavar="FILE.csv", help="your own points: two numeric columns, header optional")
+    g.add_argument("--x", help="the x column of --data, by name or 0-based index")
+    g.add_argument("--y", help="the y column of --data, by name or 0-based index")
+
+
 def cmd_fit(args):
-    from .fitmode import cmd_fit as run_fit
-    return run_fit(args)
+    from dataclasses import fields
+    from .fit import FitConfig, fit_points, summary
+    from .plot import plot_loss
+    from .runs import NewRunDir, next_run_dir
+    check_lang(args.lang)
+    cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
+    x, y = load_points(args)
+    out = args.out or next_run_dir()
+    NewRunDir(out)
+    seeded(cfg, args)
+    model = fit_points(cfg, x, y, progress=None if not args.quiet else False)
+    if not args.quiet:
+        print(summary(model))
+    e = model.extra
+    loss_png = {} if args.no_plot else {"loss.png": lambda path: plot_loss(
+        model.history, path, args.lang, e["val_history"] or None)}
+    write_run(out, model, x, y, args, extra_files=loss_png)
+    return 0
+
+
+def cmd_play(args):
+    if not 0 <= args.port <= 65535:
+        raise Failure(f"--port must be between 0 and 65535, got {args.port}", 2)
+    try:
+        import starlette, uvicorn  # noqa: F401  (the optional extra `play`)
+    except ImportError as e:
+        raise Failure(f"nnfit play needs its extra packages ({e.name} is missing): pip install 'nnfit[play]'") from None
+    try:
+        from .play.server import serve
+        serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
+    except OSError as e:
+        raise Failure(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}") from None
+    return 0
 
 
 NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]|\.[0-9]|inf|nan)", re.IGNORECASE)
@@ -380,6 +466,9 @@ def describe(e):
         return first
     if isinstance(e, MemoryError):
         return "out of memory; try fewer --models, --epochs or --hidden, or fewer points"
+    if isinstance(e, ModuleNotFoundError) and e.name:  # an optional dependency that is not installed
+        extra = {"torch": "torch", "starlette": "play", "uvicorn": "play", "websockets": "play"}.get(e.name.split(".")[0])
+        return f"{e.name} is not installed: pip install " + (f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
     if isinstance(e, OSError) and e.strerror:
         return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
     return f"internal error: {type(e).__name__}: {first} (please report this)"

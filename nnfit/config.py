@@ -5,7 +5,7 @@ import numbers
 import os
 import struct
 
-ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
+from .activations import NAMES as ACTIVATION_NAMES
 ENGINE_NAMES = ("auto", "scalar", "manual", "matrix")
 DTYPE_NAMES = ("float32", "float64")
 DEVICE_NAMES = ("cpu", "cuda")
@@ -39,6 +39,7 @@ class Config:
     dtype: str = "float32"       # float32 (the tutorial's) | float64
     models: int = 1              # M independent models; model k starts from seed + k
     device: str = "cpu"          # cpu | cuda (matrix engine only)
+    keep_grads: bool = False     # never zero the gradients, as the chapter's section-4 loop (scalar engine only)
 
     def validate(self):
         """Raise ConfigError naming the first bad option and its value; store plain Python values
@@ -59,6 +60,10 @@ class Config:
         self.check_memory(n=10)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
             raise ConfigError("device", "cuda runs only the matrix engine; add engine='matrix'")
+        check_bool("keep_grads", self.keep_grads)
+        if self.keep_grads and (self.resolved_engine() != "scalar" or self.models > 1):
+            raise ConfigError("keep_grads", "is the chapter's own loop: the scalar engine, one model; "
+                                            f"got engine={self.engine!r}, models={self.models!r}")
         if self.engine == "scalar" and self.models > 1:
             raise ConfigError("engine", "scalar trains one model at a time; use manual or matrix for models > 1")
         return self
@@ -95,6 +100,8 @@ class Config:
         the tutorial program's lines to the last digit (tests/test_golden.py); matrix on a GPU."""
         if self.engine != "auto":
             return self.engine
+        if self.keep_grads:
+            return "scalar"  # the chapter's loop is the only one that can keep its gradients
         return "matrix" if self.device == "cuda" else "manual"
 
     def to_dict(self):

@@ -1,36 +1,58 @@
 """`nnfit explain`: the ledger of one SGD step of a real run.
 
-It trains the run up to the chosen step with the chosen engine, then shows the step: the sample,
-every neuron's z_i and h_i, y_hat and the loss; each parameter's gradient formula and its value by
-hand (the chain rule, manual.py), by torch autograd and by central finite differences; and the
-update old -> new = old - lr * gradient.
+It trains the run up to the chosen step (the chapter's engine, `scalar`, by default), then shows the
+step as the chapter computes it: the sample, every neuron's z_i = w_i x + b_i, h_i = σ(z_i) and
+a_i h_i, ŷ and the loss (ŷ - y)^2, all in the run's dtype; each parameter's gradient three ways,
+
+    autograd     what torch's loss.backward() gives in the run's dtype (float32 by default), the
+                 number the chapter's update really uses
+    by hand      the chain rule in float64 (nnfit/engines/manual.py)
+    finite diff  (L(p + ε) - L(p - ε)) / 2ε in float64
+
+and the update old -> new = old - lr * grad, `new` computed by the engine itself.
+
+`step_ledger` returns the ledger as plain JSON-able numbers (for the `nnfit play` page too);
+`explain` formats it as text.
 """
 from dataclasses import replace
+import unicodedata
 
 import numpy as np
 
 from . import engines
 from .model import network
-from .params import Params, init_params
-from .train import epoch_order
+from .params import NAMES, Params, init_params
+from .train import TrainingDiverged, check_finite, epoch_order
 
-WORDS = {
-    "en": {"step": "SGD step {k} of epoch {e} (seed {s}, lr {lr:g}, {act}, engine {eng})",
-           "sample": "sample", "forward": "forward pass", "neuron": "neuron",
-           "loss": "loss L = mean (y_hat - y)^2", "param": "param", "formula": "gradient formula",
-           "hand": "by hand", "autograd": "autograd", "fd": "finite diff", "update": "update old -> new",
-           "agree": "largest difference between the three gradients: {d:.2e}"},
-    "zh": {"step": "第 {e} 轮第 {k} 步 SGD（种子 {s}，学习率 {lr:g}，{act}，引擎 {eng}）",
-           "sample": "样本", "forward": "前向传播", "neuron": "神经元",
-           "loss": "损失 L = (y_hat - y)^2 的均值", "param": "参数", "formula": "梯度公式",
-           "hand": "手算", "autograd": "自动求导", "fd": "有限差分", "update": "更新 旧值 -> 新值",
-           "agree": "三种梯度的最大差异：{d:.2e}"},
-}
-PRIME = {"sigmoid": "h{i}(1-h{i})", "tanh": "(1-h{i}^2)", "relu": "[z{i}>0]"}
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
+PRIME = {"sigmoid": "h{i}(1−h{i})", "tanh": "(1−h{i}²)", "relu": "[z{i}>0]"}  # act'(z_i) in terms of h_i, z_i
+GRADIENT = {"w": "2(ŷ−y)·a{i}·{d}·x", "b": "2(ŷ−y)·a{i}·{d}", "a": "2(ŷ−y)·h{i}"}
+
+
+def sub(i):
+    """1 -> '₁', 12 -> '₁₂': the chapter's subscripts."""
+    return str(i).translate(SUB)
+
+
+def formulas(activation, hidden, batch=1):
+    """The formula text of the step, and of each parameter's gradient, by name ('w1', ...)."""
+    s = SYMBOL[activation]
+    mean = f"(1/{batch})Σ " if batch > 1 else ""
+    text = {"z": "zᵢ = wᵢ·x + bᵢ", "h": f"hᵢ = {s}(zᵢ)", "y_hat": "ŷ = " + " + ".join(
+                f"a{sub(i)}h{sub(i)}" for i in range(1, min(hidden, 3) + 1)) + (" + …" if hidden > 3 else ""),
+            "loss": f"L = {mean}(ŷ − y)²", "update": "new = old − lr·∂L/∂p"}
+    for name in NAMES:
+        for i in range(1, hidden + 1):
+            d = PRIME[activation].format(i=sub(i))
+            text[f"{name}{i}"] = f"∂L/∂{name}{sub(i)} = {mean}" + GRADIENT[name].format(i=sub(i), d=d)
+    return text
 
 
 def state_before_step(cfg, x, y, epoch, sample):
-    """The run's parameters just before step `sample` of epoch `epoch`, and that step's sample indices."""
+    """The run's parameters just before step `sample` of epoch `epoch`, and that step's sample indices.
+
+    Raises TrainingDiverged when the loss becomes NaN or infinite on the way there."""
     steps = -(-len(x) // cfg.batch_size)
     if not 1 <= epoch <= cfg.epochs:
         raise ValueError(f"--epoch must be between 1 and {cfg.epochs}, got {epoch}")
@@ -40,12 +62,15 @@ def state_before_step(cfg, x, y, epoch, sample):
     engine = engines.get(cfg.resolved_engine()).Engine(start, cfg)
     order = lambda e: epoch_order(cfg.seed, 1, len(x), e) if cfg.shuffle else np.arange(len(x))[None, :]
     for e in range(epoch - 1):
-        engine.epoch(x, y, order(e), cfg.batch_size)
+        check_finite(engine.epoch(x, y, order(e), cfg.batch_size) / len(x), e + 1, cfg)
     current = order(epoch - 1)
     done = (sample - 1) * cfg.batch_size
     if done:
-        engine.epoch(x, y, current[:, :done], cfg.batch_size)
-    return Params(*(p[0] for p in engine.params())), current[0, done:done + cfg.batch_size]
+        check_finite(engine.epoch(x, y, current[:, :done], cfg.batch_size) / done, epoch, cfg)
+    params = Params(*(p[0] for p in engine.params()))
+    if not np.all(np.isfinite(params.flat())):
+        check_finite(np.array([np.inf]), epoch, cfg)
+    return params, current[0, done:done + cfg.batch_size]
 
 
 def finite_differences(params, x, y, activation, eps=1e-6):
@@ -60,45 +85,116 @@ def finite_differences(params, x, y, activation, eps=1e-6):
     return Params.from_flat(grad)
 
 
-def explain(cfg, x, y, epoch=1, sample=1, lang="en"):
-    """The ledger as text."""
-    t = WORDS[lang]
-    params, idx = state_before_step(cfg, x, y, epoch, sample)
-    xb, yb = x[idx], y[idx]
-    H = cfg.hidden
-    p64 = Params(*(p.astype(np.float64) for p in params))
-    f64 = replace(cfg, dtype="float64", models=1)
-    one = Params(*(p[None, :] for p in p64))
-    loss, by_hand = engines.get("manual").Engine(one, f64).gradients(xb, yb)
-    _, by_autograd = engines.get("matrix").Engine(one, f64).gradients(xb, yb)
-    by_fd = finite_differences(p64, xb, yb, cfg.activation)
-    y_hat, z, h = network(p64, xb, cfg.activation)
+def forward_in_dtype(params, xb, yb, activation, dtype):
+    """z_i, h_i, a_i h_i, ŷ and ŷ − y per sample, computed as the chapter's forward() does, in the run's dtype."""
+    import torch
+    from .engines.scalar import ACT
+    t = lambda v: torch.tensor([float(v)], dtype=getattr(torch, dtype))
+    w, b, a = ([t(v) for v in p] for p in params)
+    rows = []
+    for x, y in zip(xb, yb):
+        z = [w_i * float(x) + b_i for w_i, b_i in zip(w, b)]  # z_i = w_i x + b_i
+        h = [ACT[activation](z_i) for z_i in z]  # h_i = σ(z_i)
+        ah = [a_i * h_i for a_i, h_i in zip(a, h)]
+        y_hat = ah[0]
+        for term in ah[1:]:  # ŷ = a_1 h_1 + a_2 h_2 + ... left to right, as the chapter adds
+            y_hat = y_hat + term
+        rows.append(([v.item() for v in z], [v.item() for v in h], [v.item() for v in ah], y_hat.item(),
+                     (y_hat - float(y)).item()))
+    return rows
 
-    lines = [t["step"].format(k=sample, e=epoch, s=cfg.seed, lr=cfg.lr, act=cfg.activation, eng=cfg.resolved_engine()), ""]
-    for n in range(len(xb)):
-        lines.append(f"{t['sample']} {idx[n] + 1}: x = {xb[n]:.6g}, y = {yb[n]:.6g}")
-        lines.append(f"  {t['forward']}:")
-        lines.append(f"  {t['neuron']:>8} {'z_i = w_i x + b_i':>20} {'h_i = act(z_i)':>16} {'a_i h_i':>12}")
-        for i in range(H):
-            lines.append(f"  {i + 1:>8} {z[n, i]:>20.6g} {h[n, i]:>16.6g} {p64.a[i] * h[n, i]:>12.6g}")
-        lines.append(f"  y_hat = sum_i a_i h_i = {y_hat[n]:.6g}   y_hat - y = {y_hat[n] - yb[n]:.6g}")
-    lines.append(f"{t['loss']} = {loss:.6g}")
-    lines.append("")
-    mean = "mean " if len(xb) > 1 else ""
-    formulas = {"w": "{m}2(y_hat-y) a{i} " + PRIME[cfg.activation] + " x",
-                "b": "{m}2(y_hat-y) a{i} " + PRIME[cfg.activation],
-                "a": "{m}2(y_hat-y) h{i}"}
-    lines.append(f"{t['param']:<6} {t['formula']:<30} {t['hand']:>13} {t['autograd']:>13} {t['fd']:>13}   {t['update']}")
-    worst = 0.0
-    for name in "wba":
-        for i in range(H):
-            g1, g2, g3 = (getattr(g, name)[i] for g in (by_hand, by_autograd, by_fd))
-            old = getattr(params, name)[i]
-            new = old - cfg.lr * g1
-            worst = max(worst, abs(g1 - g2), abs(g1 - g3))
-            formula = formulas[name].format(m=mean, i=i + 1)
-            lines.append(f"{name}{i + 1:<5} {formula:<30} {g1:>13.6g} {g2:>13.6g} {g3:>13.6g}   "
-                         f"{old:.6g} -> {old:.6g} - {cfg.lr:g} * {g1:.6g} = {new:.6g}")
-    lines.append("")
-    lines.append(t["agree"].format(d=worst))
+
+def step_ledger(params, x, y, idx, cfg):
+    """The ledger of one SGD step from `params` (w, b, a of shape (H,)) on the samples x[idx], y[idx].
+
+    Plain floats and lists only (json.dumps-able): the samples with each neuron's z, h, a·h, ŷ and ŷ − y
+    and the loss (run's dtype); per parameter its gradient by autograd (run's dtype, the scalar engine,
+    as the chapter computes it), by hand (float64 chain rule) and by finite differences (float64),
+    the formula, and old -> new where new is what cfg's engine computes. TrainingDiverged if the step's
+    loss or new values are not finite."""
+    idx = np.asarray(idx).reshape(-1)
+    xb, yb = x[idx], y[idx]
+    params = Params(*(np.asarray(p, dtype=cfg.dtype).reshape(-1) for p in params))
+    one = Params(*(p[None, :] for p in params))  # (1, H): the engines' shape
+    loss, autograd = engines.get("scalar").Engine(one, replace(cfg, models=1)).gradients(xb, yb)
+    f64 = replace(cfg, dtype="float64", models=1)
+    one64 = Params(*(p.astype(np.float64) for p in one))
+    _, by_hand = engines.get("manual").Engine(one64, f64).gradients(xb, yb)
+    by_fd = finite_differences(params, xb, yb, cfg.activation)
+    engine = engines.get(cfg.resolved_engine()).Engine(Params(*(p.copy() for p in one)), replace(cfg, models=1))
+    engine.epoch(x, y, idx[None, :], len(idx))  # the step itself, as training does it
+    new = Params(*(p[0] for p in engine.params()))
+    if not (np.isfinite(loss) and np.all(np.isfinite(new.flat())) and np.all(np.isfinite(autograd.flat()))):
+        raise TrainingDiverged(f"the loss became {loss} at this step with lr {cfg.lr:g}; "
+                               f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data")
+    text = formulas(cfg.activation, cfg.hidden, len(idx))
+    samples = [{"index": int(k), "x": float(xv), "y": float(yv), "z": z, "h": h, "ah": ah,
+                "y_hat": y_hat, "error": error}
+               for k, xv, yv, (z, h, ah, y_hat, error) in zip(idx, xb, yb, forward_in_dtype(params, xb, yb, cfg.activation, cfg.dtype))]
+    rows, worst = [], [0.0, 0.0]
+    for name in NAMES:
+        for i in range(cfg.hidden):
+            g = [float(getattr(v, name)[i]) + 0.0 for v in (autograd, by_hand, by_fd)]  # + 0.0: no -0
+            worst = [max(worst[0], abs(g[0] - g[1])), max(worst[1], abs(g[1] - g[2]))]
+            rows.append({"name": f"{name}{i + 1}", "kind": name, "i": i + 1, "formula": text[f"{name}{i + 1}"],
+                         "autograd": g[0], "hand": g[1], "fd": g[2],
+                         "old": float(getattr(params, name)[i]), "new": float(getattr(new, name)[i])})
+    return {"seed": cfg.seed, "lr": cfg.lr, "activation": cfg.activation, "hidden": cfg.hidden,
+            "engine": cfg.resolved_engine(), "dtype": cfg.dtype, "batch": len(idx),
+            "samples": samples, "loss": float(loss), "params": rows, "formulas": text,
+            "max_diff_autograd_hand": worst[0], "max_diff_hand_fd": worst[1]}
+
+
+def ledger(cfg, x, y, epoch=1, sample=1):
+    """Train to step `sample` of epoch `epoch` (as the run does) and return that step's ledger."""
+    params, idx = state_before_step(cfg, x, y, epoch, sample)
+    return {"epoch": epoch, "sample": sample, **step_ledger(params, x, y, idx, cfg)}
+
+
+WORDS = {
+    "en": {"step": "SGD step {k} of epoch {e}  (seed {s}, lr {lr:g}, {act}, engine {eng}, {dtype})",
+           "sample": "sample {n}: x = {x:.6g}, y = {y:.6g}", "neuron": "neuron", "loss": "loss",
+           "param": "param", "formula": "gradient (chain rule)", "autograd": "autograd {dtype}",
+           "hand": "by hand float64", "fd": "finite diff float64", "update": "update: old − lr·autograd = new",
+           "agree": "largest |autograd − by hand| = {d1:.2e} (rounding in {dtype}); largest |by hand − finite diff| = {d2:.2e}"},
+    "zh": {"step": "第 {e} 轮第 {k} 步 SGD（种子 {s}，学习率 {lr:g}，{act}，引擎 {eng}，{dtype}）",
+           "sample": "样本 {n}：x = {x:.6g}，y = {y:.6g}", "neuron": "神经元", "loss": "损失",
+           "param": "参数", "formula": "偏导数（链式法则）", "autograd": "自动求导 {dtype}",
+           "hand": "手算 float64", "fd": "有限差分 float64", "update": "更新：旧值 − lr·自动求导 = 新值",
+           "agree": "|自动求导 − 手算| 最大 {d1:.2e}（{dtype} 的舍入）；|手算 − 有限差分| 最大 {d2:.2e}"},
+}
+
+
+def width(text):
+    """Display width in a terminal: CJK wide and full-width characters take two columns."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(rows, align):
+    """Rows of cells as lines, each column padded to its display width ('<' left, '>' right)."""
+    widths = [max(width(r[j]) for r in rows) for j in range(len(align))]
+    pad = lambda s, w, a: s + " " * (w - width(s)) if a == "<" else " " * (w - width(s)) + s
+    return ["  ".join(pad(c, w, a) for c, w, a in zip(r, widths, align)).rstrip() for r in rows]
+
+
+def explain(cfg, x, y, epoch=1, sample=1, lang="zh"):
+    """The ledger of step `sample` of epoch `epoch` as text."""
+    t = WORDS[lang]
+    d = ledger(cfg, x, y, epoch, sample)
+    f = d["formulas"]
+    act = f"{SYMBOL[cfg.activation]} = {cfg.activation}" if cfg.activation == "sigmoid" else cfg.activation
+    lines = [t["step"].format(k=sample, e=epoch, s=cfg.seed, lr=cfg.lr, act=act, eng=d["engine"], dtype=cfg.dtype), ""]
+    for s in d["samples"]:
+        lines.append(t["sample"].format(n=s["index"] + 1, x=s["x"], y=s["y"]))
+        rows = [[t["neuron"], f["z"], f["h"], "aᵢ·hᵢ"]]
+        rows += [[f"{i + 1}", f"{z:.6g}", f"{h:.6g}", f"{ah:.6g}"] for i, (z, h, ah) in enumerate(zip(s["z"], s["h"], s["ah"]))]
+        lines += ["  " + line for line in table(rows, "<>>>")]
+        lines.append(f"  ŷ = Σ aᵢ·hᵢ = {s['y_hat']:.6g}    ŷ − y = {s['error']:.6g}")
+    lines += [f"{t['loss']} {f['loss']} = {d['loss']:.6g}", ""]
+    rows = [[t["param"], t["formula"], t["autograd"].format(dtype=cfg.dtype), t["hand"], t["fd"], t["update"]]]
+    for r in d["params"]:
+        rows.append([r["kind"] + sub(r["i"]), r["formula"], f"{r['autograd']:.6g}", f"{r['hand']:.6g}",
+                     f"{r['fd']:.6g}", f"{r['old']:.8g} − {cfg.lr:g}·({r['autograd']:.6g}) = {r['new']:.8g}"])
+    lines += table(rows, "<<>>><")
+    lines += ["", t["agree"].format(d1=d["max_diff_autograd_hand"], d2=d["max_diff_hand_fd"], dtype=cfg.dtype)]
     return "\n".join(lines)

@@ -1,14 +1,18 @@
 """A trained model: predict, save, load. Saved as safetensors, with everything needed to rebuild it
 (config, data range, final loss, scaling) in the file's metadata. No file is ever unpickled."""
 import json
+import math
 import os
+from dataclasses import fields
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .config import Config
-from .params import Params, NAMES
+from .params import NAMES, Params
 
 FORMAT = "nnfit-1"
+IDENTITY = {"x_shift": 0.0, "x_scale": 1.0, "y_shift": 0.0, "y_scale": 1.0}
 
 
 class ModelFileError(ValueError):
@@ -16,12 +20,8 @@ class ModelFileError(ValueError):
 
 
 def activate(name, z):
-    """act(z) in NumPy, for prediction without torch."""
-    if name == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1 / (1 + e^-z), without overflow warnings
-    if name == "tanh":
-        return np.tanh(z)
-    return np.maximum(z, 0.0)
+    """act(z) in NumPy, for prediction without torch (the registry in nnfit/activations.py)."""
+    return ACTIVATIONS[name](z)
 
 
 def network(params, x, activation):
@@ -33,34 +33,56 @@ def network(params, x, activation):
 
 
 class Model:
-    """One 1-H-1 network: y_hat = sum_i a_i act(w_i x + b_i), in the user's units."""
+    """One 1-H-1 network: y_hat = sum_i a_i act(w_i x + b_i), in the user's units.
 
-    def __init__(self, params, config, history=(), x_range=(-10.0, 10.0), scaling=None, extra=None):
+    config is the training Config (nnfit.train) or the FitConfig (nnfit.fit) that made it; `kind`
+    says which. final_loss is the training MSE of these parameters."""
+
+    def __init__(self, params, config, history=(), x_range=(-10.0, 10.0), scaling=None, extra=None, final_loss=None):
         self.params = Params(*(np.asarray(p).reshape(-1) for p in params))  # (H,) each
         self.config = config
         self.history = list(map(float, history))  # average training loss per epoch
         self.x_range = (float(x_range[0]), float(x_range[1]))
-        self.scaling = scaling or {"x_shift": 0.0, "x_scale": 1.0, "y_shift": 0.0, "y_scale": 1.0}
-        self.extra = dict(extra or {})  # e.g. validation history and metrics from nnfit.fit
+        self.scaling = dict(scaling or IDENTITY)
+        self.extra = dict(extra or {})  # fit mode: metrics, the start kept, validation and test histories
+        self._final_loss = None if final_loss is None else float(final_loss)
+
+    @property
+    def kind(self):
+        return "train" if isinstance(self.config, Config) else "fit"
 
     @property
     def final_loss(self):
+        if self._final_loss is not None:
+            return self._final_loss
         return self.history[-1] if self.history else float("nan")
+
+    @final_loss.setter
+    def final_loss(self, value):
+        self._final_loss = float(value)
 
     def predict(self, x):
         """y_hat for each x (a number, list or array), in float64: a NumPy array of x's shape."""
-        x = np.asarray(x, dtype=np.float64)
+        x = as_inputs(x)
         s = self.scaling
-        y_hat, _, _ = network(self.params, (x - s["x_shift"]) / s["x_scale"], self.config.activation)
-        return y_hat * s["y_scale"] + s["y_shift"]
+        with np.errstate(over="ignore", invalid="ignore"):
+            y_hat, _, _ = network(self.params, (x - s["x_shift"]) / s["x_scale"], self.config.activation)
+            return y_hat * s["y_scale"] + s["y_shift"]
+
+    def outside(self, x):
+        """How many of the x values lie outside the training data's range."""
+        x = as_inputs(x)
+        lo, hi = self.x_range
+        return int(np.sum((x < lo) | (x > hi)))
 
     def metadata(self):
         return {
             "format": FORMAT,
+            "kind": self.kind,
             "config": json.dumps(self.config.to_dict()),
             "x_range": json.dumps(self.x_range),
-            "final_loss": repr(self.final_loss),
-            "history": json.dumps(self.history),
+            "final_loss": json.dumps(self.final_loss if np.isfinite(self.final_loss) else None),
+            "history": json.dumps([h if np.isfinite(h) else None for h in self.history]),
             "scaling": json.dumps(self.scaling),
             "extra": json.dumps(self.extra),
         }
@@ -68,6 +90,7 @@ class Model:
     def save(self, path):
         """Write the model to a .safetensors file (written to a temporary name, then renamed)."""
         from safetensors.numpy import save_file
+        path = os.fspath(path)
         tmp = f"{path}.tmp{os.getpid()}"
         try:
             save_file({n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}, tmp, metadata=self.metadata())
@@ -79,46 +102,124 @@ class Model:
 
     def __repr__(self):
         c = self.config
-        return f"Model(hidden={c.hidden}, activation={c.activation!r}, final_loss={self.final_loss:.6g})"
+        return f"Model(kind={self.kind!r}, hidden={c.hidden}, activation={c.activation!r}, final_loss={self.final_loss:.6g})"
+
+
+def as_inputs(x):
+    """x values to predict at, as float64: DataError unless they are finite numbers."""
+    from .data import DataError
+    if isinstance(x, (str, bytes)) or x is None:
+        raise DataError(f"x must be numbers, got {x!r}")
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(f"x must be numbers, got {str(x)[:80]!r}") from None
+    bad = np.flatnonzero(~np.isfinite(arr.reshape(-1)))
+    if bad.size:
+        raise DataError(f"x[{bad[0]}] is {arr.reshape(-1)[bad[0]]}: every value must be a finite number")
+    return arr
 
 
 def load(path):
     """Rebuild a Model from a file written by Model.save; ModelFileError if it cannot be used."""
     from safetensors import SafetensorError
     from safetensors.numpy import safe_open
-    path = os.fspath(path)
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise ModelFileError(f"a model file path must be a string or path, got {path!r}")
+    path = os.fsdecode(os.fspath(path))
     if not os.path.exists(path):
         raise ModelFileError(f"{path}: no such file")
     if os.path.isdir(path):
         raise ModelFileError(f"{path}: is a directory, not a model file")
+    if not os.path.isfile(path):
+        raise ModelFileError(f"{path}: not a regular file")
     if os.path.getsize(path) == 0:
         raise ModelFileError(f"{path}: the file is empty")
     try:
         with safe_open(path, framework="numpy") as f:
             meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, OSError, ValueError) as e:
-        raise ModelFileError(f"{path}: not a readable safetensors model file ({str(e).splitlines()[0]})") from None
+    except (SafetensorError, OSError, ValueError, TypeError, KeyError) as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        raise ModelFileError(f"{path}: not a readable safetensors model file ({first})") from None
+    return from_file(path, meta, tensors)
+
+
+def from_file(path, meta, tensors):
+    """Check the file's metadata field by field and its tensors, then build the Model."""
+    from .config import ConfigError
+    from .fit.config import FitConfig
+
+    def bad(field, why):
+        return ModelFileError(f"{path}: metadata {field!r} {why}")
+
+    def field(name, default=None):
+        if name not in meta:
+            if default is not None:
+                return default
+            raise bad(name, "is missing")
+        try:
+            return json.loads(meta[name])
+        except ValueError:
+            raise bad(name, f"is not valid JSON: {meta[name][:60]!r}") from None
+
     if meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not an nnfit model (metadata 'format' is {meta.get('format')!r})")
+    kind = meta.get("kind", "train")
+    if kind not in ("train", "fit"):
+        raise bad("kind", f"must be 'train' or 'fit', got {kind!r}")
     if sorted(tensors) != sorted(NAMES):
         raise ModelFileError(f"{path}: expected tensors a, b, w; found {', '.join(sorted(tensors)) or 'none'}")
+    cfg = field("config")
+    if not isinstance(cfg, dict):
+        raise bad("config", f"must be an object, got {type(cfg).__name__}")
+    cls = Config if kind == "train" else FitConfig
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(cfg) - names)
+    if unknown:
+        raise bad("config", f"has an unknown field {unknown[0]!r}")
     try:
-        config = Config.from_dict(json.loads(meta["config"])).validate()
-        x_range = json.loads(meta["x_range"])
-        history = json.loads(meta.get("history", "[]"))
-        scaling = json.loads(meta.get("scaling", "null"))
-        extra = json.loads(meta.get("extra", "{}"))
-    except (KeyError, ValueError, TypeError) as e:
-        raise ModelFileError(f"{path}: bad metadata: {e}") from None
+        config = cls(**cfg).validate()
+    except ConfigError as e:
+        raise bad("config", f"field {e}") from None
+    x_range = field("x_range")
+    if not (isinstance(x_range, list) and len(x_range) == 2 and all(_finite(v) for v in x_range) and x_range[0] <= x_range[1]):
+        raise bad("x_range", f"must be [low, high], two finite numbers with low <= high, got {meta['x_range'][:60]!r}")
+    history = field("history", [])
+    if not (isinstance(history, list) and all(v is None or _finite(v) for v in history)):
+        raise bad("history", "must be a list of numbers")
+    final_loss = field("final_loss", "null") if "final_loss" in meta else None
+    if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
+        try:
+            final_loss = float(final_loss)
+        except ValueError:
+            raise bad("final_loss", f"must be a number, got {final_loss!r}") from None
+    if final_loss is not None and not _finite(final_loss) and not (isinstance(final_loss, float) and final_loss != final_loss):
+        raise bad("final_loss", f"must be a finite number, got {final_loss!r}")
+    scaling = field("scaling", IDENTITY)
+    if scaling is None:
+        scaling = IDENTITY
+    if not (isinstance(scaling, dict) and set(scaling) == set(IDENTITY) and all(_finite(v) for v in scaling.values())):
+        raise bad("scaling", f"must hold {', '.join(IDENTITY)} as finite numbers, got {meta.get('scaling', '')[:80]!r}")
+    if scaling["x_scale"] == 0 or scaling["y_scale"] == 0:
+        raise bad("scaling", "has a zero scale")
+    extra = field("extra", {})
+    if not isinstance(extra, dict):
+        raise bad("extra", f"must be an object, got {type(extra).__name__}")
     for n in NAMES:
         t = tensors[n]
-        if t.shape != (config.hidden,) or t.dtype.kind != "f":
+        if t.shape != (config.hidden,) or t.dtype not in (np.float16, np.float32, np.float64):
             raise ModelFileError(f"{path}: tensor {n!r} has shape {t.shape} and dtype {t.dtype}; "
                                  f"expected ({config.hidden},) floats for hidden={config.hidden}")
         if not np.all(np.isfinite(t)):
             raise ModelFileError(f"{path}: tensor {n!r} holds non-finite values")
-    return Model(Params(*(tensors[n] for n in NAMES)), config, history, x_range, scaling, extra)
+    history = [float("nan") if v is None else float(v) for v in history]
+    return Model(Params(*(tensors[n] for n in NAMES)), config, history, x_range, scaling, extra,
+                 final_loss=None if final_loss is None else float(final_loss))
+
+
+def _finite(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 class Models:

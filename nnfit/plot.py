@@ -1,65 +1,202 @@
-"""Plots, the only module that imports matplotlib. Chinese text uses the Noto Sans SC font that ships
-in the pylopdf-fonts-zh-cn wheel, so it renders on a machine with no Chinese font installed."""
+"""Plots, the only module that imports matplotlib: fit.png, loss.png and the training animation train.gif.
+
+A guest in the caller's process: each picture is its own `matplotlib.figure.Figure` drawn inside
+`matplotlib.rc_context`, so no backend, rcParams or pyplot state is changed (pyplot only for --show).
+Chinese text uses the Noto Sans SC font that ships in the pylopdf-fonts-zh-cn wheel, so it renders on
+a machine with no Chinese font installed; registering it with matplotlib's font list is the one
+lasting effect, and it is idempotent.
+"""
+from contextlib import contextmanager
+import os
+
 import numpy as np
+
+from .model import network
 
 TEXT = {
     "zh": {"title": "神经网络拟合结果", "x": "输入 x", "y": "输出 y", "data": "实际数据点", "model": "模型预测",
-           "loss_title": "训练损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集"},
+           "loss_title": "每轮的平均损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
+           "test": "测试集", "best": "最佳轮次 {e}", "terms": "各神经元的项",
+           "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失"},
     "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "data": "data points", "model": "model prediction",
-           "loss_title": "Training loss", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation"},
+           "loss_title": "Average loss per epoch", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
+           "test": "test", "best": "best epoch {e}", "terms": "each neuron's term",
+           "frame": "epoch {e}/{n}, average loss {loss:.6f}", "so_far": "average loss so far"},
 }
+SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+MAX_FRAMES = 100  # train.gif: one frame per epoch up to this many epochs, evenly spaced epochs beyond
 
 
-def _pyplot(show):
-    import matplotlib
-    if not show:
-        matplotlib.use("Agg")
-    from matplotlib import font_manager, pyplot as plt
+def style():
+    """The rc settings of every figure: the bundled Chinese font first, '-' as the minus sign."""
+    from matplotlib import font_manager
     import pylopdf_fonts_zh_cn
     path = str(pylopdf_fonts_zh_cn.sans_path())
     if not any(f.fname == path for f in font_manager.fontManager.ttflist):
         font_manager.fontManager.addfont(path)
-    plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["font.sans-serif"] = ["Noto Sans SC", "DejaVu Sans"]
-    plt.rcParams["axes.unicode_minus"] = False  # the minus sign as '-', which every font has
-    return plt
+    return {"font.family": ["Noto Sans SC", "DejaVu Sans"], "font.sans-serif": ["Noto Sans SC", "DejaVu Sans"],
+            "axes.unicode_minus": False}
 
 
-def plot_fit(model, x, y, path, lang="zh", show=False):
-    """The tutorial's figure: the points in red, the prediction on 1000 points in blue."""
-    plt = _pyplot(show)
-    t = TEXT[lang]
+@contextmanager
+def figure(show=False, **kw):
+    """A Figure inside rc_context; everything drawn and saved inside the `with` uses the style.
+    With show=True it is a pyplot figure, shown when the block ends (needs a screen)."""
+    import matplotlib
+    with matplotlib.rc_context(style()):
+        if not show:
+            from matplotlib.figure import Figure
+            yield Figure(**kw)
+            return
+        from matplotlib import pyplot as plt
+        fig = plt.figure(**kw)
+        try:
+            yield fig
+            plt.show()
+        finally:
+            plt.close(fig)
+
+
+def neuron_terms(model, xs):
+    """Each neuron's weighted term a_i·act(w_i x + b_i) in the model's units, (len(xs), H);
+    they add up to model.predict(xs) minus the output shift (0 unless fit mode scaled y)."""
+    s = model.scaling
+    _, _, h = network(model.params, (np.asarray(xs, np.float64) - s["x_shift"]) / s["x_scale"], model.config.activation)
+    return h * model.params.a * s["y_scale"]  # (N, H)
+
+
+def term_label(i, activation):
+    """'a₁σ(w₁x + b₁)': plain Unicode, not mathtext (parsing it again for every frame is slow)."""
+    i = str(i).translate(SUB)
+    return f"a{i}{SYMBOL[activation]}(w{i}x + b{i})"
+
+
+def draw_fit(ax, model, x, y, t, terms=False, **legend):
+    """The tutorial's figure on one Axes: red points, the prediction on 1000 points in blue, and
+    optionally each neuron's term as a thin line; returns the artists the animation updates."""
     lo, hi = model.x_range
     x_dense = np.linspace(lo, hi, 1000)
-    fig = plt.figure(figsize=(10, 6))
-    plt.scatter(x, y, color="red", label=t["data"], zorder=5)
-    plt.plot(x_dense, model.predict(x_dense), color="blue", label=t["model"], linewidth=2)
-    plt.title(t["title"], fontsize=14)
-    plt.xlabel(t["x"], fontsize=12)
-    plt.ylabel(t["y"], fontsize=12)
-    plt.grid(True, linestyle="--", alpha=0.7)
-    plt.legend(fontsize=10)
-    fig.savefig(path, dpi=100)
-    if show:
-        plt.show()
-    plt.close(fig)
+    ax.scatter(x, y, color="red", label=t["data"], zorder=5)
+    (curve,) = ax.plot(x_dense, model.predict(x_dense), color="blue", label=t["model"], linewidth=2)
+    lines = []
+    if terms:
+        H = model.config.hidden
+        for i, column in enumerate(neuron_terms(model, x_dense).T):
+            label = term_label(i + 1, model.config.activation) if H <= 8 else (t["terms"] if i == 0 else None)
+            lines += ax.plot(x_dense, column, linewidth=0.9, alpha=0.8, label=label)
+    ax.set_title(t["title"], fontsize=14)
+    ax.set_xlabel(t["x"], fontsize=12)
+    ax.set_ylabel(t["y"], fontsize=12)
+    ax.grid(True, linestyle="--", alpha=0.7)
+    ax.legend(**{"fontsize": 9 if terms else 10, "loc": "best", **legend})
+    return x_dense, curve, lines
+
+
+def plot_fit(model, x, y, path, lang="zh", show=False, terms=False):
+    """fit.png: the points in red, the prediction in blue; with terms=True each a_i·σ(w_i x + b_i) too."""
+    with figure(show, figsize=(10, 6)) as fig:
+        draw_fit(fig.add_subplot(), model, x, y, TEXT[lang], terms)
+        fig.savefig(path, dpi=100)
     return path
 
 
-def plot_loss(history, path, lang="zh", val_history=None):
-    """Average loss per epoch on a log scale (training, and validation when there is one)."""
-    plt = _pyplot(False)
+def _positive(values):
+    """A loss curve for a log axis: epochs 1..len(values), without non-finite or non-positive points."""
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    epochs = np.arange(1, len(v) + 1)
+    keep = np.isfinite(v) & (v > 0)
+    return epochs[keep], v[keep]
+
+
+def plot_loss(path, lang="zh", train=(), val=None, test=None, best_epoch=None):
+    """loss.png: average loss per epoch on a log scale; each curve over the epochs it has (val and test
+    may be shorter than train); `best_epoch` (from 1) marked with a vertical line and its label.
+
+    The older call plot_loss(history, path, lang, val_history) still works (fit mode's)."""
+    if not isinstance(path, (str, os.PathLike)):  # compatibility: plot_loss(history, path, lang, val)
+        path, lang, train = lang, (train if isinstance(train, str) else "zh"), path
     t = TEXT[lang]
-    fig = plt.figure(figsize=(8, 4.5))
-    epochs = np.arange(1, len(history) + 1)
-    plt.semilogy(epochs, history, color="blue", label=t["train"])
-    if val_history is not None and len(val_history):
-        plt.semilogy(epochs[:len(val_history)], val_history, color="orange", label=t["val"])
-    plt.title(t["loss_title"], fontsize=14)
-    plt.xlabel(t["epoch"], fontsize=12)
-    plt.ylabel(t["loss"], fontsize=12)
-    plt.grid(True, linestyle="--", alpha=0.7)
-    plt.legend(fontsize=10)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with figure(figsize=(8, 4.5)) as fig:
+        ax = fig.add_subplot()
+        for name, values, color in (("train", train, "blue"), ("val", val, "orange"), ("test", test, "green")):
+            if values is not None and len(values):
+                ax.plot(*_positive(values), color=color, label=t[name])
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["best"].format(e=best_epoch))
+        ax.set_yscale("log")
+        ax.set_title(t["loss_title"], fontsize=14)
+        ax.set_xlabel(t["epoch"], fontsize=12)
+        ax.set_ylabel(t["loss"], fontsize=12)
+        ax.grid(True, linestyle="--", alpha=0.7)
+        ax.legend(fontsize=10)
+        fig.savefig(path, dpi=100)
     return path
+
+
+def frame_epochs(epochs, cap=MAX_FRAMES):
+    """The epochs (from 1) that get a frame: all of them up to `cap`, else `cap` evenly spaced ones
+    from the first to the last."""
+    if epochs <= cap:
+        return np.arange(1, epochs + 1)
+    return np.unique(np.round(np.linspace(1, epochs, cap)).astype(int))
+
+
+def animate_training(model, params_history, x, y, path, lang="zh", fps=10):
+    """train.gif: one frame per epoch (capped at MAX_FRAMES): the points, the curve and each neuron's
+    term after that epoch, and the average loss so far. `params_history[e - 1]` is the Params after
+    epoch e; `model` gives the config, scaling, x-range and loss history. Returns the frame count."""
+    from matplotlib.animation import PillowWriter
+    from .model import Model
+    history = np.asarray(model.history)
+    chosen = frame_epochs(len(history))
+    states = [Model(params_history[e - 1], model.config, history[:e], model.x_range, model.scaling) for e in chosen]
+    t = TEXT[lang]
+    with figure(figsize=(10, 7.2), dpi=80) as fig:
+        ax, ax_loss = fig.subplots(2, 1, height_ratios=[2.4, 1])
+        # the legend outside, on the right: a fixed place (and no "best" search in every frame)
+        x_dense, curve, lines = draw_fit(ax, states[-1], x, y, t, terms=True, loc="upper left", bbox_to_anchor=(1.01, 1))
+        ax.set_ylim(*_frame_ylim(states, x_dense, y))
+        epochs, losses = _positive(history)
+        (loss_line,) = ax_loss.plot([], [], color="blue")
+        (loss_dot,) = ax_loss.plot([], [], "o", color="blue", markersize=4)
+        ax_loss.set_xlim(0.5, len(history) + 0.5)
+        if len(losses):
+            from matplotlib.ticker import FuncFormatter
+            ax_loss.set_yscale("log")
+            ax_loss.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, not mathtext 10^-1
+            ax_loss.set_ylim(losses.min() / 1.3, losses.max() * 1.3)
+        ax_loss.set_xlabel(t["epoch"], fontsize=10)
+        ax_loss.set_ylabel(t["loss"], fontsize=10)
+        ax_loss.set_title(t["so_far"], fontsize=10)
+        ax_loss.grid(True, linestyle="--", alpha=0.7)
+        fig.tight_layout()
+
+        def draw(k):
+            state, e = states[k], int(chosen[k])
+            curve.set_ydata(state.predict(x_dense))
+            for line, column in zip(lines, neuron_terms(state, x_dense).T):
+                line.set_ydata(column)
+            upto = epochs <= e
+            loss_line.set_data(epochs[upto], losses[upto])
+            loss_dot.set_data(epochs[upto][-1:], losses[upto][-1:])
+            ax.set_title(t["frame"].format(e=e, n=len(history), loss=history[e - 1]), fontsize=13)
+
+        writer = PillowWriter(fps=fps)  # grabbing frames by hand draws each once (FuncAnimation draws twice)
+        with writer.saving(fig, path, dpi=fig.dpi):
+            for k in range(len(states)):
+                draw(k)
+                writer.grab_frame()
+    return len(states)
+
+
+def _frame_ylim(states, x_dense, y):
+    """One y-range for every frame: the data, the curves and the terms, but not beyond 3 data spans."""
+    values = np.concatenate([np.ravel(y)] + [s.predict(x_dense) for s in states] +
+                            [np.ravel(neuron_terms(s, x_dense)) for s in states])
+    values = values[np.isfinite(values)]
+    lo, hi = float(np.min(y)), float(np.max(y))
+    span = max(hi - lo, 1e-9)
+    lo, hi = max(values.min(), lo - 3 * span), min(values.max(), hi + 3 * span)
+    pad = 0.05 * (hi - lo)
+    return lo - pad, hi + pad

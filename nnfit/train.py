@@ -45,15 +45,16 @@ def draw_seed():
     return int(np.random.SeedSequence().generate_state(1)[0]) % 2**31
 
 
-def run(cfg, x, y, out=None):
-    """Train per a validated cfg; print epoch lines to `out` when given."""
+def run(cfg, x, y, out=None, on_epoch=None):
+    """Train per a validated cfg; print epoch lines to `out` when given; call on_epoch(epoch, params)
+    after each epoch when given (e.g. to record frames of an animation; nothing is kept otherwise)."""
     cfg.check_memory(len(x))
     with np.errstate(all="ignore"):  # a diverging run is reported by check_finite, not by NumPy warnings
         warn_if_x_collapses(x, cfg.dtype)
-        return _run(cfg, x, y, out)
+        return _run(cfg, x, y, out, on_epoch)
 
 
-def _run(cfg, x, y, out):
+def _run(cfg, x, y, out, on_epoch):
     M = cfg.models
     batch_size = min(cfg.batch_size, len(x))  # a batch larger than the data is the whole data
     Engine = engines.get(cfg.resolved_engine()).Engine
@@ -64,6 +65,8 @@ def _run(cfg, x, y, out):
         order = epoch_order(cfg.seed, M, len(x), epoch) if cfg.shuffle else np.arange(len(x))[None, :]
         history[:, epoch] = engine.epoch(x, y, order, batch_size) / len(x)
         check_finite(history[:, epoch], epoch + 1, cfg, x, y)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, engine.params())
         if out is not None:
             print(epoch_line(epoch + 1, history[:, epoch]), file=out, flush=False)
     x_range = (float(np.min(x)), float(np.max(x)))

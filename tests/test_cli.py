@@ -36,7 +36,7 @@ def test_train_writes_a_run(cli, tmp_path):
     status, out, err = cli("--seed", "0", "--lang", "en")
     assert status == 0, err
     run = tmp_path / "runs" / "001"
-    assert sorted(os.listdir(run)) == ["fit.png", "history.csv", "model.safetensors"]
+    assert sorted(os.listdir(run)) == ["fit.png", "history.csv", "loss.png", "model.safetensors"]
     assert "runs/001" in err
     rows = (run / "history.csv").read_text().splitlines()
     assert rows[0] == "epoch,loss" and len(rows) == 51

@@ -1,11 +1,13 @@
-"""Fit mode: Levenberg-Marquardt from many starts finds a near-perfect fit; scaling; early stopping."""
+"""Fit mode: Levenberg-Marquardt from many starts finds a near-perfect fit; scaling; early stopping;
+Bayesian regularization; starts that differ across seeds; honest model files."""
 import numpy as np
 import pytest
 import torch
 
 import nnfit
 from nnfit.data import tutorial_data
-from nnfit.fitmode import jacobian, residuals, split
+from nnfit.fit.driver import split
+from nnfit.fit.network import gradient, jacobian, residuals
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
@@ -23,7 +25,10 @@ def test_hand_jacobian_equals_torch_func(activation):
         want = torch.func.jacrev(res)(torch.tensor(p[k])).numpy()
         assert np.max(np.abs(J[k] - want)) < 1e-12
         assert np.max(np.abs(r[k] - res(torch.tensor(p[k])).numpy())) < 1e-12
-    assert np.array_equal(residuals(p, x, y, activation), r)
+    assert np.max(np.abs(residuals(p, x, y, activation) - r)) < 1e-12
+    mse, g = gradient(p, x, y, activation)
+    assert np.max(np.abs(g - 2 * np.einsum("knp,kn->kp", J, r) / len(x))) < 1e-12
+    assert np.max(np.abs(mse - np.mean(r * r, axis=1))) < 1e-15
 
 
 def test_fit_tutorial_data_near_perfect():
@@ -58,17 +63,46 @@ def test_fit_saves_scaling(tmp_path):
 
 
 def test_split_is_seeded_and_disjoint():
-    tr, va, te = split(100, 3, 0.15, 0.15)
+    rng = lambda: np.random.default_rng(3)
+    tr, va, te = split(100, rng(), 0.15, 0.15)
     assert (len(tr), len(va), len(te)) == (70, 15, 15)
     assert len(set(tr) | set(va) | set(te)) == 100
-    assert all(np.array_equal(a, b) for a, b in zip((tr, va, te), split(100, 3, 0.15, 0.15)))
-    assert [len(s) for s in split(10, 3, 0.15, 0.15)] == [10, 0, 0]
+    assert all(np.array_equal(a, b) for a, b in zip((tr, va, te), split(100, rng(), 0.15, 0.15)))
+    assert [len(s) for s in split(10, rng(), 0.15, 0.15)] == [10, 0, 0]
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "momentum", "sgd"])
 def test_first_order_optimizers_reduce_the_loss(optimizer):
     model = nnfit.fit(seed=0, optimizer=optimizer, epochs=300, lr=0.01, starts=4)
-    assert model.history[-1] < model.history[0]
+    assert model.final_loss < model.history[0]  # the kept parameters beat the start
+    assert model.final_loss == pytest.approx(np.mean((model.predict(model_x()) - model_y()) ** 2), rel=1e-9)
+
+
+def model_x():
+    return tutorial_data()[0]
+
+
+def model_y():
+    return tutorial_data()[1]
+
+
+def test_lbfgs_fits_the_tutorial_data():
+    model = nnfit.fit(seed=0, optimizer="lbfgs", starts=4)
+    assert model.final_loss < 1e-3 and model.config.optimizer == "lbfgs"
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum"])  # adam's steps are bounded by lr: it never overflows
+def test_a_diverging_first_order_fit_raises(optimizer):
+    with pytest.raises(nnfit.TrainingDiverged, match="smaller learning rate"):
+        nnfit.fit(seed=0, optimizer=optimizer, lr=1e6, starts=3, epochs=50)
+
+
+def test_starts_differ_across_seeds():
+    models = [nnfit.fit(seed=s, starts=4, epochs=1) for s in range(5)]
+    starts = {tuple(np.round(m.params.w, 12)) for m in models}
+    assert len(starts) == 5
+    again = nnfit.fit(seed=3, starts=4, epochs=1)
+    assert np.array_equal(again.params.w, models[3].params.w)
 
 
 def test_early_stopping_keeps_the_best_validation_epoch():
@@ -81,6 +115,9 @@ def test_early_stopping_keeps_the_best_validation_epoch():
     assert len(e["val_history"]) == e["epochs"]
     best_val = min(e["val_history"])
     assert e["metrics"]["val"]["mse"] == pytest.approx(best_val, rel=1e-9)
+    assert e["val_history"][e["best_epoch"] - 1] == best_val
+    assert len(e["test_history"]) == len(model.history) == e["epochs"]
+    assert model.final_loss == pytest.approx(e["metrics"]["train"]["mse"])
 
 
 def test_bayesian_regularization_beats_plain_lm_on_noise():
@@ -105,8 +142,11 @@ def test_bad_fit_options():
 def test_fit_cli(cli, tmp_path):
     status, out, err = cli("fit", "--seed", "0", "--out", "f", "--lang", "en")
     assert status == 0, err
-    assert "no validation or test split" in out and "best start" in out
+    assert "no validation or test split" in out and "kept: start" in out
     import os
     assert sorted(os.listdir(tmp_path / "f")) == ["fit.png", "history.csv", "loss.png", "model.safetensors"]
     status, out, err = cli("fit", "--optimizer", "bogus")
     assert status == 2 and "--optimizer" in err
+    model = nnfit.load(tmp_path / "f" / "model.safetensors")
+    assert model.kind == "fit" and model.config.optimizer == "lm" and model.config.seed == 0
+    assert not hasattr(model.config, "engine")  # a fit model describes the fit, not a training run

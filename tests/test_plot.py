@@ -1,45 +1,84 @@
-"""fit.png renders real Chinese glyphs with no warning and no font look-up message."""
+"""The plots render real Chinese glyphs with no warning and no font look-up message, and leave
+matplotlib's global state (rcParams, backend, pyplot) as they found it."""
 import logging
+import sys
 import warnings
 
+import numpy as np
 import pytest
 
 import nnfit
 from nnfit.data import tutorial_data
 
 
+@pytest.fixture(scope="module")
+def model():
+    return nnfit.train(seed=0)
+
+
+def rc_snapshot():
+    import matplotlib
+    return {k: matplotlib.rcParams._get(k) for k in matplotlib.rcParams}  # _get: no backend resolution
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_plot_without_font_warnings(tmp_path, caplog, lang):
-    from nnfit.plot import plot_fit, plot_loss
-    model = nnfit.train(seed=0)
+def test_plots_without_font_warnings_or_global_state(tmp_path, caplog, lang, model):
+    from nnfit.plot import animate_training, plot_fit, plot_loss
+    pyplot_before = "matplotlib.pyplot" in sys.modules
+    rc_before = rc_snapshot()
     caplog.set_level(logging.DEBUG, logger="matplotlib.font_manager")
+    short = nnfit.train(seed=0, epochs=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        plot_fit(model, *tutorial_data(), tmp_path / "fit.png", lang=lang)
-        plot_loss(model.history, tmp_path / "loss.png", lang=lang)
+        plot_fit(model, *tutorial_data(), tmp_path / "fit.png", lang=lang, terms=True)
+        plot_loss(tmp_path / "loss.png", lang, model.history, val=model.history[:30], test=model.history[:20], best_epoch=20)
+        animate_training(short, [short.params] * 2, *tutorial_data(), tmp_path / "train.gif", lang=lang)
     bad = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO or "findfont" in r.getMessage().lower()
            and "not found" in r.getMessage().lower()]
     assert not bad, bad
-    assert (tmp_path / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("fit.png", "loss.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert rc_snapshot() == rc_before
+    assert pyplot_before or "matplotlib.pyplot" not in sys.modules
 
 
 def test_chinese_glyphs_come_from_a_cjk_font():
+    import matplotlib
     from matplotlib import font_manager
-    from nnfit.plot import TEXT, _pyplot
-    _pyplot(False)
-    path = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]), fallback_to_default=False)
     from matplotlib.ft2font import FT2Font
+    from nnfit.plot import TEXT, style
+    with matplotlib.rc_context(style()):
+        path = font_manager.findfont(font_manager.FontProperties(), fallback_to_default=False)
     font = FT2Font(path)
     chars = set("".join(v for v in TEXT["zh"].values()))
-    missing = [c for c in chars if c.strip() and font.get_char_index(ord(c)) == 0]
+    missing = [c for c in chars if c.strip() and c not in "{}/" and font.get_char_index(ord(c)) == 0]
     assert "NotoSansSC" in path and not missing, (path, missing)
 
 
-def test_plot_has_red_points_and_blue_curve(tmp_path):
+def test_plot_has_red_points_and_blue_curve(tmp_path, model):
     import matplotlib.image as mpimg
     from nnfit.plot import plot_fit
-    plot_fit(nnfit.train(seed=0), *tutorial_data(), tmp_path / "fit.png")
+    plot_fit(model, *tutorial_data(), tmp_path / "fit.png")
     img = mpimg.imread(tmp_path / "fit.png")[:, :, :3]
     red = (img[:, :, 0] > 0.9) & (img[:, :, 1] < 0.2) & (img[:, :, 2] < 0.2)
     blue = (img[:, :, 2] > 0.9) & (img[:, :, 0] < 0.2) & (img[:, :, 1] < 0.2)
     assert red.sum() > 500 and blue.sum() > 1000
+
+
+def test_neuron_terms_add_up_to_the_curve(model):
+    from nnfit.plot import neuron_terms
+    xs = np.linspace(-10, 10, 101)
+    terms = neuron_terms(model, xs)  # (101, 5): a_i σ(w_i x + b_i)
+    assert terms.shape == (101, 5)
+    assert np.max(np.abs(terms.sum(axis=1) - model.predict(xs))) < 1e-12
+    # by hand at x = 0: a_i σ(b_i)
+    w, b, a = (p.astype(np.float64) for p in model.params)
+    assert np.allclose(neuron_terms(model, [0.0])[0], a / (1 + np.exp(-b)), rtol=1e-12)
+
+
+def test_plot_loss_old_call_and_short_curves(tmp_path, model):
+    from nnfit.plot import _positive, plot_loss
+    plot_loss(model.history, tmp_path / "old.png", "en", model.history[:10])  # fit mode's current call
+    assert (tmp_path / "old.png").exists()
+    epochs, values = _positive([0.5, float("nan"), 0.0, 0.25])  # a log axis gets only finite, positive points
+    assert list(epochs) == [1, 4] and list(values) == [0.5, 0.25]

@@ -34,10 +34,11 @@ import math
 import numba
 import numpy as np
 
+from ..activations import CODES
 from ..params import Params
 
 MANY_MODELS = True
-KINDS = {"sigmoid": 0, "tanh": 1, "relu": 2}
+KINDS = CODES  # activation name -> the code `act` and `chain` switch on (nnfit/activations.py)
 BLOCK = 256  # models per parallel task: their parameters stay in the core's cache
 
 

@@ -13,12 +13,13 @@ backward() gives each model exactly its own gradient. Runs on a GPU with device=
 import numpy as np
 
 from .._torch import require_torch
+from ..activations import TORCH
 from ..params import Params
 
 torch = require_torch("matrix")
 
 MANY_MODELS = True
-ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+ACT = {name: getattr(torch, fn) for name, fn in TORCH.items()}  # the registry, nnfit/activations.py
 
 
 class Engine:

@@ -8,17 +8,20 @@ the forward pass goes neuron by neuron,
     loss = (y_hat - y)^2
 
 `loss.backward()` fills every parameter's .grad, and each is updated by p -= lr * p.grad and its
-gradient zeroed, one sample (or mini-batch) at a time.
+gradient zeroed, one sample (or mini-batch) at a time. With cfg.keep_grads the gradients are never
+zeroed, as the chapter's section-4 loop is printed: each backward() then adds to the sum of all the
+earlier ones, and every step goes by that sum (`nnfit train --keep-grads`).
 """
 import numpy as np
 
 from .._torch import require_torch
+from ..activations import TORCH
 from ..params import Params
 
 torch = require_torch("scalar")
 
 MANY_MODELS = False
-ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+ACT = {name: getattr(torch, fn) for name, fn in TORCH.items()}  # the registry, nnfit/activations.py
 
 
 class Engine:
@@ -26,6 +29,7 @@ class Engine:
         dtype = getattr(torch, cfg.dtype)
         self.lr = cfg.lr
         self.act = ACT[cfg.activation]
+        self.keep_grads = getattr(cfg, "keep_grads", False)
         # One scalar tensor per parameter, as in the tutorial's HiddenLayer and OutputLayer.
         def leaves(values):
             return [torch.tensor([float(v)], dtype=dtype, requires_grad=True) for v in np.ravel(values)]
@@ -55,8 +59,9 @@ class Engine:
         with torch.no_grad():
             for p in self.w + self.b + self.a:
                 p -= self.lr * p.grad
-            for p in self.w + self.b + self.a:
-                p.grad.zero_()
+            if not self.keep_grads:  # the chapter's section 4 forgets this; its full program has it
+                for p in self.w + self.b + self.a:
+                    p.grad.zero_()
         return total
 
     def epoch(self, x, y, order, batch_size):

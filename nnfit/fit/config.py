@@ -1,0 +1,81 @@
+"""FitConfig: fit mode's options, one flat dataclass checked once at the boundary (with the same
+validators as the training Config)."""
+from dataclasses import asdict, dataclass, fields
+
+from ..config import ACTIVATION_NAMES, ConfigError, check_choice, check_int, check_number
+
+OPTIMIZERS = ("lm", "lbfgs", "adam", "momentum", "sgd")
+REGULARIZATIONS = ("auto", "bayes", "none")
+SCALINGS = ("standard", "minmax", "none")
+MIN_SPLIT_POINTS = 20  # with fewer points there is no validation or test split, and auto is no regularization
+MAX_HIDDEN = 1000
+MAX_STARTS = 10_000
+MAX_EPOCHS = 10_000_000
+
+
+@dataclass
+class FitConfig:
+    hidden: int = 5              # H, neurons in the hidden layer
+    activation: str = "sigmoid"  # sigmoid | tanh | relu
+    optimizer: str = "lm"        # lm | lbfgs | adam | momentum | sgd (full-batch)
+    starts: int = 16             # K random starts, trained at once; the best one is kept
+    seed: int | None = None      # seeds the starts and the split (SeedSequence); None draws one
+    epochs: int = 1000           # most iterations (MATLAB's trainlm: 1000)
+    scale: str = "standard"      # standard (mean 0, std 1) | minmax (to [-1, 1]) | none
+    regularization: str = "auto" # bayes (MacKay's, as MATLAB's trainbr) | none | auto: bayes with lm from 20 points
+    val_fraction: float = 0.15   # validation share for early stopping (not used with bayes)
+    test_fraction: float | None = None  # test share; None: as val_fraction (70/15/15), but 0 with bayes
+    patience: int = 6            # epochs of no validation improvement before a start stops (MATLAB: 6)
+    goal: float = 1e-12          # stop when the best start's training MSE (scaled units) is below this
+    min_grad: float = 1e-9       # a start stops when its gradient norm is below this
+    mu: float = 1e-3             # LM: first damping (MATLAB: 0.001)
+    mu_up: float = 2.0           # LM: damping times this after a failed step (MATLAB: 10)
+    mu_down: float = 1 / 3       # LM: damping times this after a successful step (MATLAB: 0.1)
+    mu_max: float = 1e10         # LM: a start stops when its damping exceeds this
+    lr: float = 0.01             # adam / momentum / sgd: learning rate
+    momentum: float = 0.9        # momentum: the velocity's decay
+
+    def validate(self):
+        """Raise ConfigError naming the first bad option and its value."""
+        check_int("hidden", self.hidden, 1, MAX_HIDDEN)
+        check_choice("activation", self.activation, ACTIVATION_NAMES)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_int("starts", self.starts, 1, MAX_STARTS)
+        if self.seed is not None:
+            check_int("seed", self.seed, 0, 2**63 - 1)
+        check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        check_choice("scale", self.scale, SCALINGS)
+        check_choice("regularization", self.regularization, REGULARIZATIONS)
+        check_number("val_fraction", self.val_fraction, 0, 0.5, high_open=True)
+        if self.test_fraction is not None:
+            check_number("test_fraction", self.test_fraction, 0, 0.5, high_open=True)
+        check_int("patience", self.patience, 1, MAX_EPOCHS)
+        check_number("goal", self.goal, 0)
+        check_number("min_grad", self.min_grad, 0)
+        check_number("mu", self.mu, 0, 1e300, low_open=True)
+        check_number("mu_up", self.mu_up, 1, 1e10, low_open=True)
+        check_number("mu_down", self.mu_down, 0, 1, low_open=True, high_open=True)
+        check_number("mu_max", self.mu_max, self.mu, 1e300)
+        check_number("lr", self.lr, 0, 1e300, low_open=True)
+        check_number("momentum", self.momentum, 0, 1, high_open=True)
+        if self.regularization == "bayes" and self.optimizer != "lm":
+            raise ConfigError("regularization", f"bayes works with the lm optimizer only, got optimizer {self.optimizer!r}")
+        return self
+
+    def bayes(self, n):
+        """Whether n points get Bayesian regularization."""
+        if self.regularization == "auto":
+            return self.optimizer == "lm" and n >= MIN_SPLIT_POINTS
+        return self.regularization == "bayes"
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_options(cls, options):
+        """A FitConfig from keyword options; an unknown name is a ConfigError listing the known ones."""
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(options) - set(names))
+        if unknown:
+            raise ConfigError(unknown[0], f"is not a fit option; the options are {', '.join(names)}")
+        return cls(**options)

@@ -1,0 +1,286 @@
+"""Fit mode's driver: split, scale, draw the starts, run the optimizer epoch by epoch, keep the best,
+measure. The optimizers themselves live in lm.py and first_order.py.
+
+    split     seeded train / validation / test indices (70/15/15; none below 20 points; with
+              Bayesian regularization every point trains unless a test share is asked for)
+    scale     x and y standardized (or mapped to [-1, 1]) on the training points; the model keeps the
+              scaling and predicts in the user's units
+    starts    K starts from N(0, 1), drawn from SeedSequence(seed): independent for every seed
+    epochs    one optimizer step per epoch for every active start; a start stops on its own rule
+              (mu_max, min_grad, stalled, patience); hopeless starts are dropped early when the
+              data is large; the best start's training MSE below `goal` ends the fit
+    best      Bayesian regularization: the start with the largest evidence; early stopping: the
+              lowest validation MSE at its best epoch; otherwise the lowest training MSE
+"""
+import math
+import os
+import time
+
+import numpy as np
+
+from ..config import ConfigError
+from ..data import DataError
+from ..train import TrainingDiverged
+from .config import MIN_SPLIT_POINTS
+from .first_order import LBFGS, RULES, Descent
+from .lm import MU_FLOOR, LevenbergMarquardt, solve_each
+from .network import forward, jacobian, residuals
+
+RIDGE = 1e-8                 # the starts' least-squares output weights: ridge, relative to mean diag(h^T h)
+PRUNE_POINTS = 1000          # from this many training points on, hopeless starts are dropped early:
+PRUNE_AT = (3, 6, 12, 24)    # at these epochs the worse half of the running starts is dropped
+
+
+def split(n, rng, val_fraction, test_fraction):
+    """Seeded train / validation / test indices; all training below MIN_SPLIT_POINTS points."""
+    if n < MIN_SPLIT_POINTS:
+        return np.arange(n), np.arange(0), np.arange(0)
+    perm = rng.permutation(n)
+    t = round(test_fraction * n) if test_fraction else 0
+    v = round(val_fraction * n) if val_fraction else 0
+    return np.sort(perm[t + v:]), np.sort(perm[t:t + v]), np.sort(perm[:t])
+
+
+def scaling(x, y, how):
+    """Shift and scale of x and y, from the training points."""
+    if how == "none":
+        return {"x_shift": 0.0, "x_scale": 1.0, "y_shift": 0.0, "y_scale": 1.0}
+    if how == "standard":
+        x_shift, x_scale, y_shift, y_scale = np.mean(x), np.std(x), np.mean(y), np.std(y)
+    else:  # minmax: to [-1, 1]
+        x_shift, x_scale = (x.max() + x.min()) / 2, (x.max() - x.min()) / 2
+        y_shift, y_scale = (y.max() + y.min()) / 2, (y.max() - y.min()) / 2
+    tiny = lambda s, c: s > 1e-12 * max(abs(c), 1e-300)  # a spread lost in round-off counts as none
+    return {"x_shift": float(x_shift), "x_scale": float(x_scale) if tiny(x_scale, x_shift) else 1.0,
+            "y_shift": float(y_shift), "y_scale": float(y_scale) if tiny(y_scale, y_shift) else 1.0}
+
+
+def draw_starts(rng, starts, hidden, u, v, activation, fit_a=True):
+    """K independent starts, (K, 3H), from N(0, 1) as the tutorial draws them. For LM (fit_a), since
+    y_hat is linear in a, the output weights are then the ones that fit the training points best for
+    those neurons (least squares with a tiny ridge): a start begins near the data instead of a random
+    curve, which spares LM's first epochs and keeps Bayesian regularization from mistaking a bad
+    start for noise. (First-order methods keep the random a: least-squares a can be large, and a
+    fixed learning rate unstable with it.)"""
+    p = rng.standard_normal((starts, 3 * hidden))
+    if not fit_a:
+        return p
+    _, h, _ = forward(p, u, activation)  # (K, N, H)
+    hth = np.matmul(h.transpose(0, 2, 1), h)  # (K, H, H)
+    ridge = RIDGE * np.trace(hth, axis1=1, axis2=2)[:, None, None] / hidden + 1e-12  # keeps a moderate
+    a = solve_each(hth + ridge * np.eye(hidden), np.einsum("knh,n->kh", h, v))
+    p[:, 2 * hidden:] = np.where(np.isfinite(a), a, p[:, 2 * hidden:])
+    return p
+
+
+def check_memory(cfg, n):
+    """Refuse, before allocating, a fit that would need more than half of this machine's memory."""
+    P = 3 * cfg.hidden
+    per_start = 8 * n * (P + 4 * cfg.hidden) + 8 * P * P * 3
+    need = per_start * (1 if cfg.optimizer == "lbfgs" else cfg.starts) * 2
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        have = 8 * 2**30
+    if need > have / 2:
+        raise ConfigError("hidden", f"{cfg.hidden} with {cfg.starts} starts and {n} points needs about "
+                          f"{need / 2**30:.1f} GiB, more than half of this machine's {have / 2**30:.1f} GiB; "
+                          "use fewer starts, a smaller hidden layer or fewer points")
+
+
+def make_optimizer(cfg, p, u, v, bayes, watch):
+    if cfg.optimizer == "lm":
+        return LevenbergMarquardt(cfg, p, u, v, bayes)
+    if cfg.optimizer == "lbfgs":
+        return LBFGS(cfg, p, u, v, watch)
+    return Descent(cfg, p, u, v, RULES[cfg.optimizer])
+
+
+def fit_points(cfg, x, y, progress=None):
+    """Fit a validated cfg to 1-D float64 arrays x, y. Returns a Model in the user's units."""
+    from ..model import Model
+    t0 = time.perf_counter()
+    n = len(x)
+    check_memory(cfg, n)
+    bayes = cfg.bayes(n)
+    test_fraction = cfg.test_fraction if cfg.test_fraction is not None else (0.0 if bayes else cfg.val_fraction)
+    val_fraction = 0.0 if bayes else cfg.val_fraction
+    split_rng, start_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(2))
+    tr, va, te = split(n, split_rng, val_fraction, test_fraction)
+    if len(tr) < 2:
+        raise ConfigError("val_fraction", f"and test_fraction leave {len(tr)} of {n} points to train on; "
+                          "at least 2 are needed")
+    s = scaling(x[tr], y[tr], cfg.scale)
+    u, v = (x - s["x_shift"]) / s["x_scale"], (y - s["y_shift"]) / s["y_scale"]
+    if len(np.unique(u[tr])) < 2 and len(np.unique(x[tr])) >= 2:
+        raise DataError("the x values differ by less than float64 can resolve after scaling; "
+                        "subtract their common offset first")
+    with one_blas_thread():
+        p = draw_starts(start_rng, cfg.starts, cfg.hidden, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
+        run = Run(cfg, p, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
+        run.go(progress)
+    k = run.choose()
+    params = run.best_p[k]
+    model = Model(params_of(params), cfg, x_range=(float(x.min()), float(x.max())), scaling=s)
+    y2 = s["y_scale"] ** 2
+    metrics = {name: regression_metrics(y[idx], model.predict(x[idx]))
+               for name, idx in (("train", tr), ("val", va), ("test", te)) if len(idx)}
+    stop = run.last_epoch[k]
+    model.history = [float(h) for h in run.train[:stop, k] * y2]
+    model.final_loss = metrics["train"]["mse"]
+    model.extra = {
+        "kind": "fit", "start": int(k), "dropped": run.dropped, "epochs": int(stop),
+        "best_epoch": int(run.best_epoch[k]), "stopped": str(run.opt.reason[k] or "epochs reached"),
+        "bayes": bool(bayes), "split": [len(tr), len(va), len(te)], "metrics": metrics,
+        "val_history": [float(h) for h in run.val[:stop, k] * y2] if len(va) else [],
+        "test_history": [float(h) for h in run.test[:stop, k] * y2] if len(te) else [],
+        "seconds": time.perf_counter() - t0,
+    }
+    if bayes:
+        opt = run.opt
+        model.extra["regularization"] = {
+            "gamma": float(opt.gamma[k]), "parameters": 3 * cfg.hidden, "alpha": [float(a) for a in opt.alpha[k]],
+            "beta": float(opt.beta[k]),
+            "loo_rmse": loo_rmse(cfg, params, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k]) * s["y_scale"]}
+    return model
+
+
+def one_blas_thread():
+    """BLAS on one thread for the duration of the fit (restored after): the matrices are small, and
+    BLAS threads spinning against a busy machine made a fit 10x slower. threadpoolctl sets it."""
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def params_of(flat):
+    from ..params import Params
+    return Params.from_flat(np.asarray(flat, dtype=np.float64))
+
+
+class Run:
+    """The epochs of one fit: every start's histories (train / val / test MSE per epoch, NaN once a
+    start has stopped), its best parameters and epoch."""
+
+    def __init__(self, cfg, p, ut, vt, uv, vv, ue, ve, bayes):
+        self.cfg, self.bayes = cfg, bayes
+        self.data = (ut, vt, uv, vv, ue, ve)
+        K = len(p)
+        self.best_p, self.best_loss = p.copy(), np.full(K, np.inf)
+        self.best_epoch, self.last_epoch = np.zeros(K, dtype=int), np.zeros(K, dtype=int)
+        self.since_best = np.zeros(K, dtype=int)
+        self.active = np.ones(K, dtype=bool)
+        self.dropped = 0  # starts dropped early as hopeless
+        self.train, self.val, self.test = [], [], []
+        self.opt = make_optimizer(cfg, p, ut, vt, bayes, self.lbfgs_watch if len(uv) else None)
+
+    def lbfgs_watch(self, path):
+        """L-BFGS-B's early stop: True once validation has not improved for `patience` iterations."""
+        _, _, uv, vv, _, _ = self.data
+        losses = [np.mean(residuals(q[None, :], uv, vv, self.cfg.activation) ** 2) for q in path[-self.cfg.patience - 1:]]
+        return len(path) > self.cfg.patience and np.argmin(losses) == 0
+
+    def mse_on(self, u, v):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.mean(residuals(self.opt.p, u, v, self.cfg.activation) ** 2, axis=1) if len(u) else np.full(len(self.opt.p), np.nan)
+
+    def go(self, progress):
+        cfg = self.cfg
+        bar = progress_bar(cfg.epochs, progress)
+        try:
+            for epoch in range(1, cfg.epochs + 1):
+                self.opt.step(self.active)
+                self.record(epoch)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix_str(f"{int(self.active.sum())} starts, MSE {np.nanmin(self.train[-1]):.3g}", refresh=False)
+                if not self.active.any() or np.nanmin(self.train[-1]) < cfg.goal:
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        self.train, self.val, self.test = (np.array(h) for h in (self.train, self.val, self.test))
+
+    def record(self, epoch):
+        cfg, (ut, vt, uv, vv, ue, ve) = self.cfg, self.data
+        was = self.active.copy()
+        mse = np.where(was, self.opt.mse(), np.nan)
+        self.train.append(mse)
+        self.val.append(np.where(was, self.mse_on(uv, vv), np.nan))
+        self.test.append(np.where(was, self.mse_on(ue, ve), np.nan))
+        self.last_epoch[was] = epoch
+        if len(uv):  # early stopping: the best validation MSE, and patience
+            watched = self.val[-1]
+        elif self.bayes:  # every step lowers the regularized objective: the latest is the best
+            watched = np.where(was, self.opt.regularized_mse(), np.nan)
+        else:
+            watched = mse
+        better = was & np.isfinite(watched) & ((watched < self.best_loss) | (self.bayes and not len(uv)))
+        self.best_p[better], self.best_loss[better], self.best_epoch[better] = self.opt.p[better], watched[better], epoch
+        self.since_best = np.where(better, 0, self.since_best + 1)
+        self.active &= ~self.opt.stopped
+        if len(uv):
+            self.active &= self.since_best <= cfg.patience
+        self.active &= np.isfinite(mse)
+        if epoch in PRUNE_AT and len(ut) >= PRUNE_POINTS and self.active.sum() > 1:
+            self.prune(watched)
+
+    def prune(self, watched):
+        """Drop the worse half of the running starts (by what picks the best)."""
+        run = np.flatnonzero(self.active)
+        score = np.where(np.isfinite(watched[run]), watched[run], np.inf)
+        keep = run[np.argsort(score, kind="stable")[:max(1, len(run) // 2)]]
+        self.active[:] = False
+        self.active[keep] = True
+        self.dropped += len(run) - len(keep)
+
+    def choose(self):
+        """The start that is kept; TrainingDiverged when every start diverged (a start that diverged
+        is not kept even if it was fine before)."""
+        diverged = np.array([str(r).startswith("diverged") for r in self.opt.reason])
+        finite = np.isfinite(self.best_loss) & ~diverged
+        if not finite.any():
+            cfg = self.cfg
+            hint = (f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or the lm optimizer"
+                    if cfg.optimizer in RULES else "try scaled data (--scale standard)")
+            raise TrainingDiverged(f"the loss became non-finite in every start with optimizer {cfg.optimizer}"
+                                   f"{f', lr {cfg.lr:g}' if cfg.optimizer in RULES else ''}; {hint}")
+        if self.bayes and not len(self.data[2]):
+            score = -self.opt.log_evidence()  # best_p is the latest: the optimizer's own state
+            score = np.where(finite & np.isfinite(score), score, np.inf)
+            if np.isfinite(score).any():
+                return int(np.argmin(score))
+        return int(np.argmin(np.where(finite, self.best_loss, np.inf)))
+
+
+def progress_bar(total, progress):
+    """A tqdm bar on stderr, shown after one second and only on a terminal (progress=None), always
+    (True) or never (False)."""
+    if progress is False:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="nnfit fit", unit="epoch", delay=1.0, leave=False,
+                disable=None if progress is None else False)
+
+
+def loo_rmse(cfg, p, u, v, alpha, beta):
+    """Approximate leave-one-out RMSE of a Bayesian fit, in scaled units: the linearized model's
+    PRESS residuals r_n / (1 - h_nn), with leverages h_nn = beta j_n^T (beta J^T J + diag alpha)^-1 j_n."""
+    r, J = jacobian(p[None, :], u, v, cfg.activation)
+    r, J = r[0], J[0]  # (N,), (N, P)
+    H = beta * J.T @ J + np.diag(alpha)
+    H += MU_FLOOR * np.max(np.diag(H)) * np.eye(len(alpha))
+    X = np.linalg.solve(H, J.T)  # (P, N); H is positive definite: alpha > 0 and the floor
+    h = beta * np.einsum("np,pn->n", J, X)  # leverages, in [0, 1)
+    press = r / np.maximum(1 - h, 1e-3)
+    return float(np.sqrt(np.mean(press * press)))
+
+
+def regression_metrics(y, y_hat):
+    err = y_hat - y
+    mse = float(np.mean(err ** 2))
+    ss_tot = float(np.sum((y - np.mean(y)) ** 2))
+    return {"n": int(len(y)), "mse": mse, "rmse": math.sqrt(mse),
+            "r2": 1 - float(np.sum(err ** 2)) / ss_tot if ss_tot > 0 else float("nan")}

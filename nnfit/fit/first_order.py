@@ -1,0 +1,121 @@
+"""Full-batch first-order optimizers for fit mode, as small classes (after scikit-learn's
+_stochastic_optimizers.py): each turns the gradient of the MSE into an update, for K starts at once.
+A new optimizer is one more class here and one entry in OPTIMIZERS.
+
+    SGD       p <- p - lr g
+    Momentum  v <- m v + g;  p <- p - lr v
+    Adam      Kingma and Ba (2015), beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected
+    LBFGS     scipy.optimize.minimize(method="L-BFGS-B", jac=True), one start at a time
+
+`Descent` runs SGD, Momentum or Adam with the interface of lm.LevenbergMarquardt: `.p` (K, P),
+`.step(active)` for one epoch, `.stopped` / `.reason` per start, `.mse()`.
+"""
+import numpy as np
+
+from .network import Workspace, gradient
+
+
+class SGD:
+    def __init__(self, cfg, shape):
+        self.lr = cfg.lr
+
+    def update(self, g, epoch):
+        return self.lr * g
+
+
+class Momentum:
+    def __init__(self, cfg, shape):
+        self.lr, self.m = cfg.lr, cfg.momentum
+        self.v = np.zeros(shape)
+
+    def update(self, g, epoch):
+        self.v = self.m * self.v + g
+        return self.lr * self.v
+
+
+class Adam:
+    def __init__(self, cfg, shape, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.beta1, self.beta2, self.eps = cfg.lr, beta1, beta2, eps
+        self.m, self.v = np.zeros(shape), np.zeros(shape)
+
+    def update(self, g, epoch):
+        self.m = self.beta1 * self.m + (1 - self.beta1) * g
+        self.v = self.beta2 * self.v + (1 - self.beta2) * g * g
+        m_hat = self.m / (1 - self.beta1 ** epoch)
+        v_hat = self.v / (1 - self.beta2 ** epoch)
+        return self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class Descent:
+    """Gradient descent on the MSE with one of the update rules above, per start."""
+
+    def __init__(self, cfg, p, x, y, rule):
+        self.cfg, self.x, self.y, self.p = cfg, x, y, p
+        self.rule = rule(cfg, p.shape)
+        self.epoch = 0
+        self.ws = Workspace()
+        self.loss, self.g = gradient(p, x, y, cfg.activation, self.ws)
+        self.stopped = np.zeros(len(p), dtype=bool)
+        self.reason = np.full(len(p), "", dtype=object)
+
+    def mse(self):
+        return self.loss
+
+    def step(self, active):
+        self.epoch += 1
+        run = active & ~self.stopped
+        with np.errstate(over="ignore", invalid="ignore"):
+            update = self.rule.update(self.g, self.epoch)  # every start's state moves; only active ones step
+            self.p[run] -= update[run]
+            self.loss, self.g = gradient(self.p, self.x, self.y, self.cfg.activation, self.ws)
+            bad = run & ~(np.isfinite(self.loss) & np.isfinite(self.g).all(axis=1))
+            self.stopped[bad], self.reason[bad] = True, "diverged (the loss became non-finite)"
+            small = run & ~bad & (np.sqrt(np.sum(self.g * self.g, axis=1)) < self.cfg.min_grad)
+        self.stopped[small], self.reason[small] = True, "gradient below min_grad"
+
+
+class LBFGS:
+    """L-BFGS-B from SciPy, one start at a time, replayed epoch by epoch (one iteration = one epoch)
+    so that the driver's early stopping, history and choice of start work as for the others."""
+
+    def __init__(self, cfg, p, x, y, watch=None):
+        from scipy.optimize import minimize
+        self.cfg, self.x, self.y, self.p = cfg, x, y, p
+        self.trace = []  # per start: (iterations, P) parameters after each iteration
+        for k in range(len(p)):
+            path = []
+
+            def fun(q):
+                loss, g = gradient(q[None, :], x, y, cfg.activation)
+                return float(loss[0]), g[0]
+
+            def record(intermediate_result):
+                path.append(intermediate_result.x.copy())
+                if watch is not None and watch(path):
+                    raise StopIteration  # early stopping: validation stopped improving
+
+            with np.errstate(over="ignore", invalid="ignore"):
+                minimize(fun, p[k].copy(), jac=True, method="L-BFGS-B", callback=record,
+                         options={"maxiter": cfg.epochs, "gtol": cfg.min_grad, "ftol": 1e-15})
+            self.trace.append(np.array(path).reshape(-1, p.shape[1]))
+        self.at = np.zeros(len(p), dtype=int)
+        self.stopped = np.array([len(t) == 0 for t in self.trace])
+        self.reason = np.array(["converged" if s else "" for s in self.stopped], dtype=object)
+        self.loss = gradient(p, x, y, cfg.activation)[0]
+
+    def mse(self):
+        return self.loss
+
+    def step(self, active):
+        run = np.flatnonzero(active & ~self.stopped)
+        for k in run:
+            self.p[k] = self.trace[k][self.at[k]]
+            self.at[k] += 1
+            if self.at[k] == len(self.trace[k]):
+                self.stopped[k], self.reason[k] = True, "converged (L-BFGS-B stopped)"
+        if run.size:
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.loss[run] = gradient(self.p[run], self.x, self.y, self.cfg.activation)[0]
+
+
+RULES = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

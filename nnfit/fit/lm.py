@@ -1,0 +1,238 @@
+"""Levenberg-Marquardt, optionally with MacKay's Bayesian regularization (MATLAB's trainlm / trainbr).
+
+Per start, with residuals r (N,), their Jacobian J (N, P) and parameters p (P,), LM minimizes
+
+    F = beta E_D + alpha E_W,      E_D = sum_n r_n^2,  E_W = sum_j p_j^2
+
+(alpha = 0, beta = 1 without regularization) by the damped Gauss-Newton step
+
+    (beta J^T J + alpha I + mu I) delta = beta J^T r + alpha p,      p <- p - delta
+
+keeping the step and dividing mu by 10 when F falls, else multiplying mu by 10 and trying again.
+No matrix is inverted: each try solves the damped system, and mu is kept at least 1e-10 of
+beta max diag(J^T J) + alpha, so the system stays positive definite and well conditioned even when
+J^T J is singular (a dead neuron, duplicated x). Every start is its own problem: one whose numbers go
+bad stops alone, and never takes the others down.
+
+Bayesian regularization re-estimates alpha and beta after each step from the effective number of
+parameters gamma = sum_j beta lambda_j / (beta lambda_j + alpha) (no inverse needed):
+
+    alpha = gamma / (2 E_W)        beta = (N - gamma) / (2 E_D)
+
+starting, as Foresee and Hagan (1997) and MATLAB do, from gamma = P. A start has converged when E_D
+and gamma have stalled for STALL epochs.
+"""
+import numpy as np
+
+from .network import Workspace, jacobian, residuals
+
+MU_FLOOR = 1e-10     # mu is at least this times beta * max eigenvalue + alpha
+STALL = 8            # epochs of stalled E_D and gamma after which a Bayesian start has converged
+STALL_RTOL = 1e-5    # relative change of E_D counted as stalled
+STALL_GAMMA = 1e-2   # change of gamma counted as stalled
+ALPHA_MIN, ALPHA_MAX = 1e-8, 1e12  # alpha's range: below, no prior to speak of; above, the group is 0
+DAMPING = "identity"
+MU_RULE = "nielsen"
+GROUPS = "wba"       # one alpha each for w, b and a (MacKay); "one": a single alpha, as MATLAB's trainbr
+
+
+def eigh_each(A):
+    """Eigenvalues (K, P) and eigenvectors (K, P, P) of symmetric A (K, P, P), and which starts' A
+    could be decomposed (a start whose A cannot gets NaN, alone)."""
+    K, P, _ = A.shape
+    lam, U = np.full((K, P), np.nan), np.full((K, P, P), np.nan)
+    ok = np.isfinite(A).all(axis=(1, 2))
+    if ok.any():
+        try:
+            lam[ok], U[ok] = np.linalg.eigh(A[ok])
+        except np.linalg.LinAlgError:  # find the culprit: one start at a time
+            for k in np.flatnonzero(ok):
+                try:
+                    lam[k], U[k] = np.linalg.eigh(A[k])
+                except np.linalg.LinAlgError:
+                    ok[k] = False
+    return lam, U, ok
+
+
+def solve_each(M, g):
+    """delta (K, P) from M delta = g for K positive definite systems, equilibrated by their
+    diagonal (so that a huge alpha on some parameters does not spoil the rest); a start whose
+    system cannot be solved gets NaN, alone."""
+    ok = np.isfinite(M).all(axis=(1, 2)) & np.isfinite(g).all(axis=1)
+    delta = np.full(g.shape, np.nan)
+    if ok.any():
+        d = 1.0 / np.sqrt(np.maximum(np.diagonal(M[ok], axis1=1, axis2=2), 1e-300))  # (k, P)
+        Ms, gs = d[:, :, None] * M[ok] * d[:, None, :], d * g[ok]
+        try:
+            delta[ok] = d * np.linalg.solve(Ms, gs[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            for j, k in enumerate(np.flatnonzero(ok)):
+                try:
+                    delta[k] = d[j] * np.linalg.solve(Ms[j], gs[j])
+                except np.linalg.LinAlgError:
+                    pass
+    return delta
+
+
+class LevenbergMarquardt:
+    """One epoch per step(); state per start. p (K, P) is updated in place."""
+
+    def __init__(self, cfg, p, x, y, bayes, groups=None):
+        groups = groups or GROUPS
+        self.cfg, self.x, self.y, self.bayes = cfg, x, y, bayes
+        self.p = p
+        K, P = p.shape
+        N = len(x)
+        H = P // 3
+        self.group = {"wba": np.repeat(np.arange(3), H), "one": np.zeros(P, dtype=int),
+                      "layers": np.repeat([0, 0, 1], H)}[groups]  # (P,) the alpha group of each parameter
+        G = self.group.max() + 1
+        self.sizes = np.bincount(self.group)  # (G,) parameters per group
+        self.ws = Workspace()
+        self.r, self.J = jacobian(p, x, y, cfg.activation, self.ws)  # (K, N), (K, N, P)
+        self.mu = np.full(K, cfg.mu)
+        self.nu = np.full(K, 2.0)
+        self.stopped = np.zeros(K, dtype=bool)
+        self.reason = np.full(K, "", dtype=object)
+        if bayes:  # Foresee and Hagan's start: gamma = P (at most N - 1)
+            self.gammas = np.tile(self.sizes * min(1.0, (N - 1) / P), (K, 1)).astype(float)
+            self.alpha = self.gammas / (2 * np.maximum(self.ssw(), 1e-300))
+            self.beta = np.maximum(N - self.gamma, 1.0) / (2 * self.sse_floored())
+        else:
+            self.gammas, self.alpha, self.beta = np.tile(self.sizes, (K, 1)).astype(float), np.zeros((K, G)), np.ones(K)
+        self.recent = []  # (E_D, gamma) of the last epochs, for the stall test
+
+    @property
+    def gamma(self):
+        return self.gammas.sum(axis=1)  # (K,) effective number of parameters
+
+    def sse(self):
+        return np.sum(self.r * self.r, axis=1)  # (K,) E_D
+
+    def sse_floored(self):
+        return np.maximum(self.sse(), len(self.x) * 1e-30)  # keeps beta finite on data fitted exactly
+
+    def ssw(self, p=None):
+        p = self.p if p is None else p
+        return np.stack([np.sum(p[:, self.group == g] ** 2, axis=1) for g in range(len(self.sizes))], axis=1)  # (K, G)
+
+    def objective(self, p, r, idx):
+        return self.beta[idx] * np.sum(r * r, axis=1) + np.sum(self.alpha[idx] * self.ssw(p), axis=1)
+
+    def mse(self):
+        return np.mean(self.r * self.r, axis=1)
+
+    def regularized_mse(self):
+        """(E_D + sum_g alpha_g / beta E_W,g) / N: what a Bayesian fit minimizes, in the units of the MSE."""
+        return (self.sse() + np.sum(self.alpha * self.ssw(), axis=1) / self.beta) / len(self.x)
+
+    def hessian(self, idx, A):
+        """Half the Gauss-Newton Hessian of F: beta J^T J + diag(alpha), (k, P, P)."""
+        d = self.alpha[idx][:, self.group]  # (k, P)
+        return self.beta[idx, None, None] * A + d[:, :, None] * np.eye(A.shape[1])
+
+    def step(self, active):
+        cfg, N = self.cfg, len(self.x)
+        idx = np.flatnonzero(active & ~self.stopped)
+        if not idx.size:
+            return
+        J, r, p = self.J[idx], self.r[idx], self.p[idx]
+        A = np.matmul(J.transpose(0, 2, 1), J)  # (k, P, P) = J^T J
+        ok = np.isfinite(A).all(axis=(1, 2))
+        self._stop(idx[~ok], "numbers went bad")
+        H = self.hessian(idx, A)
+        gF = self.beta[idx, None] * np.einsum("knp,kn->kp", J, r) + self.alpha[idx][:, self.group] * p  # half of dF/dp
+        F = self.objective(p, r, idx)
+        floor = MU_FLOOR * self.beta[idx] * np.max(np.diagonal(A, axis1=1, axis2=2), axis=1) + 1e-300
+        eye = np.eye(A.shape[1])
+        diagH = np.maximum(np.diagonal(H, axis1=1, axis2=2), floor[:, None])  # (k, P), Marquardt's scaling
+        todo = ok.copy()
+        while todo.any():
+            t = np.flatnonzero(todo)
+            k = idx[t]
+            mu = np.maximum(self.mu[k], floor[t])
+            damp = eye if DAMPING == "identity" else diagH[t][:, :, None] * eye
+            delta = solve_each(H[t] + mu[:, None, None] * damp, gF[t])  # the damped Gauss-Newton step
+            trial = p[t] - delta
+            with np.errstate(over="ignore", invalid="ignore"):
+                F_new = self.objective(trial, residuals(trial, self.x, self.y, self.cfg.activation, self.ws), k)
+            better = np.isfinite(F_new) & (F_new < F[t])
+            self.p[k[better]] = trial[better]
+            if MU_RULE == "nielsen":
+                pred = np.sum(delta * (gF[t] + mu[:, None] * delta), axis=1)
+                rho = (F[t] - F_new) / np.maximum(pred, 1e-300)
+                fac = np.maximum(1 / 3, 1 - (2 * np.clip(rho, 0, 1) - 1) ** 3)
+                self.mu[k[better]] = np.maximum(mu[better] * fac[better], 1e-300)
+                self.nu[k[better]] = 2.0
+                self.mu[k[~better]] = mu[~better] * self.nu[k[~better]]
+                self.nu[k[~better]] *= 2
+            else:
+                self.mu[k[better]] = np.maximum(self.mu[k[better]] * cfg.mu_down, 1e-300)
+                self.mu[k[~better]] *= cfg.mu_up
+            todo[t[better]] = False
+            give_up = t[~better][self.mu[k[~better]] > cfg.mu_max]
+            todo[give_up] = False
+            self._stop(idx[give_up], "damping mu reached mu_max")
+        moved = idx[ok & ~self.stopped[idx]]
+        if moved.size:
+            self.r[moved], self.J[moved] = jacobian(self.p[moved], self.x, self.y, self.cfg.activation, self.ws)
+        if self.bayes:
+            self._update_regularization(idx[ok], A[ok])
+        g = 2 * (self.beta[idx, None] * np.einsum("knp,kn->kp", self.J[idx], self.r[idx])
+                 + self.alpha[idx][:, self.group] * self.p[idx]) / N
+        small = np.sqrt(np.sum(g * g, axis=1)) < cfg.min_grad
+        self._stop(idx[small], "gradient below min_grad")
+        self._stop(idx[~np.isfinite(self.sse()[idx])], "numbers went bad")
+
+    def _scaled_data_hessian(self, idx, A):
+        """B = beta D^-1 J^T J D^-1 with D = diag(sqrt alpha), and its eigen-decomposition. Then
+        H = D (B + I) D, and what Bayesian regularization needs comes out without cancellation:
+        alpha_j (H^-1)_jj = [(B + I)^-1]_jj, so gamma_g = sum_{j in g} sum_i V_ji^2 l_i / (l_i + 1), and
+        ln det H = sum_j ln alpha_j + sum_i ln(1 + l_i). With one alpha, gamma = sum beta l / (beta l + alpha)."""
+        d = 1.0 / np.sqrt(self.alpha[idx][:, self.group])  # (k, P)
+        lam, V, ok = eigh_each(self.beta[idx, None, None] * d[:, :, None] * A * d[:, None, :])
+        return np.maximum(lam, 0.0), V, ok
+
+    def _update_regularization(self, idx, A):
+        """gamma per group, then alpha_g = gamma_g / (2 E_W,g) and beta = (N - gamma) / (2 E_D)."""
+        N = len(self.x)
+        lam, V, ok = self._scaled_data_hessian(idx, A)
+        idx, lam, V = idx[ok], lam[ok], V[ok]
+        share = np.einsum("kji,ki->kj", V * V, lam / (lam + 1.0))  # (k, P): each parameter's part of gamma
+        G = len(self.sizes)
+        gammas = np.stack([share[:, self.group == g].sum(axis=1) for g in range(G)], axis=1)  # (k, G)
+        total = gammas.sum(axis=1)
+        cap = N - 1.0 if N > 1 else 0.5
+        gammas *= np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)[:, None]
+        ssw = self.ssw()[idx]
+        self.gammas[idx] = gammas
+        self.alpha[idx] = np.clip(gammas / (2 * np.maximum(ssw, 1e-300)), ALPHA_MIN, ALPHA_MAX)
+        self.beta[idx] = (N - gammas.sum(axis=1)) / (2 * self.sse_floored()[idx])
+        self.recent.append((self.sse().copy(), self.gamma.copy()))
+        if len(self.recent) > STALL:
+            self.recent.pop(0)
+            sse = np.array([e for e, _ in self.recent])  # (STALL, K)
+            gam = np.array([g for _, g in self.recent])
+            span = (sse.max(axis=0) - sse.min(axis=0)) / np.maximum(sse.max(axis=0), 1e-300)
+            still = (span < STALL_RTOL) & (gam.max(axis=0) - gam.min(axis=0) < STALL_GAMMA)
+            self._stop(idx[still[idx]], "converged (E_D and gamma stalled)")
+
+    def _stop(self, idx, reason):
+        new = idx[~self.stopped[idx]]
+        self.stopped[new] = True
+        self.reason[new] = reason
+
+    def log_evidence(self):
+        """MacKay's log evidence ln p(D | alpha, beta) per start, up to a constant shared by all
+        starts of one fit: what Bayesian regularization picks the start by. In MacKay's units (his
+        E_D, E_W carry a 1/2, so his alpha, beta are twice ours) with H = beta J^T J + diag alpha:
+        ln p = -F - 1/2 ln det 2H + sum_g n_g/2 ln 2 alpha_g + N/2 ln 2 beta; the 2s of det 2H and of
+        alpha cancel."""
+        N = self.J.shape[1]
+        idx = np.arange(len(self.p))
+        lam, _, ok = self._scaled_data_hessian(idx, np.matmul(self.J.transpose(0, 2, 1), self.J))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logdet = np.sum(np.log(self.alpha[:, self.group]), axis=1) + np.sum(np.log1p(lam), axis=1)
+            ev = (-self.objective(self.p, self.r, idx) - 0.5 * logdet
+                  + np.sum(0.5 * self.sizes * np.log(self.alpha), axis=1) + 0.5 * N * np.log(2 * self.beta))
+        return np.where(ok & np.isfinite(ev), ev, -np.inf)

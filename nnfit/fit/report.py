@@ -1,0 +1,26 @@
+"""The summary of a fit, as a person reads it."""
+from .config import MIN_SPLIT_POINTS
+
+
+def summary(model):
+    f, e = model.config, model.extra
+    how = "Bayesian regularization" if e["bayes"] else ("early stopping" if e["split"][1] else "no regularization")
+    lines = [f"fit: {f.optimizer}, {how}, {f.starts} starts, hidden {f.hidden} {f.activation}, "
+             f"scaling {f.scale}, seed {f.seed}",
+             f"kept: start {e['start'] + 1} of {f.starts}, {e['epochs']} epochs (best epoch {e['best_epoch']}; "
+             f"stopped: {e['stopped']}), {e['seconds'] * 1e3:.1f} ms"
+             + (f"; {e['dropped']} hopeless starts dropped early" if e.get("dropped") else "")]
+    n_tr, n_va, n_te = e["split"]
+    if n_va + n_te == 0:
+        why = (f"{n_tr} points (a split needs {MIN_SPLIT_POINTS} or more)" if n_tr < MIN_SPLIT_POINTS
+               else "Bayesian regularization trains on every point")
+        lines.append(f"no validation or test split: {why}")
+    else:
+        lines.append(f"split: {n_tr} train / {n_va} validation / {n_te} test (seeded)")
+    for name, m in e["metrics"].items():
+        lines.append(f"  {name:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {m['r2']:.6f}")
+    reg = e.get("regularization")
+    if reg:
+        lines.append(f"  effective parameters {reg['gamma']:.1f} of {reg['parameters']}; "
+                     f"approximate leave-one-out RMSE {reg['loo_rmse']:.3e} (a held-out estimate)")
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""The command line's language: Chinese help texts and messages through the standard gettext machinery.
+
+The catalog is nnfit/locale/zh_CN/LC_MESSAGES/nnfit.po; its compiled nnfit.mo is committed beside it.
+After editing the .po, compile it again with GNU gettext's msgfmt (Debian package `gettext`):
+
+    msgfmt -o nnfit/locale/zh_CN/LC_MESSAGES/nnfit.mo nnfit/locale/zh_CN/LC_MESSAGES/nnfit.po
+
+(tests/test_i18n.py fails when the two disagree). `_()` translates once `use("zh")` was called, or when
+no language was chosen and the locale is Chinese: the first of LANGUAGE, LC_ALL, LC_MESSAGES, LANG that
+is set, as gettext reads them, starting with zh (zh_CN, zh_TW, ...). English otherwise.
+"""
+from contextlib import contextmanager
+import gettext
+import os
+
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
+_translation = None  # the chosen catalog; None until use() or the first _()
+
+
+def locale_language(environ=os.environ):
+    """'zh' when the locale gettext would read is Chinese, else 'en'."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "zh" if value.split(":")[0].lower().startswith("zh") else "en"
+    return "en"
+
+
+def use(lang=None):
+    """Choose the language of _(): 'zh', 'en', or None for the locale's."""
+    global _translation
+    lang = lang or locale_language()
+    _translation = gettext.translation("nnfit", LOCALE_DIR, languages=["zh_CN"], fallback=True) \
+        if lang == "zh" else gettext.NullTranslations()
+    return lang
+
+
+def _(message):
+    """The message in the chosen language (itself when the catalog has no translation)."""
+    if _translation is None:
+        use()
+    return _translation.gettext(message)
+
+
+@contextmanager
+def argparse_speaks():
+    """argparse's own words ('usage:', 'options', its error messages) through _() while the parser is
+    built and used, then argparse as it was: argparse looks up its module-level `_` on each call."""
+    import argparse
+    saved = argparse._
+    argparse._ = _
+    try:
+        yield
+    finally:
+        argparse._ = saved

@@ -1,0 +1,80 @@
+"""Plain-word diagnostics for the page, in Chinese and English: what is going wrong and what to try.
+
+Each finding is {"level": "error" | "warn" | "info", "code": ..., "zh": ..., "en": ...}.
+"""
+from dataclasses import replace
+
+import numpy as np
+
+from ..engines import manual
+from ..model import network
+from ..params import init_many
+from ..train import epoch_order
+
+SATURATED_Z = 5.0  # |z| > 5: σ'(z) < 0.007 (tanh' < 0.0002), so w_i and b_i barely move
+USEFUL_X = 5.0     # beyond |x| ≈ 5, σ(w x + b) is flat unless w is small: scaled data learns faster
+
+
+def finding(level, code, zh, en):
+    return {"level": level, "code": code, "zh": zh, "en": en}
+
+
+def diverged(epoch, loss, lr, good_lr):
+    loss_text = "NaN" if loss is None or np.isnan(loss) else f"{loss:.6g}"
+    zh = f"损失发散了：第 {epoch} 轮变成 {loss_text}（学习率 {lr:g} 太大，每一步都冲过了谷底）。"
+    en = f"The loss diverged: it became {loss_text} at epoch {epoch} (learning rate {lr:g} is too large; each step overshoots)."
+    if good_lr is not None:
+        zh += f"学习率 {good_lr:g} 不会发散：改小学习率再按“重置”。"
+        en += f" Learning rate {good_lr:g} does not diverge: lower it and press Reset."
+    else:
+        zh += "请改小学习率或缩放数据，再按“重置”。"
+        en += " Lower the learning rate or scale the data, then press Reset."
+    return finding("error", "diverged", zh, en)
+
+
+def stable_lr(cfg, x, y, epochs):
+    """The largest lr / 10^k (k = 1..8) whose run from the same start stays finite for `epochs` epochs."""
+    for k in range(1, 9):
+        trial = replace(cfg, lr=cfg.lr / 10 ** k)
+        engine = manual.Engine(init_many(cfg.seed, 1, cfg.hidden, cfg.dtype), trial)
+        orders = (epoch_order(cfg.seed, 1, len(x), e) if cfg.shuffle else np.arange(len(x))[None, :] for e in range(epochs))
+        if all(np.isfinite(engine.epoch(x, y, order, cfg.batch_size)).all() for order in orders):
+            return float(f"{trial.lr:.3g}")
+    return None
+
+
+def diagnose(params, x, y, activation):
+    """Findings about the current parameters and data (not divergence: the session reports that)."""
+    out = []
+    _, z, _ = network(params, x, activation)  # (N, H)
+    if activation in ("sigmoid", "tanh"):
+        for i in np.flatnonzero(np.all(np.abs(z) > SATURATED_Z, axis=0)):
+            out.append(finding(
+                "warn", "saturated",
+                f"神经元 {i + 1} 在每个点上都饱和了（|w{sub(i)}x + b{sub(i)}| > {SATURATED_Z:g}）：σ′ 几乎为 0，"
+                f"w{sub(i)} 和 b{sub(i)} 几乎学不动。",
+                f"Neuron {i + 1} is saturated on every point (|w{sub(i)}x + b{sub(i)}| > {SATURATED_Z:g}): σ′ is "
+                f"almost 0, so w{sub(i)} and b{sub(i)} barely learn."))
+    if activation == "relu":
+        for i in np.flatnonzero(np.all(z <= 0, axis=0)):
+            out.append(finding(
+                "warn", "dead_relu",
+                f"神经元 {i + 1} 是“死”的 ReLU：在每个点上 w{sub(i)}x + b{sub(i)} ≤ 0，输出和梯度都是 0，它再也学不动了。",
+                f"Neuron {i + 1} is a dead ReLU: w{sub(i)}x + b{sub(i)} ≤ 0 on every point, so its output and "
+                f"gradients are 0 and it never learns again."))
+    x_far = float(np.max(np.abs(x)))
+    y_far = float(np.max(np.abs(y)))
+    if x_far > USEFUL_X or y_far > USEFUL_X:
+        out.append(finding(
+            "info", "scale",
+            f"数据远超 σ 的有效范围（|x| 最大 {x_far:.4g}，|y| 最大 {y_far:.4g}）：σ(wx + b) 只在 |wx + b| < 4 左右"
+            f"有坡度。把 x 和 y 缩放到 [-1, 1] 附近会学得更快（nnfit fit 会自动缩放）。",
+            f"The data lie far outside σ's useful range (largest |x| {x_far:.4g}, |y| {y_far:.4g}): σ(wx + b) "
+            f"has a slope only for |wx + b| below about 4. Scaling x and y to about [-1, 1] learns faster "
+            f"(nnfit fit scales for you)."))
+    return out
+
+
+def sub(i):
+    """The neuron's number as subscript digits: 0 -> ₁."""
+    return "".join(chr(0x2080 + int(d)) for d in str(i + 1))

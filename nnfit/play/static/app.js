@@ -1,0 +1,220 @@
+// The page: one WebSocket to nnfit's server (this tab's own session), the controls, the points
+// under the mouse, and the play loop. Every number shown comes from the server's engine.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const app = {
+  ws: null, state: null, history: [], pending: 0, playing: false, dragging: null, view: null, frame: null,
+};
+
+function send(message) {
+  if (!app.ws || app.ws.readyState !== WebSocket.OPEN) return false;
+  message.history_from = app.history.length;
+  app.pending++;
+  document.body.dataset.ready = "0";
+  app.ws.send(JSON.stringify(message));
+  return true;
+}
+
+function connect() {
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  app.ws = ws;
+  showMessage([{ level: "info", ...both("connecting") }]);
+  ws.onmessage = (event) => receive(JSON.parse(event.data));
+  ws.onclose = () => {
+    stopPlaying();
+    showMessage([{ level: "error", ...both("disconnected") }]);
+  };
+}
+
+function receive(reply) {
+  app.pending = Math.max(0, app.pending - 1);
+  if (reply.type === "error") {
+    stopPlaying();
+    showMessage([{ level: "error", zh: `${WORDS.zh.error}：${reply.zh}`, en: `${WORDS.en.error}: ${reply.en}` }]);
+    if (app.state) fillSettings(app.state.settings);  // the controls show what the server holds
+  } else {
+    const h = reply.history;
+    app.history = app.history.slice(0, h.start).concat(h.values);
+    app.state = reply;
+    if (!app.dragging) app.view = fitView(reply);
+    render();
+    if (reply.diverged) stopPlaying();
+  }
+  document.body.dataset.ready = app.pending === 0 ? "1" : "0";
+  if (app.playing && app.pending === 0) setTimeout(tick, 15);
+}
+
+// -- what the page shows --------------------------------------------------------------------------
+
+function render() {
+  const s = app.state;
+  if (!s) return;
+  $("epoch").textContent = String(s.epoch);
+  $("step").textContent = `${s.step} / ${s.steps}`;
+  $("loss").textContent = s.loss_text === null ? "–" : s.loss_text;
+  fillSettings(s.settings);
+  app.frame = drawFit($("plot"), s, app.view, $("terms").checked, WORDS[LANG]);
+  // What the canvas shows, readable without pixels: the number of points and ŷ at 11 grid points.
+  $("plot").dataset.points = String(s.points.x.length);
+  $("plot").dataset.curve = s.curve.y.filter((_, k) => k % 100 === 0 || k === s.curve.y.length - 1).map(g6).join(" ");
+  drawLoss($("loss-plot"), app.history, $("log").checked, WORDS[LANG]);
+  renderParams($("params"), s.params);
+  renderLedger($("ledger"), s.ledger);
+  showMessage(s.findings);
+}
+
+function fillSettings(st) {
+  const set = (id, v) => { if (document.activeElement !== $(id)) $(id).value = String(v); };
+  set("seed", st.seed); set("hidden", st.hidden); set("activation", st.activation);
+  set("lr", st.lr); set("batch", st.batch_size);
+  $("shuffle").checked = st.shuffle;
+}
+
+let lastFindings = [];
+function showMessage(findings) {
+  lastFindings = findings || [];
+  const box = $("message");
+  box.replaceChildren();
+  for (const f of lastFindings) {
+    const p = document.createElement("p");
+    p.className = f.level;
+    p.textContent = f[LANG] || f.en;
+    box.appendChild(p);
+  }
+}
+
+function setLang(lang) {
+  LANG = lang;
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const e of document.querySelectorAll("[data-t]")) e.textContent = t(e.dataset.t);
+  $("play").textContent = t(app.playing ? "pause" : "play");
+  render();
+  showMessage(lastFindings);
+}
+
+// -- controls -------------------------------------------------------------------------------------
+
+function settingsChanged() {
+  stopPlaying();
+  const int = (id) => (/^\s*-?\d+\s*$/.test($(id).value) ? Number($(id).value) : $(id).value);
+  const lr = Number($("lr").value);
+  send({
+    type: "settings", seed: int("seed"), hidden: int("hidden"), activation: $("activation").value,
+    lr: $("lr").value.trim() !== "" && isFinite(lr) ? lr : $("lr").value, batch_size: int("batch"),
+    shuffle: $("shuffle").checked,
+  });
+}
+
+function tick() {
+  if (!app.playing || !app.state) return;
+  const target = Number($("epochs").value) || 50, speed = Number($("speed").value);
+  if (app.state.epoch >= target) {
+    stopPlaying();
+    showMessage(app.state.findings.concat([{ level: "info", ...both("reached", { n: target }) }]));
+    return;
+  }
+  if (speed === 0) send({ type: "step" });
+  else send({ type: "epoch", count: Math.max(1, Math.min(speed, target - app.state.epoch)) });
+}
+
+function startPlaying() {
+  app.playing = true;
+  $("play").textContent = t("pause");
+  if (app.pending === 0) tick();
+}
+
+function stopPlaying() {
+  app.playing = false;
+  $("play").textContent = t("play");
+}
+
+// -- the points under the mouse -------------------------------------------------------------------
+
+function mouse(event) {
+  const r = $("plot").getBoundingClientRect();
+  return [event.clientX - r.left, event.clientY - r.top];
+}
+
+function pointAt(px, py) {
+  const s = app.state, f = app.frame;
+  let best = -1, bestD = 9;
+  s.points.x.forEach((x, k) => {
+    const d = Math.hypot(f.px(x) - px, f.py(s.points.y[k]) - py);
+    if (d < bestD) { best = k; bestD = d; }
+  });
+  return best;
+}
+
+function sendPoints(xs, ys) {
+  send({ type: "points", x: xs, y: ys });
+}
+
+function onPlotDown(event) {
+  if (!app.state || event.button !== 0) return;
+  const [px, py] = mouse(event), k = pointAt(px, py);
+  if (k >= 0) { app.dragging = { k, moved: false }; event.preventDefault(); return; }
+  if (!app.frame.inside(px, py)) return;
+  const s = app.state;
+  sendPoints(s.points.x.concat([app.frame.x(px)]), s.points.y.concat([app.frame.y(py)]));
+}
+
+function onPlotMove(event) {
+  const d = app.dragging;
+  if (!d) return;
+  const [px, py] = mouse(event), s = app.state;
+  s.points.x[d.k] = app.frame.x(px);
+  s.points.y[d.k] = app.frame.y(py);
+  d.moved = true;
+  app.frame = drawFit($("plot"), s, app.view, $("terms").checked, WORDS[LANG]);
+}
+
+function onPlotUp() {
+  const d = app.dragging;
+  app.dragging = null;
+  if (d && d.moved) sendPoints(app.state.points.x.slice(), app.state.points.y.slice());
+}
+
+function removeAt(event) {
+  if (!app.state) return;
+  const [px, py] = mouse(event), k = pointAt(px, py);
+  if (k < 0) return;
+  event.preventDefault();
+  const s = app.state;
+  sendPoints(s.points.x.filter((_, j) => j !== k), s.points.y.filter((_, j) => j !== k));
+}
+
+function loadCsv(file) {
+  const reader = new FileReader();
+  reader.onload = () => send({ type: "csv", name: file.name.slice(0, 200), text: String(reader.result) });
+  reader.onerror = () => showMessage([{ level: "error", zh: WORDS.zh.csv_read + file.name, en: WORDS.en.csv_read + file.name }]);
+  reader.readAsText(file);
+}
+
+function wire() {
+  for (const id of ["seed", "hidden", "activation", "lr", "batch", "shuffle"]) $(id).addEventListener("change", settingsChanged);
+  $("step-sample").onclick = () => { stopPlaying(); send({ type: "step" }); };
+  $("step-epoch").onclick = () => { stopPlaying(); send({ type: "epoch", count: 1 }); };
+  $("play").onclick = () => (app.playing ? stopPlaying() : startPlaying());
+  $("reset").onclick = () => { stopPlaying(); send({ type: "reset" }); };
+  $("tutorial-data").onclick = () => send({ type: "tutorial" });
+  $("csv").addEventListener("change", (e) => { if (e.target.files[0]) loadCsv(e.target.files[0]); e.target.value = ""; });
+  $("terms").addEventListener("change", render);
+  $("log").addEventListener("change", render);
+  $("lang").addEventListener("change", (e) => setLang(e.target.value));
+  const plot = $("plot");
+  plot.addEventListener("mousedown", onPlotDown);
+  window.addEventListener("mousemove", onPlotMove);
+  window.addEventListener("mouseup", onPlotUp);
+  plot.addEventListener("contextmenu", removeAt);
+  plot.addEventListener("dblclick", removeAt);
+  window.addEventListener("resize", render);
+}
+
+wire();
+setLang($("lang").value);
+connect();
+document.fonts.load('13px "Noto Sans SC"', "学习").then((faces) => {
+  document.body.dataset.font = faces.length ? "loaded" : "missing";  // the served Chinese font
+  render();
+}, () => { document.body.dataset.font = "missing"; });

@@ -1,0 +1,402 @@
+"""`nnfit play`: the session's numbers against nnfit.train, the message checks, the server's surface,
+and the page itself in a real Chromium (Debian's, driven by Playwright; skipped with a reason when
+either is missing — .ci/run installs Debian's chromium so that CI always runs them)."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+websockets_sync = pytest.importorskip("websockets.sync.client")
+
+import nnfit  # noqa: E402
+from nnfit.config import Config  # noqa: E402
+from nnfit.data import tutorial_data  # noqa: E402
+from nnfit.explain import ledger  # noqa: E402
+from nnfit.play.messages import MAX_MESSAGE, answer  # noqa: E402
+from nnfit.play.session import Session  # noqa: E402
+
+CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+# (settings the page is given, the same as nnfit.train options), each checked at epoch 50
+RUNS = [dict(seed=0), dict(seed=3, lr=0.05, hidden=7), dict(seed=11, hidden=3, activation="tanh", lr=0.02,
+                                                              batch_size=2, shuffle=True)]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_numba_thread():
+    """One model needs one core; with the CPUs busy, starting parallel regions costs ~10 ms a call."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
+
+# -- the session's numbers are nnfit.train's ----------------------------------------------------------
+
+@pytest.mark.parametrize("options", RUNS + [dict(seed=5, activation="relu", batch_size=3, lr=0.005)])
+def test_session_history_is_train_history_however_it_is_stepped(options):
+    want = nnfit.train(epochs=50, **options)
+    whole, pieces = Session(), Session()
+    for s in (whole, pieces):
+        s.settings(**options)
+    whole.epochs(50)
+    for _ in range(4):  # part of an epoch step by step, then whole epochs, then step by step again
+        pieces.step()
+    pieces.epochs(40)
+    while pieces.epoch < 50:
+        pieces.step()
+    for s in (whole, pieces):
+        assert np.array_equal(s.history, want.history), np.max(np.abs(np.subtract(s.history, want.history)))
+        assert np.array_equal(s.params().flat(), want.params.flat())
+    assert whole.state()["loss_text"] == f"{want.history[-1]:.6f}"
+
+
+def test_seed_0_shows_the_cli_line_50(cli):
+    status, out, _ = cli("train", "--seed", "0", "--no-plot", "--out", "run")
+    s = Session()
+    s.epochs(50)
+    assert out.splitlines()[-1] == "Epoch 50, Average Loss: 0.049608" == f"Epoch 50, Average Loss: {s.state()['loss_text']}"
+
+
+def test_step_ledger_is_explain_ledger_and_the_real_step():
+    s = Session()
+    before = s.params()
+    s.step()
+    assert s.last == ledger(Config(seed=0, engine="manual"), *tutorial_data(), 1, 1)
+    after = s.params()
+    for row in s.last["params"]:  # the ledger's update is the step the session took
+        assert row["old"] == getattr(before, row["kind"])[row["i"] - 1]
+        assert row["new"] == getattr(after, row["kind"])[row["i"] - 1]
+    s.epochs(3)  # the rest of epoch 1, then epochs 2 and 3: the ledger of epoch 3's last step
+    assert s.last == ledger(Config(seed=0, engine="manual"), *tutorial_data(), 3, 10)
+
+
+def test_divergence_is_reported_with_a_learning_rate_that_does_not_diverge():
+    s = Session()
+    s.settings(lr=1000)
+    s.epochs(5)
+    state = s.state()
+    assert state["diverged"] and state["findings"][0]["code"] == "diverged"
+    lr = float(re.search(r"Learning rate ([\d.e-]+) does not diverge", state["findings"][0]["en"]).group(1))
+    assert np.isfinite(nnfit.train(seed=0, lr=lr, epochs=50).history).all()
+    assert answer(s, '{"type": "step"}')["type"] == "error"  # refused until reset or new settings
+    assert answer(s, '{"type": "settings", "lr": 0.01}')["diverged"] is False
+
+
+def test_diagnostics_name_saturated_neurons_dead_relus_and_unscaled_data():
+    from nnfit.params import Params
+    from nnfit.play.diagnose import diagnose
+    x, y = np.array([-1.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.0])
+    p = Params(np.array([1.0, 1.0]), np.array([0.0, -10.0]), np.array([1.0, 1.0]))  # z_2 = x - 10 < -5 everywhere
+    assert [(f["code"], f["en"][:8]) for f in diagnose(p, x, y, "sigmoid")] == [("saturated", "Neuron 2")]
+    assert [(f["code"], f["en"][:8]) for f in diagnose(p, x, y, "relu")] == [("dead_relu", "Neuron 2")]
+    assert diagnose(p._replace(b=np.array([0.0, 0.0])), x, y, "tanh") == []
+    assert [f["code"] for f in diagnose(p._replace(b=np.array([0.0, 0.0])), x * 100, y, "tanh")] == ["scale"]
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("not json", "not valid JSON"),
+    ("[1, 2]", "JSON object"),
+    ('{"type": "launch"}', "JSON object"),
+    ('{"type": "epoch", "count": "5"}', "count must be an integer"),
+    ('{"type": "epoch", "count": 100000}', "count must be an integer"),
+    ('{"type": "settings", "hidden": 21}', "hidden must be <= 20"),
+    ('{"type": "settings", "lr": NaN}', "NaN is not a number"),
+    ('{"type": "settings", "lr": -1}', "lr must be a finite number > 0"),
+    ('{"type": "settings", "activation": "gelu"}', "activation must be one of"),
+    ('{"type": "settings", "seed": true}', "seed must be an integer"),
+    ('{"type": "settings", "speed": 3}', "unknown field 'speed'"),
+    ('{"type": "points", "x": [1, 2], "y": [1]}', "different lengths"),
+    ('{"type": "points", "x": [1, "a"], "y": [1, 2]}', "list of at most 2000 numbers"),
+    ('{"type": "points", "x": [1, 1e300], "y": [1, 2]}', "within"),
+    ('{"type": "csv", "name": "p.csv", "text": "x,y\\n1,2\\n3,oops\\n"}', "p.csv, line 3, column 'y': not a number"),
+    ("[" * 150000 + "]" * 150000, "too large"),
+    ("[" * 50000, "not valid JSON"),
+    (None, "not binary"),
+    ('{"type": "settings", "lr": 1' + "0" * 400 + "}", "too long"),
+    ('{"type": "settings", "seed": "' + "9" * 10000 + '"}', "seed must be an integer"),
+])
+def test_bad_messages_get_an_error_and_change_nothing(text, fragment):
+    s = Session()
+    s.epochs(2)
+    reply = answer(s, text)
+    assert reply["type"] == "error" and fragment in reply["en"], reply
+    assert reply["zh"] and len(reply["en"]) <= 301 and s.epoch == 2 and len(s.x) == 10
+
+
+# -- the server: only the page, its files and its API ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def server():
+    """`nnfit play --no-browser` in a subprocess; yields its URL."""
+    proc = subprocess.Popen([sys.executable, "-m", "nnfit", "play", "--no-browser"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+/", line)
+    if not match:
+        proc.kill()
+        pytest.fail(f"no URL from nnfit play: {line!r} {proc.stderr.read()}")
+    yield match.group(0)
+    proc.send_signal(signal.SIGINT)  # Ctrl-C
+    assert proc.wait(timeout=10) == 0
+    assert "Traceback" not in proc.stderr.read()
+
+
+def get(url, host=None):
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def test_server_serves_the_page_its_files_and_nothing_else(server):
+    status, headers, body = get(server)
+    assert status == 200 and b'data-testid="plot"' in body and "default-src 'self'" in headers["Content-Security-Policy"]
+    assert get(server + "static/app.js")[0] == 200
+    status, headers, body = get(server + "font/noto-sans-sc.otf")
+    assert status == 200 and body[:4] == b"OTTO"  # the font, from the pylopdf-fonts-zh-cn package
+    for path in ("static/", "static/index.html", "static/..%2f..%2fserver.py", "static/%2e%2e/session.py",
+                 "../../etc/passwd", "nnfit/play/server.py", "font/", "ws2", "docs"):
+        assert get(server + path)[0] == 404, path
+    assert get(server, host="evil.example:80")[0] == 400  # DNS rebinding: another host name is refused
+
+
+def test_websocket_from_another_origin_is_refused(server):
+    ws_url = server.replace("http", "ws") + "ws"
+    with pytest.raises(Exception):
+        with websockets_sync.connect(ws_url, origin="http://evil.example") as ws:
+            ws.recv(timeout=5)
+
+
+def test_cli_play_with_a_port_stops_on_ctrl_c():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "nnfit", "play", "--no-browser", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith(f"nnfit play: http://127.0.0.1:{port}/")
+    assert get(f"http://127.0.0.1:{port}/")[0] == 200
+    busy = subprocess.run([sys.executable, "-m", "nnfit", "play", "--no-browser", "--port", str(port)],
+                          capture_output=True, text=True, timeout=60)
+    assert busy.returncode == 1 and busy.stderr.startswith("nnfit: error: --host 127.0.0.1 --port")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=10) == 0
+
+
+# -- the page in a real browser -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no chromium on PATH (apt-get install -y --no-install-recommends chromium; .ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh tab on the page; fails the test on any console error or uncaught exception."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    tab = context.new_page()
+    errors = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(server)
+    ready(tab)
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+def ready(tab):
+    tab.wait_for_selector("body[data-ready='1']", timeout=30000)
+
+
+def text(tab, testid):
+    return tab.inner_text(f"[data-testid={testid}]").strip()
+
+
+def set_field(tab, testid, value):
+    field = tab.locator(f"[data-testid={testid}]")
+    if testid in ("activation", "lang", "speed"):  # the <select>s
+        field.select_option(str(value))
+    elif isinstance(value, bool):
+        field.set_checked(value)
+    else:
+        field.fill(str(value))
+        field.dispatch_event("change")
+    ready(tab)
+
+
+def train_to(tab, epochs):
+    set_field(tab, "epochs", epochs)
+    tab.select_option("[data-testid=speed]", "100")
+    tab.click("[data-testid=play]")
+    tab.wait_for_selector(f"[data-testid=epoch]:text-is('{epochs}')", timeout=30000)
+    ready(tab)
+
+
+def test_page_loads_in_chinese_with_its_font_and_controls(page):
+    assert page.inner_text("h1").startswith("看神经网络学习")
+    page.wait_for_selector("body[data-font='loaded']", timeout=30000)
+    for testid in ("seed", "lr", "hidden", "activation", "step-sample", "step-epoch", "play", "reset", "epoch",
+                   "loss", "ledger", "plot", "lang", "message", "batch-size", "shuffle", "speed", "epochs",
+                   "terms", "log", "params", "loss-plot", "csv", "tutorial-data", "step"):
+        assert page.locator(f"[data-testid={testid}]").count() == 1, testid
+    assert text(page, "epoch") == "0" and page.get_attribute("[data-testid=plot]", "data-points") == "10"
+    set_field(page, "lang", "en")
+    assert page.inner_text("h1").startswith("Watch a neural network learn")
+    assert "σ" in text(page, "message")  # data far outside σ's useful range: suggests scaling
+
+
+@pytest.mark.parametrize("options", RUNS)
+def test_loss_after_50_epochs_is_the_cli_line_50(page, options):
+    for name, testid in (("seed", "seed"), ("hidden", "hidden"), ("activation", "activation"), ("lr", "lr"),
+                         ("batch_size", "batch-size"), ("shuffle", "shuffle")):
+        if name in options:
+            set_field(page, testid, options[name])
+    train_to(page, 50)
+    want = nnfit.train(epochs=50, **options).history[-1]
+    assert text(page, "loss") == f"{want:.6f}"
+    if options == dict(seed=0):
+        assert text(page, "loss") == "0.049608"
+
+
+def test_one_sample_step_shows_the_explain_ledger(page, cli):
+    page.click("[data-testid=step-sample]")
+    ready(page)
+    want = ledger(Config(seed=0), *tutorial_data(), 1, 1)
+    rows = {r["name"]: r for r in want["params"]}
+    cells = page.locator("[data-testid=ledger] [data-k]")
+    assert cells.count() == 5 * 3 + 2 + 1 + 15 * 5
+    for k in range(cells.count()):
+        key = cells.nth(k).get_attribute("data-k")
+        part = key.split(".")
+        if part[0] in ("z", "h", "ah"):
+            value, digits = want["samples"][int(part[1])][part[0]][int(part[2])], 6
+        elif part[0] in ("y_hat", "error"):
+            value, digits = want["samples"][int(part[1])][part[0]], 6
+        elif part[0] == "loss":
+            value, digits = want["loss"], 6
+        else:  # autograd, hand, fd, old, new of a parameter
+            value, digits = rows[part[1]][part[0]], 8 if part[0] in ("old", "new") else 6
+        assert cells.nth(k).inner_text().strip() == f"{value:.{digits}g}", key
+    # the chapter's float32 autograd gradients of the first step at seed 0 (issue 9)
+    assert page.inner_text("[data-k='autograd.w5']") == "-0.00168406"
+    assert page.inner_text("[data-k='autograd.w3']") == "0"
+    status, explained, _ = cli("explain", "--seed", "0")
+    for r in want["params"]:  # each update line the page shows is in `nnfit explain --seed 0`'s printout
+        update = page.inner_text(f"[data-testid=ledger] tr:has([data-k='new.{r['name']}']) td:last-child")
+        assert update.replace("\xa0", " ") in explained, update
+        # and the parameters table holds the new values
+        assert page.inner_text(f"[data-testid=params] [data-k='{r['name']}']") == f"{r['new']:.8g}"
+
+
+def test_adding_moving_and_removing_points_changes_the_curve(page):
+    plot = page.locator("[data-testid=plot]")
+    train_to(page, 20)
+    before = plot.get_attribute("data-curve")
+    box = plot.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.15)  # a new point, high up
+    page.wait_for_selector("[data-testid=plot][data-points='11']")
+    ready(page)
+    train_to(page, 40)
+    with_point = plot.get_attribute("data-curve")
+    page.click("[data-testid=reset]")
+    ready(page)
+    train_to(page, 40)
+    assert plot.get_attribute("data-curve") != with_point != before
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.15, button="right")
+    page.wait_for_selector("[data-testid=plot][data-points='10']")  # right-click removed it
+    ready(page)
+    # drag the tutorial's lowest point (3.33, -0.1547) up by 100 pixels: same points, that one higher
+    x, y = page.evaluate("() => { const r = document.getElementById('plot').getBoundingClientRect();"
+                         " return [r.left + app.frame.px(3.33), r.top + app.frame.py(-0.1547)]; }")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y - 100, steps=4)
+    page.mouse.up()
+    ready(page)
+    ys = page.evaluate("() => app.state.points.y")
+    assert len(ys) == 10 and ys[6] > -0.1547 + 0.1 and ys[:6] + ys[7:] == list(tutorial_data()[1][:6]) + list(tutorial_data()[1][7:])
+    x, y = page.evaluate("() => [app.frame.px(app.state.points.x[6]), app.frame.py(app.state.points.y[6])]")
+    page.dblclick("[data-testid=plot]", position={"x": x, "y": y})
+    page.wait_for_selector("[data-testid=plot][data-points='9']")  # double-click removed it
+
+
+def test_loading_a_csv_replaces_the_points_and_a_bad_one_says_where(page, tmp_path):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("t,value\n" + "".join(f"{v / 10},{np.sin(v / 10):.4f}\n" for v in range(-30, 31)))
+    bad.write_text("x,y\n1,2\n3,abc\n")
+    page.set_input_files("[data-testid=csv]", str(good))
+    page.wait_for_selector("[data-testid=plot][data-points='61']")
+    ready(page)
+    page.set_input_files("[data-testid=csv]", str(bad))
+    page.wait_for_selector("[data-testid=message] .error")
+    assert "bad.csv" in text(page, "message") and "abc" in text(page, "message")
+    assert page.get_attribute("[data-testid=plot]", "data-points") == "61"
+    page.click("[data-testid=tutorial-data]")
+    page.wait_for_selector("[data-testid=plot][data-points='10']")
+
+
+def test_lr_1000_says_diverged_and_the_page_keeps_working(page):
+    set_field(page, "lr", 1000)
+    page.click("[data-testid=step-epoch]")
+    ready(page)
+    assert "发散" in text(page, "message") and "学习率" in text(page, "message")
+    set_field(page, "lang", "en")
+    assert "diverged" in text(page, "message") and "does not diverge" in text(page, "message")
+    set_field(page, "lr", "0.01")
+    assert "diverged" not in text(page, "message")
+    train_to(page, 50)
+    assert text(page, "loss") == "0.049608"
+
+
+def test_bad_websocket_messages_get_errors_while_another_tab_trains(page, server):
+    set_field(page, "speed", "1")
+    set_field(page, "epochs", 60)
+    page.click("[data-testid=play]")
+    ws_url = server.replace("http", "ws") + "ws"
+    with websockets_sync.connect(ws_url, max_size=2**22) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "state"
+        for bad in ("{oops", b"\x00\x01binary", "x" * (MAX_MESSAGE + 50_000), '{"type": "epoch", "count": -3}',
+                    json.dumps({"type": "points", "x": list(range(3000)), "y": list(range(3000))})):
+            ws.send(bad)
+            reply = json.loads(ws.recv(timeout=10))
+            assert reply["type"] == "error" and reply["en"] and reply["zh"], reply
+        ws.send('{"type": "epoch", "count": 3}')
+        assert json.loads(ws.recv(timeout=10))["epoch"] == 3  # this tab's own session still works
+    page.wait_for_selector("[data-testid=epoch]:text-is('60')", timeout=30000)  # the other tab kept training
+    ready(page)
+    assert text(page, "loss") == f"{nnfit.train(seed=0, epochs=60).history[-1]:.6f}"
+
+
+def test_screenshot(page, tmp_path):
+    train_to(page, 50)
+    page.click("[data-testid=step-sample]")
+    ready(page)
+    page.wait_for_selector("body[data-font='loaded']", timeout=30000)
+    path = tmp_path / "play.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 50_000
+    if os.environ.get("NNFIT_WRITE_DOCS"):  # NNFIT_WRITE_DOCS=1 pytest tests/test_play.py -k screenshot
+        shutil.copy(path, os.path.join(os.path.dirname(__file__), "..", "docs", "play.png"))
