@@ -82,13 +82,15 @@ def epoch_line(epoch, losses):
     return f"Epoch {epoch}, Best Loss: {np.nanmin(losses):.6f}, Median Loss: {np.nanmedian(losses):.6f}"
 
 
-def check_finite(losses, epoch, cfg, x, y):
+def check_finite(losses, epoch, cfg, x=None, y=None):
+    """TrainingDiverged when every model's loss is NaN or infinite, with a hint that fits the cause
+    (the data's size when x and y are given, else the learning rate)."""
     finite = np.isfinite(losses)
     if finite.all() or (cfg.models > 1 and finite.any()):
         return  # with many models, the ones that diverge drop out; the others go on
     bad = losses[~finite][0]
     big = float(np.finfo(cfg.dtype).max) ** 0.5 / 10  # squares of larger values overflow
-    if max(np.max(np.abs(x)), np.max(np.abs(y))) > big:
+    if x is not None and max(np.max(np.abs(x)), np.max(np.abs(y))) > big:
         hint = f"the data's values are too large for {cfg.dtype}: scale them" + \
                (" or use --dtype float64" if cfg.dtype == "float32" else "")
     elif cfg.lr / 10 < np.finfo(cfg.dtype).tiny:
