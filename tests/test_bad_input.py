@@ -16,8 +16,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import nnfit
 from nnfit.data import DataError, read_csv, read_x_csv
 
-FIT_PENDING = pytest.mark.xfail(strict=False, reason="fit rewrite")
-
 # The quickest correct call of each command; a bad value is added to it.
 BASE = {
     "train": ["train", "--seed", "0", "--epochs", "2", "--no-plot"],
@@ -51,16 +49,14 @@ def option_cases():
     for command, options in OPTIONS.items():
         for option, kind in options.items():
             for value in BAD[kind]:
-                marks = [FIT_PENDING] if command == "fit" else []
-                yield pytest.param(command, option, value, marks=marks, id=f"{command} {option} {value!r}")
+                yield pytest.param(command, option, value, id=f"{command} {option} {value!r}")
         for option, values in CHOICES.items():
             if command == "fit" and option in ("--dtype", "--engine", "--device"):
                 continue
             if option == "--lang" and command == "compare":
                 continue
             for value in values:
-                marks = [FIT_PENDING] if command == "fit" else []
-                yield pytest.param(command, option, value, marks=marks, id=f"{command} {option} {value!r}")
+                yield pytest.param(command, option, value, id=f"{command} {option} {value!r}")
 
 
 @pytest.fixture
@@ -162,8 +158,7 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
 def data_cases():
     for command in BASE:
         for name in CORRUPT:
-            marks = [FIT_PENDING] if command == "fit" else []
-            yield pytest.param(command, name, marks=marks, id=f"{command} {name}")
+            yield pytest.param(command, name, id=f"{command} {name}")
 
 
 @pytest.mark.parametrize("command,name", list(data_cases()))
@@ -281,12 +276,7 @@ def test_predict_bad_model_paths(workdir):
 @pytest.mark.parametrize("command", ["train", "fit"])
 @pytest.mark.parametrize("out,piece", [("runs/001", "already exists"), ("runs/001/model.safetensors/x", "cannot create")])
 def test_unusable_out(workdir, command, out, piece):
-    try:
-        workdir(BASE[command] + ["--out", out], 1, piece)
-    except AssertionError:
-        if command == "fit":
-            pytest.xfail("fit rewrite")
-        raise
+    workdir(BASE[command] + ["--out", out], 1, piece)
 
 
 # --- the Python API ---------------------------------------------------------------------------------------
@@ -354,7 +344,6 @@ def test_api_bad_points_are_data_errors(name):
     assert "\n" not in str(e.value)
 
 
-@FIT_PENDING
 @pytest.mark.parametrize("name", BAD_POINTS)
 def test_api_fit_bad_points_are_data_errors(name):
     x, y = BAD_POINTS[name]
@@ -362,7 +351,6 @@ def test_api_fit_bad_points_are_data_errors(name):
         nnfit.fit(x, y, seed=0, epochs=2, starts=2)
 
 
-@FIT_PENDING
 @pytest.mark.parametrize("option,value", [("foo", 1), ("goal", "x"), ("hidden", True), ("lr", "0.1"),
                                           ("seed", 2**63), ("starts", 0), ("epochs", 10**20)])
 def test_api_fit_wrong_options_are_config_errors(option, value):
