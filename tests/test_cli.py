@@ -273,6 +273,7 @@ def test_version():
 
 def test_default_paths_never_import_torch():
     code = ("import sys, nnfit; m = nnfit.train(seed=0); m.predict([1.0]); nnfit.train(seed=0, models=3, hidden=60); "
+            "nnfit.fit(seed=0, starts=2, epochs=5); nnfit.fit(seed=0, starts=2, epochs=5, optimizer='lbfgs'); "
             "from nnfit.cli import main; assert main(['predict', '--help']) == 0; print(sorted("
             "k for k in sys.modules if k == 'torch' or k.startswith('torch.')))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
