@@ -13,11 +13,16 @@ test: $(READY)  ## set up, then run the tests
 	$(BIN)/python -m pytest -q
 
 # The tests whose numbers go through torch's or OpenBLAS's CPU kernels, again with other kernels forced,
-# so that a result that depends on the machine's kernels shows up anywhere (.ci/run).
+# so that a result that depends on the machine's kernels shows up anywhere (.ci/run). The two runs go
+# side by side (one core each); each one's report is printed whole when both are done.
 KERNEL_TESTS = $(wildcard tests/test_fit*.py) tests/test_engines.py tests/test_golden.py tests/test_gradients.py
+PYTEST_KERNELS = $(BIN)/python -m pytest -q -p no:cacheprovider $(KERNEL_TESTS)
 test-kernels: $(READY)
-	ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest -q -p no:cacheprovider $(KERNEL_TESTS)
-	OPENBLAS_CORETYPE=Sandybridge $(BIN)/python -m pytest -q -p no:cacheprovider $(KERNEL_TESTS)
+	@set -u; log=$$(mktemp -d); \
+	ATEN_CPU_CAPABILITY=default $(PYTEST_KERNELS) > $$log/aten 2>&1 & a=$$!; \
+	OPENBLAS_CORETYPE=Sandybridge $(PYTEST_KERNELS) > $$log/blas 2>&1; b=$$?; wait $$a; a=$$?; \
+	echo "== ATEN_CPU_CAPABILITY=default"; cat $$log/aten; echo "== OPENBLAS_CORETYPE=Sandybridge"; cat $$log/blas; \
+	rm -rf $$log; test $$a = 0 && test $$b = 0
 
 bench: $(READY) $(VENV)/.bench  ## the benchmark against the tutorial program, PyTorch and scikit-learn
 	$(BIN)/python benchmarks/bench.py
