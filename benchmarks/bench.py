@@ -257,34 +257,69 @@ FUNCTIONS = {
     "smooth: sin(x), x in [-3, 3]": (lambda x: np.sin(x), -3, 3),
     "kink: abs(x), x in [-2, 2]": (lambda x: np.abs(x), -2, 2),
     "steep rise: tanh(8x), x in [-1, 1]": (lambda x: np.tanh(8 * x), -1, 1),
+    "step: x > 0, x in [-1, 1]": (lambda x: (x > 0).astype(float), -1, 1),
+    "damped: exp(-x/3) sin(2x), x in [0, 10]": (lambda x: np.exp(-x / 3) * np.sin(2 * x), 0, 10),
     "x in the thousands: cos(x / 400), x in [1000, 5000]": (lambda x: np.cos(x / 400), 1000, 5000),
 }
+NOISY_SEEDS = 8
+
+
+def sklearn_lbfgs(x, y, s):
+    from sklearn.neural_network import MLPRegressor
+    m = MLPRegressor(hidden_layer_sizes=(10,), activation="logistic", solver="lbfgs", random_state=s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return m.fit(x[:, None], y)
 
 
 def section_noisy():
-    from sklearn.neural_network import MLPRegressor
-    say("## Noisy functions: 80 samples with N(0, 0.1^2) noise; test RMSE on 1000 noise-free points (median of 5 seeds)")
+    say(f"## Noisy functions: N samples with N(0, 0.1^2) noise; test RMSE on 1000 noise-free points (median of {NOISY_SEEDS} seeds)")
     say()
     say("nnfit.fit defaults: LM with Bayesian regularization on all points, 16 starts, standardized x and y. "
-        "scikit-learn: MLPRegressor(hidden_layer_sizes=(10,), activation='logistic', solver='lbfgs'), other settings default.")
+        "scikit-learn: MLPRegressor(hidden_layer_sizes=(10,), activation='logistic', solver='lbfgs'), other settings default. "
+        "Times are medians per fit, in the same run.")
     say()
-    say("| function | nnfit.fit(hidden=10) | scikit-learn lbfgs, 10 logistic units | nnfit / sklearn |")
+    say("| function | N | nnfit.fit(hidden=10) | scikit-learn lbfgs | nnfit / sklearn | nnfit ms | sklearn ms |")
+    say("|---|---:|---:|---:|---:|---:|---:|")
+    for n in (60, 200):
+        for name, (f, lo, hi) in FUNCTIONS.items():
+            rows = []
+            grid = np.linspace(lo, hi, 1000)
+            for s in range(NOISY_SEEDS):
+                rng = np.random.default_rng(100 + s)
+                x = rng.uniform(lo, hi, n)
+                y = f(x) + rng.normal(0, 0.1, n)
+                t0 = time.perf_counter()
+                ours = nnfit.fit(x, y, hidden=10, seed=s)
+                t1 = time.perf_counter()
+                theirs = sklearn_lbfgs(x, y, s)
+                t2 = time.perf_counter()
+                rows.append((np.sqrt(np.mean((ours.predict(grid) - f(grid)) ** 2)),
+                             np.sqrt(np.mean((theirs.predict(grid[:, None]) - f(grid)) ** 2)), t1 - t0, t2 - t1))
+            a, b, ta, tb = np.median(np.array(rows), axis=0)
+            say(f"| {name} | {n} | {a:.4f} | {b:.4f} | {a / b:.2f} | {ta * 1e3:.0f} | {tb * 1e3:.0f} |")
+    say()
+
+
+def section_large():
+    say("## 5000 noisy points: sin(x) + 0.3 cos(3x) on [-3, 3], noise N(0, 0.1^2), hidden 10 (3 seeds, same run)")
+    say()
+    say("| method | seed | seconds | test RMSE (noise-free grid) |")
     say("|---|---:|---:|---:|")
-    for name, (f, lo, hi) in FUNCTIONS.items():
-        ours, theirs = [], []
-        grid = np.linspace(lo, hi, 1000)
-        for s in range(5):
-            rng = np.random.default_rng(100 + s)
-            x = np.sort(rng.uniform(lo, hi, 80))
-            y = f(x) + rng.normal(0, 0.1, 80)
-            ours.append(np.sqrt(np.mean((nnfit.fit(x, y, hidden=10, seed=s).predict(grid) - f(grid)) ** 2)))
-            m = MLPRegressor(hidden_layer_sizes=(10,), activation="logistic", solver="lbfgs", random_state=s)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                m.fit(x[:, None], y)
-            theirs.append(np.sqrt(np.mean((m.predict(grid[:, None]) - f(grid)) ** 2)))
-        a, b = np.median(ours), np.median(theirs)
-        say(f"| {name} | {a:.4f} | {b:.4f} | {a / b:.2f} |")
+    f = lambda x: np.sin(x) + 0.3 * np.cos(3 * x)
+    grid = np.linspace(-3, 3, 2000)
+    for s in range(3):
+        rng = np.random.default_rng(s)
+        x = rng.uniform(-3, 3, 5000)
+        y = f(x) + rng.normal(0, 0.1, 5000)
+        for name, fit_one, predict in (
+                ("nnfit.fit (defaults)", lambda: nnfit.fit(x, y, hidden=10, seed=s), lambda m: m.predict(grid)),
+                ("nnfit.fit (epochs=60)", lambda: nnfit.fit(x, y, hidden=10, seed=s, epochs=60), lambda m: m.predict(grid)),
+                ("scikit-learn lbfgs", lambda: sklearn_lbfgs(x, y, s), lambda m: m.predict(grid[:, None]))):
+            t0 = time.perf_counter()
+            m = fit_one()
+            t = time.perf_counter() - t0
+            say(f"| {name} | {s} | {t:.2f} | {np.sqrt(np.mean((predict(m) - f(grid)) ** 2)):.4f} |")
     say()
 
 
@@ -297,6 +332,7 @@ def main():
     section_many()
     section_fit()
     section_noisy()
+    section_large()
     with open(os.path.join(HERE, "results.md"), "w") as f:
         f.write("\n".join(OUT) + "\n")
     print("wrote benchmarks/results.md")

@@ -320,7 +320,7 @@ def cmd_fit(args):
         print(summary(model))
     e = model.extra
     loss_png = {} if args.no_plot else {"loss.png": lambda path: plot_loss(
-        model.history, path, args.lang, e["val_history"] or None)}
+        path, args.lang, model.history, e["val_history"] or None, e["test_history"] or None, e["best_epoch"])}
     write_run(out, model, x, y, args, extra_files=loss_png)
     return 0
 

@@ -111,11 +111,7 @@ def _positive(values):
 
 def plot_loss(path, lang="zh", train=(), val=None, test=None, best_epoch=None):
     """loss.png: average loss per epoch on a log scale; each curve over the epochs it has (val and test
-    may be shorter than train); `best_epoch` (from 1) marked with a vertical line and its label.
-
-    The older call plot_loss(history, path, lang, val_history) still works (fit mode's)."""
-    if not isinstance(path, (str, os.PathLike)):  # compatibility: plot_loss(history, path, lang, val)
-        path, lang, train = lang, (train if isinstance(train, str) else "zh"), path
+    may be shorter than train); `best_epoch` (from 1) marked with a vertical line and its label."""
     t = TEXT[lang]
     with figure(figsize=(8, 4.5)) as fig:
         ax = fig.add_subplot()

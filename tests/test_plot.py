@@ -76,9 +76,9 @@ def test_neuron_terms_add_up_to_the_curve(model):
     assert np.allclose(neuron_terms(model, [0.0])[0], a / (1 + np.exp(-b)), rtol=1e-12)
 
 
-def test_plot_loss_old_call_and_short_curves(tmp_path, model):
+def test_plot_loss_short_curves(tmp_path, model):
     from nnfit.plot import _positive, plot_loss
-    plot_loss(model.history, tmp_path / "old.png", "en", model.history[:10])  # fit mode's current call
-    assert (tmp_path / "old.png").exists()
+    plot_loss(tmp_path / "short.png", "en", model.history, model.history[:10], model.history[:7], best_epoch=7)
+    assert (tmp_path / "short.png").exists()
     epochs, values = _positive([0.5, float("nan"), 0.0, 0.25])  # a log axis gets only finite, positive points
     assert list(epochs) == [1, 4] and list(values) == [0.5, 0.25]

@@ -130,7 +130,7 @@ def fit_points(cfg, x, y, progress=None):
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
         "kind": "fit", "start": int(k), "dropped": run.dropped, "epochs": int(stop),
-        "best_epoch": int(run.best_epoch[k]), "stopped": str(run.opt.reason[k] or "epochs reached"),
+        "best_epoch": int(run.best_epoch[k]), "stopped": str(run.opt.reason[k] or run.why[k] or f"{cfg.epochs} epochs reached"),
         "bayes": bool(bayes), "split": [len(tr), len(va), len(te)], "metrics": metrics,
         "val_history": [float(h) for h in run.val[:stop, k] * y2] if len(va) else [],
         "test_history": [float(h) for h in run.test[:stop, k] * y2] if len(te) else [],
@@ -170,6 +170,7 @@ class Run:
         self.since_best = np.zeros(K, dtype=int)
         self.active = np.ones(K, dtype=bool)
         self.dropped = 0  # starts dropped early as hopeless
+        self.why = np.full(K, "", dtype=object)  # why a start stopped, where the driver stopped it
         self.train, self.val, self.test = [], [], []
         self.opt = make_optimizer(cfg, p, ut, vt, bayes, self.lbfgs_watch if len(uv) else None)
 
@@ -193,7 +194,10 @@ class Run:
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix_str(f"{int(self.active.sum())} starts, MSE {np.nanmin(self.train[-1]):.3g}", refresh=False)
-                if not self.active.any() or np.nanmin(self.train[-1]) < cfg.goal:
+                if np.nanmin(self.train[-1]) < cfg.goal:
+                    self.why[self.active] = f"training MSE below the goal {cfg.goal:g}"
+                    break
+                if not self.active.any():
                     break
         finally:
             if bar is not None:
@@ -219,7 +223,9 @@ class Run:
         self.since_best = np.where(better, 0, self.since_best + 1)
         self.active &= ~self.opt.stopped
         if len(uv):
-            self.active &= self.since_best <= cfg.patience
+            tired = self.active & (self.since_best > cfg.patience)
+            self.why[tired] = f"validation MSE did not improve for {cfg.patience} epochs"
+            self.active &= ~tired
         self.active &= np.isfinite(mse)
         if epoch in PRUNE_AT and len(ut) >= PRUNE_POINTS and self.active.sum() > 1:
             self.prune(watched)
@@ -231,6 +237,7 @@ class Run:
         keep = run[np.argsort(score, kind="stable")[:max(1, len(run) // 2)]]
         self.active[:] = False
         self.active[keep] = True
+        self.why[np.setdiff1d(run, keep)] = "dropped early: behind the other starts"
         self.dropped += len(run) - len(keep)
 
     def choose(self):
