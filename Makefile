@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: run test bench setup clean
+.PHONY: run test test-kernels bench setup clean
 
 run: $(READY)  ## set up, then train the tutorial's network on its data
 	$(BIN)/nnfit
@@ -12,18 +12,31 @@ run: $(READY)  ## set up, then train the tutorial's network on its data
 test: $(READY)  ## set up, then run the tests
 	$(BIN)/python -m pytest -q
 
+# The tests whose numbers go through torch's or OpenBLAS's CPU kernels, again with other kernels forced,
+# so that a result that depends on the machine's kernels shows up anywhere (.ci/run). The two runs go
+# side by side (one core each); each one's report is printed whole when both are done.
+KERNEL_TESTS = $(wildcard tests/test_fit*.py) tests/test_engines.py tests/test_golden.py tests/test_gradients.py
+PYTEST_KERNELS = $(BIN)/python -m pytest -q -p no:cacheprovider $(KERNEL_TESTS)
+test-kernels: $(READY)
+	@set -u; log=$$(mktemp -d); \
+	ATEN_CPU_CAPABILITY=default $(PYTEST_KERNELS) > $$log/aten 2>&1 & a=$$!; \
+	OPENBLAS_CORETYPE=Sandybridge $(PYTEST_KERNELS) > $$log/blas 2>&1; b=$$?; wait $$a; a=$$?; \
+	echo "== ATEN_CPU_CAPABILITY=default"; cat $$log/aten; echo "== OPENBLAS_CORETYPE=Sandybridge"; cat $$log/blas; \
+	rm -rf $$log; test $$a = 0 && test $$b = 0
+
 bench: $(READY) $(VENV)/.bench  ## the benchmark against the tutorial program, PyTorch and scikit-learn
 	$(BIN)/python benchmarks/bench.py
 
 setup: $(READY)
 
-# The virtual environment, the pinned dependencies (torch 2.13.0, CPU build), nnfit itself, and
-# Numba's compiled kernels cached once so that the first run is as fast as the next.
+# The virtual environment, the pinned dependencies (torch 2.13.0, CPU build: the `nnfit[torch]` extra and
+# the tests' oracle), nnfit itself, and Numba's compiled kernels cached once so that the first run is as
+# fast as the next. --no-deps: pip never resolves pyproject's ranges itself (it could pull a CUDA torch).
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
-	$(BIN)/python -c "import nnfit; nnfit.train(seed=0); nnfit.train(seed=0, models=2); nnfit.fit(seed=0)"
+	$(BIN)/python -c "import nnfit; nnfit.train(seed=0); nnfit.train(seed=0, models=300); nnfit.fit(seed=0)"
 	touch $(READY)
 
 $(VENV)/.bench: requirements-bench.txt $(READY)

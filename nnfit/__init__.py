@@ -4,12 +4,53 @@
     model = nnfit.train(seed=0)            # the tutorial's 1-5-1 network, recipe and data
     model.predict([0.0, 3.33])
     model.save("model.safetensors"); nnfit.load("model.safetensors")
-"""
-from .config import Config, ConfigError
-from .data import DataError
-from .model import Model, ModelFileError, Models, load
-from .train import TrainingDiverged, train
-from .fit import fit  # noqa: E402  (binds nnfit.fit to the function, not the subpackage nnfit/fit/)
 
-__all__ = ["Config", "ConfigError", "DataError", "Model", "ModelFileError", "Models", "TrainingDiverged",
-           "load", "train", "fit"]
+The names below load on first use, so that `import nnfit` (and the `nnfit` command starting up)
+costs nothing until something is asked for.
+"""
+import importlib
+import sys
+import types
+
+__version__ = "0.1.0"
+
+_WHERE = {  # name -> the module that defines it
+    "Config": "config", "ConfigError": "config", "DataError": "data", "Model": "model",
+    "ModelFileError": "model", "Models": "model", "load": "model", "TrainingDiverged": "train", "train": "train",
+    "DataWarning": "data", "fit": "fit",
+}
+
+__all__ = ["Config", "ConfigError", "DataError", "DataWarning", "Model", "ModelFileError", "Models",
+           "TrainingDiverged", "load", "train", "fit", "__version__"]
+
+
+class _Package(types.ModuleType):
+    """nnfit.train and nnfit.fit are the functions, also after their modules are first imported
+    (the import system would otherwise bind the package attribute to the submodule)."""
+
+    def __setattr__(self, name, value):
+        if name in ("train", "fit") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("__"):  # a submodule, e.g. nnfit.data, as when everything was imported at once
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module 'nnfit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+

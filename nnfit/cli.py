@@ -7,11 +7,16 @@ unusable output directory or a diverged run.
 """
 import argparse
 import os
+import re
+import signal
 import sys
+import threading
+import warnings
 
+from . import __version__
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
 
-COMMANDS = ("train", "predict", "explain", "compare", "fit", "play")
+COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
 
 
 class Failure(Exception):
@@ -27,19 +32,39 @@ class Parser(argparse.ArgumentParser):
         raise Failure(f"{message} (see {self.prog} --help)", 2)
 
 
+REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
+
+
+def real(text):
+    """argparse type for numbers written in ASCII: 0.01, -1e-3, inf (float() would also take '١' and '1_0')."""
+    if not REAL.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}")
+    return float(text)
+
+
+def integer(text):
+    """argparse type for counts and seeds: 1000 or 1e3 (an integral value), as a Python int."""
+    if re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+        return int(text)  # exact, however many digits
+    v = real(text) if REAL.fullmatch(text.strip()) else float("nan")
+    if v != v or abs(v) == float("inf") or v != int(v):
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
+    return int(v)
+
+
 def add_training_options(p):
     d = Config()
     g = p.add_argument_group("network and recipe (the tutorial's by default)")
-    g.add_argument("--hidden", type=int, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
+    g.add_argument("--hidden", type=integer, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
     g.add_argument("--activation", default=d.activation, help=f"{' | '.join(ACTIVATION_NAMES)} (default %(default)s)")
-    g.add_argument("--lr", type=float, default=d.lr, help="learning rate (default %(default)s)")
-    g.add_argument("--epochs", type=int, default=d.epochs, help="passes over the data (default %(default)s)")
-    g.add_argument("--batch-size", type=int, default=d.batch_size, help="samples per SGD step (default %(default)s)")
+    g.add_argument("--lr", type=real, default=d.lr, help="learning rate (default %(default)s)")
+    g.add_argument("--epochs", type=integer, default=d.epochs, help="passes over the data (default %(default)s)")
+    g.add_argument("--batch-size", type=integer, default=d.batch_size, help="samples per SGD step (default %(default)s)")
     g.add_argument("--shuffle", action="store_true", help="seeded random sample order each epoch (default: data order)")
-    g.add_argument("--seed", type=int, help="seed of the start, as torch.manual_seed (default: drawn and printed)")
+    g.add_argument("--seed", type=integer, help="seed of the start, as torch.manual_seed (default: drawn and printed)")
     g.add_argument("--engine", default=d.engine, help=f"{' | '.join(ENGINE_NAMES)} (default %(default)s)")
     g.add_argument("--dtype", default=d.dtype, help=f"{' | '.join(DTYPE_NAMES)} (default %(default)s)")
-    g.add_argument("--models", type=int, default=d.models, help="train M models at once, model k from seed + k (default 1)")
+    g.add_argument("--models", type=integer, default=d.models, help="train M models at once, model k from seed + k (default 1)")
     g.add_argument("--device", default=d.device, help=f"{' | '.join(DEVICE_NAMES)}, for the matrix engine (default cpu)")
     g = p.add_argument_group("data")
     g.add_argument("--data", metavar="FILE.csv", help="your own points: two numeric columns, header optional")
@@ -59,6 +84,7 @@ def add_output_options(p):
 def build_parser():
     p = Parser(prog="nnfit", description="Watch a small neural network learn to fit a curve, then fit your own. "
                                           "With no command: nnfit train.")
+    p.add_argument("--version", action="version", version=f"nnfit {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
     t = sub.add_parser("train", help="train the tutorial's network (the default command)")
     add_training_options(t)
@@ -69,7 +95,7 @@ def build_parser():
     g.add_argument("--keep-grads", action="store_true", help="never zero the gradients, as the chapter's section-4 loop literally does (scalar engine)")
     r = sub.add_parser("predict", help="print x,y lines from a saved model")
     r.add_argument("model", help="a model.safetensors written by nnfit")
-    r.add_argument("xs", nargs="*", metavar="X", help="x values")
+    r.add_argument("xs", nargs="*", metavar="X", help="x values (negative ones too: -1e5)")
     r.add_argument("--csv", metavar="FILE", help="read the x values from a CSV file (first column, or --x)")
     r.add_argument("--x", help="the x column of --csv, by name or 0-based index")
     e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
@@ -88,6 +114,10 @@ def build_parser():
     w.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
     w.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
     w.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
+    x = sub.add_parser("export", help="write the model as a self-contained function: python, c, js, latex or onnx")
+    x.add_argument("model", help="a model.safetensors written by nnfit")
+    x.add_argument("--to", required=True, metavar="TARGET", help="python | c | js | latex | onnx")
+    x.add_argument("-o", "--output", metavar="FILE", help="a new file to write (never overwritten; default stdout; onnx needs it)")
     return p
 
 
@@ -212,12 +242,11 @@ def cmd_predict(args):
     xs = []
     for text in args.xs:
         try:
-            v = float(text)
-        except ValueError:
+            xs.append(real(text))
+        except argparse.ArgumentTypeError:
             raise Failure(f"X must be a number, got {text!r}", 2) from None
-        if not np.isfinite(v):
+        if not np.isfinite(xs[-1]):
             raise Failure(f"X must be a finite number, got {text!r}", 2)
-        xs.append(v)
     if args.csv is not None:
         xs.extend(read_x_csv(args.csv, args.x))
     model = load(args.model)
@@ -256,23 +285,23 @@ def add_fit_options(p):
     from .fit.config import OPTIMIZERS, REGULARIZATIONS, SCALINGS, FitConfig
     d = FitConfig()
     g = p.add_argument_group("fit (every part overridable)")
-    g.add_argument("--hidden", type=int, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
+    g.add_argument("--hidden", type=integer, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
     g.add_argument("--activation", default=d.activation, help=f"{' | '.join(ACTIVATION_NAMES)} (default %(default)s)")
     g.add_argument("--optimizer", default=d.optimizer, help=f"{' | '.join(OPTIMIZERS)} (default %(default)s)")
-    g.add_argument("--starts", type=int, default=d.starts, help="random starts trained at once (default %(default)s)")
-    g.add_argument("--seed", type=int, help="seed of the starts and the split (default: drawn and printed)")
-    g.add_argument("--epochs", type=int, default=d.epochs, help="most iterations (default %(default)s)")
+    g.add_argument("--starts", type=integer, default=d.starts, help="random starts trained at once (default %(default)s)")
+    g.add_argument("--seed", type=integer, help="seed of the starts and the split (default: drawn and printed)")
+    g.add_argument("--epochs", type=integer, default=d.epochs, help="most iterations (default %(default)s)")
     g.add_argument("--scale", default=d.scale, help=f"{' | '.join(SCALINGS)} (default %(default)s)")
     g.add_argument("--regularization", default=d.regularization,
                    help=f"{' | '.join(REGULARIZATIONS)} (default auto: bayes with lm from 20 points, else none)")
-    g.add_argument("--val-fraction", type=float, default=d.val_fraction, help="validation share for early stopping (default %(default)s)")
-    g.add_argument("--test-fraction", type=float, help="test share (default: as --val-fraction; 0 with bayes)")
-    g.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience in epochs (default %(default)s)")
-    g.add_argument("--goal", type=float, default=d.goal, help="stop at this training MSE, scaled units (default %(default)s)")
-    g.add_argument("--min-grad", type=float, default=d.min_grad, help="stop a start below this gradient norm (default %(default)s)")
-    g.add_argument("--mu", type=float, default=d.mu, help="LM first damping (default %(default)s)")
-    g.add_argument("--mu-max", type=float, default=d.mu_max, help="LM largest damping (default %(default)s)")
-    g.add_argument("--lr", type=float, default=d.lr, help="adam / momentum / sgd learning rate (default %(default)s)")
+    g.add_argument("--val-fraction", type=real, default=d.val_fraction, help="validation share for early stopping (default %(default)s)")
+    g.add_argument("--test-fraction", type=real, help="test share (default: as --val-fraction; 0 with bayes)")
+    g.add_argument("--patience", type=integer, default=d.patience, help="early-stopping patience in epochs (default %(default)s)")
+    g.add_argument("--goal", type=real, default=d.goal, help="stop at this training MSE, scaled units (default %(default)s)")
+    g.add_argument("--min-grad", type=real, default=d.min_grad, help="stop a start below this gradient norm (default %(default)s)")
+    g.add_argument("--mu", type=real, default=d.mu, help="LM first damping (default %(default)s)")
+    g.add_argument("--mu-max", type=real, default=d.mu_max, help="LM largest damping (default %(default)s)")
+    g.add_argument("--lr", type=real, default=d.lr, help="adam / momentum / sgd learning rate (default %(default)s)")
     g = p.add_argument_group("data")
     g.add_argument("--data", metavar="FILE.csv", help="your own points: two numeric columns, header optional")
     g.add_argument("--x", help="the x column of --data, by name or 0-based index")
@@ -315,29 +344,159 @@ def cmd_play(args):
     return 0
 
 
+def cmd_export(args):
+    from .export import TARGETS, export, write_new
+    from .model import load
+    if args.to not in TARGETS:
+        raise Failure(f"--to must be one of {', '.join(TARGETS)}; got {args.to!r}", 2)
+    if args.to == "onnx" and args.output is None:
+        raise Failure("--to onnx writes a binary file: give -o FILE.onnx", 2)
+    model = load(args.model)
+    try:
+        content = export(model, args.to, source=os.path.basename(args.model))
+    except ModuleNotFoundError as e:
+        if e.name != "onnx":
+            raise
+        raise Failure("--to onnx needs the onnx package, not installed here: pip install 'nnfit[export]'", 2) from None
+    if args.output is None:
+        sys.stdout.write(content)
+    else:
+        write_new(args.output, content)
+    return 0
+
+
+NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]|\.[0-9]|inf|nan)", re.IGNORECASE)
+PREDICT_VALUE_OPTIONS = ("--csv", "--x")
+
+
+def prepare(argv):
+    """argv as argparse should see it. `nnfit` alone, or `nnfit --seed 0`, is `nnfit train`;
+    `--lr -1e-3` becomes `--lr=-1e-3` (argparse takes -1e-3 for an option); `predict M -1e5 -2`
+    gets its model and X values after `--`, so that negative and scientific numbers are values."""
+    argv = [str(a) for a in argv]
+    if not argv or argv[0] not in COMMANDS + ("-h", "--help", "--version"):
+        argv.insert(0, "train")
+    if argv[0] == "predict":
+        options, values, rest = [], [], argv[1:]
+        while rest:
+            a = rest.pop(0)
+            if a == "--":
+                values += rest
+                break
+            if a in PREDICT_VALUE_OPTIONS and rest:
+                options += [a, rest.pop(0)]
+            elif a.startswith("-") and not NEGATIVE_NUMBER.match(a):
+                options.append(a)
+            else:
+                values.append(a)
+        return ["predict"] + options + ["--"] + values
+    out = []
+    for a in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and NEGATIVE_NUMBER.match(a):
+            out[-1] = f"{out[-1]}={a}"
+        else:
+            out.append(a)
+    return out
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so that a run being written is removed."""
+
+
+def on_sigterm(signum, frame):
+    raise Terminated()
+
+
+class Output:
+    """sys.stdout while a command runs. When its reader goes away (`nnfit train | head -1`), later
+    lines are dropped and the command carries on: the run is still written, and the status is 0."""
+
+    def __init__(self, stream):
+        self.stream, self.gone = stream, stream is None  # None: started with stdout closed
+
+    def write(self, text):
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self.reader_left()
+        return len(text)
+
+    def flush(self):
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self.reader_left()
+
+    def reader_left(self):
+        self.gone = True
+        try:  # Python's own flush at exit then writes the buffered rest to /dev/null, silently
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self.stream.fileno())
+            os.close(null)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
-        argv.insert(0, "train")  # `nnfit` alone, or `nnfit --seed 0`, is `nnfit train`
+    """Run one command; return the exit status. Every failure is one line on stderr, never a traceback:
+    2 for a bad option, 1 for bad data, model file, output directory or a diverged run, 1 and a request
+    to report it for anything unexpected, 130 for Ctrl-C, 143 for SIGTERM."""
+    argv = prepare(sys.argv[1:] if argv is None else argv)
+    stdout, sigterm = sys.stdout, None
+    try:
+        sys.stdout = Output(stdout)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # NumPy's floating-point warnings and the like: not for users
+            warnings.filterwarnings("default", category=UserWarning, module="nnfit")  # e.g. DataWarning
+            warnings.showwarning = lambda message, *rest, **kw: print(f"nnfit: warning: {message}", file=sys.stderr)
+            if threading.current_thread() is threading.main_thread() and \
+                    signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                sigterm = signal.signal(signal.SIGTERM, on_sigterm)
+            args = build_parser().parse_args(argv)
+            return globals()[f"cmd_{args.command}"](args)
+    except SystemExit as e:  # --help, --version
+        return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+    except Failure as e:
+        status, message = e.status, str(e)
+    except ConfigError as e:
+        status, message = 2, f"--{e.option.replace('_', '-')} {e.message}"
+    except (KeyboardInterrupt, Terminated) as e:
+        status, message = (130, "interrupted") if isinstance(e, KeyboardInterrupt) else (143, "terminated")
+    except BrokenPipeError:  # stdout's reader left while nothing was being written (Output covers the rest)
+        return 0
+    except Exception as e:
+        status, message = 1, describe(e)
+    finally:
+        if sigterm is not None:
+            signal.signal(signal.SIGTERM, sigterm)
+        sys.stdout = stdout
+        Output(stdout).flush()
+    print(f"nnfit: error: {message}", file=sys.stderr)
+    return status
+
+
+def describe(e):
+    """The line for an exception that is not a Failure or a ConfigError."""
     from .data import DataError
     from .model import ModelFileError
     from .runs import RunDirError
     from .train import TrainingDiverged
-    try:
-        args = build_parser().parse_args(argv)
-        return globals()[f"cmd_{args.command}"](args)
-    except Failure as e:
-        status, message = e.status, str(e)
-    except (DataError, ModelFileError, RunDirError, TrainingDiverged, ConfigError) as e:
-        status, message = 1, str(e)
-    except KeyboardInterrupt:
-        status, message = 130, "interrupted"
-    except BrokenPipeError:  # e.g. `nnfit explain | head`: the reader left; stop quietly
-        sys.stderr.close()
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    print(f"nnfit: error: {message}", file=sys.stderr)
-    return status
+    first = (str(e).strip().splitlines() or [""])[0]
+    if isinstance(e, (DataError, ModelFileError, RunDirError, TrainingDiverged)):
+        return first
+    if isinstance(e, MemoryError):
+        return "out of memory; try fewer --models, --epochs or --hidden, or fewer points"
+    if isinstance(e, ModuleNotFoundError) and e.name:  # an optional dependency that is not installed
+        extra = {"torch": "torch", "starlette": "play", "uvicorn": "play", "websockets": "play"}.get(e.name.split(".")[0])
+        return f"{e.name} is not installed: pip install " + (f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+    return f"internal error: {type(e).__name__}: {first} (please report this)"
 
 
 if __name__ == "__main__":

@@ -2,11 +2,19 @@
 from dataclasses import asdict, dataclass, fields
 import math
 import numbers
+import os
+import struct
 
 from .activations import NAMES as ACTIVATION_NAMES
 ENGINE_NAMES = ("auto", "scalar", "manual", "matrix")
 DTYPE_NAMES = ("float32", "float64")
 DEVICE_NAMES = ("cpu", "cuda")
+# Upper bounds that fail fast, before anything is allocated (and Config.check_memory for their product).
+MAX_HIDDEN = 10_000
+MAX_EPOCHS = 100_000_000
+MAX_MODELS = 100_000_000
+MAX_BATCH_SIZE = 1_000_000_000  # above the number of points it means one full batch per epoch
+SEED_LIMIT = 2**63              # seed + models - 1 must stay below it (torch.manual_seed's range)
 
 
 class ConfigError(ValueError):
@@ -34,21 +42,22 @@ class Config:
     keep_grads: bool = False     # never zero the gradients, as the chapter's section-4 loop (scalar engine only)
 
     def validate(self):
-        """Raise ConfigError naming the first bad option and its value."""
-        check_int("hidden", self.hidden, 1)
-        check_choice("activation", self.activation, ACTIVATION_NAMES)
-        check_number("lr", self.lr, 0, low_open=True)
-        check_int("epochs", self.epochs, 1)
-        check_int("batch_size", self.batch_size, 1)
-        check_bool("shuffle", self.shuffle)
+        """Raise ConfigError naming the first bad option and its value; store plain Python values
+        (a NumPy integer becomes an int) so that the config can be saved as JSON."""
+        self.hidden = check_int("hidden", self.hidden, 1, MAX_HIDDEN)
+        self.activation = check_choice("activation", self.activation, ACTIVATION_NAMES)
+        self.lr = check_number("lr", self.lr, 0, low_open=True)
+        self.epochs = check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        self.batch_size = check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        self.shuffle = check_bool("shuffle", self.shuffle)
+        self.models = check_int("models", self.models, 1, MAX_MODELS)
         if self.seed is not None:
-            check_int("seed", self.seed, 0)
-            if self.seed + self.models - 1 >= 2**63:
-                raise ConfigError("seed", f"must be below 2**63 - models, got {self.seed!r}")
-        check_choice("engine", self.engine, ENGINE_NAMES)
-        check_choice("dtype", self.dtype, DTYPE_NAMES)
-        check_int("models", self.models, 1)
-        check_choice("device", self.device, DEVICE_NAMES)
+            self.seed = check_int("seed", self.seed, 0, SEED_LIMIT - self.models)
+        self.engine = check_choice("engine", self.engine, ENGINE_NAMES)
+        self.dtype = check_choice("dtype", self.dtype, DTYPE_NAMES)
+        self.device = check_choice("device", self.device, DEVICE_NAMES)
+        check_representable("lr", self.lr, self.dtype)
+        self.check_memory(n=10)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
             raise ConfigError("device", "cuda runs only the matrix engine; add engine='matrix'")
         check_bool("keep_grads", self.keep_grads)
@@ -58,6 +67,33 @@ class Config:
         if self.engine == "scalar" and self.models > 1:
             raise ConfigError("engine", "scalar trains one model at a time; use manual or matrix for models > 1")
         return self
+
+    def memory_bytes(self, n):
+        """A run's largest arrays for n points, estimated before any is allocated:
+        (bytes, the option that drives the largest part)."""
+        M, H, E = self.models, self.hidden, self.epochs
+        size = 4 if self.dtype == "float32" else 8
+        history = 8 * M * E                         # the (M, E) float64 loss history
+        params = M * 3 * H * (8 + 4 * size)         # the start in float64, the engine's copies of w, b, a
+        if self.resolved_engine() == "matrix":
+            params += 8 * M * min(self.batch_size, n) * H * size  # (M, B, H) tensors, forward and backward
+        orders = 16 * M * n if self.shuffle else 0  # a shuffled order per model and its sort keys, (M, N)
+        many = M > 1
+        parts = [(history, "models" if many else "epochs"), (params, "models" if many else "hidden"), (orders, "models")]
+        return sum(b for b, _ in parts), max(parts)[1]
+
+    def check_memory(self, n, share=0.5):
+        """ConfigError naming an option when a run on n points would need more than `share` of the RAM."""
+        need, option = self.memory_bytes(n)
+        try:
+            ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):  # not known on this system: assume 8 GiB
+            ram = 8 * 2**30
+        if need > share * ram:
+            raise ConfigError(option, f"{getattr(self, option)}: this run would need about {need / 2**30:.3g} GiB of "
+                                      f"memory (models {self.models} x epochs {self.epochs} x hidden {self.hidden}"
+                                      f"{f' x {n} points' if n > 10 else ''}), more than half of this machine's "
+                                      f"{ram / 2**30:.3g} GiB")
 
     def resolved_engine(self):
         """The engine that will run: 'auto' is the compiled manual engine, the fastest, which gives
@@ -72,6 +108,14 @@ class Config:
         return asdict(self)
 
     @classmethod
+    def check_names(cls, options, what="train"):
+        """ConfigError for an option that is not a field, listing the fields."""
+        names = [f.name for f in fields(cls)]
+        for name in options:
+            if name not in names:
+                raise ConfigError(name, f"is not an option of {what}; the options are {', '.join(names)}")
+
+    @classmethod
     def from_dict(cls, d):
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
@@ -82,9 +126,9 @@ def check_int(name, value, low, high=None):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(name, f"must be an integer >= {low}, got {value!r}")
     if value < low:
-        raise ConfigError(name, f"must be >= {low}, got {value!r}")
+        raise ConfigError(name, f"must be >= {low}, got {int(value)!r}")
     if high is not None and value > high:
-        raise ConfigError(name, f"must be <= {high}, got {value!r}")
+        raise ConfigError(name, f"must be <= {high}, got {int(value)!r}")
     return int(value)
 
 
@@ -99,6 +143,22 @@ def check_number(name, value, low=None, high=None, low_open=False, high_open=Fal
             (high is not None and (value > high or (high_open and value == high))):
         raise ConfigError(name, f"{want}, got {value!r}")
     return float(value)
+
+
+def check_representable(name, value, dtype):
+    """A positive float (a Python float is float64) that the run's dtype holds as a positive finite
+    number (float32: about 1.4e-45 to 3.4e38), so that the run computes with the value it was given."""
+    if dtype == "float32":
+        try:
+            rounded = struct.unpack("f", struct.pack("f", value))[0]
+        except OverflowError:
+            rounded = math.inf
+        if math.isinf(rounded):
+            raise ConfigError(name, f"{value!r} is too large for float32 (at most 3.4e38); use dtype float64")
+        if rounded == 0:
+            raise ConfigError(name, f"{value!r} rounds to 0 in float32, so nothing would change; "
+                                    "use dtype float64 or a larger value")
+    return value
 
 
 def check_choice(name, value, choices):

@@ -2,11 +2,21 @@
 
 Everything that comes in is checked here, once; a problem raises DataError with one line that says
 what is wrong, where (file, line, column) and the offending text.
+
+A CSV file: comma-separated, UTF-8 (a BOM is fine; UTF-16 with a BOM too), any line endings, blank
+lines skipped, cells may be quoted and padded with spaces. Numbers are written with ASCII digits
+(1, -2.5, 3e-4); the first line is a header when none of its cells is a number. A first line that
+mixes numbers and text where the next line has numbers is a typo, not a header, and is refused.
 """
+import array
+import codecs
 import csv
-import io
+import itertools
 import math
+import numbers
 import os
+import re
+import stat
 
 import numpy as np
 
@@ -14,9 +24,18 @@ import numpy as np
 TUTORIAL_X = (-10.0, -7.78, -5.56, -3.33, -1.11, 1.11, 3.33, 5.56, 7.78, 10.0)
 TUTORIAL_Y = (0.9413, 1.1254, 1.2278, 1.1222, 1.1027, 0.4576, -0.1547, 0.4595, 0.9119, 0.9897)
 
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only
+NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+INDEX = re.compile(r"[0-9]+")  # a column picked by 0-based index (ASCII digits; "²" is a name)
+MAX_BYTES = 2**30  # larger files are refused: the points must fit in memory many times over
+
 
 class DataError(ValueError):
     """Bad input data; the message is one line that a user can act on."""
+
+
+class DataWarning(UserWarning):
+    """Data that can be used but probably not as meant (e.g. x values that float32 cannot tell apart)."""
 
 
 def tutorial_data():
@@ -38,10 +57,18 @@ def as_points(x, y):
 
 
 def _vector(v, name):
+    """v as a 1-D float64 array: real numbers only (not strings, bools, dicts or ragged lists)."""
+    if isinstance(v, (str, bytes, dict, set)):
+        raise DataError(f"{name} must be a list or array of numbers, got {type(v).__name__}")
     try:
-        arr = np.asarray(v, dtype=np.float64)
+        arr = np.asarray(v)
     except (TypeError, ValueError) as e:
-        raise DataError(f"{name} must be numbers: {e}") from None
+        raise DataError(f"{name} must be a list or array of numbers: {str(e).splitlines()[0]}") from None
+    if arr.dtype.kind == "O" and all(isinstance(e, numbers.Real) and not isinstance(e, bool) for e in arr.flat):
+        arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
+    if arr.dtype.kind not in "iuf":
+        raise DataError(f"{name} must be real numbers, got an array of {arr.dtype} {_sample(arr)}")
+    arr = arr.astype(np.float64)
     if arr.ndim == 2 and 1 in arr.shape:
         arr = arr.reshape(-1)
     if arr.ndim != 1:
@@ -52,42 +79,115 @@ def _vector(v, name):
     return arr
 
 
-def read_text(path):
-    """The text of a file, or DataError if it is missing, a directory, unreadable or not text."""
-    if not os.path.exists(path):
-        raise DataError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise DataError(f"{path}: is a directory, not a CSV file")
+def _sample(arr):
+    first = next(iter(arr.flat), None) if arr.size else None
+    return f"(first value {first!r})" if first is not None else "(empty)"
+
+
+def open_text(path):
+    """A text stream over a regular file, or DataError if it is missing, a directory, a FIFO or
+    device (never waited on), unreadable or too large. UTF-8, or UTF-16 when the file starts with its BOM."""
+    path = os.fspath(path)
+    if not path:
+        raise DataError("the file name is empty; give a CSV file")
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without waiting
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not a CSV file") from None
     except OSError as e:
         raise DataError(f"{path}: cannot read: {e.strerror}") from None
-    if b"\x00" in raw:
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, device or socket)"
+        raise DataError(f"{path}: is {kind}; give a CSV file")
+    if info.st_size > MAX_BYTES:
+        os.close(fd)
+        raise DataError(f"{path}: is {info.st_size / 2**30:.1f} GiB; nnfit reads CSV files up to 1 GiB")
+    head = os.read(fd, 4096)
+    os.lseek(fd, 0, os.SEEK_SET)
+    encoding = "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+    if b"\x00" in head and encoding != "utf-16":
+        os.close(fd)
         raise DataError(f"{path}: not a text file (it contains NUL bytes)")
+    return open(fd, encoding=encoding, newline="")  # newline="": the csv module sees \r, \n and \r\n
+
+
+def rows_of(path):
+    """(line number, cells) for each non-blank row of a CSV file, checked as it is read."""
+    f = open_text(path)
+    with f:
+        reader = csv.reader(_lines(path, f, f.encoding == "utf-16"))
+        last = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                if "field larger than field limit" in str(e):
+                    raise DataError(f"{path}, line {reader.line_num}: a cell is longer than "
+                                    f"{csv.field_size_limit()} characters; not a number") from None
+                raise DataError(f"{path}, line {reader.line_num}: not valid CSV ({e})") from None
+            if any("\n" in cell or "\r" in cell for cell in row):
+                raise DataError(f"{path}, line {last + 1}: a quoted cell runs on to line {reader.line_num} "
+                                "(a quote that is not closed?)")
+            last = reader.line_num
+            if any(cell.strip() for cell in row):  # blank lines are skipped
+                yield reader.line_num, [cell.strip() for cell in row]
+
+
+def _lines(path, f, wide):
+    """The file's lines, refusing NUL bytes (a binary file) and bytes that are not UTF-8."""
+    n = 0
     try:
-        return raw.decode("utf-8-sig")
+        for n, line in enumerate(f, start=1):
+            if "\x00" in line and not wide:
+                raise DataError(f"{path}: not a text file (it contains NUL bytes, line {n})")
+            yield line
     except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not a UTF-8 text file (bad byte at offset {e.start})") from None
+        raise DataError(f"{path}, line {n + 1}: not a UTF-8 text file (bad byte {e.object[e.start:e.start + 1]!r})") from None
 
 
-def read_table(path):
-    """(header or None, [(line number, cells)], width) of a CSV file, checked for shape."""
-    rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(read_text(path))), start=1)
-            if any(cell.strip() for cell in r)]  # blank lines are skipped
-    if not rows:
+def is_number(text):
+    return NUMBER.fullmatch(text.strip()) is not None
+
+
+def read_table(path, columns):
+    """Read the columns that `columns(width)` picks ({flag: name or index}) as float64 arrays.
+
+    Returns (header or None, {flag: array}). Every row must have the first row's width.
+    """
+    rows = rows_of(path)
+    first = next(rows, None)
+    if first is None:
         raise DataError(f"{path}: the file is empty")
-    width = len(rows[0][1])
-    for n, r in rows:
-        if len(r) != width:
-            raise DataError(f"{path}, line {n}: has {len(r)} columns, but line {rows[0][0]} has {width}")
+    line, cells = first
+    width = len(cells)
+    second = next(rows, None)
     header = None
-    if any(not _is_number(cell) for cell in rows[0][1]):  # a first row with text is a header
-        header = [cell.strip() for cell in rows[0][1]]
-        rows = rows[1:]
-        if not rows:
-            raise DataError(f"{path}: has a header but no rows of data")
-    return header, rows, width
+    if not any(is_number(c) for c in cells):
+        header = cells
+    elif second is not None and not all(is_number(c) for c in cells):
+        for i, c in enumerate(cells):  # a data row with a typo, unless the next row has text there too
+            if not is_number(c) and len(second[1]) == width and is_number(second[1][i]):
+                raise DataError(f"{path}, line {line}, column {str(i)!r}: not a number: {c!r} (the other cells of "
+                                f"line {line} are numbers; a header line names every column)")
+    picked = {flag: _column(path, header, width, col, flag) for flag, col in columns(width).items()}
+    values = {flag: array.array("d") for flag in picked}  # 8 bytes a value, however long the file
+    data = ([] if header else [first]) + ([second] if second else [])
+    count = 0
+    for n, row in itertools.chain(data, rows):
+        if len(row) != width:
+            raise DataError(f"{path}, line {n}: has {len(row)} columns, but line {line} has {width}")
+        for flag, i in picked.items():
+            values[flag].append(_number(path, n, header[i] if header else str(i), row[i]))
+        count += 1
+    if header and not count:
+        raise DataError(f"{path}: has a header but no rows of data")
+    return header, {flag: np.array(v, dtype=np.float64) for flag, v in values.items()}
 
 
 def read_csv(path, x_col=None, y_col=None):
@@ -96,13 +196,14 @@ def read_csv(path, x_col=None, y_col=None):
     With more columns, x_col / y_col pick them by header name or 0-based index.
     Returns (x, y) as float64 arrays; raises DataError on anything bad.
     """
-    header, rows, width = read_table(path)
-    if width < 2 and (x_col is None or y_col is None or x_col == y_col):
-        raise DataError(f"{path}: needs two columns (x, y), found {width}")
-    if width > 2 and (x_col is None or y_col is None):
-        raise DataError(f"{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)")
-    x = _values(path, header, rows, width, 0 if x_col is None else x_col, "--x")
-    y = _values(path, header, rows, width, 1 if y_col is None else y_col, "--y")
+    def columns(width):
+        if width < 2 and (x_col is None or y_col is None or str(x_col) == str(y_col)):
+            raise DataError(f"{path}: needs two columns (x, y), found {width}")
+        if width > 2 and (x_col is None or y_col is None):
+            raise DataError(f"{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)")
+        return {"--x": 0 if x_col is None else x_col, "--y": 1 if y_col is None else y_col}
+    _, values = read_table(path, columns)
+    x, y = values["--x"], values["--y"]
     if len(x) < 2:
         raise DataError(f"{path}: needs at least 2 points, found {len(x)}")
     return x, y
@@ -110,46 +211,48 @@ def read_csv(path, x_col=None, y_col=None):
 
 def read_x_csv(path, x_col=None):
     """The x values to predict at, from a CSV file: its first column, or the one x_col picks."""
-    header, rows, width = read_table(path)
-    return _values(path, header, rows, width, 0 if x_col is None else x_col, "--x")
-
-
-def _values(path, header, rows, width, col, flag):
-    i = _column(path, header, width, col, flag)
-    name = header[i] if header else str(i)
-    return np.array([_number(path, n, name, r[i]) for n, r in rows])
-
-
-def _is_number(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+    _, values = read_table(path, lambda width: {"--x": 0 if x_col is None else x_col})
+    return values["--x"]
 
 
 def _column(path, header, width, col, flag):
     """The index of a column chosen by 0-based index or header name."""
-    if isinstance(col, int) or (isinstance(col, str) and col.strip().lstrip("-").isdigit()):
-        i = int(col)
-        if not 0 <= i < width:
+    if isinstance(col, numbers.Integral) and not isinstance(col, bool):
+        col = str(int(col))
+    if not isinstance(col, str):
+        raise DataError(f"{path}: {flag} must be a column name or 0-based index, got {col!r}")
+    name = col.strip()
+    if re.fullmatch(r"-[0-9]+", name) and (header is None or name not in header):
+        raise DataError(f"{path}: {flag} {col}: column indices start at 0 (the file has columns 0 to {width - 1})")
+    if INDEX.fullmatch(name) and (header is None or name not in header):
+        i = int(name)
+        if not i < width:
             raise DataError(f"{path}: {flag} {col}: no such column (the file has columns 0 to {width - 1})")
         return i
     if header is None:
         raise DataError(f"{path}: {flag} {col!r}: the file has no header, so pick columns by 0-based index")
-    if col not in header:
+    if name not in header:
         raise DataError(f"{path}: {flag} {col!r}: no such column; the header has {', '.join(map(repr, header))}")
-    return header.index(col)
+    if header.count(name) > 1:
+        where = [i for i, h in enumerate(header) if h == name]
+        raise DataError(f"{path}: {flag} {col!r}: the header names columns {where[0]} and {where[1]} so; "
+                        "pick one by 0-based index")
+    return header.index(name)
 
 
 def _number(path, line, column, text):
     where = f"{path}, line {line}, column {column!r}"
-    if not text.strip():
+    if not text:
         raise DataError(f"{where}: empty cell")
-    try:
-        v = float(text)
-    except ValueError:
-        raise DataError(f"{where}: not a number: {text.strip()!r}") from None
+    if NOT_FINITE.fullmatch(text):
+        raise DataError(f"{where}: {text!r} is not a finite number")
+    if not NUMBER.fullmatch(text):
+        raise DataError(f"{where}: not a number: {_short(text)!r}")
+    v = float(text)
     if not math.isfinite(v):
-        raise DataError(f"{where}: {text.strip()!r} is not a finite number")
+        raise DataError(f"{where}: {_short(text)!r} is too large for a number")
     return v
+
+
+def _short(text, limit=60):
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"

@@ -28,23 +28,18 @@ class Params(NamedTuple):
 
 
 def init_params(seed, hidden, dtype="float32"):
-    """The start of one model, drawn exactly as the tutorial draws it (torch's generator)."""
-    import torch
-    g = torch.Generator().manual_seed(seed)
-    # Each parameter is its own torch.randn(1): one double normal from the generator, rounded to dtype.
-    v = torch.cat([torch.randn(1, generator=g, dtype=torch.float64) for _ in range(3 * hidden)])
-    return Params.from_flat(v.numpy().astype(dtype))
+    """The start of one model, as the tutorial draws it: torch.manual_seed(seed), then 3H times
+    torch.randn(1). Computed without torch by init_many (tests/test_params.py checks it against torch)."""
+    return Params(*(p[0] for p in init_many(seed, 1, hidden, dtype)))
 
 
 def init_many(seed, models, hidden, dtype="float32"):
     """The starts of M models, model k drawn from seed + k: (M, H) each.
 
-    Same numbers as init_params(seed + k, ...), computed by a compiled copy of torch's CPU generator
-    (MT19937 and its Box-Muller normals) so that 10^5 starts take milliseconds instead of seconds.
-    tests/test_params.py checks it against torch.
+    Same numbers as torch.manual_seed(seed + k) and 3H torch.randn(1) draws, computed by a compiled
+    copy of torch's CPU generator (MT19937 and its Box-Muller normals): no torch import, and 10^5
+    starts take milliseconds instead of seconds. tests/test_params.py checks it against torch.
     """
-    if 2 * 3 * hidden > 223:  # beyond the first twist of the generator: draw them one seed at a time
-        return Params(*(np.stack(t) for t in zip(*(init_params(seed + k, hidden, dtype) for k in range(models)))))
     from . import mt19937
     v = mt19937.torch_normals(np.arange(seed, seed + models, dtype=np.uint64), 3 * hidden)  # (M, 3H) float64
     return Params.from_flat(v.astype(dtype))

@@ -1,12 +1,15 @@
 """Where a run's files go: a new directory, filled completely or not at all.
 
 Files are written into a hidden temporary directory beside the target, which is renamed into place
-only when every file is written; an existing directory is never touched.
+only when every file is written; an existing directory is never touched. Whatever stops the writing
+(an error, Ctrl-C, SIGTERM turned into an exception by the CLI) removes the temporary directory, with
+those signals held back meanwhile. Directories and files get the user's umask, as `mkdir` would.
 """
 import os
 import re
+import secrets
 import shutil
-import tempfile
+import signal
 
 
 class RunDirError(ValueError):
@@ -20,8 +23,16 @@ def next_run_dir(root="runs"):
 
 
 def check_new(path):
-    if os.path.exists(path):
+    """RunDirError now, before any work, if `path` exists or could not be created."""
+    if os.path.lexists(path):
         raise RunDirError(f"{path}: already exists; nnfit never overwrites a run, give a new --out directory")
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):  # the nearest folder that exists must take new entries
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise RunDirError(f"{path}: cannot create: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise RunDirError(f"{path}: cannot create: {parent} is not writable")
 
 
 class NewRunDir:
@@ -33,20 +44,65 @@ class NewRunDir:
 
     def __enter__(self):
         parent = os.path.dirname(os.path.abspath(self.path))
+        self.tmp = os.path.join(parent, f".nnfit-{secrets.token_hex(4)}")
         try:
             os.makedirs(parent, exist_ok=True)
-            self.tmp = tempfile.mkdtemp(prefix=".nnfit-", dir=parent)
+            os.mkdir(self.tmp)  # mode 0o777 less the umask (tempfile.mkdtemp would make it 0o700)
         except OSError as e:
             raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
+        except BaseException:  # a signal between mkdir and the `with` body
+            self._remove()
+            raise
         return self.tmp
 
     def __exit__(self, kind, value, tb):
-        if kind is None:
-            try:
-                os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile
-                return False
-            except OSError as e:
-                shutil.rmtree(self.tmp, ignore_errors=True)
-                raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        with held_signals():
+            if kind is None:
+                try:
+                    follow_umask(self.tmp)
+                    os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile
+                    return False
+                except OSError as e:
+                    shutil.rmtree(self.tmp, ignore_errors=True)
+                    raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return False
+
+    def _remove(self):
+        with held_signals():
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def follow_umask(folder):
+    """Give the files in `folder` the mode a new file gets (0o666 less the umask): some writers
+    (safetensors) create theirs 0o600 whatever the umask."""
+    mode = 0o666 & ~umask()
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            os.chmod(path, mode)
+
+
+def umask():
+    """The process's umask, read without changing it where Linux shows it."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)  # elsewhere the only way to read it is to set it and set it back
+        os.umask(mask)
+        return mask
+
+
+class held_signals:
+    """Hold back SIGINT and SIGTERM (they arrive afterwards) while the run directory changes state."""
+
+    SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+    def __enter__(self):
+        self.old = signal.pthread_sigmask(signal.SIG_BLOCK, self.SIGNALS) if hasattr(signal, "pthread_sigmask") else None
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.old)
         return False

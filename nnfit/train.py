@@ -10,14 +10,15 @@ model's summed loss over the epoch (before each step's update) and `.params()` r
 parameters; see nnfit/engines/__init__.py.
 """
 import sys
+import warnings
 
 import numpy as np
 
 from . import engines
-from .config import Config
-from .data import as_points
+from .config import Config, check_bool
+from .data import DataWarning, as_points
 from .model import Model, Models
-from .params import Params, init_many, init_params
+from .params import init_many
 
 
 class TrainingDiverged(RuntimeError):
@@ -30,10 +31,12 @@ def train(x=None, y=None, verbose=False, **options):
     Options are Config's fields (hidden, activation, lr, epochs, batch_size, shuffle, seed,
     engine, dtype, models, device). Returns a Model, or Models when models > 1.
     """
+    Config.check_names(options)
     cfg = Config(**options)
     if cfg.seed is None:
         cfg.seed = draw_seed()
     cfg.validate()
+    check_bool("verbose", verbose)
     x, y = as_points(x, y)
     return run(cfg, x, y, out=sys.stdout if verbose else None)
 
@@ -45,17 +48,23 @@ def draw_seed():
 def run(cfg, x, y, out=None, on_epoch=None):
     """Train per a validated cfg; print epoch lines to `out` when given; call on_epoch(epoch, params)
     after each epoch when given (e.g. to record frames of an animation; nothing is kept otherwise)."""
+    cfg.check_memory(len(x))
+    with np.errstate(all="ignore"):  # a diverging run is reported by check_finite, not by NumPy warnings
+        warn_if_x_collapses(x, cfg.dtype)
+        return _run(cfg, x, y, out, on_epoch)
+
+
+def _run(cfg, x, y, out, on_epoch):
     M = cfg.models
-    if M == 1 and cfg.resolved_engine() != "manual":  # torch is loaded anyway: draw as the tutorial does
-        start = Params(*(p[None, :] for p in init_params(cfg.seed, cfg.hidden, cfg.dtype)))
-    else:  # the same numbers, from a compiled copy of torch's generator (no torch import, 10^5 seeds/0.1 s)
-        start = init_many(cfg.seed, M, cfg.hidden, cfg.dtype)  # (M, H) each
-    engine = engines.get(cfg.resolved_engine()).Engine(start, cfg)
+    batch_size = min(cfg.batch_size, len(x))  # a batch larger than the data is the whole data
+    Engine = engines.get(cfg.resolved_engine()).Engine
+    start = init_many(cfg.seed, M, cfg.hidden, cfg.dtype)  # (M, H) each, as torch.manual_seed(seed + k) draws
+    engine = Engine(start, cfg)
     history = np.empty((M, cfg.epochs))
     for epoch in range(cfg.epochs):
         order = epoch_order(cfg.seed, M, len(x), epoch) if cfg.shuffle else np.arange(len(x))[None, :]
-        history[:, epoch] = engine.epoch(x, y, order, cfg.batch_size) / len(x)
-        check_finite(history[:, epoch], epoch + 1, cfg)
+        history[:, epoch] = engine.epoch(x, y, order, batch_size) / len(x)
+        check_finite(history[:, epoch], epoch + 1, cfg, x, y)
         if on_epoch is not None:
             on_epoch(epoch + 1, engine.params())
         if out is not None:
@@ -73,14 +82,35 @@ def epoch_line(epoch, losses):
     return f"Epoch {epoch}, Best Loss: {np.nanmin(losses):.6f}, Median Loss: {np.nanmedian(losses):.6f}"
 
 
-def check_finite(losses, epoch, cfg):
+def check_finite(losses, epoch, cfg, x=None, y=None):
+    """TrainingDiverged when every model's loss is NaN or infinite, with a hint that fits the cause
+    (the data's size when x and y are given, else the learning rate)."""
     finite = np.isfinite(losses)
     if finite.all() or (cfg.models > 1 and finite.any()):
         return  # with many models, the ones that diverge drop out; the others go on
     bad = losses[~finite][0]
-    raise TrainingDiverged(
-        f"the loss became {bad} at epoch {epoch} with lr {cfg.lr:g}; "
-        f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data")
+    big = float(np.finfo(cfg.dtype).max) ** 0.5 / 10  # squares of larger values overflow
+    if x is not None and max(np.max(np.abs(x)), np.max(np.abs(y))) > big:
+        hint = f"the data's values are too large for {cfg.dtype}: scale them" + \
+               (" or use --dtype float64" if cfg.dtype == "float32" else "")
+    elif cfg.lr / 10 < np.finfo(cfg.dtype).tiny:
+        hint = "the learning rate is already tiny: scale the data"
+    else:
+        hint = f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data"
+    raise TrainingDiverged(f"the loss became {bad} at epoch {epoch} with lr {cfg.lr:g}; {hint}")
+
+
+def warn_if_x_collapses(x, dtype):
+    """Warn (DataWarning) when distinct x values become one number in the run's dtype."""
+    if dtype != "float32":
+        return
+    xs = np.unique(x)
+    same = np.flatnonzero(np.diff(xs.astype(np.float32)) == 0)
+    if same.size:
+        a, b = float(xs[same[0]]), float(xs[same[0] + 1])
+        warnings.warn(DataWarning(
+            f"x values {a!r} and {b!r} are the same number in float32 ({float(np.float32(a))!r}), as are "
+            f"{same.size} pair(s) in all; use --dtype float64 or shift x (e.g. subtract {float(xs[0])!r})"), stacklevel=4)
 
 
 def epoch_order(seed, models, n, epoch):

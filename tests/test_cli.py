@@ -192,3 +192,149 @@ def test_python_m_entry_point():
     import sys
     r = subprocess.run([sys.executable, "-m", "nnfit", "--lr", "-1"], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.startswith("nnfit: error: --lr") and "Traceback" not in r.stderr
+
+
+# --- the process as a user runs it: signals, pipes, umask, version, imports ---------------------------
+
+import signal
+import subprocess
+import sys
+import time
+
+NNFIT = os.path.join(os.path.dirname(sys.executable), "nnfit")
+
+
+def run_nnfit(*argv, cwd, **kw):
+    return subprocess.Popen([NNFIT, *map(str, argv)], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kw)
+
+
+@pytest.mark.parametrize("delay", [0, 0.01, 0.05, 0.2])
+def test_ctrl_c_while_starting_prints_no_traceback(tmp_path, delay):
+    """Ctrl-C from the moment the entry point is loaded (as the console script does: `from nnfit.__main__
+    import run`), through the CLI's and NumPy's imports, into training. Before that, while Python starts
+    and finds the package (a few ms), Python itself reports it: no package's code is running yet."""
+    code = "import sys; from nnfit.__main__ import run; print('ready', flush=True); sys.exit(run())"
+    p = subprocess.Popen([sys.executable, "-c", code, "--seed", "0", "--quiet"], cwd=tmp_path, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline() == "ready\n"
+    time.sleep(delay)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    assert (p.returncode, err) in ((130, "nnfit: error: interrupted\n"), (0, "")), err  # 0: done before it came
+    assert not list(tmp_path.glob("runs/.nnfit-*"))
+
+
+def test_sigterm_while_writing_leaves_nothing(tmp_path):
+    """The run directory is being written (fit.png needs matplotlib: a second or so) when SIGTERM comes."""
+    p = run_nnfit("--seed", "0", "--out", "r", "--quiet", cwd=tmp_path)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".nnfit-*")) and p.poll() is None and time.time() < deadline:
+        time.sleep(0.002)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=60)
+    if p.returncode == 0:
+        pytest.skip("the run finished before the signal came")
+    assert p.returncode == 143 and err.strip() == "nnfit: error: terminated", err
+    assert not list(tmp_path.glob(".nnfit-*")) and not (tmp_path / "r").exists()
+
+
+def test_closed_stdout_still_writes_the_run(tmp_path):
+    """`nnfit train --epochs 5000 | head -1`: the reader leaves; the run goes on, is written, status 0."""
+    p = run_nnfit("--seed", "0", "--epochs", "5000", "--no-plot", "--out", "r", cwd=tmp_path)
+    first = p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait(timeout=60) == 0, err
+    assert first.startswith("Epoch 1, Average Loss:") and "Traceback" not in err and "Exception" not in err
+    assert len(nnfit.load(tmp_path / "r" / "model.safetensors").history) == 5000
+
+
+@pytest.mark.parametrize("umask,dir_mode,file_mode", [(0o022, 0o755, 0o644), (0o077, 0o700, 0o600)])
+def test_run_files_follow_the_umask(cli, tmp_path, umask, dir_mode, file_mode):
+    old = os.umask(umask)
+    try:
+        status, _, err = cli("--seed", "0", "--epochs", "1", "--no-plot", "--out", "r")
+    finally:
+        os.umask(old)
+    assert status == 0, err
+    assert (tmp_path / "r").stat().st_mode & 0o777 == dir_mode
+    for f in (tmp_path / "r").iterdir():
+        assert f.stat().st_mode & 0o777 == file_mode, f.name
+
+
+def test_version():
+    from importlib.metadata import version
+    assert nnfit.__version__ == version("nnfit")
+    r = subprocess.run([NNFIT, "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == f"nnfit {nnfit.__version__}"
+
+
+def test_default_paths_never_import_torch():
+    code = ("import sys, nnfit; m = nnfit.train(seed=0); m.predict([1.0]); nnfit.train(seed=0, models=3, hidden=60); "
+            "nnfit.fit(seed=0, starts=2, epochs=5); nnfit.fit(seed=0, starts=2, epochs=5, optimizer='lbfgs'); "
+            "from nnfit.cli import main; assert main(['predict', '--help']) == 0; print(sorted("
+            "k for k in sys.modules if k == 'torch' or k.startswith('torch.')))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.splitlines()[-1] == "[]", r.stderr
+
+
+def test_without_torch_the_torch_engines_say_what_to_install(tmp_path):
+    code = ("import sys; sys.modules['torch'] = None; import nnfit; nnfit.train(seed=0, epochs=2); "
+            "from nnfit.cli import main; sys.exit(main(['--engine', 'scalar', '--seed', '0', '--no-plot']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "pip install 'nnfit[torch]'" in r.stderr and "--engine scalar" in r.stderr
+
+
+def test_predict_takes_negative_and_scientific_numbers(cli, tmp_path):
+    model = nnfit.train(seed=0, epochs=1)
+    model.save(tmp_path / "m.safetensors")
+    status, out, err = cli("predict", "m.safetensors", "-1e5", "-2", "+3", "-.5", "1E-3")
+    assert status == 0, err
+    xs = [float(line.split(",")[0]) for line in out.splitlines()]
+    assert xs == [-1e5, -2.0, 3.0, -0.5, 1e-3]
+    (tmp_path / "xs.csv").write_text("-4\n5\n")
+    status, out, err = cli("predict", "m.safetensors", "-1", "--csv", "xs.csv", "-2")
+    assert status == 0, err
+    assert [float(line.split(",")[0]) for line in out.splitlines()] == [-1.0, -2.0, -4.0, 5.0]
+
+
+def test_negative_option_values_reach_the_checks(cli, tmp_path):
+    assert_clean_failure(*cli("--lr", "-1e-3"), tmp_path, 2, "--lr must be a finite number > 0, got -0.001")
+    assert_clean_failure(*cli("--seed", "-1e3"), tmp_path, 2, "--seed must be >= 0, got -1000")
+
+
+def test_batch_larger_than_the_data_is_one_full_batch():
+    full = nnfit.train(seed=0, batch_size=10, epochs=5)
+    assert nnfit.train(seed=0, batch_size=10**9, epochs=5).history == full.history
+
+
+def test_float32_collapsing_x_values_warn(cli, tmp_path):
+    (tmp_path / "t.csv").write_text("".join(f"{1e9 + i},{i % 3}\n" for i in range(6)))
+    status, out, err = cli("--data", "t.csv", "--seed", "0", "--no-plot", "--epochs", "1", "--quiet")
+    assert status == 0 and err.count("\n") == 1 and err.startswith("nnfit: warning: x values 1000000000.0 and"), err
+    with pytest.warns(nnfit.DataWarning, match="same number in float32"):
+        nnfit.train([1e9, 1e9 + 1, 1e9 + 2], [0, 1, 2], seed=0, epochs=1)
+    status, _, err = cli("--data", "t.csv", "--seed", "0", "--no-plot", "--epochs", "1", "--dtype", "float64")
+    assert status == 0 and "warning" not in err
+
+
+def test_lr_that_float32_cannot_hold(cli, tmp_path):
+    assert_clean_failure(*cli("--lr", "1e-50"), tmp_path, 2, "--lr 1e-50 rounds to 0 in float32")
+    assert "1e-51" not in cli("--lr", "1e-50")[2]
+    assert nnfit.train(seed=0, lr=1e-50, dtype="float64", epochs=1).history
+
+
+def test_divergence_hint_fits_the_cause():
+    with pytest.raises(nnfit.TrainingDiverged, match="too large for float32"):
+        nnfit.train([0, 1, 2], [1e30, 2e30, 3e30], seed=0, epochs=2)
+    with pytest.raises(nnfit.TrainingDiverged, match=r"smaller learning rate \(e.g. --lr 5\)"):
+        nnfit.train(seed=0, lr=50)
+
+
+def test_internal_errors_are_one_line(cli, tmp_path, monkeypatch):
+    import nnfit.cli
+    monkeypatch.setattr(nnfit.cli, "cmd_train", lambda args: {}["boom"])
+    assert_clean_failure(*cli("--seed", "0"), tmp_path, 1, "internal error: KeyError: 'boom' (please report this)")

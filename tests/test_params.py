@@ -17,13 +17,14 @@ def test_init_matches_tutorial_draw_order(seed):
         assert np.array_equal(got, torch.cat(want).numpy())
 
 
-@pytest.mark.parametrize("hidden", [1, 5, 8, 37, 40])
+@pytest.mark.parametrize("hidden", [1, 5, 8, 37, 40, 110, 250])  # 250: past the second twist
 def test_init_many_equals_torch_for_each_seed(hidden):
     many = init_many(100, 50, hidden, "float64")
     for k in range(0, 50, 7):
-        one = init_params(100 + k, hidden, "float64")
-        for got, want in zip(many, one):
-            assert np.array_equal(got[k], want), f"model {k}, hidden {hidden}"
+        g = torch.Generator().manual_seed(100 + k)
+        want = torch.cat([torch.randn(1, generator=g, dtype=torch.float64) for _ in range(3 * hidden)]).numpy()
+        assert np.array_equal(many.flat()[k], want), f"model {k}, hidden {hidden}"
+        assert np.array_equal(init_params(100 + k, hidden, "float64").flat(), want)
 
 
 def test_init_many_float32_is_torch_float32():

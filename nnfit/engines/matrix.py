@@ -11,10 +11,12 @@ Autograd computes the gradients. The models are independent: summing their losse
 backward() gives each model exactly its own gradient. Runs on a GPU with device="cuda".
 """
 import numpy as np
-import torch
 
+from .._torch import require_torch
 from ..activations import TORCH
 from ..params import Params
+
+torch = require_torch("matrix")
 
 MANY_MODELS = True
 ACT = {name: getattr(torch, fn) for name, fn in TORCH.items()}  # the registry, nnfit/activations.py

@@ -13,10 +13,12 @@ zeroed, as the chapter's section-4 loop is printed: each backward() then adds to
 earlier ones, and every step goes by that sum (`nnfit train --keep-grads`).
 """
 import numpy as np
-import torch
 
+from .._torch import require_torch
 from ..activations import TORCH
 from ..params import Params
+
+torch = require_torch("scalar")
 
 MANY_MODELS = False
 ACT = {name: getattr(torch, fn) for name, fn in TORCH.items()}  # the registry, nnfit/activations.py

@@ -24,7 +24,7 @@ and gamma have stalled for STALL epochs.
 """
 import numpy as np
 
-from .network import Workspace, jacobian, residuals
+from .network import Workspace, curvature, residuals
 
 MU_FLOOR = 1e-10     # mu is at least this times beta * max eigenvalue + alpha
 STALL = 8            # epochs of stalled E_D and gamma after which a Bayesian start has converged
@@ -33,7 +33,8 @@ STALL_GAMMA = 1e-2   # change of gamma counted as stalled
 ALPHA_MIN, ALPHA_MAX = 1e-8, 1e12  # alpha's range: below, no prior to speak of; above, the group is 0
 DAMPING = "identity"
 MU_RULE = "nielsen"
-GROUPS = "wba"       # one alpha each for w, b and a (MacKay); "one": a single alpha, as MATLAB's trainbr
+GROUPS = "wba"
+HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)       # one alpha each for w, b and a (MacKay); "one": a single alpha, as MATLAB's trainbr
 
 
 def eigh_each(A):
@@ -89,7 +90,10 @@ class LevenbergMarquardt:
         G = self.group.max() + 1
         self.sizes = np.bincount(self.group)  # (G,) parameters per group
         self.ws = Workspace()
-        self.r, self.J = jacobian(p, x, y, cfg.activation, self.ws)  # (K, N), (K, N, P)
+        # J^T J from a fixed random subset on large data (network.curvature); exact below that size
+        self.sub = (np.sort(np.random.default_rng(N).choice(N, HESSIAN_POINTS, replace=False))
+                    if N > 2 * HESSIAN_POINTS else None)
+        self.r, self.JtJ, self.Jtr = curvature(p, x, y, cfg.activation, self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
         self.mu = np.full(K, cfg.mu)
         self.nu = np.full(K, 2.0)
         self.stopped = np.zeros(K, dtype=bool)
@@ -136,13 +140,12 @@ class LevenbergMarquardt:
         idx = np.flatnonzero(active & ~self.stopped)
         if not idx.size:
             return
-        every = idx.size == len(self.p)  # then views, not copies (J is large)
-        J, r, p = (self.J, self.r, self.p.copy()) if every else (self.J[idx], self.r[idx], self.p[idx])
-        A = np.matmul(J.transpose(0, 2, 1), J)  # (k, P, P) = J^T J
+        r, p = self.r[idx], self.p[idx]
+        A = self.JtJ[idx]  # (k, P, P) = J^T J
         ok = np.isfinite(A).all(axis=(1, 2))
         self._stop(idx[~ok], "numbers went bad")
         H = self.hessian(idx, A)
-        gF = self.beta[idx, None] * np.einsum("knp,kn->kp", J, r) + self.alpha[idx][:, self.group] * p  # half of dF/dp
+        gF = self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * p  # half of dF/dp
         F = self.objective(p, r, idx)
         floor = MU_FLOOR * self.beta[idx] * np.max(np.diagonal(A, axis1=1, axis2=2), axis=1) + 1e-300
         eye = np.eye(A.shape[1])
@@ -175,14 +178,12 @@ class LevenbergMarquardt:
             todo[give_up] = False
             self._stop(idx[give_up], "damping mu reached mu_max")
         moved = idx[ok & ~self.stopped[idx]]
-        if moved.size == len(self.p):
-            self.r, self.J = jacobian(self.p, self.x, self.y, self.cfg.activation, self.ws)
-        elif moved.size:
-            self.r[moved], self.J[moved] = jacobian(self.p[moved], self.x, self.y, self.cfg.activation, self.ws)
+        if moved.size:
+            self.r[moved], self.JtJ[moved], self.Jtr[moved] = curvature(self.p[moved], self.x, self.y, self.cfg.activation,
+                                                                       self.ws, self.sub)
         if self.bayes:
             self._update_regularization(idx[ok], A[ok])
-        g = 2 * (self.beta[idx, None] * np.einsum("knp,kn->kp", self.J[idx], self.r[idx])
-                 + self.alpha[idx][:, self.group] * self.p[idx]) / N
+        g = 2 * (self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * self.p[idx]) / N
         small = np.sqrt(np.sum(g * g, axis=1)) < cfg.min_grad
         self._stop(idx[small], "gradient below min_grad")
         self._stop(idx[~np.isfinite(self.sse()[idx])], "numbers went bad")
@@ -231,9 +232,10 @@ class LevenbergMarquardt:
         E_D, E_W carry a 1/2, so his alpha, beta are twice ours) with H = beta J^T J + diag alpha:
         ln p = -F - 1/2 ln det 2H + sum_g n_g/2 ln 2 alpha_g + N/2 ln 2 beta; the 2s of det 2H and of
         alpha cancel."""
-        N = self.J.shape[1]
+        N = len(self.x)
         idx = np.arange(len(self.p))
-        lam, _, ok = self._scaled_data_hessian(idx, np.matmul(self.J.transpose(0, 2, 1), self.J))
+        _, JtJ, _ = curvature(self.p, self.x, self.y, self.cfg.activation)  # exact, once
+        lam, _, ok = self._scaled_data_hessian(idx, JtJ)
         with np.errstate(divide="ignore", invalid="ignore"):
             logdet = np.sum(np.log(self.alpha[:, self.group]), axis=1) + np.sum(np.log1p(lam), axis=1)
             ev = (-self.objective(self.p, self.r, idx) - 0.5 * logdet

@@ -68,3 +68,26 @@ def gradient(p, x, y, activation, ws=None):
     g = np.concatenate([np.matmul(dz.transpose(0, 2, 1), x[None, :, None])[:, :, 0], dz.sum(axis=1),
                         np.matmul(h.transpose(0, 2, 1), e[:, :, None])[:, :, 0]], axis=1)
     return np.mean(r * r, axis=1), g
+
+
+def curvature(p, x, y, activation, ws=None, sub=None):
+    """What a Levenberg-Marquardt epoch needs: r (K, N), J^T J (K, P, P) and J^T r (K, P).
+
+    With `sub` (indices into x), J^T J is estimated from those points only, scaled by N / len(sub):
+    on thousands of points the Gauss-Newton matrix of a random thousand is as good a guide for the
+    step, at a fraction of the cost. J^T r, the gradient, is always exact (backpropagated over all
+    points, without forming J)."""
+    if sub is None:
+        r, J = jacobian(p, x, y, activation, ws)
+        return r, np.matmul(J.transpose(0, 2, 1), J), np.matmul(J.transpose(0, 2, 1), r[:, :, None])[:, :, 0]
+    z, h, y_hat = forward(p, x, activation, ws)
+    r = y_hat - y  # (K, N)
+    a = Params.from_flat(p).a
+    dz = DERIVATIVES[activation](z, h, out=ws.get("dz", z.shape) if ws else None)
+    dz *= a[:, None, :]  # (K, N, H) = a_i act'(z_i)
+    rdz = dz * r[:, :, None]
+    Jtr = np.concatenate([np.matmul(rdz.transpose(0, 2, 1), x[None, :, None])[:, :, 0], rdz.sum(axis=1),
+                          np.matmul(h.transpose(0, 2, 1), r[:, :, None])[:, :, 0]], axis=1)  # (K, P)
+    _, Js = jacobian(p, x[sub], y[sub], activation)
+    JtJ = np.matmul(Js.transpose(0, 2, 1), Js) * (len(x) / len(sub))
+    return r, JtJ, Jtr

@@ -1,0 +1,358 @@
+"""Bad input by whole classes, through every command as a black box (nnfit.cli.main) and the Python API.
+
+Every case must end as the README promises: exit status 2 for a bad option, 1 for bad data, model file
+or output directory; exactly one stderr line starting `nnfit: error: `; no traceback; nothing written
+(no run directory, no temporary directory) and an earlier run untouched. Cases are generated: each
+option of each command times each class of bad value, each CSV corruption (a good file mutated) times
+each command that reads data, and Hypothesis for arbitrary CSV text.
+"""
+import hashlib
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import nnfit
+from nnfit.data import DataError, read_csv, read_x_csv
+
+# The quickest correct call of each command; a bad value is added to it.
+BASE = {
+    "train": ["train", "--seed", "0", "--epochs", "2", "--no-plot"],
+    "explain": ["explain", "--seed", "0", "--epochs", "2"],
+    "compare": ["compare", "--seed", "0", "--epochs", "2"],
+    "fit": ["fit", "--seed", "0", "--epochs", "3", "--starts", "2", "--no-plot"],
+}
+
+# Classes of bad values, by the kind of option they are given to.
+NOT_NUMBERS = ["abc", "", "1,5", "0x10", "1_0", "٣", "²", "１"]
+NOT_FINITE = ["nan", "-inf", "1e400"]
+BAD = {
+    "count": NOT_NUMBERS + NOT_FINITE + ["-1", "0", "1.5", "1e30", "9223372036854775808"],
+    "seed": NOT_NUMBERS + NOT_FINITE + ["-1", "0.5", "9223372036854775808"],
+    "positive": NOT_NUMBERS + NOT_FINITE + ["-1e-3", "0"],
+    "fraction": NOT_NUMBERS + NOT_FINITE + ["-0.1", "0.5", "2"],
+}
+OPTIONS = {
+    "train": {"--hidden": "count", "--epochs": "count", "--batch-size": "count", "--models": "count",
+              "--seed": "seed", "--lr": "positive"},
+    "fit": {"--hidden": "count", "--epochs": "count", "--starts": "count", "--patience": "count",
+            "--seed": "seed", "--lr": "positive", "--mu": "positive", "--mu-max": "positive",
+            "--val-fraction": "fraction"},
+}
+OPTIONS["explain"] = OPTIONS["compare"] = OPTIONS["train"]
+CHOICES = {"--activation": ["swish", "", "SIGMOID", "sigmoid "], "--dtype": ["float16", "f32", ""],
+           "--engine": ["turbo", ""], "--device": ["tpu", ""], "--lang": ["fr", ""]}
+
+
+def option_cases():
+    for command, options in OPTIONS.items():
+        for option, kind in options.items():
+            for value in BAD[kind]:
+                yield pytest.param(command, option, value, id=f"{command} {option} {value!r}")
+        for option, values in CHOICES.items():
+            if command == "fit" and option in ("--dtype", "--engine", "--device"):
+                continue
+            if option == "--lang" and command == "compare":
+                continue
+            for value in values:
+                yield pytest.param(command, option, value, id=f"{command} {option} {value!r}")
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch, capsys):
+    """A directory with an earlier run in it; check() runs a command and asserts the promised failure."""
+    from nnfit.cli import main
+    monkeypatch.chdir(tmp_path)
+    earlier = tmp_path / "runs" / "001"
+    earlier.mkdir(parents=True)
+    (earlier / "model.safetensors").write_bytes(b"an earlier run, not to be touched")
+    before = snapshot(tmp_path)
+
+    def put(name, content):
+        """Write an input file (part of the state every failure must leave as it is)."""
+        (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+        before.update(snapshot(tmp_path))
+
+    def check(argv, status, *pieces):
+        got = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        lines = err.splitlines()
+        assert got == status, f"status {got}, stderr: {err}"
+        assert len(lines) == 1 and lines[0].startswith("nnfit: error: "), err
+        assert "Traceback" not in out + err
+        for piece in pieces:
+            assert piece in lines[0], lines[0]
+        assert snapshot(tmp_path) == before, "nothing may be written, and the earlier run stays as it was"
+        return lines[0]
+    check.path, check.put = tmp_path, put
+    return check
+
+
+def snapshot(root):
+    files = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            regular = os.path.isfile(path)  # a FIFO is listed, not read
+            files[os.path.relpath(path, root)] = hashlib.sha1(open(path, "rb").read()).hexdigest() if regular else "special"
+        files[os.path.relpath(folder, root) + "/"] = ""
+    return files
+
+
+@pytest.mark.parametrize("command,option,value", list(option_cases()))
+def test_bad_option_values(workdir, command, option, value):
+    line = workdir(BASE[command] + [option, value], 2)
+    assert option in line or option.replace("--", "").replace("-", "_") in line, line
+
+
+@pytest.mark.parametrize("command", BASE)
+def test_unknown_options_and_missing_values(workdir, command):
+    workdir(BASE[command] + ["--bogus"], 2, "--bogus")
+    workdir(BASE[command] + ["--hidden"], 2, "--hidden")
+
+
+def test_lr_beyond_float32(workdir):
+    workdir(BASE["train"] + ["--lr", "1e-50"], 2, "--lr", "rounds to 0 in float32")
+    workdir(BASE["train"] + ["--lr", "1e39"], 2, "--lr", "too large for float32")
+
+
+@pytest.mark.parametrize("option,value", [("--models", "100000000"), ("--epochs", "100000000"),
+                                          ("--hidden", "10000")])
+def test_runs_too_large_for_memory_fail_fast(workdir, option, value):
+    big = {"--models": ["--models", "100000000"], "--epochs": ["--epochs", "100000000", "--models", "1000"],
+           "--hidden": ["--hidden", "10000", "--models", "1000000"]}[option]
+    workdir(["train", "--seed", "0", "--no-plot"] + big, 2, "memory")
+
+
+# --- data files: a good file, mutated ------------------------------------------------------------------
+
+GOOD = "x,y\n-2,1.5\n-1,0.5\n0,0\n1,0.5\n2,1.5\n"
+CORRUPT = {  # name -> (file bytes, pieces of the message)
+    "text cell": (GOOD.replace("-1,0.5", "-1,abc"), ["line 3", "'y'", "abc"]),
+    "typo cell": (GOOD.replace("\n1,0.5", "\n1,0.s"), ["line 5", "0.s"]),
+    "empty cell": (GOOD.replace("0,0", "0,"), ["line 4", "empty cell"]),
+    "nan": (GOOD.replace("0,0", "nan,0"), ["line 4", "'nan' is not a finite number"]),
+    "inf": (GOOD.replace("0,0", "0,-Infinity"), ["line 4", "not a finite number"]),
+    "overflow": (GOOD.replace("0,0", "0,1e999"), ["line 4", "too large"]),
+    "unicode digit": (GOOD.replace("0,0", "٣,0"), ["line 4", "not a number"]),
+    "superscript": (GOOD.replace("0,0", "²,0"), ["line 4", "not a number"]),
+    "underscore": (GOOD.replace("0,0", "1_0,0"), ["line 4", "not a number"]),
+    "extra column": (GOOD.replace("0,0", "0,0,7"), ["line 4", "has 3 columns"]),
+    "missing column": (GOOD.replace("0,0", "0"), ["line 4", "has 1 columns"]),
+    "header only": ("x,y\n", ["header but no rows"]),
+    "one point": ("x,y\n1,2\n", ["at least 2 points"]),
+    "empty": ("", ["the file is empty"]),
+    "blank lines": ("\n \n\t\n", ["the file is empty"]),
+    "NUL byte": (GOOD.replace("0,0", "0,\x000"), ["NUL bytes"]),
+    "latin-1": (GOOD.encode() + "3,\xe9\n".encode("latin-1"), ["not a UTF-8 text file"]),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ["not a text file"]),
+    "typo in a header-less first row": ("1.0,2.o\n2,3\n3,4\n", ["line 1", "'2.o'"]),
+    "one column": ("1\n2\n3\n", ["needs two columns"]),
+    "three columns": ("a,b,c\n1,2,3\n4,5,6\n", ["choose two with --x and --y"]),
+    "unclosed quote": ('x,y\n1,2\n"3,4\n5,6\n', ["line 3", "not closed"]),
+    "huge cell": ("x,y\n1," + "9" * 200_000 + "\n2,3\n", ["line 2"]),
+}
+
+
+def data_cases():
+    for command in BASE:
+        for name in CORRUPT:
+            yield pytest.param(command, name, id=f"{command} {name}")
+
+
+@pytest.mark.parametrize("command,name", list(data_cases()))
+def test_corrupt_data_files(workdir, command, name):
+    content, pieces = CORRUPT[name]
+    workdir.put("d.csv", content)
+    workdir(BASE[command] + ["--data", "d.csv"], 1, "d.csv", *pieces)
+
+
+COLUMN_CHOICES = [  # (file, --x, --y, pieces)
+    ("t,noise,value\n0,9,0\n1,9,1\n", "time", "value", ["no such column"]),
+    ("t,noise,value\n0,9,0\n1,9,1\n", "0", "7", ["no such column", "0 to 2"]),
+    ("t,noise,value\n0,9,0\n1,9,1\n", "-1", "2", ["indices start at 0"]),
+    ("t,noise,value\n0,9,0\n1,9,1\n", "²", "2", ["no such column"]),
+    ("t,t,value\n0,9,0\n1,9,1\n", "t", "value", ["columns 0 and 1"]),
+    ("0,9,0\n1,9,1\n", "t", "2", ["no header"]),
+]
+
+
+@pytest.mark.parametrize("content,x,y,pieces", COLUMN_CHOICES, ids=[f"--x {c[1]} --y {c[2]}" for c in COLUMN_CHOICES])
+def test_bad_column_choices(workdir, content, x, y, pieces):
+    workdir.put("d.csv", content)
+    workdir(BASE["train"] + ["--data", "d.csv", "--x", x, "--y", y], 1, *pieces)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "missing", "device"])
+def test_data_that_is_not_a_regular_file(workdir, kind):
+    path = {"fifo": "pipe.csv", "directory": "dir.csv", "missing": "none.csv", "device": "/dev/zero"}[kind]
+    if kind == "fifo":
+        os.mkfifo(workdir.path / path)  # no writer: reading it would wait forever
+    if kind == "directory":
+        (workdir.path / path).mkdir()
+    workdir.put("unrelated.txt", "")  # take the state again, with the fifo or directory
+    line = workdir(BASE["train"] + ["--data", path], 1, path)
+    assert {"fifo": "not a regular file", "directory": "directory", "missing": "no such file",
+            "device": "not a regular file"}[kind] in line
+
+
+def test_data_variants_that_are_fine(tmp_path):
+    """BOMs, CR-only or CRLF line ends, quotes, spaces, a header-less file, exponents: all read the same."""
+    want = (np.array([-2.0, -1.0, 0.0, 1.0, 2.0]), np.array([1.5, 0.5, 0.0, 0.5, 1.5]))
+    variants = {
+        "plain": GOOD.encode(),
+        "utf-8 BOM": b"\xef\xbb\xbf" + GOOD.encode(),
+        "utf-16 BOM": GOOD.encode("utf-16"),
+        "CR only": GOOD.replace("\n", "\r").encode(),
+        "CRLF": GOOD.replace("\n", "\r\n").encode(),
+        "quoted": GOOD.replace("-1,0.5", '"-1","0.5"').encode(),
+        "spaces": GOOD.replace("-1,0.5", "  -1 ,\t0.5 ").encode(),
+        "no header": GOOD.split("\n", 1)[1].encode(),
+        "exponents": GOOD.replace("0,0", "0e0,-0.0E+1").encode(),
+        "blank lines": GOOD.replace("\n", "\n\n").encode(),
+    }
+    for name, content in variants.items():
+        (tmp_path / "d.csv").write_bytes(content)
+        x, y = read_csv(tmp_path / "d.csv")
+        assert np.array_equal(x, want[0]) and np.array_equal(y, want[1]), name
+
+
+CSV_TEXT = st.text(alphabet=st.sampled_from(list("0123456789.,-+eE \n\r\"xyabnif\t") + ["\x00", "٣", "é"]),
+                   max_size=80)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=CSV_TEXT)
+def test_any_csv_text_gives_numbers_or_a_data_error(tmp_path, text):
+    path = tmp_path / "h.csv"
+    path.write_text(text, encoding="utf-8")
+    for read in (lambda: read_csv(path), lambda: (read_x_csv(path),)):
+        try:
+            arrays = read()
+        except DataError as e:
+            assert "\n" not in str(e) and str(path) in str(e)
+            continue
+        for a in arrays:
+            assert a.dtype == np.float64 and a.ndim == 1 and np.all(np.isfinite(a))
+        assert len({len(a) for a in arrays}) == 1
+
+
+# --- predict ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "m.safetensors"
+    nnfit.train(seed=0, epochs=1).save(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("value", NOT_NUMBERS + NOT_FINITE)
+def test_predict_bad_x_values(workdir, model_file, value):
+    workdir(["predict", model_file, "1", value], 2, "X must be")
+
+
+X_CORRUPT = ["unicode digit", "superscript", "underscore", "nan", "extra column", "header only", "empty",
+             "blank lines", "NUL byte", "latin-1", "binary", "typo in a header-less first row", "unclosed quote",
+             "huge cell"]  # the ones that reach the x column (predict reads only the first column)
+
+
+@pytest.mark.parametrize("name", X_CORRUPT)
+def test_predict_corrupt_x_files(workdir, model_file, name):
+    content, _ = CORRUPT[name]
+    workdir.put("xs.csv", content)
+    workdir(["predict", model_file, "--csv", "xs.csv"], 1, "xs.csv")
+
+
+def test_predict_bad_model_paths(workdir):
+    workdir.put("empty.safetensors", b"")
+    workdir(["predict", "missing.safetensors", "1"], 1, "no such file")
+    workdir(["predict", "empty.safetensors", "1"], 1, "empty")
+    workdir(["predict", ".", "1"], 1, "directory")
+
+
+# --- output directories -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["train", "fit"])
+@pytest.mark.parametrize("out,piece", [("runs/001", "already exists"), ("runs/001/model.safetensors/x", "cannot create")])
+def test_unusable_out(workdir, command, out, piece):
+    workdir(BASE[command] + ["--out", out], 1, piece)
+
+
+# --- the Python API ---------------------------------------------------------------------------------------
+
+WRONG_TYPES = {  # option -> values of a wrong type or range
+    "hidden": ["5", True, 5.0, None, [5], 0, -1, 10**9],
+    "epochs": ["50", False, 50.5, None, 0, 10**20],
+    "batch_size": ["1", True, 1.0, 0, 2**63],
+    "models": ["1", True, 1.0, 0, 10**12],
+    "lr": ["0.1", True, None, float("nan"), float("inf"), 0, -1, 1e-50, [0.1]],
+    "seed": ["0", True, 0.5, -1, 2**63],
+    "shuffle": ["yes", 1, None],
+    "activation": ["swish", None, 1, "Sigmoid"],
+    "engine": ["turbo", None],
+    "dtype": ["float16", None, np.float32],
+    "device": ["tpu", None],
+}
+
+
+@pytest.mark.parametrize("option,value", [(o, v) for o, vs in WRONG_TYPES.items() for v in vs],
+                         ids=[f"{o}={v!r}" for o, vs in WRONG_TYPES.items() for v in vs])
+def test_api_wrong_types_are_config_errors(option, value):
+    with pytest.raises(nnfit.ConfigError) as e:
+        nnfit.train(**{"seed": 0, "epochs": 1, option: value})
+    assert e.value.option == option and "\n" not in str(e.value)
+
+
+def test_api_unknown_option_names_it_and_lists_the_options():
+    with pytest.raises(nnfit.ConfigError, match=r"foo is not an option of train; the options are hidden, .*device"):
+        nnfit.train(foo=1)
+
+
+def test_api_numpy_numbers_are_accepted(tmp_path):
+    m = nnfit.train(hidden=np.int64(4), epochs=np.int32(3), batch_size=np.uint8(2), seed=np.int64(1),
+                    lr=np.float32(0.01), models=np.int16(1))
+    assert type(m.config.hidden) is int and type(m.config.lr) is float
+    m.save(tmp_path / "m.safetensors")  # the config is plain JSON
+
+
+BAD_POINTS = {
+    "strings": (["1", "2", "3"], [1, 2, 3]),
+    "one string": ("123", [1, 2, 3]),
+    "dict": ({"a": 1, "b": 2}, [1, 2]),
+    "ragged": ([[1, 2], [3]], [1, 2]),
+    "None x": (None, [1, 2, 3]),
+    "None y": ([1, 2, 3], None),
+    "bools": ([True, False, True], [1, 2, 3]),
+    "complex": ([1j, 2, 3], [1, 2, 3]),
+    "2-D": (np.ones((3, 2)), np.ones(3)),
+    "scalar": (1.0, 2.0),
+    "empty": ([], []),
+    "one point": ([1.0], [2.0]),
+    "lengths": ([1, 2, 3], [1, 2]),
+    "nan": ([1, float("nan"), 3], [1, 2, 3]),
+    "inf": ([1, 2, 3], [1, float("inf"), 3]),
+    "objects": ([object(), object()], [1, 2]),
+}
+
+
+@pytest.mark.parametrize("name", BAD_POINTS)
+def test_api_bad_points_are_data_errors(name):
+    x, y = BAD_POINTS[name]
+    with pytest.raises(DataError) as e:
+        nnfit.train(x, y, seed=0, epochs=1)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("name", BAD_POINTS)
+def test_api_fit_bad_points_are_data_errors(name):
+    x, y = BAD_POINTS[name]
+    with pytest.raises(DataError):
+        nnfit.fit(x, y, seed=0, epochs=2, starts=2)
+
+
+@pytest.mark.parametrize("option,value", [("foo", 1), ("goal", "x"), ("hidden", True), ("lr", "0.1"),
+                                          ("seed", 2**63), ("starts", 0), ("epochs", 10**20)])
+def test_api_fit_wrong_options_are_config_errors(option, value):
+    with pytest.raises(nnfit.ConfigError):
+        nnfit.fit(**{"seed": 0, "epochs": 2, "starts": 2, option: value})
