@@ -62,14 +62,14 @@ def state_before_step(cfg, x, y, epoch, sample):
     engine = engines.get(cfg.resolved_engine()).Engine(start, cfg)
     order = lambda e: epoch_order(cfg.seed, 1, len(x), e) if cfg.shuffle else np.arange(len(x))[None, :]
     for e in range(epoch - 1):
-        check_finite(engine.epoch(x, y, order(e), cfg.batch_size) / len(x), e + 1, cfg)
+        check_finite(engine.epoch(x, y, order(e), cfg.batch_size) / len(x), e + 1, cfg, x, y)
     current = order(epoch - 1)
     done = (sample - 1) * cfg.batch_size
     if done:
-        check_finite(engine.epoch(x, y, current[:, :done], cfg.batch_size) / done, epoch, cfg)
+        check_finite(engine.epoch(x, y, current[:, :done], cfg.batch_size) / done, epoch, cfg, x, y)
     params = Params(*(p[0] for p in engine.params()))
     if not np.all(np.isfinite(params.flat())):
-        check_finite(np.array([np.inf]), epoch, cfg)
+        check_finite(np.array([np.inf]), epoch, cfg, x, y)
     return params, current[0, done:done + cfg.batch_size]
 
 
@@ -87,8 +87,9 @@ def finite_differences(params, x, y, activation, eps=1e-6):
 
 def forward_in_dtype(params, xb, yb, activation, dtype):
     """z_i, h_i, a_i h_i, ŷ and ŷ − y per sample, computed as the chapter's forward() does, in the run's dtype."""
-    import torch
+    from ._torch import require_torch
     from .engines.scalar import ACT
+    torch = require_torch("explain's autograd column")
     t = lambda v: torch.tensor([float(v)], dtype=getattr(torch, dtype))
     w, b, a = ([t(v) for v in p] for p in params)
     rows = []
