@@ -15,6 +15,7 @@ import warnings
 
 from . import __version__
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
+from .i18n import _, argparse_speaks, use as use_language
 
 COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
 
@@ -29,7 +30,7 @@ class Failure(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not argparse's usage block
-        raise Failure(f"{message} (see {self.prog} --help)", 2)
+        raise Failure(_("{message} (see {prog} --help)").format(message=message, prog=self.prog), 2)
 
 
 REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
@@ -38,7 +39,7 @@ REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf
 def real(text):
     """argparse type for numbers written in ASCII: 0.01, -1e-3, inf (float() would also take '١' and '1_0')."""
     if not REAL.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}")
+        raise argparse.ArgumentTypeError(_("must be a number, got {text!r}").format(text=text))
     return float(text)
 
 
@@ -48,76 +49,77 @@ def integer(text):
         return int(text)  # exact, however many digits
     v = real(text) if REAL.fullmatch(text.strip()) else float("nan")
     if v != v or abs(v) == float("inf") or v != int(v):
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
+        raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text))
     return int(v)
 
 
 def add_training_options(p):
     d = Config()
-    g = p.add_argument_group("network and recipe (the tutorial's by default)")
-    g.add_argument("--hidden", type=integer, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
-    g.add_argument("--activation", default=d.activation, help=f"{' | '.join(ACTIVATION_NAMES)} (default %(default)s)")
-    g.add_argument("--lr", type=real, default=d.lr, help="learning rate (default %(default)s)")
-    g.add_argument("--epochs", type=integer, default=d.epochs, help="passes over the data (default %(default)s)")
-    g.add_argument("--batch-size", type=integer, default=d.batch_size, help="samples per SGD step (default %(default)s)")
-    g.add_argument("--shuffle", action="store_true", help="seeded random sample order each epoch (default: data order)")
-    g.add_argument("--seed", type=integer, help="seed of the start, as torch.manual_seed (default: drawn and printed)")
-    g.add_argument("--engine", default=d.engine, help=f"{' | '.join(ENGINE_NAMES)} (default %(default)s)")
-    g.add_argument("--dtype", default=d.dtype, help=f"{' | '.join(DTYPE_NAMES)} (default %(default)s)")
-    g.add_argument("--models", type=integer, default=d.models, help="train M models at once, model k from seed + k (default 1)")
-    g.add_argument("--device", default=d.device, help=f"{' | '.join(DEVICE_NAMES)}, for the matrix engine (default cpu)")
-    g = p.add_argument_group("data")
-    g.add_argument("--data", metavar="FILE.csv", help="your own points: two numeric columns, header optional")
-    g.add_argument("--x", help="the x column of --data, by name or 0-based index")
-    g.add_argument("--y", help="the y column of --data, by name or 0-based index")
+    g = p.add_argument_group(_("network and recipe (the tutorial's by default)"))
+    g.add_argument("--hidden", type=integer, default=d.hidden, help=_("neurons in the hidden layer (default %(default)s)"))
+    g.add_argument("--activation", default=d.activation, help=" | ".join(ACTIVATION_NAMES) + _(" (default %(default)s)"))
+    g.add_argument("--lr", type=real, default=d.lr, help=_("learning rate (default %(default)s)"))
+    g.add_argument("--epochs", type=integer, default=d.epochs, help=_("passes over the data (default %(default)s)"))
+    g.add_argument("--batch-size", type=integer, default=d.batch_size, help=_("samples per SGD step (default %(default)s)"))
+    g.add_argument("--shuffle", action="store_true", help=_("seeded random sample order each epoch (default: data order)"))
+    g.add_argument("--seed", type=integer, help=_("seed of the start, as torch.manual_seed (default: drawn and printed)"))
+    g.add_argument("--engine", default=d.engine, help=" | ".join(ENGINE_NAMES) + _(" (default %(default)s)"))
+    g.add_argument("--dtype", default=d.dtype, help=" | ".join(DTYPE_NAMES) + _(" (default %(default)s)"))
+    g.add_argument("--models", type=integer, default=d.models, help=_("train M models at once, model k from seed + k (default 1)"))
+    g.add_argument("--device", default=d.device, help=" | ".join(DEVICE_NAMES) + _(", for the matrix engine (default cpu)"))
+    g = p.add_argument_group(_("data"))
+    g.add_argument("--data", metavar="FILE.csv", help=_("your own points: two numeric columns, header optional"))
+    g.add_argument("--x", help=_("the x column of --data, by name or 0-based index"))
+    g.add_argument("--y", help=_("the y column of --data, by name or 0-based index"))
 
 
 def add_output_options(p):
-    g = p.add_argument_group("output")
-    g.add_argument("--out", metavar="DIR", help="new directory for the run's files (default runs/NNN, the next free number)")
-    g.add_argument("--no-plot", action="store_true", help="do not draw fit.png")
-    g.add_argument("--show", action="store_true", help="also open the plot in a window when there is a screen")
-    g.add_argument("--lang", default="zh", help="plot text: zh | en (default zh, as in the tutorial)")
-    g.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    g = p.add_argument_group(_("output"))
+    g.add_argument("--out", metavar="DIR", help=_("new directory for the run's files (default runs/NNN, the next free number)"))
+    g.add_argument("--no-plot", action="store_true", help=_("do not draw fit.png"))
+    g.add_argument("--show", action="store_true", help=_("also open the plot in a window when there is a screen"))
+    g.add_argument("--lang", default="zh", help=_("language of the plots and messages: zh | en (default zh for the plots, as in the tutorial)"))
+    g.add_argument("--quiet", action="store_true", help=_("print nothing but errors"))
 
 
 def build_parser():
-    p = Parser(prog="nnfit", description="Watch a small neural network learn to fit a curve, then fit your own. "
-                                          "With no command: nnfit train.")
-    p.add_argument("--version", action="version", version=f"nnfit {__version__}")
+    p = Parser(prog="nnfit", description=_("Watch a small neural network learn to fit a curve, then fit your own. "
+                                            "With no command: nnfit train."))
+    p.add_argument("--version", action="version", version=f"nnfit {__version__}",
+                   help=_("show program's version number and exit"))
     sub = p.add_subparsers(dest="command", parser_class=Parser)
-    t = sub.add_parser("train", help="train the tutorial's network (the default command)")
+    t = sub.add_parser("train", help=_("train the tutorial's network (the default command)"))
     add_training_options(t)
     add_output_options(t)
-    g = t.add_argument_group("watch it learn")
-    g.add_argument("--terms", action="store_true", help="draw each neuron's term a_i·σ(w_i x + b_i) in fit.png")
-    g.add_argument("--animate", action="store_true", help="also write train.gif, one frame per epoch (at most 100, evenly spaced)")
-    g.add_argument("--keep-grads", action="store_true", help="never zero the gradients, as the chapter's section-4 loop literally does (scalar engine)")
-    r = sub.add_parser("predict", help="print x,y lines from a saved model")
-    r.add_argument("model", help="a model.safetensors written by nnfit")
-    r.add_argument("xs", nargs="*", metavar="X", help="x values (negative ones too: -1e5)")
-    r.add_argument("--csv", metavar="FILE", help="read the x values from a CSV file (first column, or --x)")
-    r.add_argument("--x", help="the x column of --csv, by name or 0-based index")
-    e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
-    e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
-    e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
-    e.add_argument("--lang", default="zh", help="zh | en (default zh, as the plots)")
-    e.add_argument("--json", action="store_true", help="print the ledger as JSON (the numbers of the nnfit play page)")
+    g = t.add_argument_group(_("watch it learn"))
+    g.add_argument("--terms", action="store_true", help=_("draw each neuron's term a_i·σ(w_i x + b_i) in fit.png"))
+    g.add_argument("--animate", action="store_true", help=_("also write train.gif, one frame per epoch (at most 100, evenly spaced)"))
+    g.add_argument("--keep-grads", action="store_true", help=_("never zero the gradients, as the chapter's section-4 loop literally does (scalar engine)"))
+    r = sub.add_parser("predict", help=_("print x,y lines from a saved model"))
+    r.add_argument("model", help=_("a model.safetensors written by nnfit"))
+    r.add_argument("xs", nargs="*", metavar="X", help=_("x values (negative ones too: -1e5)"))
+    r.add_argument("--csv", metavar="FILE", help=_("read the x values from a CSV file (first column, or --x)"))
+    r.add_argument("--x", help=_("the x column of --csv, by name or 0-based index"))
+    e = sub.add_parser("explain", help=_("the ledger of one SGD step: forward, every gradient three ways, the update"))
+    e.add_argument("--epoch", type=int, default=1, help=_("which epoch (default 1)"))
+    e.add_argument("--sample", type=int, default=1, help=_("which step within the epoch, from 1 (default 1)"))
+    e.add_argument("--lang", default="zh", help=_("zh | en (default zh, as the plots)"))
+    e.add_argument("--json", action="store_true", help=_("print the ledger as JSON (the numbers of the nnfit play page)"))
     add_training_options(e)
     e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
-    c = sub.add_parser("compare", help="train every engine from the same start and compare")
+    c = sub.add_parser("compare", help=_("train every engine from the same start and compare"))
     add_training_options(c)
-    f = sub.add_parser("fit", help="find a good curve: Levenberg-Marquardt, many starts, scaling, regularization")
+    f = sub.add_parser("fit", help=_("find a good curve: Levenberg-Marquardt, many starts, scaling, regularization"))
     add_fit_options(f)
     add_output_options(f)
-    w = sub.add_parser("play", help="a live page in the browser: watch the network learn, step by step")
-    w.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
-    w.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
-    w.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
-    x = sub.add_parser("export", help="write the model as a self-contained function: python, c, js, latex or onnx")
-    x.add_argument("model", help="a model.safetensors written by nnfit")
-    x.add_argument("--to", required=True, metavar="TARGET", help="python | c | js | latex | onnx")
-    x.add_argument("-o", "--output", metavar="FILE", help="a new file to write (never overwritten; default stdout; onnx needs it)")
+    w = sub.add_parser("play", help=_("a live page in the browser: watch the network learn, step by step"))
+    w.add_argument("--port", type=int, default=0, help=_("port to serve on (default: a free one)"))
+    w.add_argument("--host", default="127.0.0.1", help=_("address to serve on (default %(default)s: this machine only)"))
+    w.add_argument("--no-browser", action="store_true", help=_("only print the URL; do not open a browser"))
+    x = sub.add_parser("export", help=_("write the model as a self-contained function: python, c, js, latex or onnx"))
+    x.add_argument("model", help=_("a model.safetensors written by nnfit"))
+    x.add_argument("--to", required=True, metavar="TARGET", help=_("python | c | js | latex | onnx"))
+    x.add_argument("-o", "--output", metavar="FILE", help=_("a new file to write (never overwritten; default stdout; onnx needs it)"))
     return p
 
 
@@ -140,14 +142,14 @@ def load_points(args):
     from .data import read_csv, tutorial_data
     if args.data is None:
         if args.x is not None or args.y is not None:
-            raise Failure("--x and --y pick columns of --data; give --data FILE.csv", 2)
+            raise Failure(_("--x and --y pick columns of --data; give --data FILE.csv"), 2)
         return tutorial_data()
     return read_csv(args.data, args.x, args.y)
 
 
 def check_lang(lang):
     if lang not in ("zh", "en"):
-        raise Failure(f"--lang must be zh or en; got {lang!r}", 2)
+        raise Failure(_("--lang must be zh or en; got {lang!r}").format(lang=lang), 2)
 
 
 def say(args, message):
@@ -160,7 +162,7 @@ def seeded(cfg, args):
     if cfg.seed is None:
         from .train import draw_seed
         cfg.seed = draw_seed()
-        say(args, f"seed {cfg.seed} (repeat this run with --seed {cfg.seed})")
+        say(args, _("seed {seed} (repeat this run with --seed {seed})").format(seed=cfg.seed))
     return cfg
 
 
@@ -180,8 +182,8 @@ def cmd_train(args):
     result = run(cfg, x, y, out=None if args.quiet else sys.stdout, on_epoch=record if cfg.models == 1 else None)
     model = result if cfg.models == 1 else result.best
     if cfg.models > 1:
-        say(args, f"best of {cfg.models} models: model {result.best_index} (seed {model.config.seed}), "
-                  f"final loss {model.final_loss:.6f}")
+        say(args, _("best of {models} models: model {index} (seed {seed}), final loss {loss:.6f}").format(
+            models=cfg.models, index=result.best_index, seed=model.config.seed, loss=model.final_loss))
         if args.animate:  # the best model again, alone (the same numbers), recording its epochs
             run(model.config, x, y, on_epoch=record)
     from .plot import animate_training, plot_loss  # matplotlib itself is imported only when drawing
@@ -213,7 +215,7 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
         for name, write in (extra_files or {}).items():
             write(os.path.join(tmp, name))
             names.append(name)
-    say(args, f"wrote {out}/: {', '.join(names)}")
+    say(args, _("wrote {out}/: {names}").format(out=out, names=", ".join(names)))
 
 
 def write_history(path, model):
@@ -236,17 +238,17 @@ def cmd_predict(args):
     from .data import read_x_csv
     from .model import load
     if args.csv is None and not args.xs:
-        raise Failure("give x values or --csv FILE", 2)
+        raise Failure(_("give x values or --csv FILE"), 2)
     if args.x is not None and args.csv is None:
-        raise Failure("--x picks a column of --csv; give --csv FILE", 2)
+        raise Failure(_("--x picks a column of --csv; give --csv FILE"), 2)
     xs = []
     for text in args.xs:
         try:
             xs.append(real(text))
         except argparse.ArgumentTypeError:
-            raise Failure(f"X must be a number, got {text!r}", 2) from None
+            raise Failure(_("X must be a number, got {text!r}").format(text=text), 2) from None
         if not np.isfinite(xs[-1]):
-            raise Failure(f"X must be a finite number, got {text!r}", 2)
+            raise Failure(_("X must be a finite number, got {text!r}").format(text=text), 2)
     if args.csv is not None:
         xs.extend(read_x_csv(args.csv, args.x))
     model = load(args.model)
@@ -261,7 +263,7 @@ def cmd_explain(args):
     check_lang(args.lang)
     cfg = seeded(config_from(args), args)
     if cfg.models != 1:
-        raise Failure("--models: explain follows one model; drop --models", 2)
+        raise Failure(_("--models: explain follows one model; drop --models"), 2)
     x, y = load_points(args)
     try:
         if args.json:
@@ -284,28 +286,28 @@ def cmd_compare(args):
 def add_fit_options(p):
     from .fit.config import OPTIMIZERS, REGULARIZATIONS, SCALINGS, FitConfig
     d = FitConfig()
-    g = p.add_argument_group("fit (every part overridable)")
-    g.add_argument("--hidden", type=integer, default=d.hidden, help="neurons in the hidden layer (default %(default)s)")
-    g.add_argument("--activation", default=d.activation, help=f"{' | '.join(ACTIVATION_NAMES)} (default %(default)s)")
-    g.add_argument("--optimizer", default=d.optimizer, help=f"{' | '.join(OPTIMIZERS)} (default %(default)s)")
-    g.add_argument("--starts", type=integer, default=d.starts, help="random starts trained at once (default %(default)s)")
-    g.add_argument("--seed", type=integer, help="seed of the starts and the split (default: drawn and printed)")
-    g.add_argument("--epochs", type=integer, default=d.epochs, help="most iterations (default %(default)s)")
-    g.add_argument("--scale", default=d.scale, help=f"{' | '.join(SCALINGS)} (default %(default)s)")
+    g = p.add_argument_group(_("fit (every part overridable)"))
+    g.add_argument("--hidden", type=integer, default=d.hidden, help=_("neurons in the hidden layer (default %(default)s)"))
+    g.add_argument("--activation", default=d.activation, help=" | ".join(ACTIVATION_NAMES) + _(" (default %(default)s)"))
+    g.add_argument("--optimizer", default=d.optimizer, help=" | ".join(OPTIMIZERS) + _(" (default %(default)s)"))
+    g.add_argument("--starts", type=integer, default=d.starts, help=_("random starts trained at once (default %(default)s)"))
+    g.add_argument("--seed", type=integer, help=_("seed of the starts and the split (default: drawn and printed)"))
+    g.add_argument("--epochs", type=integer, default=d.epochs, help=_("most iterations (default %(default)s)"))
+    g.add_argument("--scale", default=d.scale, help=" | ".join(SCALINGS) + _(" (default %(default)s)"))
     g.add_argument("--regularization", default=d.regularization,
-                   help=f"{' | '.join(REGULARIZATIONS)} (default auto: bayes with lm from 20 points, else none)")
-    g.add_argument("--val-fraction", type=real, default=d.val_fraction, help="validation share for early stopping (default %(default)s)")
-    g.add_argument("--test-fraction", type=real, help="test share (default: as --val-fraction; 0 with bayes)")
-    g.add_argument("--patience", type=integer, default=d.patience, help="early-stopping patience in epochs (default %(default)s)")
-    g.add_argument("--goal", type=real, default=d.goal, help="stop at this training MSE, scaled units (default %(default)s)")
-    g.add_argument("--min-grad", type=real, default=d.min_grad, help="stop a start below this gradient norm (default %(default)s)")
-    g.add_argument("--mu", type=real, default=d.mu, help="LM first damping (default %(default)s)")
-    g.add_argument("--mu-max", type=real, default=d.mu_max, help="LM largest damping (default %(default)s)")
-    g.add_argument("--lr", type=real, default=d.lr, help="adam / momentum / sgd learning rate (default %(default)s)")
-    g = p.add_argument_group("data")
-    g.add_argument("--data", metavar="FILE.csv", help="your own points: two numeric columns, header optional")
-    g.add_argument("--x", help="the x column of --data, by name or 0-based index")
-    g.add_argument("--y", help="the y column of --data, by name or 0-based index")
+                   help=" | ".join(REGULARIZATIONS) + _(" (default auto: bayes with lm from 20 points, else none)"))
+    g.add_argument("--val-fraction", type=real, default=d.val_fraction, help=_("validation share for early stopping (default %(default)s)"))
+    g.add_argument("--test-fraction", type=real, help=_("test share (default: as --val-fraction; 0 with bayes)"))
+    g.add_argument("--patience", type=integer, default=d.patience, help=_("early-stopping patience in epochs (default %(default)s)"))
+    g.add_argument("--goal", type=real, default=d.goal, help=_("stop at this training MSE, scaled units (default %(default)s)"))
+    g.add_argument("--min-grad", type=real, default=d.min_grad, help=_("stop a start below this gradient norm (default %(default)s)"))
+    g.add_argument("--mu", type=real, default=d.mu, help=_("LM first damping (default %(default)s)"))
+    g.add_argument("--mu-max", type=real, default=d.mu_max, help=_("LM largest damping (default %(default)s)"))
+    g.add_argument("--lr", type=real, default=d.lr, help=_("adam / momentum / sgd learning rate (default %(default)s)"))
+    g = p.add_argument_group(_("data"))
+    g.add_argument("--data", metavar="FILE.csv", help=_("your own points: two numeric columns, header optional"))
+    g.add_argument("--x", help=_("the x column of --data, by name or 0-based index"))
+    g.add_argument("--y", help=_("the y column of --data, by name or 0-based index"))
 
 
 def cmd_fit(args):
@@ -331,16 +333,18 @@ def cmd_fit(args):
 
 def cmd_play(args):
     if not 0 <= args.port <= 65535:
-        raise Failure(f"--port must be between 0 and 65535, got {args.port}", 2)
+        raise Failure(_("--port must be between 0 and 65535, got {port}").format(port=args.port), 2)
     try:
         import starlette, uvicorn  # noqa: F401  (the optional extra `play`)
     except ImportError as e:
-        raise Failure(f"nnfit play needs its extra packages ({e.name} is missing): pip install 'nnfit[play]'") from None
+        raise Failure(_("nnfit play needs its extra packages ({name} is missing): pip install 'nnfit[play]'").format(
+            name=e.name)) from None
     try:
         from .play.server import serve
         serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
     except OSError as e:
-        raise Failure(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}") from None
+        raise Failure(_("--host {host} --port {port}: cannot serve there: {error}").format(
+            host=args.host, port=args.port, error=e.strerror or e)) from None
     return 0
 
 
@@ -348,21 +352,30 @@ def cmd_export(args):
     from .export import TARGETS, export, write_new
     from .model import load
     if args.to not in TARGETS:
-        raise Failure(f"--to must be one of {', '.join(TARGETS)}; got {args.to!r}", 2)
+        raise Failure(_("--to must be one of {targets}; got {to!r}").format(targets=", ".join(TARGETS), to=args.to), 2)
     if args.to == "onnx" and args.output is None:
-        raise Failure("--to onnx writes a binary file: give -o FILE.onnx", 2)
+        raise Failure(_("--to onnx writes a binary file: give -o FILE.onnx"), 2)
     model = load(args.model)
     try:
         content = export(model, args.to, source=os.path.basename(args.model))
     except ModuleNotFoundError as e:
         if e.name != "onnx":
             raise
-        raise Failure("--to onnx needs the onnx package, not installed here: pip install 'nnfit[export]'", 2) from None
+        raise Failure(_("--to onnx needs the onnx package, not installed here: pip install 'nnfit[export]'"), 2) from None
     if args.output is None:
         sys.stdout.write(content)
     else:
         write_new(args.output, content)
     return 0
+
+
+def chosen_language(argv):
+    """The value of --lang in argv when it is zh or en (before argparse, whose help it translates)."""
+    for k, a in enumerate(argv):
+        value = argv[k + 1] if a == "--lang" and k + 1 < len(argv) else a[7:] if a.startswith("--lang=") else None
+        if value in ("zh", "en"):
+            return value
+    return None
 
 
 NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]|\.[0-9]|inf|nan)", re.IGNORECASE)
@@ -447,17 +460,20 @@ def main(argv=None):
     2 for a bad option, 1 for bad data, model file, output directory or a diverged run, 1 and a request
     to report it for anything unexpected, 130 for Ctrl-C, 143 for SIGTERM."""
     argv = prepare(sys.argv[1:] if argv is None else argv)
+    use_language(chosen_language(argv))  # help and messages: --lang zh|en, else the locale's
     stdout, sigterm = sys.stdout, None
     try:
         sys.stdout = Output(stdout)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # NumPy's floating-point warnings and the like: not for users
             warnings.filterwarnings("default", category=UserWarning, module="nnfit")  # e.g. DataWarning
-            warnings.showwarning = lambda message, *rest, **kw: print(f"nnfit: warning: {message}", file=sys.stderr)
+            warnings.showwarning = lambda message, *rest, **kw: print(_("nnfit: warning: {message}").format(
+                message=message), file=sys.stderr)
             if threading.current_thread() is threading.main_thread() and \
                     signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
                 sigterm = signal.signal(signal.SIGTERM, on_sigterm)
-            args = build_parser().parse_args(argv)
+            with argparse_speaks():  # argparse's own words in the chosen language too
+                args = build_parser().parse_args(argv)
             return globals()[f"cmd_{args.command}"](args)
     except SystemExit as e:  # --help, --version
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
@@ -466,7 +482,7 @@ def main(argv=None):
     except ConfigError as e:
         status, message = 2, f"--{e.option.replace('_', '-')} {e.message}"
     except (KeyboardInterrupt, Terminated) as e:
-        status, message = (130, "interrupted") if isinstance(e, KeyboardInterrupt) else (143, "terminated")
+        status, message = (130, _("interrupted")) if isinstance(e, KeyboardInterrupt) else (143, _("terminated"))
     except BrokenPipeError:  # stdout's reader left while nothing was being written (Output covers the rest)
         return 0
     except Exception as e:
@@ -476,7 +492,7 @@ def main(argv=None):
             signal.signal(signal.SIGTERM, sigterm)
         sys.stdout = stdout
         Output(stdout).flush()
-    print(f"nnfit: error: {message}", file=sys.stderr)
+    print(_("nnfit: error: {message}").format(message=message), file=sys.stderr)
     return status
 
 
@@ -490,13 +506,14 @@ def describe(e):
     if isinstance(e, (DataError, ModelFileError, RunDirError, TrainingDiverged)):
         return first
     if isinstance(e, MemoryError):
-        return "out of memory; try fewer --models, --epochs or --hidden, or fewer points"
+        return _("out of memory; try fewer --models, --epochs or --hidden, or fewer points")
     if isinstance(e, ModuleNotFoundError) and e.name:  # an optional dependency that is not installed
         extra = {"torch": "torch", "starlette": "play", "uvicorn": "play", "websockets": "play"}.get(e.name.split(".")[0])
-        return f"{e.name} is not installed: pip install " + (f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
+        return _("{name} is not installed: pip install {package}").format(
+            name=e.name, package=f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
     if isinstance(e, OSError) and e.strerror:
         return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
-    return f"internal error: {type(e).__name__}: {first} (please report this)"
+    return _("internal error: {kind}: {message} (please report this)").format(kind=type(e).__name__, message=first)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ After editing the .po, compile it again with GNU gettext's msgfmt (Debian packag
 
     msgfmt -o nnfit/locale/zh_CN/LC_MESSAGES/nnfit.mo nnfit/locale/zh_CN/LC_MESSAGES/nnfit.po
 
-(tests/test_i18n.py fails when the two disagree). `_()` translates once `use("zh")` was called, or when
+(tests/test_i18n.py fails when the two disagree, and names every _("...") of nnfit/cli.py that the .po
+lacks: add those entries by hand). The .po also holds argparse's own words ("usage: ", "options", its
+error messages), which argparse_speaks() routes through the same catalog. `_()` translates once `use("zh")` was called, or when
 no language was chosen and the locale is Chinese: the first of LANGUAGE, LC_ALL, LC_MESSAGES, LANG that
 is set, as gettext reads them, starting with zh (zh_CN, zh_TW, ...). English otherwise.
 """

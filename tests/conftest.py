@@ -21,6 +21,9 @@ def cli(capsys, tmp_path, monkeypatch):
     """Run nnfit's main(argv) in a fresh directory; returns (status, stdout, stderr)."""
     from nnfit.cli import main
     monkeypatch.chdir(tmp_path)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):  # English messages unless a test asks for Chinese
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
     def run(*argv):
         status = main([str(a) for a in argv])
