@@ -129,9 +129,9 @@ def step_ledger(params, x, y, idx, cfg):
         raise TrainingDiverged(f"the loss became {loss} at this step with lr {cfg.lr:g}; "
                                f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data")
     text = formulas(cfg.activation, cfg.hidden, len(idx))
-    samples = [{"index": int(k), "x": float(xv), "y": float(yv), "z": z, "h": h, "ah": ah,
-                "y_hat": y_hat, "error": error}
-               for k, xv, yv, (z, h, ah, y_hat, error) in zip(idx, xb, yb, forward_in_dtype(params, xb, yb, cfg.activation, cfg.dtype))]
+    forward = forward_in_dtype(params, xb, yb, cfg.activation, cfg.dtype)
+    samples = [{"index": int(k), "x": float(xv), "y": float(yv), "z": z, "h": h, "ah": ah, "y_hat": y_hat, "error": error}
+               for k, xv, yv, (z, h, ah, y_hat, error) in zip(idx, xb, yb, forward)]
     rows, worst = [], [0.0, 0.0]
     for name in NAMES:
         for i in range(cfg.hidden):
