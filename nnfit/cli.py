@@ -98,6 +98,8 @@ def build_parser():
     r.add_argument("xs", nargs="*", metavar="X", help="x values (negative ones too: -1e5)")
     r.add_argument("--csv", metavar="FILE", help="read the x values from a CSV file (first column, or --x)")
     r.add_argument("--x", help="the x column of --csv, by name or 0-based index")
+    r.add_argument("--std", action="store_true", help="also each prediction's standard deviation (x,y,std lines; "
+                                                        "Bayesian fits): y +- 1.96 std is a 95%% interval")
     e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
     e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
     e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
@@ -250,6 +252,18 @@ def cmd_predict(args):
     if args.csv is not None:
         xs.extend(read_x_csv(args.csv, args.x))
     model = load(args.model)
+    if args.std and model.posterior is None:
+        raise Failure(f"--std needs a model from a Bayesian fit (nnfit fit, 20 points or more); {args.model} has no posterior", 2)
+    outside = model.outside(xs)
+    if outside:
+        lo, hi = model.x_range
+        print(f"nnfit: warning: {outside} of {len(xs)} x values lie outside the training range [{lo:g}, {hi:g}]; "
+              "the curve there is an extrapolation", file=sys.stderr)
+    if args.std:
+        y_hat, std = model.predict(np.array(xs), return_std=True)
+        for xv, yv, sv in zip(xs, y_hat, std):
+            print(f"{float(xv)!r},{float(yv)!r},{float(sv)!r}")
+        return 0
     for xv, yv in zip(xs, model.predict(np.array(xs))):
         print(f"{float(xv)!r},{float(yv)!r}")
     return 0
