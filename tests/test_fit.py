@@ -184,7 +184,7 @@ def test_posterior_survives_save_and_load(tmp_path):
 def test_predict_cli_std_and_extrapolation_warning(cli, tmp_path):
     rng = np.random.default_rng(4)
     x = rng.uniform(0, 4, 40)
-    (tmp_path / "d.csv").write_text("x,y\n" + "".join(f"{a!r},{np.sin(a) + 0.1 * rng.normal()!r}\n" for a in x))
+    (tmp_path / "d.csv").write_text("x,y\n" + "".join(f"{float(a)!r},{float(np.sin(a) + 0.1 * rng.normal())!r}\n" for a in x))
     status, out, err = cli("fit", "--data", tmp_path / "d.csv", "--seed", "0", "--out", tmp_path / "f", "--no-plot")
     assert status == 0, err
     model = tmp_path / "f" / "model.safetensors"
