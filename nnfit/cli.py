@@ -195,38 +195,16 @@ def cmd_train(args):
 
 
 def write_run(out, model, x, y, args, models=None, extra_files=None):
-    """Write model.safetensors, history.csv and fit.png into a new directory, all or nothing."""
-    from .runs import NewRunDir
-    with NewRunDir(out) as tmp:
-        model.save(os.path.join(tmp, "model.safetensors"))
-        write_history(os.path.join(tmp, "history.csv"), model)
-        names = ["model.safetensors", "history.csv"]
-        if models is not None:
-            with open(os.path.join(tmp, "models.csv"), "w") as f:
-                f.write("model,seed,final_loss\n")
-                for k, loss in enumerate(models.final_losses):
-                    f.write(f"{k},{models.config.seed + k},{float(loss)!r}\n")
-            names.append("models.csv")
-        if not args.no_plot:
-            from .plot import plot_fit
-            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen(),
-                     terms=getattr(args, "terms", False))
-            names.append("fit.png")
-        for name, write in (extra_files or {}).items():
-            write(os.path.join(tmp, name))
-            names.append(name)
+    """The run's directory (runs.write_run), with fit.png unless --no-plot and the command's own files."""
+    from .runs import write_run as write
+    files = {}
+    if not args.no_plot:
+        from .plot import plot_fit
+        files["fit.png"] = lambda path: plot_fit(model, x, y, path, lang=args.lang, show=args.show and has_screen(),
+                                                 terms=getattr(args, "terms", False))
+    files.update(extra_files or {})
+    names = write(out, model, files, models)
     say(args, f"wrote {out}/: {', '.join(names)}")
-
-
-def write_history(path, model):
-    columns = {"loss": model.history}
-    for name in ("val", "test"):
-        if model.extra.get(f"{name}_history"):
-            columns[f"{name}_loss"] = model.extra[f"{name}_history"]
-    with open(path, "w") as f:
-        f.write(",".join(["epoch", *columns]) + "\n")
-        for i in range(len(model.history)):
-            f.write(",".join([str(i + 1), *(repr(c[i]) if i < len(c) else "" for c in columns.values())]) + "\n")
 
 
 def has_screen():
