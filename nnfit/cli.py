@@ -100,6 +100,8 @@ def build_parser():
     r.add_argument("xs", nargs="*", metavar="X", help=_("x values (negative ones too: -1e5)"))
     r.add_argument("--csv", metavar="FILE", help=_("read the x values from a CSV file (first column, or --x)"))
     r.add_argument("--x", help=_("the x column of --csv, by name or 0-based index"))
+    r.add_argument("--std", action="store_true", help=_("also each prediction's standard deviation (x,y,std lines; "
+                                                          "Bayesian fits): y +- 1.96 std is a 95%% interval"))
     e = sub.add_parser("explain", help=_("the ledger of one SGD step: forward, every gradient three ways, the update"))
     e.add_argument("--epoch", type=int, default=1, help=_("which epoch (default 1)"))
     e.add_argument("--sample", type=int, default=1, help=_("which step within the epoch, from 1 (default 1)"))
@@ -195,38 +197,16 @@ def cmd_train(args):
 
 
 def write_run(out, model, x, y, args, models=None, extra_files=None):
-    """Write model.safetensors, history.csv and fit.png into a new directory, all or nothing."""
-    from .runs import NewRunDir
-    with NewRunDir(out) as tmp:
-        model.save(os.path.join(tmp, "model.safetensors"))
-        write_history(os.path.join(tmp, "history.csv"), model)
-        names = ["model.safetensors", "history.csv"]
-        if models is not None:
-            with open(os.path.join(tmp, "models.csv"), "w") as f:
-                f.write("model,seed,final_loss\n")
-                for k, loss in enumerate(models.final_losses):
-                    f.write(f"{k},{models.config.seed + k},{float(loss)!r}\n")
-            names.append("models.csv")
-        if not args.no_plot:
-            from .plot import plot_fit
-            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen(),
-                     terms=getattr(args, "terms", False))
-            names.append("fit.png")
-        for name, write in (extra_files or {}).items():
-            write(os.path.join(tmp, name))
-            names.append(name)
+    """The run's directory (runs.write_run), with fit.png unless --no-plot and the command's own files."""
+    from .runs import write_run as write
+    files = {}
+    if not args.no_plot:
+        from .plot import plot_fit
+        files["fit.png"] = lambda path: plot_fit(model, x, y, path, lang=args.lang, show=args.show and has_screen(),
+                                                 terms=getattr(args, "terms", False))
+    files.update(extra_files or {})
+    names = write(out, model, files, models)
     say(args, _("wrote {out}/: {names}").format(out=out, names=", ".join(names)))
-
-
-def write_history(path, model):
-    columns = {"loss": model.history}
-    for name in ("val", "test"):
-        if model.extra.get(f"{name}_history"):
-            columns[f"{name}_loss"] = model.extra[f"{name}_history"]
-    with open(path, "w") as f:
-        f.write(",".join(["epoch", *columns]) + "\n")
-        for i in range(len(model.history)):
-            f.write(",".join([str(i + 1), *(repr(c[i]) if i < len(c) else "" for c in columns.values())]) + "\n")
 
 
 def has_screen():
@@ -252,6 +232,19 @@ def cmd_predict(args):
     if args.csv is not None:
         xs.extend(read_x_csv(args.csv, args.x))
     model = load(args.model)
+    if args.std and model.posterior is None:
+        raise Failure(_("--std needs a model from a Bayesian fit (nnfit fit, 20 points or more); {model} has no posterior")
+                      .format(model=args.model), 2)
+    outside = model.outside(xs)
+    if outside:
+        lo, hi = model.x_range
+        print(_("nnfit: warning: {outside} of {n} x values lie outside the training range [{lo:g}, {hi:g}]; "
+                "the curve there is an extrapolation").format(outside=outside, n=len(xs), lo=lo, hi=hi), file=sys.stderr)
+    if args.std:
+        y_hat, std = model.predict(np.array(xs), return_std=True)
+        for xv, yv, sv in zip(xs, y_hat, std):
+            print(f"{float(xv)!r},{float(yv)!r},{float(sv)!r}")
+        return 0
     for xv, yv in zip(xs, model.predict(np.array(xs))):
         print(f"{float(xv)!r},{float(yv)!r}")
     return 0

@@ -179,3 +179,19 @@ def test_posterior_survives_save_and_load(tmp_path):
     assert np.array_equal(loaded.predict([0.0, 1.0, 5.0], return_std=True)[1], std)
     with pytest.raises(nnfit.ConfigError, match="Bayesian"):
         nnfit.fit(x, np.tanh(x), seed=0, regularization="none").predict(0.0, return_std=True)
+
+
+def test_predict_cli_std_and_extrapolation_warning(cli, tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 4, 40)
+    (tmp_path / "d.csv").write_text("x,y\n" + "".join(f"{float(a)!r},{float(np.sin(a) + 0.1 * rng.normal())!r}\n" for a in x))
+    status, out, err = cli("fit", "--data", tmp_path / "d.csv", "--seed", "0", "--out", tmp_path / "f", "--no-plot")
+    assert status == 0, err
+    model = tmp_path / "f" / "model.safetensors"
+    status, out, err = cli("predict", model, "1", "--std")
+    assert status == 0 and err == "", err
+    xv, yv, sv = map(float, out.strip().split(","))
+    mean, std = nnfit.load(model).predict(1.0, return_std=True)
+    assert (xv, yv, sv) == (1.0, float(mean), float(std))
+    status, out, err = cli("predict", model, "9", "-1e5")
+    assert status == 0 and err.startswith("nnfit: warning: 2 of 2 x values lie outside the training range")
