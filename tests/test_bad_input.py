@@ -117,12 +117,10 @@ def test_lr_beyond_float32(workdir):
     workdir(BASE["train"] + ["--lr", "1e39"], 2, "--lr", "too large for float32")
 
 
-@pytest.mark.parametrize("option,value", [("--models", "100000000"), ("--epochs", "100000000"),
-                                          ("--hidden", "10000")])
-def test_runs_too_large_for_memory_fail_fast(workdir, option, value):
-    big = {"--models": ["--models", "100000000"], "--epochs": ["--epochs", "100000000", "--models", "1000"],
-           "--hidden": ["--hidden", "10000", "--models", "1000000"]}[option]
-    workdir(["train", "--seed", "0", "--no-plot"] + big, 2, "memory")
+@pytest.mark.parametrize("big", [["--models", "100000000"], ["--epochs", "100000000", "--models", "1000"],
+                                 ["--hidden", "10000", "--models", "1000000"]], ids=lambda big: " ".join(big))
+def test_runs_too_large_for_memory_fail_fast(workdir, big):
+    workdir(["train", "--seed", "0", "--no-plot"] + big, 2, "--models", "memory")
 
 
 # --- data files: a good file, mutated ------------------------------------------------------------------
