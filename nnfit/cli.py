@@ -16,7 +16,7 @@ import warnings
 from . import __version__
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
 
-COMMANDS = ("train", "predict", "explain", "compare", "fit", "play")
+COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
 
 
 class Failure(Exception):
@@ -98,6 +98,8 @@ def build_parser():
     r.add_argument("xs", nargs="*", metavar="X", help="x values (negative ones too: -1e5)")
     r.add_argument("--csv", metavar="FILE", help="read the x values from a CSV file (first column, or --x)")
     r.add_argument("--x", help="the x column of --csv, by name or 0-based index")
+    r.add_argument("--std", action="store_true", help="also each prediction's standard deviation (x,y,std lines; "
+                                                        "Bayesian fits): y +- 1.96 std is a 95%% interval")
     e = sub.add_parser("explain", help="the ledger of one SGD step: forward, every gradient three ways, the update")
     e.add_argument("--epoch", type=int, default=1, help="which epoch (default 1)")
     e.add_argument("--sample", type=int, default=1, help="which step within the epoch, from 1 (default 1)")
@@ -114,6 +116,10 @@ def build_parser():
     w.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
     w.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
     w.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
+    x = sub.add_parser("export", help="write the model as a self-contained function: python, c, js, latex or onnx")
+    x.add_argument("model", help="a model.safetensors written by nnfit")
+    x.add_argument("--to", required=True, metavar="TARGET", help="python | c | js | latex | onnx")
+    x.add_argument("-o", "--output", metavar="FILE", help="a new file to write (never overwritten; default stdout; onnx needs it)")
     return p
 
 
@@ -189,38 +195,16 @@ def cmd_train(args):
 
 
 def write_run(out, model, x, y, args, models=None, extra_files=None):
-    """Write model.safetensors, history.csv and fit.png into a new directory, all or nothing."""
-    from .runs import NewRunDir
-    with NewRunDir(out) as tmp:
-        model.save(os.path.join(tmp, "model.safetensors"))
-        write_history(os.path.join(tmp, "history.csv"), model)
-        names = ["model.safetensors", "history.csv"]
-        if models is not None:
-            with open(os.path.join(tmp, "models.csv"), "w") as f:
-                f.write("model,seed,final_loss\n")
-                for k, loss in enumerate(models.final_losses):
-                    f.write(f"{k},{models.config.seed + k},{float(loss)!r}\n")
-            names.append("models.csv")
-        if not args.no_plot:
-            from .plot import plot_fit
-            plot_fit(model, x, y, os.path.join(tmp, "fit.png"), lang=args.lang, show=args.show and has_screen(),
-                     terms=getattr(args, "terms", False))
-            names.append("fit.png")
-        for name, write in (extra_files or {}).items():
-            write(os.path.join(tmp, name))
-            names.append(name)
+    """The run's directory (runs.write_run), with fit.png unless --no-plot and the command's own files."""
+    from .runs import write_run as write
+    files = {}
+    if not args.no_plot:
+        from .plot import plot_fit
+        files["fit.png"] = lambda path: plot_fit(model, x, y, path, lang=args.lang, show=args.show and has_screen(),
+                                                 terms=getattr(args, "terms", False))
+    files.update(extra_files or {})
+    names = write(out, model, files, models)
     say(args, f"wrote {out}/: {', '.join(names)}")
-
-
-def write_history(path, model):
-    columns = {"loss": model.history}
-    for name in ("val", "test"):
-        if model.extra.get(f"{name}_history"):
-            columns[f"{name}_loss"] = model.extra[f"{name}_history"]
-    with open(path, "w") as f:
-        f.write(",".join(["epoch", *columns]) + "\n")
-        for i in range(len(model.history)):
-            f.write(",".join([str(i + 1), *(repr(c[i]) if i < len(c) else "" for c in columns.values())]) + "\n")
 
 
 def has_screen():
@@ -246,6 +230,18 @@ def cmd_predict(args):
     if args.csv is not None:
         xs.extend(read_x_csv(args.csv, args.x))
     model = load(args.model)
+    if args.std and model.posterior is None:
+        raise Failure(f"--std needs a model from a Bayesian fit (nnfit fit, 20 points or more); {args.model} has no posterior", 2)
+    outside = model.outside(xs)
+    if outside:
+        lo, hi = model.x_range
+        print(f"nnfit: warning: {outside} of {len(xs)} x values lie outside the training range [{lo:g}, {hi:g}]; "
+              "the curve there is an extrapolation", file=sys.stderr)
+    if args.std:
+        y_hat, std = model.predict(np.array(xs), return_std=True)
+        for xv, yv, sv in zip(xs, y_hat, std):
+            print(f"{float(xv)!r},{float(yv)!r},{float(sv)!r}")
+        return 0
     for xv, yv in zip(xs, model.predict(np.array(xs))):
         print(f"{float(xv)!r},{float(yv)!r}")
     return 0
@@ -337,6 +333,27 @@ def cmd_play(args):
         serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
     except OSError as e:
         raise Failure(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}") from None
+    return 0
+
+
+def cmd_export(args):
+    from .export import TARGETS, export, write_new
+    from .model import load
+    if args.to not in TARGETS:
+        raise Failure(f"--to must be one of {', '.join(TARGETS)}; got {args.to!r}", 2)
+    if args.to == "onnx" and args.output is None:
+        raise Failure("--to onnx writes a binary file: give -o FILE.onnx", 2)
+    model = load(args.model)
+    try:
+        content = export(model, args.to, source=os.path.basename(args.model))
+    except ModuleNotFoundError as e:
+        if e.name != "onnx":
+            raise
+        raise Failure("--to onnx needs the onnx package, not installed here: pip install 'nnfit[export]'", 2) from None
+    if args.output is None:
+        sys.stdout.write(content)
+    else:
+        write_new(args.output, content)
     return 0
 
 

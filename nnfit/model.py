@@ -46,6 +46,7 @@ class Model:
         self.scaling = dict(scaling or IDENTITY)
         self.extra = dict(extra or {})  # fit mode: metrics, the start kept, validation and test histories
         self._final_loss = None if final_loss is None else float(final_loss)
+        self.posterior = None  # Bayesian fits: the parameters' posterior covariance (P, P), scaled units
 
     @property
     def kind(self):
@@ -61,13 +62,35 @@ class Model:
     def final_loss(self, value):
         self._final_loss = float(value)
 
-    def predict(self, x):
-        """y_hat for each x (a number, list or array), in float64: a NumPy array of x's shape."""
+    def predict(self, x, return_std=False):
+        """y_hat for each x (a number, list or array), in float64: a NumPy array of x's shape.
+
+        return_std (Bayesian fits only): also the standard deviation of a new observation at each x,
+        sqrt(1/beta + g^T A^-1 g) (MacKay's evidence framework), as scikit-learn's
+        GaussianProcessRegressor returns it: y_hat +- 1.96 std is a 95% prediction interval."""
         x = as_inputs(x)
         s = self.scaling
+        u = (x - s["x_shift"]) / s["x_scale"]
         with np.errstate(over="ignore", invalid="ignore"):
-            y_hat, _, _ = network(self.params, (x - s["x_shift"]) / s["x_scale"], self.config.activation)
-            return y_hat * s["y_scale"] + s["y_shift"]
+            y_hat, _, _ = network(self.params, u, self.config.activation)
+            y_hat = y_hat * s["y_scale"] + s["y_shift"]
+        if not return_std:
+            return y_hat
+        if self.posterior is None:
+            from .config import ConfigError
+            raise ConfigError("return_std", "needs a Bayesian fit (nnfit.fit with regularization 'bayes' or 'auto' "
+                              "on 20 points or more): this model has no posterior")
+        from .fit.network import jacobian
+        p = self.params.flat()[None, :].astype(np.float64)
+        flat = u.reshape(-1)
+        _, g = jacobian(p, flat, np.zeros_like(flat), self.config.activation)  # (1, n, P) = dy_hat/dp
+        reg = self.extra["regularization"]
+        var = reg["noise_var"] + np.einsum("np,pq,nq->n", g[0], self.posterior, g[0])
+        # beta is estimated from N - gamma residual degrees of freedom: integrating over it makes the
+        # predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
+        nu = max(reg.get("dof", np.inf), 2.5)
+        var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
+        return y_hat, (np.sqrt(np.maximum(var, 0.0)) * abs(s["y_scale"])).reshape(x.shape)
 
     def outside(self, x):
         """How many of the x values lie outside the training data's range."""
@@ -93,7 +116,10 @@ class Model:
         path = os.fspath(path)
         tmp = f"{path}.tmp{os.getpid()}"
         try:
-            save_file({n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}, tmp, metadata=self.metadata())
+            tensors = {n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}
+            if self.posterior is not None:
+                tensors["posterior_cov"] = np.ascontiguousarray(self.posterior, dtype=np.float64)
+            save_file(tensors, tmp, metadata=self.metadata())
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -168,6 +194,7 @@ def from_file(path, meta, tensors):
     kind = meta.get("kind", "train")
     if kind not in ("train", "fit"):
         raise bad("kind", f"must be 'train' or 'fit', got {kind!r}")
+    posterior = tensors.pop("posterior_cov", None)
     if sorted(tensors) != sorted(NAMES):
         raise ModelFileError(f"{path}: expected tensors a, b, w; found {', '.join(sorted(tensors)) or 'none'}")
     cfg = field("config")
@@ -214,8 +241,18 @@ def from_file(path, meta, tensors):
         if not np.all(np.isfinite(t)):
             raise ModelFileError(f"{path}: tensor {n!r} holds non-finite values")
     history = [float("nan") if v is None else float(v) for v in history]
-    return Model(Params(*(tensors[n] for n in NAMES)), config, history, x_range, scaling, extra,
-                 final_loss=None if final_loss is None else float(final_loss))
+    model = Model(Params(*(tensors[n] for n in NAMES)), config, history, x_range, scaling, extra,
+                  final_loss=None if final_loss is None else float(final_loss))
+    if posterior is not None:
+        P = 3 * config.hidden
+        noise = (extra.get("regularization") or {}).get("noise_var") if isinstance(extra.get("regularization"), dict) else None
+        if posterior.shape != (P, P) or posterior.dtype != np.float64 or not np.all(np.isfinite(posterior)):
+            raise ModelFileError(f"{path}: tensor 'posterior_cov' must be ({P}, {P}) finite float64, "
+                                 f"got shape {posterior.shape} and dtype {posterior.dtype}")
+        if not (_finite(noise) and noise >= 0):
+            raise bad("extra", f"regularization.noise_var must be a finite number >= 0 with a posterior, got {noise!r}")
+        model.posterior = posterior
+    return model
 
 
 def _finite(v):

@@ -106,3 +106,35 @@ class held_signals:
         if self.old is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, self.old)
         return False
+
+
+def write_run(out, model, files=None, models=None):
+    """Write a run into the new directory `out`, all or nothing: model.safetensors, history.csv,
+    models.csv (with `models`, many models trained at once) and `files` ({name: write(path)}, e.g. the
+    plots). Returns the names written."""
+    with NewRunDir(out) as tmp:
+        model.save(os.path.join(tmp, "model.safetensors"))
+        write_history(os.path.join(tmp, "history.csv"), model)
+        names = ["model.safetensors", "history.csv"]
+        if models is not None:
+            with open(os.path.join(tmp, "models.csv"), "w") as f:
+                f.write("model,seed,final_loss\n")
+                for k, loss in enumerate(models.final_losses):
+                    f.write(f"{k},{models.config.seed + k},{float(loss)!r}\n")
+            names.append("models.csv")
+        for name, write in (files or {}).items():
+            write(os.path.join(tmp, name))
+            names.append(name)
+    return names
+
+
+def write_history(path, model):
+    """history.csv: epoch, the training loss, and (fit mode) the validation and test losses."""
+    columns = {"loss": model.history}
+    for name in ("val", "test"):
+        if model.extra.get(f"{name}_history"):
+            columns[f"{name}_loss"] = model.extra[f"{name}_history"]
+    with open(path, "w") as f:
+        f.write(",".join(["epoch", *columns]) + "\n")
+        for i in range(len(model.history)):
+            f.write(",".join([str(i + 1), *(repr(c[i]) if i < len(c) else "" for c in columns.values())]) + "\n")

@@ -150,3 +150,48 @@ def test_fit_cli(cli, tmp_path):
     model = nnfit.load(tmp_path / "f" / "model.safetensors")
     assert model.kind == "fit" and model.config.optimizer == "lm" and model.config.seed == 0
     assert not hasattr(model.config, "engine")  # a fit model describes the fit, not a training run
+
+
+def test_prediction_intervals_are_calibrated():
+    """95% intervals y_hat +- 1.96 std cover about 95% of new noisy points (MacKay's evidence framework)."""
+    functions = [(np.sin, -3, 3), (np.abs, -2, 2), (lambda x: np.exp(-x / 3) * np.sin(2 * x), 0, 10)]
+    coverage = []
+    for f, lo, hi in functions:
+        for noise in (0.05, 0.2):
+            rng = np.random.default_rng(17)
+            x = rng.uniform(lo, hi, 150)
+            y = f(x) + rng.normal(0, noise, 150)
+            xt = rng.uniform(lo, hi, 2000)
+            yt = f(xt) + rng.normal(0, noise, 2000)
+            mean, std = nnfit.fit(x, y, hidden=8, seed=1).predict(xt, return_std=True)
+            coverage.append(np.mean(np.abs(yt - mean) <= 1.96 * std))
+    assert 0.90 <= np.median(coverage) <= 0.98 and min(coverage) >= 0.85, coverage
+
+
+def test_posterior_survives_save_and_load(tmp_path):
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-2, 2, 40)
+    model = nnfit.fit(x, np.tanh(2 * x) + rng.normal(0, 0.1, 40), seed=0)
+    mean, std = model.predict([0.0, 1.0, 5.0], return_std=True)
+    assert np.all(std > 0) and std[2] > std[0]  # wider far from the data
+    model.save(tmp_path / "m.safetensors")
+    loaded = nnfit.load(tmp_path / "m.safetensors")
+    assert np.array_equal(loaded.predict([0.0, 1.0, 5.0], return_std=True)[1], std)
+    with pytest.raises(nnfit.ConfigError, match="Bayesian"):
+        nnfit.fit(x, np.tanh(x), seed=0, regularization="none").predict(0.0, return_std=True)
+
+
+def test_predict_cli_std_and_extrapolation_warning(cli, tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 4, 40)
+    (tmp_path / "d.csv").write_text("x,y\n" + "".join(f"{float(a)!r},{float(np.sin(a) + 0.1 * rng.normal())!r}\n" for a in x))
+    status, out, err = cli("fit", "--data", tmp_path / "d.csv", "--seed", "0", "--out", tmp_path / "f", "--no-plot")
+    assert status == 0, err
+    model = tmp_path / "f" / "model.safetensors"
+    status, out, err = cli("predict", model, "1", "--std")
+    assert status == 0 and err == "", err
+    xv, yv, sv = map(float, out.strip().split(","))
+    mean, std = nnfit.load(model).predict(1.0, return_std=True)
+    assert (xv, yv, sv) == (1.0, float(mean), float(std))
+    status, out, err = cli("predict", model, "9", "-1e5")
+    assert status == 0 and err.startswith("nnfit: warning: 2 of 2 x values lie outside the training range")

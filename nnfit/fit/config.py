@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass, fields
 
 from ..config import ACTIVATION_NAMES, ConfigError, check_choice, check_int, check_number
 
+MU_RULES = ("nielsen", "fixed")
 OPTIMIZERS = ("lm", "lbfgs", "adam", "momentum", "sgd")
 REGULARIZATIONS = ("auto", "bayes", "none")
 SCALINGS = ("standard", "minmax", "none")
@@ -29,8 +30,9 @@ class FitConfig:
     goal: float = 1e-12          # stop when the best start's training MSE (scaled units) is below this
     min_grad: float = 1e-9       # a start stops when its gradient norm is below this
     mu: float = 1e-3             # LM: first damping (MATLAB: 0.001)
-    mu_up: float = 2.0           # LM: damping times this after a failed step (MATLAB: 10)
-    mu_down: float = 1 / 3       # LM: damping times this after a successful step (MATLAB: 0.1)
+    mu_rule: str = "nielsen"     # LM's damping: nielsen (by the gain ratio, x1/3..x2) | fixed (MATLAB's mu_up, mu_down)
+    mu_up: float = 10.0          # LM, fixed rule: damping times this after a failed step (MATLAB: 10)
+    mu_down: float = 0.1         # LM, fixed rule: damping times this after a successful step (MATLAB: 0.1)
     mu_max: float = 1e10         # LM: a start stops when its damping exceeds this
     lr: float = 0.01             # adam / momentum / sgd: learning rate
     momentum: float = 0.9        # momentum: the velocity's decay
@@ -53,6 +55,7 @@ class FitConfig:
         check_number("goal", self.goal, 0)
         check_number("min_grad", self.min_grad, 0)
         check_number("mu", self.mu, 0, 1e300, low_open=True)
+        check_choice("mu_rule", self.mu_rule, MU_RULES)
         check_number("mu_up", self.mu_up, 1, 1e10, low_open=True)
         check_number("mu_down", self.mu_down, 0, 1, low_open=True, high_open=True)
         check_number("mu_max", self.mu_max, self.mu, 1e300)

@@ -141,7 +141,10 @@ def fit_points(cfg, x, y, progress=None):
         model.extra["regularization"] = {
             "gamma": float(opt.gamma[k]), "parameters": 3 * cfg.hidden, "alpha": [float(a) for a in opt.alpha[k]],
             "beta": float(opt.beta[k]),
-            "loo_rmse": loo_rmse(cfg, params, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k]) * s["y_scale"]}
+            "loo_rmse": loo_rmse(cfg, params, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k]) * s["y_scale"],
+            "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
+            "dof": float(len(tr) - opt.gamma[k])}  # the noise estimate's degrees of freedom
+        model.posterior = posterior_cov(cfg, params, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
     return model
 
 
@@ -270,6 +273,17 @@ def progress_bar(total, progress):
         return None
     return tqdm(total=total, desc="nnfit fit", unit="epoch", delay=1.0, leave=False,
                 disable=None if progress is None else False)
+
+
+def posterior_cov(cfg, p, u, v, alpha, beta):
+    """The parameters' posterior covariance (Laplace, MacKay) in scaled units, (P, P): the inverse of
+    MacKay's A = 2 (beta J^T J + diag alpha), through its eigen-decomposition. With the noise variance
+    1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp."""
+    _, J = jacobian(p[None, :], u, v, cfg.activation)
+    H = beta * J[0].T @ J[0] + np.diag(alpha)
+    s, U = np.linalg.eigh(H)
+    s = np.maximum(s, MU_FLOOR * s.max())
+    return (U / (2 * s)) @ U.T
 
 
 def loo_rmse(cfg, p, u, v, alpha, beta):

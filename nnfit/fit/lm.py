@@ -2,22 +2,24 @@
 
 Per start, with residuals r (N,), their Jacobian J (N, P) and parameters p (P,), LM minimizes
 
-    F = beta E_D + alpha E_W,      E_D = sum_n r_n^2,  E_W = sum_j p_j^2
+    F = beta E_D + sum_g alpha_g E_W,g       E_D = sum_n r_n^2,  E_W,g = sum_{j in g} p_j^2
 
-(alpha = 0, beta = 1 without regularization) by the damped Gauss-Newton step
+over groups g = w, b, a (alpha = 0, beta = 1 without regularization) by the damped Gauss-Newton step
 
-    (beta J^T J + alpha I + mu I) delta = beta J^T r + alpha p,      p <- p - delta
+    (beta J^T J + diag(alpha) + mu I) delta = beta J^T r + alpha p,      p <- p - delta
 
-keeping the step and dividing mu by 10 when F falls, else multiplying mu by 10 and trying again.
-No matrix is inverted: each try solves the damped system, and mu is kept at least 1e-10 of
-beta max diag(J^T J) + alpha, so the system stays positive definite and well conditioned even when
-J^T J is singular (a dead neuron, duplicated x). Every start is its own problem: one whose numbers go
-bad stops alone, and never takes the others down.
+keeping the step when F falls. mu then shrinks and, after a failed try, grows: by Nielsen's rule from
+the gain ratio (actual over predicted fall of F; x1/3 at best, doubling on failures), or by MATLAB's
+fixed factors (mu_rule "fixed": x0.1 and x10). No matrix is inverted: each try solves the damped system
+(equilibrated by its diagonal), and mu is kept at least 1e-10 of beta max diag(J^T J), so the system
+stays positive definite and well conditioned even when J^T J is singular (a dead neuron, duplicated x).
+Every start is its own problem: one whose numbers go bad stops alone, and never takes the others down.
 
 Bayesian regularization re-estimates alpha and beta after each step from the effective number of
-parameters gamma = sum_j beta lambda_j / (beta lambda_j + alpha) (no inverse needed):
+parameters of each group, gamma_g (see _scaled_data_hessian: an eigen-decomposition, no inverse; with
+one group it is the textbook gamma = sum_j beta lambda_j / (beta lambda_j + alpha)):
 
-    alpha = gamma / (2 E_W)        beta = (N - gamma) / (2 E_D)
+    alpha_g = gamma_g / (2 E_W,g)        beta = (N - gamma) / (2 E_D)
 
 starting, as Foresee and Hagan (1997) and MATLAB do, from gamma = P. A start has converged when E_D
 and gamma have stalled for STALL epochs.
@@ -26,15 +28,13 @@ import numpy as np
 
 from .network import Workspace, curvature, residuals
 
-MU_FLOOR = 1e-10     # mu is at least this times beta * max eigenvalue + alpha
+MU_FLOOR = 1e-10     # mu is at least this times beta * max diag(J^T J)
 STALL = 8            # epochs of stalled E_D and gamma after which a Bayesian start has converged
 STALL_RTOL = 1e-5    # relative change of E_D counted as stalled
 STALL_GAMMA = 1e-2   # change of gamma counted as stalled
 ALPHA_MIN, ALPHA_MAX = 1e-8, 1e12  # alpha's range: below, no prior to speak of; above, the group is 0
-DAMPING = "identity"
-MU_RULE = "nielsen"
-GROUPS = "wba"
-HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)       # one alpha each for w, b and a (MacKay); "one": a single alpha, as MATLAB's trainbr
+GROUPS = "wba"       # one alpha each for w, b and a (MacKay); "one": a single alpha, as MATLAB's trainbr
+HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)
 
 
 def eigh_each(A):
@@ -149,20 +149,18 @@ class LevenbergMarquardt:
         F = self.objective(p, r, idx)
         floor = MU_FLOOR * self.beta[idx] * np.max(np.diagonal(A, axis1=1, axis2=2), axis=1) + 1e-300
         eye = np.eye(A.shape[1])
-        diagH = np.maximum(np.diagonal(H, axis1=1, axis2=2), floor[:, None])  # (k, P), Marquardt's scaling
         todo = ok.copy()
         while todo.any():
             t = np.flatnonzero(todo)
             k = idx[t]
             mu = np.maximum(self.mu[k], floor[t])
-            damp = eye if DAMPING == "identity" else diagH[t][:, :, None] * eye
-            delta = solve_each(H[t] + mu[:, None, None] * damp, gF[t])  # the damped Gauss-Newton step
+            delta = solve_each(H[t] + mu[:, None, None] * eye, gF[t])  # the damped Gauss-Newton step
             trial = p[t] - delta
             with np.errstate(over="ignore", invalid="ignore"):
                 F_new = self.objective(trial, residuals(trial, self.x, self.y, self.cfg.activation, self.ws), k)
             better = np.isfinite(F_new) & (F_new < F[t])
             self.p[k[better]] = trial[better]
-            if MU_RULE == "nielsen":
+            if cfg.mu_rule == "nielsen":  # mu by the gain ratio rho: actual / predicted fall of F
                 pred = np.sum(delta * (gF[t] + mu[:, None] * delta), axis=1)
                 rho = (F[t] - F_new) / np.maximum(pred, 1e-300)
                 fac = np.maximum(1 / 3, 1 - (2 * np.clip(rho, 0, 1) - 1) ** 3)
