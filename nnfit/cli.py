@@ -484,7 +484,8 @@ def describe(e):
     if isinstance(e, MemoryError):
         return "out of memory; try fewer --models, --epochs or --hidden, or fewer points"
     if isinstance(e, ModuleNotFoundError) and e.name:  # an optional dependency that is not installed
-        extra = {"torch": "torch", "starlette": "play", "uvicorn": "play", "websockets": "play"}.get(e.name.split(".")[0])
+        extra = {"torch": "torch", "starlette": "play", "uvicorn": "play", "websockets": "play", "onnx": "export",
+                 "onnxruntime": "export"}.get(e.name.split(".")[0])
         return f"{e.name} is not installed: pip install " + (f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
     if isinstance(e, OSError) and e.strerror:
         return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
