@@ -501,7 +501,8 @@ def describe(e):
     if isinstance(e, MemoryError):
         return _("out of memory; try fewer --models, --epochs or --hidden, or fewer points")
     if isinstance(e, ModuleNotFoundError) and e.name:  # an optional dependency that is not installed
-        extra = {"torch": "torch", "starlette": "play", "uvicorn": "play", "websockets": "play"}.get(e.name.split(".")[0])
+        extra = {"torch": "torch", "starlette": "play", "uvicorn": "play", "websockets": "play", "onnx": "export",
+                 "onnxruntime": "export"}.get(e.name.split(".")[0])
         return _("{name} is not installed: pip install {package}").format(
             name=e.name, package=f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
     if isinstance(e, OSError) and e.strerror:

@@ -114,6 +114,8 @@ class Model:
         """Write the model to a .safetensors file (written to a temporary name, then renamed)."""
         from safetensors.numpy import save_file
         path = os.fspath(path)
+        if os.path.exists(path) and not os.path.isfile(path):  # never swap a device or a directory for a file
+            raise ModelFileError(f"{path}: not a regular file; give a file name to save the model to")
         tmp = f"{path}.tmp{os.getpid()}"
         try:
             tensors = {n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}

@@ -30,3 +30,23 @@ def cli(capsys, tmp_path, monkeypatch):
         out, err = capsys.readouterr()
         return status, out, err
     return run
+
+
+# Tests marked `slow` (larger property-test profiles) run only when asked for: `pytest -m slow`,
+# `pytest --run-slow`, or NNFIT_SLOW=1 in the environment.
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False, help="also run tests marked slow")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: many examples, minutes; skipped unless -m slow, --run-slow or NNFIT_SLOW=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    markexpr = config.getoption("markexpr", "") or ""
+    if config.getoption("--run-slow") or os.environ.get("NNFIT_SLOW") or ("slow" in markexpr and "not slow" not in markexpr):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow, --run-slow or NNFIT_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

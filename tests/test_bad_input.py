@@ -117,12 +117,10 @@ def test_lr_beyond_float32(workdir):
     workdir(BASE["train"] + ["--lr", "1e39"], 2, "--lr", "too large for float32")
 
 
-@pytest.mark.parametrize("option,value", [("--models", "100000000"), ("--epochs", "100000000"),
-                                          ("--hidden", "10000")])
-def test_runs_too_large_for_memory_fail_fast(workdir, option, value):
-    big = {"--models": ["--models", "100000000"], "--epochs": ["--epochs", "100000000", "--models", "1000"],
-           "--hidden": ["--hidden", "10000", "--models", "1000000"]}[option]
-    workdir(["train", "--seed", "0", "--no-plot"] + big, 2, "memory")
+@pytest.mark.parametrize("big", [["--models", "100000000"], ["--epochs", "100000000", "--models", "1000"],
+                                 ["--hidden", "10000", "--models", "1000000"]], ids=lambda big: " ".join(big))
+def test_runs_too_large_for_memory_fail_fast(workdir, big):
+    workdir(["train", "--seed", "0", "--no-plot"] + big, 2, "--models", "memory")
 
 
 # --- data files: a good file, mutated ------------------------------------------------------------------
@@ -356,3 +354,19 @@ def test_api_fit_bad_points_are_data_errors(name):
 def test_api_fit_wrong_options_are_config_errors(option, value):
     with pytest.raises(nnfit.ConfigError):
         nnfit.fit(**{"seed": 0, "epochs": 2, "starts": 2, option: value})
+
+
+# --- export -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv,status,piece", [
+    (["missing.safetensors", "--to", "c"], 1, "no such file"),
+    (["{model}", "--to", "cobol"], 2, "--to"),
+    (["{model}", "--to", ""], 2, "--to"),
+    (["{model}"], 2, "--to"),
+    (["{model}", "--to", "c", "-o", "d.csv"], 1, "already exists"),
+    (["{model}", "--to", "c", "-o", "nodir/x.c"], 1, "nodir/x.c"),
+    (["d.csv", "--to", "python"], 1, "d.csv"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_export_bad_input(workdir, model_file, argv, status, piece):
+    workdir.put("d.csv", GOOD)
+    workdir(["export"] + [a.format(model=model_file) for a in argv], status, piece)
