@@ -248,6 +248,15 @@ def never_much_worse_than_a_line(data, opts, budget):
         # y_hat = a act(w x + b) has no output bias: one sigmoid or relu keeps one sign, so on
         # centred (standard-scaled) data it cannot cross zero as a line does; tanh can.
         opts = {**opts, "hidden": 2}
+    if opts["activation"] == "relu":
+        # A relu unit that is off on every point never comes back (its gradient is 0): with few starts
+        # a line of two relus can lose a unit for good. The default 16 starts find a live pair.
+        opts = {**opts, "starts": max(opts["starts"], 16)}
+    if opts.get("regularization") == "bayes" and len(x) < 20:
+        # Bayesian regularization forced on fewer points than auto would use it for (20): with about
+        # as many parameters as points the evidence may rightly prefer the prior (all a_i = 0, the mean)
+        # to a line through two or three points. auto, the default, does not regularize here.
+        opts = {**opts, "regularization": "auto"}
     opts = capped(opts, len(x), budget, epochs=300)
     note(f"nnfit.fit(x, y, **{opts})")
     model = fit_or_nnfit_error(x, y, **opts)

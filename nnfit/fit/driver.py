@@ -42,17 +42,19 @@ def split(n, rng, val_fraction, test_fraction):
 
 
 def scaling(x, y, how):
-    """Shift and scale of x and y, from the training points."""
+    """Shift and scale of x and y, from the training points. y is always centered on its mean: the
+    network has no output bias, so its zero (all a_i = 0, where Bayesian regularization pulls) must be
+    the best constant. standard: x and y to mean 0, std 1; minmax: x to [-1, 1], y's half-range to 1;
+    none: x as it is, y only centered. A spread of 0 (every value equal) keeps the scale 1."""
+    y_shift = float(np.mean(y))
     if how == "none":
-        return {"x_shift": 0.0, "x_scale": 1.0, "y_shift": 0.0, "y_scale": 1.0}
+        return {"x_shift": 0.0, "x_scale": 1.0, "y_shift": y_shift, "y_scale": 1.0}
     if how == "standard":
-        x_shift, x_scale, y_shift, y_scale = np.mean(x), np.std(x), np.mean(y), np.std(y)
-    else:  # minmax: to [-1, 1]
-        x_shift, x_scale = (x.max() + x.min()) / 2, (x.max() - x.min()) / 2
-        y_shift, y_scale = (y.max() + y.min()) / 2, (y.max() - y.min()) / 2
-    tiny = lambda s, c: s > 1e-12 * max(abs(c), 1e-300)  # a spread lost in round-off counts as none
-    return {"x_shift": float(x_shift), "x_scale": float(x_scale) if tiny(x_scale, x_shift) else 1.0,
-            "y_shift": float(y_shift), "y_scale": float(y_scale) if tiny(y_scale, y_shift) else 1.0}
+        x_shift, x_scale, y_scale = np.mean(x), np.std(x), np.std(y)
+    else:  # minmax
+        x_shift, x_scale, y_scale = (x.max() + x.min()) / 2, (x.max() - x.min()) / 2, (y.max() - y.min()) / 2
+    return {"x_shift": float(x_shift), "x_scale": float(x_scale) if x_scale > 0 else 1.0,
+            "y_shift": y_shift, "y_scale": float(y_scale) if y_scale > 0 else 1.0}
 
 
 def draw_starts(rng, starts, hidden, u, v, activation, fit_a=True):
@@ -120,7 +122,13 @@ def fit_points(cfg, x, y, progress=None):
         run = Run(cfg, p, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
         run.go(progress)
     k = run.choose()
-    params = run.best_p[k]
+    params = run.best_p[k].copy()
+    constant = False
+    with np.errstate(over="ignore", invalid="ignore"):
+        mse_kept = float(np.mean(residuals(params[None, :], u[tr], v[tr], cfg.activation) ** 2))
+    if not mse_kept <= np.mean((v[tr] - np.mean(v[tr])) ** 2) * (1 + 1e-12):  # the best constant did better
+        params[2 * cfg.hidden:] = 0.0  # a = 0: y_hat = y_shift, the training mean
+        constant = True
     model = Model(params_of(params), cfg, x_range=(float(x.min()), float(x.max())), scaling=s)
     y2 = s["y_scale"] ** 2
     metrics = {name: regression_metrics(y[idx], model.predict(x[idx]))
@@ -130,7 +138,8 @@ def fit_points(cfg, x, y, progress=None):
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
         "kind": "fit", "start": int(k), "dropped": run.dropped, "epochs": int(stop),
-        "best_epoch": int(run.best_epoch[k]), "stopped": str(run.opt.reason[k] or run.why[k] or f"{cfg.epochs} epochs reached"),
+        "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
+                    else str(run.opt.reason[k] or run.why[k] or f"{cfg.epochs} epochs reached")),
         "bayes": bool(bayes), "split": [len(tr), len(va), len(te)], "metrics": metrics,
         "val_history": [float(h) for h in run.val[:stop, k] * y2] if len(va) else [],
         "test_history": [float(h) for h in run.test[:stop, k] * y2] if len(te) else [],
