@@ -15,11 +15,11 @@ from .model import network
 TEXT = {
     "zh": {"title": "神经网络拟合结果", "x": "输入 x", "y": "输出 y", "data": "实际数据点", "model": "模型预测",
            "loss_title": "每轮的平均损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
-           "test": "测试集", "best": "最佳轮次 {e}", "terms": "各神经元的项",
+           "test": "测试集", "best": "最佳轮次 {e}", "terms": "各神经元的项", "band": "95% 预测区间",
            "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失"},
     "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "data": "data points", "model": "model prediction",
            "loss_title": "Average loss per epoch", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
-           "test": "test", "best": "best epoch {e}", "terms": "each neuron's term",
+           "test": "test", "best": "best epoch {e}", "terms": "each neuron's term", "band": "95% prediction interval",
            "frame": "epoch {e}/{n}, average loss {loss:.6f}", "so_far": "average loss so far"},
 }
 SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
@@ -76,6 +76,10 @@ def draw_fit(ax, model, x, y, t, terms=False, **legend):
     optionally each neuron's term as a thin line; returns the artists the animation updates."""
     lo, hi = model.x_range
     x_dense = np.linspace(lo, hi, 1000)
+    if getattr(model, "posterior", None) is not None:  # a Bayesian fit: its 95% prediction interval
+        mean, std = model.predict(x_dense, return_std=True)
+        ax.fill_between(x_dense, mean - 1.96 * std, mean + 1.96 * std, color="blue", alpha=0.15, linewidth=0,
+                        label=t["band"])
     ax.scatter(x, y, color="red", label=t["data"], zorder=5)
     (curve,) = ax.plot(x_dense, model.predict(x_dense), color="blue", label=t["model"], linewidth=2)
     lines = []
