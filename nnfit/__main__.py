@@ -7,12 +7,25 @@ import sys
 
 
 def run():
+    # Ctrl-C that lands inside one of the import system's callbacks cannot stop anything: Python
+    # reports it as "Exception ignored" with a traceback and goes on. Say nothing instead (the command
+    # goes on as Python does; a second Ctrl-C stops it). Everything else goes to Python's own hook.
+    python_hook = sys.unraisablehook
+
+    def quiet_interrupts(unraisable):
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            python_hook(unraisable)
+
+    sys.unraisablehook = quiet_interrupts
     try:
-        from .cli import main
-    except KeyboardInterrupt:
-        print("nnfit: error: interrupted", file=sys.stderr)
-        return 130
-    return main()
+        try:
+            from .cli import main
+        except KeyboardInterrupt:
+            print("nnfit: error: interrupted", file=sys.stderr)
+            return 130
+        return main()
+    finally:
+        sys.unraisablehook = python_hook
 
 
 if __name__ == "__main__":
