@@ -15,6 +15,7 @@ measure. The optimizers themselves live in lm.py and first_order.py.
 import math
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -29,6 +30,8 @@ from .network import forward, jacobian, residuals
 RIDGE = 1e-8                 # the starts' least-squares output weights: ridge, relative to mean diag(h^T h)
 PRUNE_POINTS = 1000          # from this many training points on, hopeless starts are dropped early:
 PRUNE_AT = (3, 6, 12, 24)    # at these epochs the worse half of the running starts is dropped
+SCOUT_FROM = 2000            # from this many training points, the starts race on a subset first:
+SCOUT_POINTS = 1000          # this many points, for PRUNE_AT[-1] epochs
 
 
 def split(n, rng, val_fraction, test_fraction):
@@ -119,6 +122,15 @@ def fit_points(cfg, x, y, progress=None):
                         "subtract their common offset first")
     with one_blas_thread():
         p = draw_starts(start_rng, cfg.starts, cfg.hidden, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
+        scouted, kept = 0, None
+        if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
+            # many starts on many points: race them on a random thousand for a few epochs, then go on
+            # with the winner alone on every point
+            sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))
+            scout = Run(replace(cfg, epochs=min(cfg.epochs, PRUNE_AT[-1])), p, u[sub], v[sub], u[va], v[va], u[te], v[te], bayes)
+            scout.go(False)
+            best = scout.choose()
+            p, scouted, kept = scout.opt.p[best:best + 1].copy(), cfg.starts - 1, best
         run = Run(cfg, p, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
         run.go(progress)
     k = run.choose()
@@ -137,7 +149,8 @@ def fit_points(cfg, x, y, progress=None):
     model.history = [float(h) for h in run.train[:stop, k] * y2]
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
-        "kind": "fit", "start": int(k), "dropped": run.dropped, "epochs": int(stop),
+        "kind": "fit", "start": int(k if kept is None else kept), "dropped": run.dropped + scouted, "epochs": int(stop),
+        "scout": {"points": SCOUT_POINTS, "epochs": PRUNE_AT[-1]} if kept is not None else None,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"{cfg.epochs} epochs reached")),
         "bayes": bool(bayes), "split": [len(tr), len(va), len(te)], "metrics": metrics,

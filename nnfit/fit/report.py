@@ -9,7 +9,9 @@ def summary(model):
              f"scaling {f.scale}, seed {f.seed}",
              f"kept: start {e['start'] + 1} of {f.starts}, {e['epochs']} epochs (best epoch {e['best_epoch']}; "
              f"stopped: {e['stopped']}), {e['seconds'] * 1e3:.1f} ms"
-             + (f"; {e['dropped']} hopeless starts dropped early" if e.get("dropped") else "")]
+             + (f"; {e['dropped']} hopeless starts dropped early" if e.get("dropped") else "")
+             + (f" (the starts raced on {e['scout']['points']} of the points for {e['scout']['epochs']} epochs first)"
+                if e.get("scout") else "")]
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (f"{n_tr} points (a split needs {MIN_SPLIT_POINTS} or more)" if n_tr < MIN_SPLIT_POINTS
