@@ -176,7 +176,7 @@ def cmd_train(args):
     check_lang(args.lang)
     cfg = config_from(args)
     x, y = load_points(args)
-    out = args.out or next_run_dir()
+    out = out_dir(args)
     NewRunDir(out)  # fail before training if the directory exists
     seeded(cfg, args)
     frames = []  # with --animate: the parameters after each epoch, (H,) each
@@ -194,6 +194,14 @@ def cmd_train(args):
         extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang)
     write_run(out, model, x, y, args, models=result if cfg.models > 1 else None, extra_files=extra)
     return 0
+
+
+def out_dir(args):
+    """--out, or the next runs/NNN."""
+    from .runs import next_run_dir
+    if args.out is not None and not args.out.strip():
+        raise Failure(f"--out must name a directory, got {args.out!r}", 2)
+    return args.out or next_run_dir()
 
 
 def write_run(out, model, x, y, args, models=None, extra_files=None):
@@ -311,7 +319,7 @@ def cmd_fit(args):
     check_lang(args.lang)
     cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
     x, y = load_points(args)
-    out = args.out or next_run_dir()
+    out = out_dir(args)
     NewRunDir(out)
     seeded(cfg, args)
     model = fit_points(cfg, x, y, progress=None if not args.quiet else False)
@@ -346,7 +354,7 @@ def cmd_export(args):
     from .model import load
     if args.to not in TARGETS:
         raise Failure(_("--to must be one of {targets}; got {to!r}").format(targets=", ".join(TARGETS), to=args.to), 2)
-    if args.to == "onnx" and args.output is None:
+    if args.to == "onnx" and args.output in (None, "-"):
         raise Failure(_("--to onnx writes a binary file: give -o FILE.onnx"), 2)
     model = load(args.model)
     try:
@@ -355,7 +363,7 @@ def cmd_export(args):
         if e.name != "onnx":
             raise
         raise Failure(_("--to onnx needs the onnx package, not installed here: pip install 'nnfit[export]'"), 2) from None
-    if args.output is None:
+    if args.output in (None, "-"):  # -: stdout, as usual on a command line
         sys.stdout.write(content)
     else:
         write_new(args.output, content)

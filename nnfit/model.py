@@ -248,9 +248,14 @@ def from_file(path, meta, tensors):
     if posterior is not None:
         P = 3 * config.hidden
         noise = (extra.get("regularization") or {}).get("noise_var") if isinstance(extra.get("regularization"), dict) else None
-        if posterior.shape != (P, P) or posterior.dtype != np.float64 or not np.all(np.isfinite(posterior)):
-            raise ModelFileError(f"{path}: tensor 'posterior_cov' must be ({P}, {P}) finite float64, "
+        if posterior.shape != (P, P) or posterior.dtype != np.float64:
+            raise ModelFileError(f"{path}: tensor 'posterior_cov' must be ({P}, {P}) float64, "
                                  f"got shape {posterior.shape} and dtype {posterior.dtype}")
+        if not np.all(np.isfinite(posterior)):
+            raise ModelFileError(f"{path}: tensor 'posterior_cov' holds non-finite values")
+        scale = max(float(np.max(np.abs(posterior))), 1e-300)
+        if np.max(np.abs(posterior - posterior.T)) > 1e-9 * scale or np.linalg.eigvalsh(posterior).min() < -1e-9 * scale:
+            raise ModelFileError(f"{path}: tensor 'posterior_cov' is not a covariance (symmetric, positive semi-definite)")
         if not (_finite(noise) and noise >= 0):
             raise bad("extra", f"regularization.noise_var must be a finite number >= 0 with a posterior, got {noise!r}")
         model.posterior = posterior

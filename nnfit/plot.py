@@ -118,12 +118,16 @@ def plot_loss(path, lang="zh", train=(), val=None, test=None, best_epoch=None):
     t = TEXT[lang]
     with figure(figsize=(8, 4.5)) as fig:
         ax = fig.add_subplot()
+        drawn = 0
         for name, values, color in (("train", train, "blue"), ("val", val, "orange"), ("test", test, "green")):
             if values is not None and len(values):
-                ax.plot(*_positive(values), color=color, label=t[name])
+                epochs, positive = _positive(values)
+                ax.plot(epochs, positive, color=color, label=t[name])
+                drawn += len(positive)
         if best_epoch is not None:
             ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["best"].format(e=best_epoch))
-        ax.set_yscale("log")
+        if drawn:  # a log axis needs a positive value (a loss of exactly 0 throughout has none)
+            ax.set_yscale("log")
         ax.set_title(t["loss_title"], fontsize=14)
         ax.set_xlabel(t["epoch"], fontsize=12)
         ax.set_ylabel(t["loss"], fontsize=12)

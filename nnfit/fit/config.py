@@ -58,7 +58,9 @@ class FitConfig:
         check_choice("mu_rule", self.mu_rule, MU_RULES)
         check_number("mu_up", self.mu_up, 1, 1e10, low_open=True)
         check_number("mu_down", self.mu_down, 0, 1, low_open=True, high_open=True)
-        check_number("mu_max", self.mu_max, self.mu, 1e300)
+        check_number("mu_max", self.mu_max, 0, 1e300, low_open=True)
+        if self.mu > self.mu_max:
+            raise ConfigError("mu", f"must be at most --mu-max ({self.mu_max:g}), got {self.mu!r}")
         check_number("lr", self.lr, 0, 1e300, low_open=True)
         check_number("momentum", self.momentum, 0, 1, high_open=True)
         if self.regularization == "bayes" and self.optimizer != "lm":

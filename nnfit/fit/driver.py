@@ -29,7 +29,8 @@ from .network import forward, jacobian, residuals
 
 RIDGE = 1e-8                 # the starts' least-squares output weights: ridge, relative to mean diag(h^T h)
 PRUNE_POINTS = 1000          # from this many training points on, hopeless starts are dropped early:
-PRUNE_AT = (3, 6, 12, 24)    # at these epochs the worse half of the running starts is dropped
+PRUNE_AT = (3, 6, 12, 24)    # at these epochs the worse half of the running starts is dropped,
+PRUNE_KEEP = 4               # down to this many
 SCOUT_FROM = 2000            # from this many training points, the starts race on a subset first:
 SCOUT_POINTS = 1000          # this many points, for PRUNE_AT[-1] epochs
 
@@ -125,12 +126,13 @@ def fit_points(cfg, x, y, progress=None):
         scouted, kept = 0, None
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
             # many starts on many points: race them on a random thousand for a few epochs, then go on
-            # with the winner alone on every point
+            # with the PRUNE_KEEP best on every point
             sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))
             scout = Run(replace(cfg, epochs=min(cfg.epochs, PRUNE_AT[-1])), p, u[sub], v[sub], u[va], v[va], u[te], v[te], bayes)
             scout.go(False)
-            best = scout.choose()
-            p, scouted, kept = scout.opt.p[best:best + 1].copy(), cfg.starts - 1, best
+            scout.choose()  # TrainingDiverged if every start failed
+            survivors = np.flatnonzero(scout.active) if scout.active.any() else np.array([scout.choose()])
+            p, scouted, kept = scout.opt.p[survivors].copy(), cfg.starts - len(survivors), survivors
         run = Run(cfg, p, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
         run.go(progress)
     k = run.choose()
@@ -141,6 +143,11 @@ def fit_points(cfg, x, y, progress=None):
     if not mse_kept <= np.mean((v[tr] - np.mean(v[tr])) ** 2) * (1 + 1e-12):  # the best constant did better
         params[2 * cfg.hidden:] = 0.0  # a = 0: y_hat = y_shift, the training mean
         constant = True
+        import warnings
+        from ..data import DataWarning
+        warnings.warn(f"no start of the {cfg.optimizer} fit beat the constant mean of y on the training points: "
+                      "the model is that constant" + (f" (try a smaller --lr than {cfg.lr:g})" if cfg.optimizer in RULES else ""),
+                      DataWarning, stacklevel=2)
     model = Model(params_of(params), cfg, x_range=(float(x.min()), float(x.max())), scaling=s)
     y2 = s["y_scale"] ** 2
     metrics = {name: regression_metrics(y[idx], model.predict(x[idx]))
@@ -149,7 +156,7 @@ def fit_points(cfg, x, y, progress=None):
     model.history = [float(h) for h in run.train[:stop, k] * y2]
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
-        "kind": "fit", "start": int(k if kept is None else kept), "dropped": run.dropped + scouted, "epochs": int(stop),
+        "kind": "fit", "start": int(k if kept is None else kept[k]), "dropped": run.dropped + scouted, "epochs": int(stop),
         "scout": {"points": SCOUT_POINTS, "epochs": PRUNE_AT[-1]} if kept is not None else None,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"{cfg.epochs} epochs reached")),
@@ -252,14 +259,14 @@ class Run:
             self.why[tired] = f"validation MSE did not improve for {cfg.patience} epochs"
             self.active &= ~tired
         self.active &= np.isfinite(mse)
-        if epoch in PRUNE_AT and len(ut) >= PRUNE_POINTS and self.active.sum() > 1:
+        if epoch in PRUNE_AT and len(ut) >= PRUNE_POINTS and self.active.sum() > PRUNE_KEEP:
             self.prune(watched)
 
     def prune(self, watched):
         """Drop the worse half of the running starts (by what picks the best)."""
         run = np.flatnonzero(self.active)
         score = np.where(np.isfinite(watched[run]), watched[run], np.inf)
-        keep = run[np.argsort(score, kind="stable")[:max(1, len(run) // 2)]]
+        keep = run[np.argsort(score, kind="stable")[:max(PRUNE_KEEP, len(run) // 2)]]
         self.active[:] = False
         self.active[keep] = True
         self.why[np.setdiff1d(run, keep)] = "dropped early: behind the other starts"

@@ -20,7 +20,8 @@ def summary(model):
     else:
         lines.append(f"split: {n_tr} train / {n_va} validation / {n_te} test (seeded)")
     for name, m in e["metrics"].items():
-        lines.append(f"  {name:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {m['r2']:.6f}")
+        r2 = f"{m['r2']:.6f}" if m["r2"] == m["r2"] else "n/a (y is constant)"
+        lines.append(f"  {name:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {r2}")
     reg = e.get("regularization")
     if reg:
         lines.append(f"  effective parameters {reg['gamma']:.1f} of {reg['parameters']}; "
