@@ -146,7 +146,8 @@ def fit_points(cfg, x, y, progress=None):
         import warnings
         from ..data import DataWarning
         warnings.warn(f"no start of the {cfg.optimizer} fit beat the constant mean of y on the training points: "
-                      "the model is that constant" + (f" (try a smaller --lr than {cfg.lr:g})" if cfg.optimizer in RULES else ""),
+                      "the model is that constant" + (" (a first-order fit may need other --lr or more --epochs)"
+                                               if cfg.optimizer in RULES else ""),
                       DataWarning, stacklevel=2)
     model = Model(params_of(params), cfg, x_range=(float(x.min()), float(x.max())), scaling=s)
     y2 = s["y_scale"] ** 2
