@@ -3,6 +3,7 @@ validators as the training Config)."""
 from dataclasses import asdict, dataclass, fields
 
 from ..config import ACTIVATION_NAMES, ConfigError, check_choice, check_int, check_number
+from ..i18n import _
 
 MU_RULES = ("nielsen", "fixed")
 OPTIMIZERS = ("lm", "lbfgs", "adam", "momentum", "sgd")
@@ -62,7 +63,8 @@ class FitConfig:
         check_number("lr", self.lr, 0, 1e300, low_open=True)
         check_number("momentum", self.momentum, 0, 1, high_open=True)
         if self.regularization == "bayes" and self.optimizer != "lm":
-            raise ConfigError("regularization", f"bayes works with the lm optimizer only, got optimizer {self.optimizer!r}")
+            raise ConfigError("regularization", _("bayes works with the lm optimizer only, got optimizer {optimizer!r}").format(
+                optimizer=self.optimizer))
         return self
 
     def bayes(self, n):
@@ -80,5 +82,5 @@ class FitConfig:
         names = [f.name for f in fields(cls)]
         unknown = sorted(set(options) - set(names))
         if unknown:
-            raise ConfigError(unknown[0], f"is not a fit option; the options are {', '.join(names)}")
+            raise ConfigError(unknown[0], _("is not a fit option; the options are {names}").format(names=", ".join(names)))
         return cls(**options)
