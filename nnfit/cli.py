@@ -200,7 +200,7 @@ def out_dir(args):
     """--out, or the next runs/NNN."""
     from .runs import next_run_dir
     if args.out is not None and not args.out.strip():
-        raise Failure(f"--out must name a directory, got {args.out!r}", 2)
+        raise Failure(_("--out must name a directory, got {value!r}").format(value=args.out), 2)
     return args.out or next_run_dir()
 
 

@@ -6,6 +6,7 @@ import os
 import struct
 
 from .activations import NAMES as ACTIVATION_NAMES
+from .i18n import _
 ENGINE_NAMES = ("auto", "scalar", "manual", "matrix")
 DTYPE_NAMES = ("float32", "float64")
 DEVICE_NAMES = ("cpu", "cuda")
@@ -59,13 +60,14 @@ class Config:
         check_representable("lr", self.lr, self.dtype)
         self.check_memory(n=10)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
-            raise ConfigError("device", "cuda runs only the matrix engine; add engine='matrix'")
+            raise ConfigError("device", _("cuda runs only the matrix engine; add engine='matrix'"))
         check_bool("keep_grads", self.keep_grads)
         if self.keep_grads and (self.resolved_engine() != "scalar" or self.models > 1):
-            raise ConfigError("keep_grads", "is the chapter's own loop: the scalar engine, one model; "
-                                            f"got engine={self.engine!r}, models={self.models!r}")
+            raise ConfigError("keep_grads", _("is the chapter's own loop: the scalar engine, one model; "
+                                              "got engine={engine!r}, models={models!r}").format(
+                                                engine=self.engine, models=self.models))
         if self.engine == "scalar" and self.models > 1:
-            raise ConfigError("engine", "scalar trains one model at a time; use manual or matrix for models > 1")
+            raise ConfigError("engine", _("scalar trains one model at a time; use manual or matrix for models > 1"))
         return self
 
     def memory_bytes(self, n):
@@ -80,7 +82,7 @@ class Config:
         orders = 16 * M * n if self.shuffle else 0  # a shuffled order per model and its sort keys, (M, N)
         many = M > 1
         parts = [(history, "models" if many else "epochs"), (params, "models" if many else "hidden"), (orders, "models")]
-        return sum(b for b, _ in parts), max(parts)[1]
+        return sum(b for b, _option in parts), max(parts)[1]
 
     def check_memory(self, n, share=0.5):
         """ConfigError naming an option when a run on n points would need more than `share` of the RAM."""
@@ -90,10 +92,12 @@ class Config:
         except (AttributeError, ValueError, OSError):  # not known on this system: assume 8 GiB
             ram = 8 * 2**30
         if need > share * ram:
-            raise ConfigError(option, f"{getattr(self, option)}: this run would need about {need / 2**30:.3g} GiB of "
-                                      f"memory (models {self.models} x epochs {self.epochs} x hidden {self.hidden}"
-                                      f"{f' x {n} points' if n > 10 else ''}), more than half of this machine's "
-                                      f"{ram / 2**30:.3g} GiB")
+            points = _(" x {n} points").format(n=n) if n > 10 else ""
+            raise ConfigError(option, _("{value}: this run would need about {need:.3g} GiB of memory (models {models} "
+                                        "x epochs {epochs} x hidden {hidden}{points}), more than half of this "
+                                        "machine's {ram:.3g} GiB").format(
+                value=getattr(self, option), need=need / 2**30, models=self.models, epochs=self.epochs,
+                hidden=self.hidden, points=points, ram=ram / 2**30))
 
     def resolved_engine(self):
         """The engine that will run: 'auto' is the compiled manual engine, the fastest, which gives
@@ -113,7 +117,8 @@ class Config:
         names = [f.name for f in fields(cls)]
         for name in options:
             if name not in names:
-                raise ConfigError(name, f"is not an option of {what}; the options are {', '.join(names)}")
+                raise ConfigError(name, _("is not an option of {what}; the options are {names}").format(
+                    what=what, names=", ".join(names)))
 
     @classmethod
     def from_dict(cls, d):
@@ -124,11 +129,11 @@ class Config:
 def check_int(name, value, low, high=None):
     """An integer (not a bool) in [low, high]; ConfigError naming the option and the value otherwise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ConfigError(name, f"must be an integer >= {low}, got {value!r}")
+        raise ConfigError(name, _("must be an integer >= {low}, got {value!r}").format(low=low, value=value))
     if value < low:
-        raise ConfigError(name, f"must be >= {low}, got {int(value)!r}")
+        raise ConfigError(name, _("must be >= {low}, got {value!r}").format(low=low, value=int(value)))
     if high is not None and value > high:
-        raise ConfigError(name, f"must be <= {high}, got {int(value)!r}")
+        raise ConfigError(name, _("must be <= {high}, got {value!r}").format(high=high, value=int(value)))
     return int(value)
 
 
@@ -136,12 +141,12 @@ def check_number(name, value, low=None, high=None, low_open=False, high_open=Fal
     """A finite real number (not a bool, not a string) in the range; open ends exclude the bound."""
     bounds = [f"{'>' if low_open else '>='} {low:g}" if low is not None else "",
               f"{'<' if high_open else '<='} {high:g}" if high is not None else ""]
-    want = "must be a finite number " + " and ".join(b for b in bounds if b)
+    want = _("must be a finite number {bounds}").format(bounds=_(" and ").join(b for b in bounds if b))
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ConfigError(name, f"{want.rstrip()}, got {value!r}")
+        raise ConfigError(name, _("{want}, got {value!r}").format(want=want.rstrip(), value=value))
     if (low is not None and (value < low or (low_open and value == low))) or \
             (high is not None and (value > high or (high_open and value == high))):
-        raise ConfigError(name, f"{want}, got {value!r}")
+        raise ConfigError(name, _("{want}, got {value!r}").format(want=want, value=value))
     return float(value)
 
 
@@ -154,20 +159,21 @@ def check_representable(name, value, dtype):
         except OverflowError:
             rounded = math.inf
         if math.isinf(rounded):
-            raise ConfigError(name, f"{value!r} is too large for float32 (at most 3.4e38); use dtype float64")
+            raise ConfigError(name, _("{value!r} is too large for float32 (at most 3.4e38); use dtype float64").format(
+                value=value))
         if rounded == 0:
-            raise ConfigError(name, f"{value!r} rounds to 0 in float32, so nothing would change; "
-                                    "use dtype float64 or a larger value")
+            raise ConfigError(name, _("{value!r} rounds to 0 in float32, so nothing would change; "
+                                      "use dtype float64 or a larger value").format(value=value))
     return value
 
 
 def check_choice(name, value, choices):
     if not isinstance(value, str) or value not in choices:
-        raise ConfigError(name, f"must be one of {', '.join(choices)}; got {value!r}")
+        raise ConfigError(name, _("must be one of {choices}; got {value!r}").format(choices=", ".join(choices), value=value))
     return value
 
 
 def check_bool(name, value):
     if not isinstance(value, bool):
-        raise ConfigError(name, f"must be True or False, got {value!r}")
+        raise ConfigError(name, _("must be True or False, got {value!r}").format(value=value))
     return value

@@ -20,6 +20,8 @@ import stat
 
 import numpy as np
 
+from .i18n import _
+
 # The tutorial's samples (section 2 of the chapter).
 TUTORIAL_X = (-10.0, -7.78, -5.56, -3.33, -1.11, 1.11, 3.33, 5.56, 7.78, 10.0)
 TUTORIAL_Y = (0.9413, 1.1254, 1.2278, 1.1222, 1.1027, 0.4576, -0.1547, 0.4595, 0.9119, 0.9897)
@@ -47,41 +49,44 @@ def as_points(x, y):
     if x is None and y is None:
         return tutorial_data()
     if x is None or y is None:
-        raise DataError("give both x and y, or neither for the tutorial's data")
+        raise DataError(_("give both x and y, or neither for the tutorial's data"))
     x, y = _vector(x, "x"), _vector(y, "y")
     if len(x) != len(y):
-        raise DataError(f"x and y have different lengths: {len(x)} and {len(y)}")
+        raise DataError(_("x and y have different lengths: {x} and {y}").format(x=len(x), y=len(y)))
     if len(x) < 2:
-        raise DataError(f"need at least 2 points, got {len(x)}")
+        raise DataError(_("need at least 2 points, got {count}").format(count=len(x)))
     return x, y
 
 
 def _vector(v, name):
     """v as a 1-D float64 array: real numbers only (not strings, bools, dicts or ragged lists)."""
     if isinstance(v, (str, bytes, dict, set)):
-        raise DataError(f"{name} must be a list or array of numbers, got {type(v).__name__}")
+        raise DataError(_("{name} must be a list or array of numbers, got {type}").format(name=name, type=type(v).__name__))
     try:
         arr = np.asarray(v)
     except (TypeError, ValueError) as e:
-        raise DataError(f"{name} must be a list or array of numbers: {str(e).splitlines()[0]}") from None
+        raise DataError(_("{name} must be a list or array of numbers: {error}").format(
+            name=name, error=str(e).splitlines()[0])) from None
     if arr.dtype.kind == "O" and all(isinstance(e, numbers.Real) and not isinstance(e, bool) for e in arr.flat):
         arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
     if arr.dtype.kind not in "iuf":
-        raise DataError(f"{name} must be real numbers, got an array of {arr.dtype} {_sample(arr)}")
+        raise DataError(_("{name} must be real numbers, got an array of {dtype} {sample}").format(
+            name=name, dtype=arr.dtype, sample=_sample(arr)))
     arr = arr.astype(np.float64)
     if arr.ndim == 2 and 1 in arr.shape:
         arr = arr.reshape(-1)
     if arr.ndim != 1:
-        raise DataError(f"{name} must be one-dimensional, got shape {arr.shape}")
+        raise DataError(_("{name} must be one-dimensional, got shape {shape}").format(name=name, shape=arr.shape))
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
-        raise DataError(f"{name}[{bad[0]}] is {arr[bad[0]]}: every value must be a finite number")
+        raise DataError(_("{name}[{index}] is {value}: every value must be a finite number").format(
+            name=name, index=bad[0], value=arr[bad[0]]))
     return arr
 
 
 def _sample(arr):
     first = next(iter(arr.flat), None) if arr.size else None
-    return f"(first value {first!r})" if first is not None else "(empty)"
+    return _("(first value {value!r})").format(value=first) if first is not None else _("(empty)")
 
 
 def open_text(path):
@@ -89,29 +94,30 @@ def open_text(path):
     device (never waited on), unreadable or too large. UTF-8, or UTF-16 when the file starts with its BOM."""
     path = os.fspath(path)
     if not path:
-        raise DataError("the file name is empty; give a CSV file")
+        raise DataError(_("the file name is empty; give a CSV file"))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without waiting
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
+        raise DataError(_("{path}: no such file").format(path=path)) from None
     except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not a CSV file") from None
+        raise DataError(_("{path}: is a directory, not a CSV file").format(path=path)) from None
     except OSError as e:
-        raise DataError(f"{path}: cannot read: {e.strerror}") from None
+        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, device or socket)"
-        raise DataError(f"{path}: is {kind}; give a CSV file")
+        if stat.S_ISDIR(info.st_mode):
+            raise DataError(_("{path}: is a directory; give a CSV file").format(path=path))
+        raise DataError(_("{path}: is not a regular file (a pipe, device or socket); give a CSV file").format(path=path))
     if info.st_size > MAX_BYTES:
         os.close(fd)
-        raise DataError(f"{path}: is {info.st_size / 2**30:.1f} GiB; nnfit reads CSV files up to 1 GiB")
+        raise DataError(_("{path}: is {size:.1f} GiB; nnfit reads CSV files up to 1 GiB").format(path=path, size=info.st_size / 2**30))
     head = os.read(fd, 4096)
     os.lseek(fd, 0, os.SEEK_SET)
     encoding = "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
     if b"\x00" in head and encoding != "utf-16":
         os.close(fd)
-        raise DataError(f"{path}: not a text file (it contains NUL bytes)")
+        raise DataError(_("{path}: not a text file (it contains NUL bytes)").format(path=path))
     return open(fd, encoding=encoding, newline="")  # newline="": the csv module sees \r, \n and \r\n
 
 
@@ -128,12 +134,12 @@ def rows_of(path):
                 return
             except csv.Error as e:
                 if "field larger than field limit" in str(e):
-                    raise DataError(f"{path}, line {reader.line_num}: a cell is longer than "
-                                    f"{csv.field_size_limit()} characters; not a number") from None
-                raise DataError(f"{path}, line {reader.line_num}: not valid CSV ({e})") from None
+                    raise DataError(_("{path}, line {line}: a cell is longer than {limit} characters; not a number").format(
+                        path=path, line=reader.line_num, limit=csv.field_size_limit())) from None
+                raise DataError(_("{path}, line {line}: not valid CSV ({error})").format(path=path, line=reader.line_num, error=e)) from None
             if any("\n" in cell or "\r" in cell for cell in row):
-                raise DataError(f"{path}, line {last + 1}: a quoted cell runs on to line {reader.line_num} "
-                                "(a quote that is not closed?)")
+                raise DataError(_("{path}, line {line}: a quoted cell runs on to line {end} (a quote that is not closed?)").format(
+                    path=path, line=last + 1, end=reader.line_num))
             last = reader.line_num
             if any(cell.strip() for cell in row):  # blank lines are skipped
                 yield reader.line_num, [cell.strip() for cell in row]
@@ -145,10 +151,11 @@ def _lines(path, f, wide):
     try:
         for n, line in enumerate(f, start=1):
             if "\x00" in line and not wide:
-                raise DataError(f"{path}: not a text file (it contains NUL bytes, line {n})")
+                raise DataError(_("{path}: not a text file (it contains NUL bytes, line {line})").format(path=path, line=n))
             yield line
     except UnicodeDecodeError as e:
-        raise DataError(f"{path}, line {n + 1}: not a UTF-8 text file (bad byte {e.object[e.start:e.start + 1]!r})") from None
+        raise DataError(_("{path}, line {line}: not a UTF-8 text file (bad byte {byte!r})").format(
+            path=path, line=n + 1, byte=e.object[e.start:e.start + 1])) from None
 
 
 def is_number(text):
@@ -163,7 +170,7 @@ def read_table(path, columns):
     rows = rows_of(path)
     first = next(rows, None)
     if first is None:
-        raise DataError(f"{path}: the file is empty")
+        raise DataError(_("{path}: the file is empty").format(path=path))
     line, cells = first
     width = len(cells)
     second = next(rows, None)
@@ -173,20 +180,22 @@ def read_table(path, columns):
     elif second is not None and not all(is_number(c) for c in cells):
         for i, c in enumerate(cells):  # a data row with a typo, unless the next row has text there too
             if not is_number(c) and len(second[1]) == width and is_number(second[1][i]):
-                raise DataError(f"{path}, line {line}, column {str(i)!r}: not a number: {c!r} (the other cells of "
-                                f"line {line} are numbers; a header line names every column)")
+                raise DataError(_("{path}, line {line}, column {column!r}: not a number: {text!r} (the other cells of "
+                                  "line {line} are numbers; a header line names every column)").format(
+                                    path=path, line=line, column=str(i), text=c))
     picked = {flag: _column(path, header, width, col, flag) for flag, col in columns(width).items()}
     values = {flag: array.array("d") for flag in picked}  # 8 bytes a value, however long the file
     data = ([] if header else [first]) + ([second] if second else [])
     count = 0
     for n, row in itertools.chain(data, rows):
         if len(row) != width:
-            raise DataError(f"{path}, line {n}: has {len(row)} columns, but line {line} has {width}")
+            raise DataError(_("{path}, line {line}: has {count} columns, but line {first} has {width}").format(
+                path=path, line=n, count=len(row), first=line, width=width))
         for flag, i in picked.items():
             values[flag].append(_number(path, n, header[i] if header else str(i), row[i]))
         count += 1
     if header and not count:
-        raise DataError(f"{path}: has a header but no rows of data")
+        raise DataError(_("{path}: has a header but no rows of data").format(path=path))
     return header, {flag: np.array(v, dtype=np.float64) for flag, v in values.items()}
 
 
@@ -198,20 +207,21 @@ def read_csv(path, x_col=None, y_col=None):
     """
     def columns(width):
         if width < 2 and (x_col is None or y_col is None or str(x_col) == str(y_col)):
-            raise DataError(f"{path}: needs two columns (x, y), found {width}")
+            raise DataError(_("{path}: needs two columns (x, y), found {width}").format(path=path, width=width))
         if width > 2 and (x_col is None or y_col is None):
-            raise DataError(f"{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)")
+            raise DataError(_("{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)").format(
+                path=path, width=width))
         return {"--x": 0 if x_col is None else x_col, "--y": 1 if y_col is None else y_col}
-    _, values = read_table(path, columns)
+    _header, values = read_table(path, columns)
     x, y = values["--x"], values["--y"]
     if len(x) < 2:
-        raise DataError(f"{path}: needs at least 2 points, found {len(x)}")
+        raise DataError(_("{path}: needs at least 2 points, found {count}").format(path=path, count=len(x)))
     return x, y
 
 
 def read_x_csv(path, x_col=None):
     """The x values to predict at, from a CSV file: its first column, or the one x_col picks."""
-    _, values = read_table(path, lambda width: {"--x": 0 if x_col is None else x_col})
+    _header, values = read_table(path, lambda width: {"--x": 0 if x_col is None else x_col})
     return values["--x"]
 
 
@@ -220,37 +230,41 @@ def _column(path, header, width, col, flag):
     if isinstance(col, numbers.Integral) and not isinstance(col, bool):
         col = str(int(col))
     if not isinstance(col, str):
-        raise DataError(f"{path}: {flag} must be a column name or 0-based index, got {col!r}")
+        raise DataError(_("{path}: {flag} must be a column name or 0-based index, got {col!r}").format(path=path, flag=flag, col=col))
     name = col.strip()
     if re.fullmatch(r"-[0-9]+", name) and (header is None or name not in header):
-        raise DataError(f"{path}: {flag} {col}: column indices start at 0 (the file has columns 0 to {width - 1})")
+        raise DataError(_("{path}: {flag} {col}: column indices start at 0 (the file has columns 0 to {last})").format(
+            path=path, flag=flag, col=col, last=width - 1))
     if INDEX.fullmatch(name) and (header is None or name not in header):
         i = int(name)
         if not i < width:
-            raise DataError(f"{path}: {flag} {col}: no such column (the file has columns 0 to {width - 1})")
+            raise DataError(_("{path}: {flag} {col}: no such column (the file has columns 0 to {last})").format(
+                path=path, flag=flag, col=col, last=width - 1))
         return i
     if header is None:
-        raise DataError(f"{path}: {flag} {col!r}: the file has no header, so pick columns by 0-based index")
+        raise DataError(_("{path}: {flag} {col!r}: the file has no header, so pick columns by 0-based index").format(
+            path=path, flag=flag, col=col))
     if name not in header:
-        raise DataError(f"{path}: {flag} {col!r}: no such column; the header has {', '.join(map(repr, header))}")
+        raise DataError(_("{path}: {flag} {col!r}: no such column; the header has {names}").format(
+            path=path, flag=flag, col=col, names=", ".join(map(repr, header))))
     if header.count(name) > 1:
         where = [i for i, h in enumerate(header) if h == name]
-        raise DataError(f"{path}: {flag} {col!r}: the header names columns {where[0]} and {where[1]} so; "
-                        "pick one by 0-based index")
+        raise DataError(_("{path}: {flag} {col!r}: the header names columns {first} and {second} so; "
+                          "pick one by 0-based index").format(path=path, flag=flag, col=col, first=where[0], second=where[1]))
     return header.index(name)
 
 
 def _number(path, line, column, text):
-    where = f"{path}, line {line}, column {column!r}"
+    where = _("{path}, line {line}, column {column!r}").format(path=path, line=line, column=column)
     if not text:
-        raise DataError(f"{where}: empty cell")
+        raise DataError(_("{where}: empty cell").format(where=where))
     if NOT_FINITE.fullmatch(text):
-        raise DataError(f"{where}: {text!r} is not a finite number")
+        raise DataError(_("{where}: {text!r} is not a finite number").format(where=where, text=text))
     if not NUMBER.fullmatch(text):
-        raise DataError(f"{where}: not a number: {_short(text)!r}")
+        raise DataError(_("{where}: not a number: {text!r}").format(where=where, text=_short(text)))
     v = float(text)
     if not math.isfinite(v):
-        raise DataError(f"{where}: {_short(text)!r} is too large for a number")
+        raise DataError(_("{where}: {text!r} is too large for a number").format(where=where, text=_short(text)))
     return v
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .config import Config
+from .i18n import _
 from .params import NAMES, Params
 
 FORMAT = "nnfit-1"
@@ -72,18 +73,18 @@ class Model:
         s = self.scaling
         u = (x - s["x_shift"]) / s["x_scale"]
         with np.errstate(over="ignore", invalid="ignore"):
-            y_hat, _, _ = network(self.params, u, self.config.activation)
+            y_hat, _h, _ds = network(self.params, u, self.config.activation)
             y_hat = y_hat * s["y_scale"] + s["y_shift"]
         if not return_std:
             return y_hat
         if self.posterior is None:
             from .config import ConfigError
-            raise ConfigError("return_std", "needs a Bayesian fit (nnfit.fit with regularization 'bayes' or 'auto' "
-                              "on 20 points or more): this model has no posterior")
+            raise ConfigError("return_std", _("needs a Bayesian fit (nnfit.fit with regularization 'bayes' or 'auto' "
+                                                "on 20 points or more): this model has no posterior"))
         from .fit.network import jacobian
         p = self.params.flat()[None, :].astype(np.float64)
         flat = u.reshape(-1)
-        _, g = jacobian(p, flat, np.zeros_like(flat), self.config.activation)  # (1, n, P) = dy_hat/dp
+        _y, g = jacobian(p, flat, np.zeros_like(flat), self.config.activation)  # (1, n, P) = dy_hat/dp
         reg = self.extra["regularization"]
         var = reg["noise_var"] + np.einsum("np,pq,nq->n", g[0], self.posterior, g[0])
         # beta is estimated from N - gamma residual degrees of freedom: integrating over it makes the
@@ -115,7 +116,7 @@ class Model:
         from safetensors.numpy import save_file
         path = os.fspath(path)
         if os.path.exists(path) and not os.path.isfile(path):  # never swap a device or a directory for a file
-            raise ModelFileError(f"{path}: not a regular file; give a file name to save the model to")
+            raise ModelFileError(_("{path}: not a regular file; give a file name to save the model to").format(path=path))
         tmp = f"{path}.tmp{os.getpid()}"
         try:
             tensors = {n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}
@@ -137,14 +138,15 @@ def as_inputs(x):
     """x values to predict at, as float64: DataError unless they are finite numbers."""
     from .data import DataError
     if isinstance(x, (str, bytes)) or x is None:
-        raise DataError(f"x must be numbers, got {x!r}")
+        raise DataError(_("x must be numbers, got {x!r}").format(x=x))
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
-        raise DataError(f"x must be numbers, got {str(x)[:80]!r}") from None
+        raise DataError(_("x must be numbers, got {x!r}").format(x=str(x)[:80])) from None
     bad = np.flatnonzero(~np.isfinite(arr.reshape(-1)))
     if bad.size:
-        raise DataError(f"x[{bad[0]}] is {arr.reshape(-1)[bad[0]]}: every value must be a finite number")
+        raise DataError(_("{name}[{index}] is {value}: every value must be a finite number").format(
+            name="x", index=bad[0], value=arr.reshape(-1)[bad[0]]))
     return arr
 
 
@@ -153,23 +155,23 @@ def load(path):
     from safetensors import SafetensorError
     from safetensors.numpy import safe_open
     if not isinstance(path, (str, bytes, os.PathLike)):
-        raise ModelFileError(f"a model file path must be a string or path, got {path!r}")
+        raise ModelFileError(_("a model file path must be a string or path, got {path!r}").format(path=path))
     path = os.fsdecode(os.fspath(path))
     if not os.path.exists(path):
-        raise ModelFileError(f"{path}: no such file")
+        raise ModelFileError(_("{path}: no such file").format(path=path))
     if os.path.isdir(path):
-        raise ModelFileError(f"{path}: is a directory, not a model file")
+        raise ModelFileError(_("{path}: is a directory, not a model file").format(path=path))
     if not os.path.isfile(path):
-        raise ModelFileError(f"{path}: not a regular file")
+        raise ModelFileError(_("{path}: not a regular file").format(path=path))
     if os.path.getsize(path) == 0:
-        raise ModelFileError(f"{path}: the file is empty")
+        raise ModelFileError(_("{path}: the file is empty").format(path=path))
     try:
         with safe_open(path, framework="numpy") as f:
             meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError, ValueError, TypeError, KeyError) as e:
         first = (str(e).splitlines() or [type(e).__name__])[0]
-        raise ModelFileError(f"{path}: not a readable safetensors model file ({first})") from None
+        raise ModelFileError(_("{path}: not a readable safetensors model file ({error})").format(path=path, error=first)) from None
     return from_file(path, meta, tensors)
 
 
@@ -179,69 +181,74 @@ def from_file(path, meta, tensors):
     from .fit.config import FitConfig
 
     def bad(field, why):
-        return ModelFileError(f"{path}: metadata {field!r} {why}")
+        return ModelFileError(_("{path}: metadata {field!r} {why}").format(path=path, field=field, why=why))
 
     def field(name, default=None):
         if name not in meta:
             if default is not None:
                 return default
-            raise bad(name, "is missing")
+            raise bad(name, _("is missing"))
         try:
             return json.loads(meta[name])
         except ValueError:
-            raise bad(name, f"is not valid JSON: {meta[name][:60]!r}") from None
+            raise bad(name, _("is not valid JSON: {text!r}").format(text=meta[name][:60])) from None
 
     if meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not an nnfit model (metadata 'format' is {meta.get('format')!r})")
+        raise ModelFileError(_("{path}: not an nnfit model (metadata 'format' is {format!r})").format(
+            path=path, format=meta.get("format")))
     kind = meta.get("kind", "train")
     if kind not in ("train", "fit"):
-        raise bad("kind", f"must be 'train' or 'fit', got {kind!r}")
+        raise bad("kind", _("must be 'train' or 'fit', got {kind!r}").format(kind=kind))
     posterior = tensors.pop("posterior_cov", None)
     if sorted(tensors) != sorted(NAMES):
-        raise ModelFileError(f"{path}: expected tensors a, b, w; found {', '.join(sorted(tensors)) or 'none'}")
+        raise ModelFileError(_("{path}: expected tensors a, b, w; found {found}").format(
+            path=path, found=", ".join(sorted(tensors)) or _("none")))
     cfg = field("config")
     if not isinstance(cfg, dict):
-        raise bad("config", f"must be an object, got {type(cfg).__name__}")
+        raise bad("config", _("must be an object, got {type}").format(type=type(cfg).__name__))
     cls = Config if kind == "train" else FitConfig
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(cfg) - names)
     if unknown:
-        raise bad("config", f"has an unknown field {unknown[0]!r}")
+        raise bad("config", _("has an unknown field {name!r}").format(name=unknown[0]))
     try:
         config = cls(**cfg).validate()
     except ConfigError as e:
-        raise bad("config", f"field {e}") from None
+        raise bad("config", _("field {error}").format(error=e)) from None
     x_range = field("x_range")
     if not (isinstance(x_range, list) and len(x_range) == 2 and all(_finite(v) for v in x_range) and x_range[0] <= x_range[1]):
-        raise bad("x_range", f"must be [low, high], two finite numbers with low <= high, got {meta['x_range'][:60]!r}")
+        raise bad("x_range", _("must be [low, high], two finite numbers with low <= high, got {text!r}").format(
+            text=meta["x_range"][:60]))
     history = field("history", [])
     if not (isinstance(history, list) and all(v is None or _finite(v) for v in history)):
-        raise bad("history", "must be a list of numbers")
+        raise bad("history", _("must be a list of numbers"))
     final_loss = field("final_loss", "null") if "final_loss" in meta else None
     if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
         try:
             final_loss = float(final_loss)
         except ValueError:
-            raise bad("final_loss", f"must be a number, got {final_loss!r}") from None
+            raise bad("final_loss", _("must be a number, got {value!r}").format(value=final_loss)) from None
     if final_loss is not None and not _finite(final_loss) and not (isinstance(final_loss, float) and final_loss != final_loss):
-        raise bad("final_loss", f"must be a finite number, got {final_loss!r}")
+        raise bad("final_loss", _("must be a finite number, got {value!r}").format(value=final_loss))
     scaling = field("scaling", IDENTITY)
     if scaling is None:
         scaling = IDENTITY
     if not (isinstance(scaling, dict) and set(scaling) == set(IDENTITY) and all(_finite(v) for v in scaling.values())):
-        raise bad("scaling", f"must hold {', '.join(IDENTITY)} as finite numbers, got {meta.get('scaling', '')[:80]!r}")
+        raise bad("scaling", _("must hold {names} as finite numbers, got {text!r}").format(
+            names=", ".join(IDENTITY), text=meta.get("scaling", "")[:80]))
     if scaling["x_scale"] == 0 or scaling["y_scale"] == 0:
-        raise bad("scaling", "has a zero scale")
+        raise bad("scaling", _("has a zero scale"))
     extra = field("extra", {})
     if not isinstance(extra, dict):
-        raise bad("extra", f"must be an object, got {type(extra).__name__}")
+        raise bad("extra", _("must be an object, got {type}").format(type=type(extra).__name__))
     for n in NAMES:
         t = tensors[n]
         if t.shape != (config.hidden,) or t.dtype not in (np.float16, np.float32, np.float64):
-            raise ModelFileError(f"{path}: tensor {n!r} has shape {t.shape} and dtype {t.dtype}; "
-                                 f"expected ({config.hidden},) floats for hidden={config.hidden}")
+            raise ModelFileError(_("{path}: tensor {name!r} has shape {shape} and dtype {dtype}; "
+                                   "expected ({hidden},) floats for hidden={hidden}").format(
+                                     path=path, name=n, shape=t.shape, dtype=t.dtype, hidden=config.hidden))
         if not np.all(np.isfinite(t)):
-            raise ModelFileError(f"{path}: tensor {n!r} holds non-finite values")
+            raise ModelFileError(_("{path}: tensor {name!r} holds non-finite values").format(path=path, name=n))
     history = [float("nan") if v is None else float(v) for v in history]
     model = Model(Params(*(tensors[n] for n in NAMES)), config, history, x_range, scaling, extra,
                   final_loss=None if final_loss is None else float(final_loss))
@@ -249,15 +256,18 @@ def from_file(path, meta, tensors):
         P = 3 * config.hidden
         noise = (extra.get("regularization") or {}).get("noise_var") if isinstance(extra.get("regularization"), dict) else None
         if posterior.shape != (P, P) or posterior.dtype != np.float64:
-            raise ModelFileError(f"{path}: tensor 'posterior_cov' must be ({P}, {P}) float64, "
-                                 f"got shape {posterior.shape} and dtype {posterior.dtype}")
+            raise ModelFileError(_("{path}: tensor 'posterior_cov' must be ({P}, {P}) float64, "
+                                   "got shape {shape} and dtype {dtype}").format(
+                                     path=path, P=P, shape=posterior.shape, dtype=posterior.dtype))
         if not np.all(np.isfinite(posterior)):
-            raise ModelFileError(f"{path}: tensor 'posterior_cov' holds non-finite values")
+            raise ModelFileError(_("{path}: tensor 'posterior_cov' holds non-finite values").format(path=path))
         scale = max(float(np.max(np.abs(posterior))), 1e-300)
         if np.max(np.abs(posterior - posterior.T)) > 1e-9 * scale or np.linalg.eigvalsh(posterior).min() < -1e-9 * scale:
-            raise ModelFileError(f"{path}: tensor 'posterior_cov' is not a covariance (symmetric, positive semi-definite)")
+            raise ModelFileError(_("{path}: tensor 'posterior_cov' is not a covariance (symmetric, positive "
+                                   "semi-definite)").format(path=path))
         if not (_finite(noise) and noise >= 0):
-            raise bad("extra", f"regularization.noise_var must be a finite number >= 0 with a posterior, got {noise!r}")
+            raise bad("extra", _("regularization.noise_var must be a finite number >= 0 with a posterior, got {value!r}").format(
+                value=noise))
         model.posterior = posterior
     return model
 

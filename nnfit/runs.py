@@ -11,6 +11,8 @@ import secrets
 import shutil
 import signal
 
+from .i18n import _
+
 
 class RunDirError(ValueError):
     """The output directory cannot be used; one line."""
@@ -25,14 +27,14 @@ def next_run_dir(root="runs"):
 def check_new(path):
     """RunDirError now, before any work, if `path` exists or could not be created."""
     if os.path.lexists(path):
-        raise RunDirError(f"{path}: already exists; nnfit never overwrites a run, give a new --out directory")
+        raise RunDirError(_("{path}: already exists; nnfit never overwrites a run, give a new --out directory").format(path=path))
     parent = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(parent):  # the nearest folder that exists must take new entries
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
-        raise RunDirError(f"{path}: cannot create: {parent} is not a directory")
+        raise RunDirError(_("{path}: cannot create: {parent} is not a directory").format(path=path, parent=parent))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise RunDirError(f"{path}: cannot create: {parent} is not writable")
+        raise RunDirError(_("{path}: cannot create: {parent} is not writable").format(path=path, parent=parent))
 
 
 class NewRunDir:
@@ -49,7 +51,7 @@ class NewRunDir:
             os.makedirs(parent, exist_ok=True)
             os.mkdir(self.tmp)  # mode 0o777 less the umask (tempfile.mkdtemp would make it 0o700)
         except OSError as e:
-            raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
+            raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
         except BaseException:  # a signal between mkdir and the `with` body
             self._remove()
             raise
@@ -64,7 +66,7 @@ class NewRunDir:
                     return False
                 except OSError as e:
                     shutil.rmtree(self.tmp, ignore_errors=True)
-                    raise RunDirError(f"{self.path}: cannot create: {e.strerror}") from None
+                    raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
             shutil.rmtree(self.tmp, ignore_errors=True)
             return False
 

@@ -17,6 +17,7 @@ import numpy as np
 from . import engines
 from .config import Config, check_bool
 from .data import DataWarning, as_points
+from .i18n import _
 from .model import Model, Models
 from .params import init_many
 
@@ -91,13 +92,15 @@ def check_finite(losses, epoch, cfg, x=None, y=None):
     bad = losses[~finite][0]
     big = float(np.finfo(cfg.dtype).max) ** 0.5 / 10  # squares of larger values overflow
     if x is not None and max(np.max(np.abs(x)), np.max(np.abs(y))) > big:
-        hint = f"the data's values are too large for {cfg.dtype}: scale them" + \
-               (" or use --dtype float64" if cfg.dtype == "float32" else "")
+        hint = (_("the data's values are too large for {dtype}: scale them or use --dtype float64")
+                if cfg.dtype == "float32" else _("the data's values are too large for {dtype}: scale them")
+                ).format(dtype=cfg.dtype)
     elif cfg.lr / 10 < np.finfo(cfg.dtype).tiny:
-        hint = "the learning rate is already tiny: scale the data"
+        hint = _("the learning rate is already tiny: scale the data")
     else:
-        hint = f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data"
-    raise TrainingDiverged(f"the loss became {bad} at epoch {epoch} with lr {cfg.lr:g}; {hint}")
+        hint = _("try a smaller learning rate (e.g. --lr {lr:g}) or scaled data").format(lr=cfg.lr / 10)
+    raise TrainingDiverged(_("the loss became {bad} at epoch {epoch} with lr {lr:g}; {hint}").format(
+        bad=bad, epoch=epoch, lr=cfg.lr, hint=hint))
 
 
 def warn_if_x_collapses(x, dtype):
@@ -109,8 +112,9 @@ def warn_if_x_collapses(x, dtype):
     if same.size:
         a, b = float(xs[same[0]]), float(xs[same[0] + 1])
         warnings.warn(DataWarning(
-            f"x values {a!r} and {b!r} are the same number in float32 ({float(np.float32(a))!r}), as are "
-            f"{same.size} pair(s) in all; use --dtype float64 or shift x (e.g. subtract {float(xs[0])!r})"), stacklevel=4)
+            _("x values {a!r} and {b!r} are the same number in float32 ({same!r}), as are {count} pair(s) in all; "
+              "use --dtype float64 or shift x (e.g. subtract {shift!r})").format(
+                a=a, b=b, same=float(np.float32(a)), count=same.size, shift=float(xs[0]))), stacklevel=4)
 
 
 def epoch_order(seed, models, n, epoch):

@@ -16,6 +16,17 @@ def golden_cases():
     return cases
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """English messages, the library's too, whatever the locale the tests run in (_() follows the locale
+    when no language was chosen, and keeps the one a Chinese main() chose): a test asks for Chinese itself."""
+    from nnfit import i18n
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setattr(i18n, "_translation", None)
+
+
 @pytest.fixture
 def cli(capsys, tmp_path, monkeypatch):
     """Run nnfit's main(argv) in a fresh directory; returns (status, stdout, stderr)."""

@@ -3,8 +3,12 @@ import argparse
 import ast
 import gettext
 import os
+import re
+import string
 import subprocess
 import sys
+
+import pytest
 
 from nnfit import i18n
 
@@ -85,3 +89,98 @@ def test_catalog_covers_the_cli_and_is_compiled():
                and getattr(node.func, "id", None) == "_" and node.args and isinstance(node.args[0], ast.Constant)}
     missing = sorted(m for m in wrapped if not po.get(m))
     assert len(wrapped) > 40 and not missing, missing
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LIBRARY_ERRORS = [  # (argv, the locale, status, the English line); predict has no --lang: the locale chooses
+    (["train", "--lr", "0", "--no-plot"], "C.UTF-8", 2, "nnfit: error: --lr must be a finite number > 0, got 0.0"),
+    (["train", "--data", "bad.csv", "--no-plot"], "C.UTF-8", 1,
+     "nnfit: error: bad.csv, line 3, column 'y': not a number: 'abc'"),
+    (["predict", "bad.safetensors", "1"], None, 1, "nnfit: error: bad.safetensors: not a readable safetensors model file ("),
+    (["train", "--lr", "1e6", "--seed", "0", "--no-plot", "--quiet"], "C.UTF-8", 1,
+     "nnfit: error: the loss became nan at epoch 1 with lr 1e+06; try a smaller learning rate (e.g. --lr 100000) or scaled data"),
+]
+
+
+def test_library_errors_follow_the_language(cli, monkeypatch):
+    """The library's own messages (ConfigError, DataError, ModelFileError, TrainingDiverged) in Chinese
+    under --lang zh or a Chinese locale, one line, the same status; English word for word otherwise."""
+    with open("bad.csv", "w") as f:
+        f.write("x,y\n1,2\n3,abc\n4,5\n")
+    with open("bad.safetensors", "w") as f:
+        f.write("junk\n")
+    for argv, locale, status, english in LIBRARY_ERRORS:
+        monkeypatch.setenv("LANG", locale or "zh_CN.UTF-8")
+        got, out, err = cli(*argv, *(["--lang", "zh"] if locale else []))
+        lines = err.splitlines()
+        assert got == status and len(lines) == 1 and lines[0].startswith("nnfit：错误："), (argv, got, err)
+        assert CJK.search(lines[0][len("nnfit：错误："):]) and "Traceback" not in out + err, err
+        monkeypatch.setenv("LANG", locale or "C")
+        got, out, err = cli(*argv, *(["--lang", "en"] if locale else []))
+        assert got == status and err.startswith(english) and err.count("\n") == 1 and not CJK.search(err), (argv, got, err)
+    missing = os.path.abspath("missing.csv")
+    zh = run_nnfit("zh_CN.UTF-8", "train", "--data", missing, "--no-plot")  # the locale, in a fresh process
+    assert zh.returncode == 1 and zh.stderr == f"nnfit：错误：{missing}：文件不存在\n", zh.stderr
+
+
+def test_library_messages_in_chinese_keep_their_values():
+    i18n.use("zh")
+    try:
+        from nnfit.config import ConfigError, check_number
+        from nnfit.data import DataError, read_csv
+        with pytest.raises(ConfigError) as e:
+            check_number("lr", 0.0, 0, low_open=True)
+        assert str(e.value) == "lr 必须是有限数 > 0，收到的是 0.0"
+        with pytest.raises(DataError) as e:
+            read_csv("no-such-file.csv")
+        assert str(e.value) == "no-such-file.csv：文件不存在"
+    finally:
+        i18n.use("en")
+    with pytest.raises(ConfigError, match=r"^lr must be a finite number > 0, got 0\.0$"):
+        check_number("lr", 0.0, 0, low_open=True)
+
+
+def library_msgids():
+    """{msgid: 'file:line'} of every _("...") constant in nnfit/ (the command line and the library)."""
+    found = {}
+    root = os.path.dirname(i18n.__file__)
+    for folder, _dirs, files in os.walk(root):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                with open(path, encoding="utf-8") as f:
+                    tree = ast.parse(f.read())
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" and node.args \
+                            and isinstance(node.args[0], ast.Constant):
+                        found.setdefault(node.args[0].value, f"{os.path.relpath(path, root)}:{node.lineno}")
+    return found
+
+
+def test_catalog_covers_the_library():
+    po = read_po(PO)
+    found = library_msgids()
+    missing = sorted(f"{where}: {m!r}" for m, where in found.items() if not po.get(m))
+    assert len(found) > 140 and not missing, missing
+    fields = lambda s: sorted((n, c, spec) for _t, n, spec, c in string.Formatter().parse(s) if n is not None)
+    for msgid, msgstr in po.items():  # a translation keeps every {placeholder} of its template, nothing else
+        if "{" in msgid:
+            assert fields(msgid) == fields(msgstr), (msgid, msgstr)
+
+
+def test_no_module_rebinds_the_underscore():
+    """`_` is gettext's in every module that imports it: `_, x = ...` there would shadow it."""
+    root = os.path.dirname(i18n.__file__)
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            if not name.endswith(".py") or name == "i18n.py":
+                continue
+            with open(path, encoding="utf-8") as f:
+                source = f.read()
+            if "i18n import _" not in source and "i18n import (_" not in source:
+                continue
+            for node in ast.walk(ast.parse(source)):
+                assert not (isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)), \
+                    f"{path}:{node.lineno}"
+                assert not (isinstance(node, ast.arg) and node.arg == "_"), f"{path}:{node.lineno}"

@@ -3,6 +3,7 @@ validators as the training Config)."""
 from dataclasses import asdict, dataclass, fields
 
 from ..config import ACTIVATION_NAMES, ConfigError, check_choice, check_int, check_number
+from ..i18n import _
 
 MU_RULES = ("nielsen", "fixed")
 OPTIMIZERS = ("lm", "lbfgs", "adam", "momentum", "sgd")
@@ -60,11 +61,13 @@ class FitConfig:
         check_number("mu_down", self.mu_down, 0, 1, low_open=True, high_open=True)
         check_number("mu_max", self.mu_max, 0, 1e300, low_open=True)
         if self.mu > self.mu_max:
-            raise ConfigError("mu", f"must be at most --mu-max ({self.mu_max:g}), got {self.mu!r}")
+            raise ConfigError("mu", _("must be at most --mu-max ({mu_max:g}), got {value!r}").format(
+                mu_max=self.mu_max, value=self.mu))
         check_number("lr", self.lr, 0, 1e300, low_open=True)
         check_number("momentum", self.momentum, 0, 1, high_open=True)
         if self.regularization == "bayes" and self.optimizer != "lm":
-            raise ConfigError("regularization", f"bayes works with the lm optimizer only, got optimizer {self.optimizer!r}")
+            raise ConfigError("regularization", _("bayes works with the lm optimizer only, got optimizer {optimizer!r}").format(
+                optimizer=self.optimizer))
         return self
 
     def bayes(self, n):
@@ -82,5 +85,5 @@ class FitConfig:
         names = [f.name for f in fields(cls)]
         unknown = sorted(set(options) - set(names))
         if unknown:
-            raise ConfigError(unknown[0], f"is not a fit option; the options are {', '.join(names)}")
+            raise ConfigError(unknown[0], _("is not a fit option; the options are {names}").format(names=", ".join(names)))
         return cls(**options)

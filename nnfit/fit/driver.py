@@ -21,6 +21,7 @@ import numpy as np
 
 from ..config import ConfigError
 from ..data import DataError
+from ..i18n import _
 from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
 from .first_order import LBFGS, RULES, Descent
@@ -71,7 +72,7 @@ def draw_starts(rng, starts, hidden, u, v, activation, fit_a=True):
     p = rng.standard_normal((starts, 3 * hidden))
     if not fit_a:
         return p
-    _, h, _ = forward(p, u, activation)  # (K, N, H)
+    _y, h, _dh = forward(p, u, activation)  # (K, N, H)
     hth = np.matmul(h.transpose(0, 2, 1), h)  # (K, H, H)
     ridge = RIDGE * np.trace(hth, axis1=1, axis2=2)[:, None, None] / hidden + 1e-12  # keeps a moderate
     a = solve_each(hth + ridge * np.eye(hidden), np.einsum("knh,n->kh", h, v))
@@ -89,9 +90,10 @@ def check_memory(cfg, n):
     except (ValueError, OSError, AttributeError):
         have = 8 * 2**30
     if need > have / 2:
-        raise ConfigError("hidden", f"{cfg.hidden} with {cfg.starts} starts and {n} points needs about "
-                          f"{need / 2**30:.1f} GiB, more than half of this machine's {have / 2**30:.1f} GiB; "
-                          "use fewer starts, a smaller hidden layer or fewer points")
+        raise ConfigError("hidden", _("{hidden} with {starts} starts and {n} points needs about {need:.1f} GiB, more "
+                                       "than half of this machine's {have:.1f} GiB; use fewer starts, a smaller hidden "
+                                       "layer or fewer points").format(
+                                         hidden=cfg.hidden, starts=cfg.starts, n=n, need=need / 2**30, have=have / 2**30))
 
 
 def make_optimizer(cfg, p, u, v, bayes, watch):
@@ -114,13 +116,13 @@ def fit_points(cfg, x, y, progress=None):
     split_rng, start_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(2))
     tr, va, te = split(n, split_rng, val_fraction, test_fraction)
     if len(tr) < 2:
-        raise ConfigError("val_fraction", f"and test_fraction leave {len(tr)} of {n} points to train on; "
-                          "at least 2 are needed")
+        raise ConfigError("val_fraction", _("and test_fraction leave {count} of {n} points to train on; "
+                                            "at least 2 are needed").format(count=len(tr), n=n))
     s = scaling(x[tr], y[tr], cfg.scale)
     u, v = (x - s["x_shift"]) / s["x_scale"], (y - s["y_shift"]) / s["y_scale"]
     if len(np.unique(u[tr])) < 2 and len(np.unique(x[tr])) >= 2:
-        raise DataError("the x values differ by less than float64 can resolve after scaling; "
-                        "subtract their common offset first")
+        raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
+                          "subtract their common offset first"))
     with one_blas_thread():
         p = draw_starts(start_rng, cfg.starts, cfg.hidden, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
         scouted, kept = 0, None
@@ -145,9 +147,9 @@ def fit_points(cfg, x, y, progress=None):
         constant = True
         import warnings
         from ..data import DataWarning
-        warnings.warn(f"no start of the {cfg.optimizer} fit beat the constant mean of y on the training points: "
-                      "the model is that constant" + (" (a first-order fit may need other --lr or more --epochs)"
-                                               if cfg.optimizer in RULES else ""),
+        warnings.warn(_("no start of the {optimizer} fit beat the constant mean of y on the training points: "
+                        "the model is that constant").format(optimizer=cfg.optimizer)
+                      + (_(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""),
                       DataWarning, stacklevel=2)
     model = Model(params_of(params), cfg, x_range=(float(x.min()), float(x.max())), scaling=s)
     y2 = s["y_scale"] ** 2
@@ -209,7 +211,7 @@ class Run:
 
     def lbfgs_watch(self, path):
         """L-BFGS-B's early stop: True once validation has not improved for `patience` iterations."""
-        _, _, uv, vv, _, _ = self.data
+        _ut, _vt, uv, vv, _ue, _ve = self.data
         losses = [np.mean(residuals(q[None, :], uv, vv, self.cfg.activation) ** 2) for q in path[-self.cfg.patience - 1:]]
         return len(path) > self.cfg.patience and np.argmin(losses) == 0
 
@@ -280,10 +282,13 @@ class Run:
         finite = np.isfinite(self.best_loss) & ~diverged
         if not finite.any():
             cfg = self.cfg
-            hint = (f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or the lm optimizer"
-                    if cfg.optimizer in RULES else "try scaled data (--scale standard)")
-            raise TrainingDiverged(f"the loss became non-finite in every start with optimizer {cfg.optimizer}"
-                                   f"{f', lr {cfg.lr:g}' if cfg.optimizer in RULES else ''}; {hint}")
+            if cfg.optimizer in RULES:
+                hint = _("try a smaller learning rate (e.g. --lr {lr:g}) or the lm optimizer").format(lr=cfg.lr / 10)
+                message = _("the loss became non-finite in every start with optimizer {optimizer}, lr {lr:g}; {hint}")
+            else:
+                hint = _("try scaled data (--scale standard)")
+                message = _("the loss became non-finite in every start with optimizer {optimizer}; {hint}")
+            raise TrainingDiverged(message.format(optimizer=cfg.optimizer, lr=cfg.lr, hint=hint))
         if self.bayes and not len(self.data[2]):
             score = -self.opt.log_evidence()  # best_p is the latest: the optimizer's own state
             score = np.where(finite & np.isfinite(score), score, np.inf)
@@ -309,7 +314,7 @@ def posterior_cov(cfg, p, u, v, alpha, beta):
     """The parameters' posterior covariance (Laplace, MacKay) in scaled units, (P, P): the inverse of
     MacKay's A = 2 (beta J^T J + diag alpha), through its eigen-decomposition. With the noise variance
     1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp."""
-    _, J = jacobian(p[None, :], u, v, cfg.activation)
+    _y, J = jacobian(p[None, :], u, v, cfg.activation)
     H = beta * J[0].T @ J[0] + np.diag(alpha)
     s, U = np.linalg.eigh(H)
     s = np.maximum(s, MU_FLOOR * s.max())
