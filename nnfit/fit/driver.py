@@ -33,7 +33,8 @@ PRUNE_POINTS = 1000          # from this many training points on, hopeless start
 PRUNE_AT = (3, 6, 12, 24)    # at these epochs the worse half of the running starts is dropped,
 PRUNE_KEEP = 4               # down to this many
 SCOUT_FROM = 2000            # from this many training points, the starts race on a subset first:
-SCOUT_POINTS = 1000          # this many points, for PRUNE_AT[-1] epochs
+SCOUT_POINTS = 1000          # this many points, for SCOUT_EPOCHS epochs; then the one they pick goes on
+SCOUT_EPOCHS = 60
 
 
 def split(n, rng, val_fraction, test_fraction):
@@ -127,13 +128,12 @@ def fit_points(cfg, x, y, progress=None):
         p = draw_starts(start_rng, cfg.starts, cfg.hidden, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
         scouted, kept = 0, None
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
-            # many starts on many points: race them on a random thousand for a few epochs, then go on
-            # with the PRUNE_KEEP best on every point
+            # many starts on many points: race them on a random thousand for SCOUT_EPOCHS epochs (with
+            # the pruning), then go on with the one they pick (as the fit would: evidence) on every point
             sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))
-            scout = Run(replace(cfg, epochs=min(cfg.epochs, PRUNE_AT[-1])), p, u[sub], v[sub], u[va], v[va], u[te], v[te], bayes)
+            scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, u[sub], v[sub], u[va], v[va], u[te], v[te], bayes)
             scout.go(False)
-            scout.choose()  # TrainingDiverged if every start failed
-            survivors = np.flatnonzero(scout.active) if scout.active.any() else np.array([scout.choose()])
+            survivors = np.array([scout.choose()])  # TrainingDiverged if every start failed
             p, scouted, kept = scout.opt.p[survivors].copy(), cfg.starts - len(survivors), survivors
         run = Run(cfg, p, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
         run.go(progress)
@@ -160,7 +160,7 @@ def fit_points(cfg, x, y, progress=None):
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
         "kind": "fit", "start": int(k if kept is None else kept[k]), "dropped": run.dropped + scouted, "epochs": int(stop),
-        "scout": {"points": SCOUT_POINTS, "epochs": PRUNE_AT[-1]} if kept is not None else None,
+        "scout": {"points": SCOUT_POINTS, "epochs": SCOUT_EPOCHS} if kept is not None else None,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"{cfg.epochs} epochs reached")),
         "bayes": bool(bayes), "split": [len(tr), len(va), len(te)], "metrics": metrics,
