@@ -7,20 +7,23 @@ measure. The optimizers themselves live in lm.py and first_order.py.
               scaling and predicts in the user's units
     starts    K starts from N(0, 1), drawn from SeedSequence(seed): independent for every seed
     epochs    one optimizer step per epoch for every active start; a start stops on its own rule
-              (mu_max, min_grad, stalled, patience); hopeless starts are dropped early when the
-              data is large; the best start's training MSE below `goal` ends the fit
+              (mu_max, min_grad, stalled, patience); on 1000 points or more the worse half of the
+              starts is dropped at a few epochs, and on 2000 or more the starts first race on a
+              random 1000 points (race); the best start's training MSE below `goal` ends the fit
     best      Bayesian regularization: the start with the largest evidence; early stopping: the
-              lowest validation MSE at its best epoch; otherwise the lowest training MSE
+              lowest validation MSE at its best epoch; otherwise the lowest training MSE; never
+              worse than the constant mean of y on the training points (no_worse_than_the_mean)
 """
 import math
 import os
 import time
+import warnings
 from dataclasses import replace
 
 import numpy as np
 
 from ..config import ConfigError
-from ..data import DataError
+from ..data import DataError, DataWarning
 from ..i18n import _
 from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
@@ -126,31 +129,13 @@ def fit_points(cfg, x, y, progress=None):
                           "subtract their common offset first"))
     with one_blas_thread():
         p = draw_starts(start_rng, cfg.starts, cfg.hidden, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
-        scouted, kept = 0, None
+        kept = None  # with a race on a subset: the start that won it, (1,)
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
-            # many starts on many points: race them on a random thousand for SCOUT_EPOCHS epochs (with
-            # the pruning), then go on with the one they pick (as the fit would: evidence) on every point
-            sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))
-            scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, u[sub], v[sub], u[va], v[va], u[te], v[te], bayes)
-            scout.go(False)
-            survivors = np.array([scout.choose()])  # TrainingDiverged if every start failed
-            p, scouted, kept = scout.opt.p[survivors].copy(), cfg.starts - len(survivors), survivors
+            p, kept = race(cfg, p, u, v, np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False)), bayes)
         run = Run(cfg, p, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
         run.go(progress)
     k = run.choose()
-    params = run.best_p[k].copy()
-    constant = False
-    with np.errstate(over="ignore", invalid="ignore"):
-        mse_kept = float(np.mean(residuals(params[None, :], u[tr], v[tr], cfg.activation) ** 2))
-    if not mse_kept <= np.mean((v[tr] - np.mean(v[tr])) ** 2) * (1 + 1e-12):  # the best constant did better
-        params[2 * cfg.hidden:] = 0.0  # a = 0: y_hat = y_shift, the training mean
-        constant = True
-        import warnings
-        from ..data import DataWarning
-        warnings.warn(_("no start of the {optimizer} fit beat the constant mean of y on the training points: "
-                        "the model is that constant").format(optimizer=cfg.optimizer)
-                      + (_(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""),
-                      DataWarning, stacklevel=2)
+    params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), u[tr], v[tr])
     model = Model(params_of(params), cfg, x_range=(float(x.min()), float(x.max())), scaling=s)
     y2 = s["y_scale"] ** 2
     metrics = {name: regression_metrics(y[idx], model.predict(x[idx]))
@@ -159,7 +144,7 @@ def fit_points(cfg, x, y, progress=None):
     model.history = [float(h) for h in run.train[:stop, k] * y2]
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
-        "kind": "fit", "start": int(k if kept is None else kept[k]), "dropped": run.dropped + scouted, "epochs": int(stop),
+        "kind": "fit", "start": int(k if kept is None else kept[k]), "dropped": run.dropped + (0 if kept is None else cfg.starts - 1), "epochs": int(stop),
         "scout": {"points": SCOUT_POINTS, "epochs": SCOUT_EPOCHS} if kept is not None else None,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"{cfg.epochs} epochs reached")),
@@ -178,6 +163,32 @@ def fit_points(cfg, x, y, progress=None):
             "dof": float(len(tr) - opt.gamma[k])}  # the noise estimate's degrees of freedom
         model.posterior = posterior_cov(cfg, params, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
     return model
+
+
+def race(cfg, p, u, v, sub, bayes):
+    """Many starts on many points: race them on the points `sub` for SCOUT_EPOCHS epochs (with the
+    pruning); the one that wins (as the fit would pick it: evidence) goes on, on every point.
+    Returns its parameters (1, P) and its index (1,)."""
+    none = np.arange(0)
+    scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, u[sub], v[sub], u[none], v[none], u[none], v[none], bayes)
+    scout.go(False)
+    winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
+    return scout.opt.p[winner].copy(), winner
+
+
+def no_worse_than_the_mean(cfg, params, u, v):
+    """params, or the constant mean (a = 0: y_hat = y_shift) with a warning if that fits the
+    training points (u, v) better. Returns (params, whether the constant was kept)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mse = float(np.mean(residuals(params[None, :], u, v, cfg.activation) ** 2))
+    if mse <= np.mean((v - np.mean(v)) ** 2) * (1 + 1e-12):
+        return params, False
+    params[2 * cfg.hidden:] = 0.0
+    warnings.warn(_("no start of the {optimizer} fit beat the constant mean of y on the training points: "
+                    "the model is that constant").format(optimizer=cfg.optimizer)
+                  + (_(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""),
+                  DataWarning, stacklevel=4)
+    return params, True
 
 
 def one_blas_thread():
