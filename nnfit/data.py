@@ -154,8 +154,25 @@ def _lines(path, f, wide):
                 raise DataError(_("{path}: not a text file (it contains NUL bytes, line {line})").format(path=path, line=n))
             yield line
     except UnicodeDecodeError as e:
+        line, byte = bad_utf8(path, n + 1, e.object[e.start:e.start + 1])
         raise DataError(_("{path}, line {line}: not a UTF-8 text file (bad byte {byte!r})").format(
-            path=path, line=n + 1, byte=e.object[e.start:e.start + 1])) from None
+            path=path, line=line, byte=byte)) from None
+
+
+def bad_utf8(path, line, byte):
+    """The line and the byte where a file stops being UTF-8 (the text reader decodes in chunks, so
+    its own position is a chunk's, not the byte's): read again as bytes, on this error path only."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        head = e.object[:e.start]
+        ends = head.count(b"\n") or head.count(b"\r")
+        return ends + 1, e.object[e.start:e.start + 1]
+    except OSError:
+        pass
+    return line, byte
 
 
 def is_number(text):

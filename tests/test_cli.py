@@ -338,3 +338,9 @@ def test_internal_errors_are_one_line(cli, tmp_path, monkeypatch):
     import nnfit.cli
     monkeypatch.setattr(nnfit.cli, "cmd_train", lambda args: {}["boom"])
     assert_clean_failure(*cli("--seed", "0"), tmp_path, 1, "internal error: KeyError: 'boom' (please report this)")
+
+
+def test_a_bad_utf8_byte_is_reported_at_its_line(cli, tmp_path):
+    (tmp_path / "b.csv").write_bytes(b"x,y\n1,2\n3,4\n\xff\xfe,5\n")
+    status, out, err = cli("train", "--data", tmp_path / "b.csv", "--no-plot")
+    assert status == 1 and err.strip().endswith("b.csv, line 4: not a UTF-8 text file (bad byte b'\\xff')"), err
