@@ -281,6 +281,23 @@ def test_loss_after_50_epochs_is_the_cli_line_50(page, options):
         assert text(page, "loss") == "0.049608"
 
 
+def test_a_reply_in_flight_never_undoes_a_click(page):
+    # A text field sends its change when it loses focus, so clicking the checkbox after typing a batch
+    # size sends two settings: the first still without shuffle. Its reply, slowed down here, must not
+    # uncheck the box the user just checked (CI once saw exactly that race).
+    page.evaluate("""() => {
+      const real = receive; window.seen = [];
+      window.receive = (reply) => setTimeout(() => { real(reply); seen.push($("shuffle").checked); }, 300);
+    }""")
+    page.fill("[data-testid=batch-size]", "2")
+    page.click("[data-testid=shuffle]")
+    ready(page)
+    assert page.evaluate("seen") == [True, True]
+    train_to(page, 50)
+    seed = int(page.input_value("[data-testid=seed]"))
+    assert text(page, "loss") == f"{nnfit.train(seed=seed, epochs=50, batch_size=2, shuffle=True).history[-1]:.6f}"
+
+
 def test_one_sample_step_shows_the_explain_ledger(page, cli):
     page.click("[data-testid=step-sample]")
     ready(page)

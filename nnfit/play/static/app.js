@@ -65,6 +65,9 @@ function render() {
 }
 
 function fillSettings(st) {
+  // While replies are still coming, a control may hold a change the server has not answered yet (a
+  // text field's blur sends its change just before a checkbox click sends its own): the last reply fills.
+  if (app.pending > 0) return;
   const set = (id, v) => { if (document.activeElement !== $(id)) $(id).value = String(v); };
   set("seed", st.seed); set("hidden", st.hidden); set("activation", st.activation);
   set("lr", st.lr); set("batch", st.batch_size);
