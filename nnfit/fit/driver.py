@@ -140,7 +140,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
     for c in range(net.d):
         if len(np.unique(u[tr, c])) < 2 and len(np.unique(x[tr, c])) >= 2:
             raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
-                              "subtract their common offset first") + (f" (x column {c})" if net.d > 1 else ""))
+                              "subtract their common offset first") + (_(" (x column {column})").format(column=c) if net.d > 1 else ""))
     with one_blas_thread():
         p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
         kept = None  # with a race on a subset: the start that won it, (1,)
