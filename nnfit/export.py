@@ -86,9 +86,9 @@ def header(model, source):
              formula,
              f"Trained on {ranges}; outside {'it' if d == 1 else 'them'} the curve extrapolates."]
     names = [(side, n) for side, n in (("x", model.x_names), ("y", model.y_names)) if n is not None]
-    if names:
-        lines.append("Columns: " + "; ".join(
-            ", ".join(f"{side}{'' if len(n) == 1 else f'[{j}]'} = {name}" for j, name in enumerate(n)) for side, n in names) + ".")
+    if names:  # x = t, or x[0] = age, x[1] = height; then y likewise
+        lines.append("Columns: " + "; ".join(", ".join(f"{side}{'' if len(n) == 1 else f'[{j}]'} = {name}"
+                                                       for j, name in enumerate(n)) for side, n in names) + ".")
     return lines + ["Same float64 operations, in the same order, as nnfit's Model.predict."]
 
 
@@ -294,7 +294,7 @@ export function predict(x) {
 # How each language takes x (as a list, when d = 1 and when d > 1) and gives y back (k = 1, k > 1),
 # and how it writes a matrix's rows (open, close, indent).
 SHAPES = {"python": ("[float(x)]", "[float(v) for v in x]", "y[0]", "y"),
-          "js": ("[Number(x)]", "Array.from(x, Number)", "y[0]", "y"),
+          "js": ("[Number(x)]", 'typeof x === "number" ? [x] : Array.from(x, Number)', "y[0]", "y"),
           "c": ("", "", "", "")}
 ROWS = {"python": ("(", ")", "\n    "), "js": ("[", "]", "\n  "), "c": ("{", "}", "\n    ")}
 
@@ -303,7 +303,8 @@ def rows(lang, M):
     """A matrix one row a line; Python's rows are tuples, so a row of one number needs its comma."""
     open_, close, indent = ROWS[lang]
     one = "," if lang == "python" and M.shape[1] == 1 else ""
-    return "".join(f"{indent}{open_}{joined(r)}{one}{close}," for r in M).rstrip(",") + ("," if lang == "python" else "") + "\n"
+    text = "".join(f"{indent}{open_}{joined(r)}{one}{close}," for r in M)
+    return (text if lang == "python" else text.rstrip(",")) + "\n"
 
 
 def fill_n(template, lang, model, header):
@@ -413,7 +414,8 @@ def to_latex_n(model, source=None):
     y_scaled = bool(np.any(L["y_shift"] != 0) or np.any(L["y_scale"] != 1))
     v = "u" if x_scaled else "x"
     inner = ("0,\\ " if act == "relu" else "") + f"\\sum_{{j=1}}^{{{d}}} w_{{ij}}\\,{v}_j + b_i"
-    formula = [r"u_j &= \frac{x_j - x_{\mathrm{shift},j}}{x_{\mathrm{scale},j}}, \quad j = 1, \dots, " + str(d)] * x_scaled
+    formula = [r"u_j &= \frac{x_j - x_{\mathrm{shift},j}}{x_{\mathrm{scale},j}}, \quad j = 1, \dots, "
+               + str(d)] * x_scaled
     formula += [f"h_i &= {f}({inner}), \\quad i = 1, \\dots, {H}",
                 (r"\hat{y}_k &= y_{\mathrm{shift},k} + y_{\mathrm{scale},k} " if y_scaled else r"\hat{y}_k &= ")
                 + f"\\sum_{{i=1}}^{{{H}}} a_{{ki}}\\,h_i, \\quad k = 1, \\dots, {k}"]
@@ -431,9 +433,10 @@ def to_latex_n(model, source=None):
             parts[-1] += r"\Bigr]"
         numbers += [f"\\hat{{y}}_{{{o + 1}}} &= {parts[0]}"] + [f"&\\qquad {p}" for p in parts[1:]]
     names = [f"{side} {', '.join(n)}" for side, n in (("inputs", model.x_names), ("outputs", model.y_names)) if n]
-    return (commented(model, source, "%") + f"% Needs amsmath. Here {TEX_DEF[act]}. Indices count from 1: x_1 is x{'' if d == 1 else '[0]'}"
+    first = "x" if d == 1 else "x[0]"
+    return (commented(model, source, "%") + f"% Needs amsmath. Here {TEX_DEF[act]}. Indices count from 1: x_1 is {first}"
             + (f" ({'; '.join(names)})" if names else "") + ".\n"
-            + "".join("\\begin{align*}\n" + " \\\\\n".join(block) + "\n\\end{align*}\n" for block in (formula, numbers)))
+            + "".join("\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n" for lines in (formula, numbers)))
 
 
 def to_onnx(model, source=None):
