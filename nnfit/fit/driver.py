@@ -50,6 +50,15 @@ def split(n, rng, val_fraction, test_fraction):
     return np.sort(perm[t + v:]), np.sort(perm[t:t + v]), np.sort(perm[:t])
 
 
+def split_indices(cfg, n):
+    """The train / validation / test indices of a fit of n points, as fit_points draws them: from the
+    first of the seed's two streams (the starts draw from the second)."""
+    bayes = cfg.bayes(n)
+    test_fraction = cfg.test_fraction if cfg.test_fraction is not None else (0.0 if bayes else cfg.val_fraction)
+    val_fraction = 0.0 if bayes else cfg.val_fraction
+    return split(n, np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[0]), val_fraction, test_fraction)
+
+
 def scaling(x, y, how):
     """Shift and scale of each column of x (N, d) and y (N, k), from the training points: numbers for
     one column, lists for more. y is always centered on its mean: the network has no output bias, so
@@ -127,10 +136,8 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
     net = Shape(x.shape[1], cfg.hidden, y.shape[1])
     check_memory(cfg, n, net)
     bayes = cfg.bayes(n)
-    test_fraction = cfg.test_fraction if cfg.test_fraction is not None else (0.0 if bayes else cfg.val_fraction)
-    val_fraction = 0.0 if bayes else cfg.val_fraction
-    split_rng, start_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(2))
-    tr, va, te = split(n, split_rng, val_fraction, test_fraction)
+    tr, va, te = split_indices(cfg, n)
+    start_rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
     if len(tr) < 2:
         raise ConfigError("val_fraction", _("and test_fraction leave {count} of {n} points to train on; "
                                             "at least 2 are needed").format(count=len(tr), n=n))
