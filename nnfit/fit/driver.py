@@ -24,6 +24,7 @@ import numpy as np
 
 from ..config import ConfigError
 from ..data import DataError, DataWarning
+from ..diagnostics import fit_warnings
 from ..i18n import _
 from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
@@ -188,6 +189,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
         model.posterior = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
+    model.extra["warnings"] = fit_warnings(model)  # plain words: too many parameters, overfitted
     return model
 
 
