@@ -1,4 +1,5 @@
-"""Plots, the only module that imports matplotlib: fit.png, loss.png and the training animation train.gif.
+"""Plots, the only module that imports matplotlib: fit.png, loss.png, diagnostics.png (fit mode) and the
+training animation train.gif.
 
 A guest in the caller's process: each picture is its own `matplotlib.figure.Figure` drawn inside
 `matplotlib.rc_context`, so no backend, rcParams or pyplot state is changed (pyplot only for --show).
@@ -21,7 +22,7 @@ TEXT = {
            "hist_title": "误差直方图（{bins} 个区间）", "error": "误差 = 目标 - 输出", "count": "点数", "zero": "零误差",
            "regression_title": "目标与输出", "target": "目标", "output": "输出", "identity": "输出 = 目标",
            "line": "拟合线：输出 = {m:.3g}·目标 {c:+.3g}", "all": "全部", "residuals_title": "残差",
-           "standardized": "（标准化）", "scaled": "（缩放后的单位）", "stats": "R = {r:.4f}，RMSE = {rmse:.4g}"},
+           "standardized": "（标准化）", "scaled": "（缩放后的单位）", "stats": "R = {r}，RMSE = {rmse:.4g}"},
     "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "data": "data points", "model": "model prediction",
            "loss_title": "Average loss per epoch", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
            "test": "test", "best": "best epoch {e}", "terms": "each neuron's term", "band": "95% prediction interval",
@@ -30,7 +31,7 @@ TEXT = {
            "hist_title": "Error histogram ({bins} bins)", "error": "error = target - output", "count": "points", "zero": "zero error",
            "regression_title": "Target vs output", "target": "target", "output": "output", "identity": "output = target",
            "line": "fit: output = {m:.3g}·target {c:+.3g}", "all": "all", "residuals_title": "Residuals",
-           "standardized": " (standardized)", "scaled": " (scaled units)", "stats": "R = {r:.4f}, RMSE = {rmse:.4g}"},
+           "standardized": " (standardized)", "scaled": " (scaled units)", "stats": "R = {r}, RMSE = {rmse:.4g}"},
 }
 COLORS = {"train": "blue", "val": "orange", "test": "green"}  # the splits, in every plot
 SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
@@ -240,7 +241,7 @@ def plot_diagnostics(model, x, y, index, path, lang="zh"):
         b.axvline(0, color="red", linewidth=1.5, label=t["zero"])
         b.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
         _labels(b, t["hist_title"].format(bins=len(edges) - 1), t["error"] + unit, t["count"])
-        r_line = "  ".join(f"{t[name]} {s['r']:.4f}" for name, s in g["splits"].items())
+        r_line = "  ".join(f"{t[name]} {_r(s['r'])}" for name, s in g["splits"].items())
         for name, s in g["splits"].items():
             c.scatter(s["t"].ravel(), s["o"].ravel(), s=12, alpha=0.6, color=COLORS[name], label=t[name])
         lo, hi = _span([s[k] for s in g["splits"].values() for k in ("t", "o")])
@@ -248,7 +249,7 @@ def plot_diagnostics(model, x, y, index, path, lang="zh"):
         r, m, k = g["all"]
         if m == m:
             c.plot([lo, hi], [m * lo + k, m * hi + k], color="red", linewidth=1.5, label=t["line"].format(m=m, c=k))
-        _labels(c, f"{t['regression_title']}\nR: {r_line}" + (f"  {t['all']} {r:.4f}" if len(g["splits"]) > 1 else ""),
+        _labels(c, f"{t['regression_title']}\nR: {r_line}" + (f"  {t['all']} {_r(r)}" if len(g["splits"]) > 1 else ""),
                 t["target"] + unit, t["output"] + unit)
         one_input = next(iter(g["splits"].values()))["x"].shape[1] == 1
         for name, s in g["splits"].items():
@@ -288,7 +289,7 @@ def plot_targets(model, x, y, index, path, lang="zh", show=False):
             lo, hi = _span([target[:, j], output[:, j]])
             ax.plot([lo, hi], [lo, hi], color="black", linestyle="--", linewidth=1, label=t["identity"])
             title = t["regression_title"] + (f": {names[j]}" if names[j] else "")
-            _labels(ax, f"{title}\n{t['stats'].format(r=r[j], rmse=rmse[j])}", t["target"], t["output"])
+            _labels(ax, f"{title}\n{t['stats'].format(r=_r(r[j]), rmse=rmse[j])}", t["target"], t["output"])
         for ax in axes[k:]:
             ax.set_visible(False)
         fig.tight_layout()
@@ -297,11 +298,16 @@ def plot_targets(model, x, y, index, path, lang="zh", show=False):
 
 
 def _labels(ax, title, xlabel, ylabel):
-    ax.set_title(title, fontsize=11)
+    ax.set_title(title, fontsize=11, linespacing=1.5)
     ax.set_xlabel(xlabel, fontsize=10)
     ax.set_ylabel(ylabel, fontsize=10)
     ax.grid(True, linestyle="--", alpha=0.7)
     ax.legend(fontsize=8, loc="best")
+
+
+def _r(r):
+    """R as the plots write it: 4 decimals, n/a when undefined (constant targets or outputs)."""
+    return f"{r:.4f}" if r == r else "n/a"
 
 
 def _span(arrays):
