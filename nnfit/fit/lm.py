@@ -23,7 +23,8 @@ gamma = sum_j beta lambda_j / (beta lambda_j + alpha)):
     alpha_g = gamma_g / (2 E_W,g)        beta = (N - gamma) / (2 E_D)
 
 starting, as Foresee and Hagan (1997) and MATLAB do, from gamma = P. A start has converged when E_D
-and gamma have stalled for STALL epochs.
+and gamma have stalled for STALL epochs, or when its fitted values have moved by less than 0.3% of
+their own uncertainty (the noise's std times sqrt(gamma / N)) in STALL epochs.
 """
 import numpy as np
 
@@ -33,6 +34,9 @@ MU_FLOOR = 1e-10     # mu is at least this times beta * max diag(J^T J)
 STALL = 8            # epochs of stalled E_D and gamma after which a Bayesian start has converged
 STALL_RTOL = 1e-5    # relative change of E_D counted as stalled
 STALL_GAMMA = 1e-2   # change of gamma counted as stalled
+MOVE_RTOL = 3e-3     # ... or when its fitted values moved (RMS) less than this times their own uncertainty,
+                     # sigma sqrt(gamma / N), in STALL epochs: on tables and on noisy curves E_D can creep
+                     # for hundreds of epochs after the curve has stopped changing in any way that matters
 ALPHA_MIN, ALPHA_MAX = 1e-8, 1e12  # alpha's range: below, no prior to speak of; above, the group is 0
 GROUPS = "wba"       # one alpha each for w, b and a (MacKay); "one": a single alpha, as MATLAB's trainbr
 HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)
@@ -106,6 +110,7 @@ class LevenbergMarquardt:
         else:
             self.gammas, self.alpha, self.beta = np.tile(self.sizes, (K, 1)).astype(float), np.zeros((K, G)), np.ones(K)
         self.recent = []  # (E_D, gamma) of the last epochs, for the stall test
+        self.then, self.updates = None, 0  # the residuals STALL updates ago, for the "no longer moving" test
 
     @property
     def gamma(self):
@@ -225,6 +230,16 @@ class LevenbergMarquardt:
             span = (sse.max(axis=0) - sse.min(axis=0)) / np.maximum(sse.max(axis=0), 1e-300)
             still = (span < STALL_RTOL) & (gam.max(axis=0) - gam.min(axis=0) < STALL_GAMMA)
             self._stop(idx[still[idx]], "converged (E_D and gamma stalled)")
+        self.updates += 1
+        if self.updates % STALL == 0:
+            if self.then is not None:
+                moved = np.sqrt(np.mean((self.r - self.then) ** 2, axis=1))  # (K,) RMS change of y_hat
+                # the fitted curve's own uncertainty: the noise's std times sqrt(gamma / N)
+                spread = np.sqrt(self.gamma / (2 * self.beta * N))
+                calm = moved < MOVE_RTOL * spread
+                self._stop(idx[calm[idx]], f"converged (the fitted values moved less than {MOVE_RTOL:.1%} of their "
+                                           f"uncertainty in {STALL} epochs)")
+            self.then = self.r.copy()
 
     def _stop(self, idx, reason):
         new = idx[~self.stopped[idx]]
