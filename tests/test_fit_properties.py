@@ -249,6 +249,11 @@ def never_much_worse_than_a_line(data, opts, budget):
         # y_hat = a act(w x + b) has no output bias: one sigmoid or relu keeps one sign, so on
         # centred (standard-scaled) data it cannot cross zero as a line does; tanh can.
         opts = {**opts, "hidden": 2}
+    if opts["starts"] < 4 and opts["hidden"] <= 2:
+        # One start of one or two saturating units can take a first Gauss-Newton step onto a plateau (a
+        # step function through the points: w = 24 on 3 points of a line, found here) where LM rightly
+        # gives up; that is what one start risks, and why fits have many. Four starts find the line.
+        opts = {**opts, "starts": 4}
     if opts["activation"] == "relu":
         # A relu unit that is off on every point never comes back (its gradient is 0): with few starts
         # a line of two relus can lose a unit for good. The default 16 starts find a live pair.
