@@ -76,7 +76,7 @@ def add_training_options(p):
 def add_output_options(p):
     g = p.add_argument_group(_("output"))
     g.add_argument("--out", metavar="DIR", help=_("new directory for the run's files (default runs/NNN, the next free number)"))
-    g.add_argument("--no-plot", action="store_true", help=_("do not draw fit.png or loss.png"))
+    g.add_argument("--no-plot", action="store_true", help=_("do not draw the plots (fit.png, loss.png, diagnostics.png)"))
     g.add_argument("--show", action="store_true", help=_("also open the plot in a window when there is a screen"))
     g.add_argument("--lang", default="zh", help=_("language of the plots and messages: zh | en (default zh for the plots, as in the tutorial)"))
     g.add_argument("--quiet", action="store_true", help=_("print nothing but errors"))

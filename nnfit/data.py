@@ -231,6 +231,11 @@ def read_table(path, columns):
         raise DataError(_("{path}: the file is empty").format(path=path))
     line, cells = first
     width = len(cells)
+    for sep, name in ((";", "';'"), ("\t", _("tabs"))):
+        if width == 1 and sep in cells[0]:  # Excel in many locales writes ';', and copied tables tabs
+            raise DataError(_("{path}, line {line}: one column, {text!r}; nnfit reads values separated by commas, "
+                              "and this file seems to separate them by {sep}: save it as CSV with commas").format(
+                                path=path, line=line, text=_short(cells[0]), sep=name))
     second = next(rows, None)
     header = None
     if not any(is_number(c) for c in cells):

@@ -148,6 +148,8 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "typo in a header-less first row": ("1.0,2.o\n2,3\n3,4\n", ["line 1", "'2.o'"]),
     "one column": ("1\n2\n3\n", ["needs two columns"]),
     "three columns": ("a,b,c\n1,2,3\n4,5,6\n", ["has 3 columns", "with --x and --y"]),
+    "semicolons": ("x;y\n1;2\n3;4\n", ["line 1", "separate them by ';'"]),
+    "tabs": ("1\t2\n3\t4\n", ["line 1", "separate them by tabs"]),
     "unclosed quote": ('x,y\n1,2\n"3,4\n5,6\n', ["line 3", "not closed"]),
     "huge cell": ("x,y\n1," + "9" * 200_000 + "\n2,3\n", ["line 2"]),
 }
