@@ -317,6 +317,8 @@ def cmd_explain(args):
 
 def cmd_compare(args):
     from .compare import compare
+    if args.engine != "auto":
+        raise Failure(_("--engine: compare runs every engine side by side; drop --engine"), 2)
     cfg = seeded(config_from(args), args)
     x, y = load_points(args)
     print(compare(cfg, x, y))

@@ -116,6 +116,8 @@ def test_compare_cli(cli):
     rows = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
     assert set(rows) == {"scalar", "manual", "matrix"}
     assert all(float(r[2]) < 1e-9 for r in rows.values())
+    status, out, err = cli("compare", "--seed", "0", "--engine", "scalar")
+    assert status == 2 and err.startswith("nnfit: error: --engine: compare runs every engine") and not out
 
 
 def test_explain_function_text_matches_ledger():
