@@ -299,12 +299,17 @@ def read_inputs(path, x_cols, model):
 
 def cmd_explain(args):
     import json
-    from .explain import explain, ledger
+    from .explain import check_step, explain, ledger
     check_lang(args.lang)
-    cfg = seeded(config_from(args), args)
+    cfg = config_from(args)
     if cfg.models != 1:
         raise Failure(_("--models: explain follows one model; drop --models"), 2)
     x, y = load_points(args)
+    try:
+        check_step(cfg, len(x), args.epoch, args.sample)  # before a drawn seed is announced
+    except ValueError as e:
+        raise Failure(str(e), 2) from None
+    seeded(cfg, args)
     try:
         if args.json:
             print(json.dumps(ledger(cfg, x, y, args.epoch, args.sample), ensure_ascii=False, allow_nan=False))

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import engines
 from .activations import PRIME_TEXT
+from .i18n import _
 from .model import network
 from .params import NAMES, Params, init_params
 from .train import TrainingDiverged, check_finite, epoch_order
@@ -49,15 +50,21 @@ def formulas(activation, hidden, batch=1):
     return text
 
 
+def check_step(cfg, n, epoch, sample):
+    """ValueError (one line) unless step `sample` of epoch `epoch` exists for n points."""
+    steps = -(-n // cfg.batch_size)
+    if not 1 <= epoch <= cfg.epochs:
+        raise ValueError(_("--epoch must be between 1 and {epochs}, got {epoch}").format(epochs=cfg.epochs, epoch=epoch))
+    if not 1 <= sample <= steps:
+        raise ValueError(_("--sample must be between 1 and {steps} (steps per epoch), got {sample}").format(
+            steps=steps, sample=sample))
+
+
 def state_before_step(cfg, x, y, epoch, sample):
     """The run's parameters just before step `sample` of epoch `epoch`, and that step's sample indices.
 
     Raises TrainingDiverged when the loss becomes NaN or infinite on the way there."""
-    steps = -(-len(x) // cfg.batch_size)
-    if not 1 <= epoch <= cfg.epochs:
-        raise ValueError(f"--epoch must be between 1 and {cfg.epochs}, got {epoch}")
-    if not 1 <= sample <= steps:
-        raise ValueError(f"--sample must be between 1 and {steps} (steps per epoch), got {sample}")
+    check_step(cfg, len(x), epoch, sample)
     start = Params(*(p[None, :] for p in init_params(cfg.seed, cfg.hidden, cfg.dtype)))
     engine = engines.get(cfg.resolved_engine()).Engine(start, cfg)
     order = lambda e: epoch_order(cfg.seed, 1, len(x), e) if cfg.shuffle else np.arange(len(x))[None, :]
@@ -120,7 +127,7 @@ def step_ledger(params, x, y, idx, cfg):
     loss, autograd = engines.get("scalar").Engine(one, replace(cfg, models=1)).gradients(xb, yb)
     f64 = replace(cfg, dtype="float64", models=1)
     one64 = Params(*(p.astype(np.float64) for p in one))
-    _, by_hand = engines.get("manual").Engine(one64, f64).gradients(xb, yb)
+    _loss, by_hand = engines.get("manual").Engine(one64, f64).gradients(xb, yb)
     by_fd = finite_differences(params, xb, yb, cfg.activation)
     engine = engines.get(cfg.resolved_engine()).Engine(Params(*(p.copy() for p in one)), replace(cfg, models=1))
     engine.epoch(x, y, idx[None, :], len(idx))  # the step itself, as training does it
