@@ -174,6 +174,8 @@ def cmd_train(args):
     from .runs import NewRunDir, next_run_dir
     from .train import run
     check_lang(args.lang)
+    if args.terms and args.no_plot:
+        raise Failure(_("--terms draws in fit.png, which --no-plot leaves out; drop one of them"), 2)
     cfg = config_from(args)
     x, y = load_points(args)
     out = out_dir(args)

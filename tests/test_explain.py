@@ -118,6 +118,8 @@ def test_compare_cli(cli):
     assert all(float(r[2]) < 1e-9 for r in rows.values())
     status, out, err = cli("compare", "--seed", "0", "--engine", "scalar")
     assert status == 2 and err.startswith("nnfit: error: --engine: compare runs every engine") and not out
+    status, out, err = cli("train", "--seed", "0", "--terms", "--no-plot")
+    assert status == 2 and err.startswith("nnfit: error: --terms draws in fit.png") and not out
 
 
 def test_explain_function_text_matches_ledger():
