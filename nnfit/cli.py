@@ -208,7 +208,7 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
     """The run's directory (runs.write_run), with fit.png unless --no-plot and the command's own files."""
     from .runs import write_run as write
     files = {}
-    if not args.no_plot:
+    if not args.no_plot and len(getattr(x, "shape", ())) < 2:  # one input and one output: the curve
         from .plot import plot_fit
         files["fit.png"] = lambda path: plot_fit(model, x, y, path, lang=args.lang, show=args.show and has_screen(),
                                                  terms=getattr(args, "terms", False))
@@ -223,39 +223,78 @@ def has_screen():
 
 def cmd_predict(args):
     import numpy as np
-    from .data import read_x_csv
     from .model import load
     if args.csv is None and not args.xs:
         raise Failure(_("give x values or --csv FILE"), 2)
     if args.x is not None and args.csv is None:
         raise Failure(_("--x picks a column of --csv; give --csv FILE"), 2)
-    xs = []
-    for text in args.xs:
-        try:
-            xs.append(real(text))
-        except argparse.ArgumentTypeError:
-            raise Failure(_("X must be a number, got {text!r}").format(text=text), 2) from None
-        if not np.isfinite(xs[-1]):
-            raise Failure(_("X must be a finite number, got {text!r}").format(text=text), 2)
-    if args.csv is not None:
-        xs.extend(read_x_csv(args.csv, args.x))
     model = load(args.model)
+    d = model.n_inputs
+    xs = [point(text, d) for text in args.xs]
+    if args.csv is not None:
+        xs.extend(read_inputs(args.csv, args.x, model))
+    xs = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
     if args.std and model.posterior is None:
         raise Failure(_("--std needs a model from a Bayesian fit (nnfit fit, 20 points or more); {model} has no posterior")
                       .format(model=args.model), 2)
     outside = model.outside(xs)
-    if outside:
+    if outside and d == 1:
         lo, hi = model.x_range
         print(_("nnfit: warning: {outside} of {n} x values lie outside the training range [{lo:g}, {hi:g}]; "
                 "the curve there is an extrapolation").format(outside=outside, n=len(xs), lo=lo, hi=hi), file=sys.stderr)
-    if args.std:
-        y_hat, std = model.predict(np.array(xs), return_std=True)
-        for xv, yv, sv in zip(xs, y_hat, std):
-            print(f"{float(xv)!r},{float(yv)!r},{float(sv)!r}")
-        return 0
-    for xv, yv in zip(xs, model.predict(np.array(xs))):
-        print(f"{float(xv)!r},{float(yv)!r}")
+    elif outside:
+        print(_("nnfit: warning: {outside} of {n} points lie outside the training range of some input; "
+                "the fit there is an extrapolation").format(outside=outside, n=len(xs)), file=sys.stderr)
+    columns = [model.predict(xs, return_std=True) if args.std else (model.predict(xs),)][0]
+    rows = [v.reshape(len(xs), -1) for v in (xs, *columns)]  # x, y_hat (and std): one row per point
+    for row in np.hstack(rows):
+        print(",".join(repr(float(v)) for v in row))
     return 0
+
+
+def point(text, d):
+    """One X argument: a number, or with d inputs d numbers separated by commas (1,-2.5,3e4)."""
+    import math
+    parts = text.split(",") if d > 1 else [text]
+    if len(parts) != d:
+        raise Failure(_("X must be {d} numbers separated by commas (the model has {d} inputs), got {text!r}").format(
+            d=d, text=text), 2)
+    values = []
+    for part in parts:
+        try:
+            values.append(real(part.strip()))
+        except argparse.ArgumentTypeError:
+            raise Failure(_("X must be a number, got {text!r}").format(text=text), 2) from None
+        if not math.isfinite(values[-1]):
+            raise Failure(_("X must be a finite number, got {text!r}").format(text=text), 2)
+    return values if d > 1 else values[0]
+
+
+def read_inputs(path, x_cols, model):
+    """The points to predict at from a CSV file. One input: its first column or --x. d inputs: --x,
+    else the columns named as in the training data (when the model knows their names and the file
+    has them), else the first d columns."""
+    import numpy as np
+    from .data import column_list, read_table
+    d = model.n_inputs
+    if d == 1:
+        from .data import read_x_csv
+        return list(read_x_csv(path, x_cols))
+    chosen = column_list(x_cols)
+
+    def columns(width, header):
+        cols = chosen
+        if cols is None and model.x_names and header and all(n in header for n in model.x_names):
+            cols = model.x_names
+        if cols is None:
+            cols = list(range(d))
+        if len(cols) != d:
+            from .data import DataError
+            raise DataError(_("{path}: --x names {count} columns, but the model has {d} inputs").format(
+                path=path, count=len(cols), d=d))
+        return {("--x", j): c for j, c in enumerate(cols)}
+    _header, values = read_table(path, columns)
+    return list(np.column_stack([values[("--x", j)] for j in range(d)]))
 
 
 def cmd_explain(args):
@@ -306,9 +345,10 @@ def add_fit_options(p):
     g.add_argument("--mu-max", type=real, default=d.mu_max, help=_("LM largest damping (default %(default)s)"))
     g.add_argument("--lr", type=real, default=d.lr, help=_("adam / momentum / sgd learning rate (default %(default)s)"))
     g = p.add_argument_group(_("data"))
-    g.add_argument("--data", metavar="FILE.csv", help=_("your own points: two numeric columns, header optional"))
-    g.add_argument("--x", help=_("the x column of --data, by name or 0-based index"))
-    g.add_argument("--y", help=_("the y column of --data, by name or 0-based index"))
+    g.add_argument("--data", metavar="FILE.csv", help=_("your own points: numeric columns, header optional"))
+    g.add_argument("--x", help=_("the input columns of --data, by name or 0-based index, comma-separated: --x a,b,c "
+                                 "(default: the first of two columns, or every column not in --y)"))
+    g.add_argument("--y", help=_("the output columns of --data, the same way (default: the column not in --x)"))
 
 
 def cmd_fit(args):
@@ -318,18 +358,32 @@ def cmd_fit(args):
     from .runs import NewRunDir, next_run_dir
     check_lang(args.lang)
     cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
-    x, y = load_points(args)
+    x, y, names = load_table(args)
     out = out_dir(args)
     NewRunDir(out)
     seeded(cfg, args)
-    model = fit_points(cfg, x, y, progress=None if not args.quiet else False)
+    model = fit_points(cfg, x, y, progress=None if not args.quiet else False, names=names)
     if not args.quiet:
         print(summary(model))
     e = model.extra
     loss_png = {} if args.no_plot else {"loss.png": lambda path: plot_loss(
         path, args.lang, model.history, e["val_history"] or None, e["test_history"] or None, e["best_epoch"])}
-    write_run(out, model, x, y, args, extra_files=loss_png)
+    if x.shape[1] == y.shape[1] == 1:
+        write_run(out, model, x[:, 0], y[:, 0], args, extra_files=loss_png)
+    else:
+        write_run(out, model, x, y, args, extra_files=loss_png)
     return 0
+
+
+def load_table(args):
+    """Fit mode's data: x (N, d), y (N, k) and the columns' names (data.read_columns)."""
+    from .data import read_columns, tutorial_data
+    if args.data is None:
+        if args.x is not None or args.y is not None:
+            raise Failure(_("--x and --y pick columns of --data; give --data FILE.csv"), 2)
+        x, y = tutorial_data()
+        return x[:, None], y[:, None], (None, None)
+    return read_columns(args.data, args.x, args.y)
 
 
 def cmd_play(args):

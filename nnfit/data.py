@@ -58,8 +58,38 @@ def as_points(x, y):
     return x, y
 
 
-def _vector(v, name):
-    """v as a 1-D float64 array: real numbers only (not strings, bools, dicts or ragged lists)."""
+def as_table(x, y):
+    """Check in-memory data for fit mode and return x (N, d) and y (N, k) as float64 arrays.
+
+    x: (N,) for one input or (N, d); y: (N,) for one output or (N, k). The tutorial's points when
+    both are None."""
+    if x is None and y is None:
+        x, y = tutorial_data()
+    if x is None or y is None:
+        raise DataError(_("give both x and y, or neither for the tutorial's data"))
+    x, y = _matrix(x, "x"), _matrix(y, "y")
+    if len(x) != len(y):
+        raise DataError(_("x and y have different numbers of points: {x} and {y}").format(x=len(x), y=len(y)))
+    if len(x) < 2:
+        raise DataError(_("need at least 2 points, got {count}").format(count=len(x)))
+    for name, arr in (("x", x), ("y", y)):
+        if arr.shape[1] == 0:
+            raise DataError(_("{name} has no columns").format(name=name))
+    return x, y
+
+
+def _matrix(v, name):
+    """v as a 2-D float64 array (N, columns): a 1-D v is one column."""
+    arr = _numbers(v, name)
+    if arr.ndim not in (1, 2):
+        raise DataError(_("{name} must be one- or two-dimensional (points, columns), got shape {shape}").format(
+            name=name, shape=arr.shape))
+    _finite_or_error(arr, name)
+    return arr[:, None] if arr.ndim == 1 else arr
+
+
+def _numbers(v, name):
+    """v as a float64 array of any shape: real numbers only (not strings, bools, dicts or ragged lists)."""
     if isinstance(v, (str, bytes, dict, set)):
         raise DataError(_("{name} must be a list or array of numbers, got {type}").format(name=name, type=type(v).__name__))
     try:
@@ -72,15 +102,25 @@ def _vector(v, name):
     if arr.dtype.kind not in "iuf":
         raise DataError(_("{name} must be real numbers, got an array of {dtype} {sample}").format(
             name=name, dtype=arr.dtype, sample=_sample(arr)))
-    arr = arr.astype(np.float64)
+    return arr.astype(np.float64)
+
+
+def _finite_or_error(arr, name):
+    bad = np.argwhere(~np.isfinite(arr))
+    if len(bad):
+        where = ", ".join(map(str, bad[0]))
+        raise DataError(_("{name}[{index}] is {value}: every value must be a finite number").format(
+            name=name, index=where, value=arr[tuple(bad[0])]))
+
+
+def _vector(v, name):
+    """v as a 1-D float64 array (a row or a column is one too)."""
+    arr = _numbers(v, name)
     if arr.ndim == 2 and 1 in arr.shape:
         arr = arr.reshape(-1)
     if arr.ndim != 1:
         raise DataError(_("{name} must be one-dimensional, got shape {shape}").format(name=name, shape=arr.shape))
-    bad = np.flatnonzero(~np.isfinite(arr))
-    if bad.size:
-        raise DataError(_("{name}[{index}] is {value}: every value must be a finite number").format(
-            name=name, index=bad[0], value=arr[bad[0]]))
+    _finite_or_error(arr, name)
     return arr
 
 
@@ -180,7 +220,8 @@ def is_number(text):
 
 
 def read_table(path, columns):
-    """Read the columns that `columns(width)` picks ({flag: name or index}) as float64 arrays.
+    """Read the columns that `columns(width, header)` picks ({flag: name or index}; a flag is the
+    option that named the column, or a tuple (option, position)) as float64 arrays.
 
     Returns (header or None, {flag: array}). Every row must have the first row's width.
     """
@@ -200,7 +241,8 @@ def read_table(path, columns):
                 raise DataError(_("{path}, line {line}, column {column!r}: not a number: {text!r} (the other cells of "
                                   "line {line} are numbers; a header line names every column)").format(
                                     path=path, line=line, column=str(i), text=c))
-    picked = {flag: _column(path, header, width, col, flag) for flag, col in columns(width).items()}
+    picked = {flag: _column(path, header, width, col, flag if isinstance(flag, str) else flag[0])
+              for flag, col in columns(width, header).items()}
     values = {flag: array.array("d") for flag in picked}  # 8 bytes a value, however long the file
     data = ([] if header else [first]) + ([second] if second else [])
     count = 0
@@ -222,7 +264,7 @@ def read_csv(path, x_col=None, y_col=None):
     With more columns, x_col / y_col pick them by header name or 0-based index.
     Returns (x, y) as float64 arrays; raises DataError on anything bad.
     """
-    def columns(width):
+    def columns(width, _header):
         if width < 2 and (x_col is None or y_col is None or str(x_col) == str(y_col)):
             raise DataError(_("{path}: needs two columns (x, y), found {width}").format(path=path, width=width))
         if width > 2 and (x_col is None or y_col is None):
@@ -238,8 +280,64 @@ def read_csv(path, x_col=None, y_col=None):
 
 def read_x_csv(path, x_col=None):
     """The x values to predict at, from a CSV file: its first column, or the one x_col picks."""
-    _header, values = read_table(path, lambda width: {"--x": 0 if x_col is None else x_col})
+    _header, values = read_table(path, lambda width, _header: {"--x": 0 if x_col is None else x_col})
     return values["--x"]
+
+
+def column_list(text):
+    """--x a,b,c: the names or 0-based indices, in order (None stays None)."""
+    if text is None or isinstance(text, (list, tuple)):
+        return text
+    return [c.strip() for c in str(text).split(",")]
+
+
+def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
+    """Fit mode's data from a CSV file: x (N, d), y (N, k) and the columns' names (None without a
+    header). x_cols, y_cols: lists of names or 0-based indices (or "a,b,c"). Two columns and no
+    choice: x, then y. With only y chosen, every other column is an input; with only x chosen, the
+    one column left is the output."""
+    x_cols, y_cols = column_list(x_cols), column_list(y_cols)
+    chosen = {}
+
+    def columns(width, header):
+        xs, ys = x_cols, y_cols
+        if xs is None and ys is None:
+            if width < 2:
+                raise DataError(_("{path}: needs two columns (x, y), found {width}").format(path=path, width=width))
+            if width > 2:
+                raise DataError(_("{path}: has {width} columns; choose them with --x and --y (names or 0-based indices, "
+                                  "comma-separated: --x a,b --y c; --y alone takes every other column as x)").format(
+                                    path=path, width=width))
+            xs, ys = [0], [1]
+        index = {flag: [_column(path, header, width, c, flag) for c in cols]
+                 for flag, cols in zip(flags, (xs, ys)) if cols is not None}
+        if ys is None:
+            rest = [i for i in range(width) if i not in index[flags[0]]]
+            if len(rest) != 1:
+                raise DataError(_("{path}: {count} columns are not in {flag}; choose the output with {other}").format(
+                    path=path, count=len(rest), flag=flags[0], other=flags[1]))
+            index[flags[1]] = rest
+        if xs is None:
+            index[flags[0]] = [i for i in range(width) if i not in index[flags[1]]]
+            if not index[flags[0]]:
+                raise DataError(_("{path}: no column is left for x; choose them with {flag}").format(path=path, flag=flags[0]))
+        seen = {}
+        for flag in flags:
+            for i in index[flag]:
+                if i in seen:
+                    name = header[i] if header else str(i)
+                    raise DataError(_("{path}: column {name!r} is chosen twice ({first} and {second})").format(
+                        path=path, name=name, first=seen[i], second=flag))
+                seen[i] = flag
+        chosen.update(index)
+        return {(flag, j): i for flag in flags for j, i in enumerate(index[flag])}
+
+    header, values = read_table(path, columns)
+    x, y = (np.column_stack([values[(flag, j)] for j in range(len(chosen[flag]))]) for flag in flags)
+    if len(x) < 2:
+        raise DataError(_("{path}: needs at least 2 points, found {count}").format(path=path, count=len(x)))
+    names = tuple([header[i] for i in chosen[flag]] if header else None for flag in flags)
+    return x, y, names
 
 
 def _column(path, header, width, col, flag):

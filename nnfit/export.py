@@ -45,10 +45,11 @@ ONNX_OP = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
 
 
 def layers(model):
-    """The model's numbers in the general shapes (d inputs, k outputs; today d = k = 1), as float64."""
+    """The model's numbers in the general shapes (d inputs, k outputs), as float64."""
     w, b, a = (np.asarray(p, dtype=np.float64) for p in model.params)
     s = {key: np.atleast_1d(np.asarray(v, dtype=np.float64)) for key, v in model.scaling.items()}
-    return {"W": w.reshape(-1, 1), "B": b, "A": a.reshape(1, -1),  # (H, d), (H,), (k, H)
+    H = len(b)
+    return {"W": w.reshape(H, -1), "B": b, "A": a.reshape(-1, H),  # (H, d), (H,), (k, H)
             "x_shift": s["x_shift"], "x_scale": s["x_scale"], "y_shift": s["y_shift"], "y_scale": s["y_scale"],
             "scaled": model.scaling != IDENTITY, "activation": model.config.activation}
 
@@ -257,6 +258,10 @@ TARGETS = {"python": to_python, "c": to_c, "js": to_js, "latex": to_latex, "onnx
 def export(model, to, source=None):
     """The model as `to` (a key of TARGETS): text as a str, ONNX as bytes."""
     assert to in TARGETS, to
+    if (model.n_inputs > 1 or model.n_outputs > 1) and to != "onnx":
+        from .config import ConfigError
+        raise ConfigError("to", f"{to}: this export writes one input and one output; the model has "
+                                f"{model.n_inputs} inputs and {model.n_outputs} outputs (use --to onnx)")
     return TARGETS[to](model, source)
 
 

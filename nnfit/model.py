@@ -26,28 +26,55 @@ def activate(name, z):
 
 
 def network(params, x, activation):
-    """y_hat = sum_i a_i act(w_i x + b_i) for each x, in float64; also z and h, (..., H)."""
+    """y_hat = sum_i a_i act(w_i x + b_i) for each x, in float64; also z and h, (..., H).
+
+    With d inputs (w of shape (H, d)) x is (..., d) and z = W x + b; with k outputs (a of shape
+    (k, H)) y_hat is (..., k)."""
     w, b, a = (np.asarray(p, dtype=np.float64) for p in params)
-    z = np.asarray(x, dtype=np.float64)[..., None] * w + b  # (..., H)
+    x = np.asarray(x, dtype=np.float64)
+    z = (x[..., None] * w if w.ndim == 1 else x @ w.T) + b  # (..., H)
     h = activate(activation, z)  # (..., H)
-    return np.sum(h * a, axis=-1), z, h  # the same sum for each x, however many are asked
+    y = np.sum(h * a, axis=-1) if a.ndim == 1 else h @ a.T  # the same sum for each x, however many are asked
+    return y, z, h
+
+
+def flat(params):
+    """The parameters in fit mode's flat order (nnfit/fit/network.py): W row by row, b, A row by row."""
+    return np.concatenate([np.asarray(p, dtype=np.float64).reshape(-1) for p in params])
 
 
 class Model:
-    """One 1-H-1 network: y_hat = sum_i a_i act(w_i x + b_i), in the user's units.
+    """One 1-H-1 network: y_hat = sum_i a_i act(w_i x + b_i), in the user's units; in fit mode also
+    d-H-k: d inputs (w of shape (H, d)) and k outputs (a of shape (k, H)).
 
     config is the training Config (nnfit.train) or the FitConfig (nnfit.fit) that made it; `kind`
     says which. final_loss is the training MSE of these parameters."""
 
     def __init__(self, params, config, history=(), x_range=(-10.0, 10.0), scaling=None, extra=None, final_loss=None):
-        self.params = Params(*(np.asarray(p).reshape(-1) for p in params))  # (H,) each
+        w, b, a = (np.asarray(p) for p in params)
+        H = b.size
+        w = w if w.ndim == 2 and w.shape[0] == H and w.shape[1] > 1 else w.reshape(-1)  # (H,) or (H, d)
+        a = a if a.ndim == 2 and a.shape[1] == H and a.shape[0] > 1 else a.reshape(-1)  # (H,) or (k, H)
+        self.params = Params(w, b.reshape(-1), a)
         self.config = config
         self.history = list(map(float, history))  # average training loss per epoch
-        self.x_range = (float(x_range[0]), float(x_range[1]))
+        if self.n_inputs == 1:
+            self.x_range = (float(x_range[0]), float(x_range[1]))
+        else:  # one (low, high) per input column
+            self.x_range = [(float(lo), float(hi)) for lo, hi in x_range]
+        self.x_names = self.y_names = None  # the columns' names, when the data had them
         self.scaling = dict(scaling or IDENTITY)
         self.extra = dict(extra or {})  # fit mode: metrics, the start kept, validation and test histories
         self._final_loss = None if final_loss is None else float(final_loss)
         self.posterior = None  # Bayesian fits: the parameters' posterior covariance (P, P), scaled units
+
+    @property
+    def n_inputs(self):
+        return 1 if self.params.w.ndim == 1 else self.params.w.shape[1]
+
+    @property
+    def n_outputs(self):
+        return 1 if self.params.a.ndim == 1 else self.params.a.shape[0]
 
     @property
     def kind(self):
@@ -64,40 +91,55 @@ class Model:
         self._final_loss = float(value)
 
     def predict(self, x, return_std=False):
-        """y_hat for each x (a number, list or array), in float64: a NumPy array of x's shape.
+        """y_hat for each x, in float64. One input: x a number, list or array, and y_hat an array of
+        x's shape. d inputs: x of shape (N, d) (or (d,) for one point) and y_hat (N,) (or a 0-d array).
+        k outputs: one more axis of length k at the end.
 
         return_std (Bayesian fits only): also the standard deviation of a new observation at each x,
         sqrt(1/beta + g^T A^-1 g) (MacKay's evidence framework), as scikit-learn's
         GaussianProcessRegressor returns it: y_hat +- 1.96 std is a 95% prediction interval."""
-        x = as_inputs(x)
+        x = self.inputs(x)
         s = self.scaling
-        u = (x - s["x_shift"]) / s["x_scale"]
+        u = (x - np.asarray(s["x_shift"])) / np.asarray(s["x_scale"])
         with np.errstate(over="ignore", invalid="ignore"):
             y_hat, _h, _ds = network(self.params, u, self.config.activation)
-            y_hat = y_hat * s["y_scale"] + s["y_shift"]
+            y_hat = y_hat * np.asarray(s["y_scale"]) + np.asarray(s["y_shift"])
         if not return_std:
             return y_hat
         if self.posterior is None:
             from .config import ConfigError
             raise ConfigError("return_std", _("needs a Bayesian fit (nnfit.fit with regularization 'bayes' or 'auto' "
                                                 "on 20 points or more): this model has no posterior"))
-        from .fit.network import jacobian
-        p = self.params.flat()[None, :].astype(np.float64)
-        flat = u.reshape(-1)
-        _y, g = jacobian(p, flat, np.zeros_like(flat), self.config.activation)  # (1, n, P) = dy_hat/dp
+        from .fit.network import Shape, jacobian
+        net = Shape(self.n_inputs, self.config.hidden, self.n_outputs)
+        rows = u.reshape(-1, net.d)
+        _y, g = jacobian(flat(self.params)[None, :], rows, np.zeros((len(rows), net.k)), net,
+                         self.config.activation)  # (1, n k, P) = dy_hat/dp
         reg = self.extra["regularization"]
         var = reg["noise_var"] + np.einsum("np,pq,nq->n", g[0], self.posterior, g[0])
         # beta is estimated from N - gamma residual degrees of freedom: integrating over it makes the
         # predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
         nu = max(reg.get("dof", np.inf), 2.5)
         var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
-        return y_hat, (np.sqrt(np.maximum(var, 0.0)) * abs(s["y_scale"])).reshape(x.shape)
+        std = np.sqrt(np.maximum(var, 0.0)).reshape(len(rows), net.k) * np.abs(np.asarray(s["y_scale"]))
+        return y_hat, std.reshape(y_hat.shape)
+
+    def inputs(self, x):
+        """x checked (finite numbers) and, with d inputs, of shape (..., d)."""
+        from .data import DataError
+        x = as_inputs(x)
+        d = self.n_inputs
+        if d > 1 and (x.ndim == 0 or x.shape[-1] != d):
+            raise DataError(_("this model takes {d} inputs per point (x of shape (points, {d})), got shape {shape}").format(
+                d=d, shape=x.shape))
+        return x
 
     def outside(self, x):
-        """How many of the x values lie outside the training data's range."""
-        x = as_inputs(x)
-        lo, hi = self.x_range
-        return int(np.sum((x < lo) | (x > hi)))
+        """How many of the points x lie outside the training data's range (in any input)."""
+        x = self.inputs(x)
+        lo, hi = np.array(self.x_range, dtype=np.float64).T
+        out = (x < lo) | (x > hi)
+        return int(np.sum(out if self.n_inputs == 1 else out.any(axis=-1)))
 
     def metadata(self):
         return {
@@ -109,6 +151,7 @@ class Model:
             "history": json.dumps([h if np.isfinite(h) else None for h in self.history]),
             "scaling": json.dumps(self.scaling),
             "extra": json.dumps(self.extra),
+            "columns": json.dumps({"x": self.x_names, "y": self.y_names}),
         }
 
     def save(self, path):
@@ -131,7 +174,9 @@ class Model:
 
     def __repr__(self):
         c = self.config
-        return f"Model(kind={self.kind!r}, hidden={c.hidden}, activation={c.activation!r}, final_loss={self.final_loss:.6g})"
+        shape = "" if self.n_inputs == self.n_outputs == 1 else f"inputs={self.n_inputs}, outputs={self.n_outputs}, "
+        return (f"Model(kind={self.kind!r}, {shape}hidden={c.hidden}, activation={c.activation!r}, "
+                f"final_loss={self.final_loss:.6g})")
 
 
 def as_inputs(x):
@@ -215,10 +260,24 @@ def from_file(path, meta, tensors):
         config = cls(**cfg).validate()
     except ConfigError as e:
         raise bad("config", _("field {error}").format(error=e)) from None
+    for n in NAMES:
+        t = tensors[n]
+        if t.dtype not in (np.float16, np.float32, np.float64) or not (
+                t.shape == (config.hidden,) or (kind == "fit" and n == "w" and t.ndim == 2 and t.shape[0] == config.hidden)
+                or (kind == "fit" and n == "a" and t.ndim == 2 and t.shape[1] == config.hidden)):
+            raise ModelFileError(_("{path}: tensor {name!r} has shape {shape} and dtype {dtype}; "
+                                   "expected ({hidden},) floats for hidden={hidden}").format(
+                                     path=path, name=n, shape=t.shape, dtype=t.dtype, hidden=config.hidden))
+        if not np.all(np.isfinite(t)):
+            raise ModelFileError(_("{path}: tensor {name!r} holds non-finite values").format(path=path, name=n))
+    d = tensors["w"].shape[1] if tensors["w"].ndim == 2 else 1
+    k = tensors["a"].shape[0] if tensors["a"].ndim == 2 else 1
     x_range = field("x_range")
-    if not (isinstance(x_range, list) and len(x_range) == 2 and all(_finite(v) for v in x_range) and x_range[0] <= x_range[1]):
-        raise bad("x_range", _("must be [low, high], two finite numbers with low <= high, got {text!r}").format(
-            text=meta["x_range"][:60]))
+    pairs = [x_range] if d == 1 else x_range if isinstance(x_range, list) and len(x_range) == d else None
+    if not (pairs and all(isinstance(r, list) and len(r) == 2 and all(_finite(v) for v in r) and r[0] <= r[1] for r in pairs)):
+        raise bad("x_range", (_("must be [low, high], two finite numbers with low <= high, got {text!r}") if d == 1 else
+                              _("must be {d} pairs [low, high] of finite numbers with low <= high, got {text!r}")).format(
+            d=d, text=meta["x_range"][:60]))
     history = field("history", [])
     if not (isinstance(history, list) and all(v is None or _finite(v) for v in history)):
         raise bad("history", _("must be a list of numbers"))
@@ -233,27 +292,32 @@ def from_file(path, meta, tensors):
     scaling = field("scaling", IDENTITY)
     if scaling is None:
         scaling = IDENTITY
-    if not (isinstance(scaling, dict) and set(scaling) == set(IDENTITY) and all(_finite(v) for v in scaling.values())):
+    def columns_of(key):  # a number for one column, else a list of one number per column
+        v = scaling[key]
+        width = d if key.startswith("x") else k
+        return [v] if width == 1 and _finite(v) else v if isinstance(v, list) and len(v) == width > 1 else None
+    if not (isinstance(scaling, dict) and set(scaling) == set(IDENTITY)
+            and all(columns_of(key) is not None and all(_finite(v) for v in columns_of(key)) for key in IDENTITY)):
         raise bad("scaling", _("must hold {names} as finite numbers, got {text!r}").format(
             names=", ".join(IDENTITY), text=meta.get("scaling", "")[:80]))
-    if scaling["x_scale"] == 0 or scaling["y_scale"] == 0:
+    if 0 in columns_of("x_scale") or 0 in columns_of("y_scale"):
         raise bad("scaling", _("has a zero scale"))
+    columns = field("columns", {"x": None, "y": None})
+    if not (isinstance(columns, dict) and set(columns) == {"x", "y"} and all(
+            columns[c] is None or (isinstance(columns[c], list) and len(columns[c]) == width
+                                   and all(isinstance(n, str) for n in columns[c]))
+            for c, width in (("x", d), ("y", k)))):
+        raise bad("columns", _("must be {{\"x\": {d} names or null, \"y\": {k} names or null}}, got {text!r}").format(
+            d=d, k=k, text=meta.get("columns", "")[:80]))
     extra = field("extra", {})
     if not isinstance(extra, dict):
         raise bad("extra", _("must be an object, got {type}").format(type=type(extra).__name__))
-    for n in NAMES:
-        t = tensors[n]
-        if t.shape != (config.hidden,) or t.dtype not in (np.float16, np.float32, np.float64):
-            raise ModelFileError(_("{path}: tensor {name!r} has shape {shape} and dtype {dtype}; "
-                                   "expected ({hidden},) floats for hidden={hidden}").format(
-                                     path=path, name=n, shape=t.shape, dtype=t.dtype, hidden=config.hidden))
-        if not np.all(np.isfinite(t)):
-            raise ModelFileError(_("{path}: tensor {name!r} holds non-finite values").format(path=path, name=n))
     history = [float("nan") if v is None else float(v) for v in history]
     model = Model(Params(*(tensors[n] for n in NAMES)), config, history, x_range, scaling, extra,
                   final_loss=None if final_loss is None else float(final_loss))
+    model.x_names, model.y_names = columns["x"], columns["y"]
     if posterior is not None:
-        P = 3 * config.hidden
+        P = config.hidden * (d + 1 + k)
         noise = (extra.get("regularization") or {}).get("noise_var") if isinstance(extra.get("regularization"), dict) else None
         if posterior.shape != (P, P) or posterior.dtype != np.float64:
             raise ModelFileError(_("{path}: tensor 'posterior_cov' must be ({P}, {P}) float64, "

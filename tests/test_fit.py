@@ -7,28 +7,38 @@ import torch
 import nnfit
 from nnfit.data import tutorial_data
 from nnfit.fit.driver import split
-from nnfit.fit.network import gradient, jacobian, residuals
+from nnfit.fit.network import Shape, Workspace, curvature, gradient, jacobian, residuals
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
-def test_hand_jacobian_equals_torch_func(activation):
-    rng = np.random.default_rng(0)
-    p = rng.normal(size=(3, 12))  # K = 3 starts, H = 4
-    x, y = rng.uniform(-2, 2, 9), rng.normal(size=9)
-    r, J = jacobian(p, x, y, activation)
+@pytest.mark.parametrize("d, k", [(1, 1), (3, 1), (1, 2), (4, 3)])
+def test_hand_jacobian_equals_torch_func(activation, d, k):
+    """r, J = dr/dp, the gradient and J^T J / J^T r (also from a subset) against torch autograd, float64."""
+    rng = np.random.default_rng(d * 10 + k)
+    net = Shape(d, 4, k)
+    p = rng.normal(size=(3, net.P))  # K = 3 starts, H = 4
+    x, y = rng.uniform(-2, 2, (9, d)), rng.normal(size=(9, k))
+    r, J = jacobian(p, x, y, net, activation)
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
 
-    def res(flat):
-        w, b, a = flat[:4], flat[4:8], flat[8:]
-        return (act(torch.tensor(x)[:, None] * w + b) * a).sum(1) - torch.tensor(y)
-    for k in range(3):
-        want = torch.func.jacrev(res)(torch.tensor(p[k])).numpy()
-        assert np.max(np.abs(J[k] - want)) < 1e-12
-        assert np.max(np.abs(r[k] - res(torch.tensor(p[k])).numpy())) < 1e-12
-    assert np.max(np.abs(residuals(p, x, y, activation) - r)) < 1e-12
-    mse, g = gradient(p, x, y, activation)
-    assert np.max(np.abs(g - 2 * np.einsum("knp,kn->kp", J, r) / len(x))) < 1e-12
+    def res(flat):  # the next chapter's matrix form: h = act(x W^T + b), y_hat = h A^T
+        W, b, A = flat[:4 * d].reshape(4, d), flat[4 * d:4 * d + 4], flat[4 * d + 4:].reshape(k, 4)
+        return (act(torch.tensor(x) @ W.T + b) @ A.T - torch.tensor(y)).reshape(-1)
+    for s in range(3):
+        want = torch.func.jacrev(res)(torch.tensor(p[s])).numpy()
+        assert np.max(np.abs(J[s] - want)) < 1e-12
+        assert np.max(np.abs(r[s] - res(torch.tensor(p[s])).numpy())) < 1e-12
+    assert np.max(np.abs(residuals(p, x, y, net, activation) - r)) < 1e-12
+    mse, g = gradient(p, x, y, net, activation)
+    assert np.max(np.abs(g - 2 * np.einsum("knp,kn->kp", J, r) / r.shape[1])) < 1e-12
     assert np.max(np.abs(mse - np.mean(r * r, axis=1))) < 1e-15
+    r2, JtJ, Jtr = curvature(p, x, y, net, activation)
+    assert np.max(np.abs(JtJ - np.einsum("knp,knq->kpq", J, J))) < 1e-12
+    sub = np.array([0, 3, 4, 8])
+    r3, JtJ3, Jtr3 = curvature(p, x, y, net, activation, Workspace(), sub)
+    _, Js = jacobian(p, x[sub], y[sub], net, activation)
+    assert np.max(np.abs(JtJ3 - np.einsum("knp,knq->kpq", Js, Js) * 9 / 4)) < 1e-12
+    assert np.max(np.abs(Jtr3 - Jtr)) < 1e-12 and np.max(np.abs(r3 - r)) < 1e-15
 
 
 def test_fit_tutorial_data_near_perfect():

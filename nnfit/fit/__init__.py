@@ -14,7 +14,8 @@ once with the best kept, and inputs and targets scaled before training.
 """
 import sys
 
-from ..data import as_points
+from ..data import as_table
+from ..i18n import _
 from .config import FitConfig
 from .driver import fit_points
 from .report import summary
@@ -22,18 +23,24 @@ from .report import summary
 __all__ = ["FitConfig", "fit", "fit_points", "summary"]
 
 
-def fit(x=None, y=None, verbose=False, progress=None, **options):
-    """Fit the 1-H-1 network to (x, y) (the tutorial's points by default). Options are FitConfig's
-    fields. Returns a Model in the user's units; model.extra holds the metrics, the start kept, the
-    validation and test histories. progress: a bar on stderr for fits over a second (None: only on a
-    terminal)."""
+def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None, **options):
+    """Fit a d-H-k network to x (N,) or (N, d) and y (N,) or (N, k) (the tutorial's points by
+    default; d = k = 1 is the chapter's 1-H-1 network). Options are FitConfig's fields. Returns a
+    Model in the user's units; model.extra holds the metrics, the start kept, the validation and test
+    histories. x_names, y_names: the columns' names, kept in the model. progress: a bar on stderr for
+    fits over a second (None: only on a terminal)."""
     cfg = FitConfig.from_options(options)
     if cfg.seed is None:
         from ..train import draw_seed
         cfg.seed = draw_seed()
     cfg.validate()
-    x, y = as_points(x, y)
-    model = fit_points(cfg, x, y, progress=progress)
+    X, Y = as_table(x, y)
+    names = tuple(None if n is None else [str(c) for c in n] for n in (x_names, y_names))
+    for n, width, what in ((names[0], X.shape[1], "x_names"), (names[1], Y.shape[1], "y_names")):
+        if n is not None and len(n) != width:
+            from ..config import ConfigError
+            raise ConfigError(what, _("names {count} columns, but the data has {width}").format(count=len(n), width=width))
+    model = fit_points(cfg, X, Y, progress=progress, names=names)
     if verbose:
         print(summary(model), file=sys.stdout)
     return model

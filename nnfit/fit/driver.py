@@ -29,7 +29,7 @@ from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
 from .first_order import LBFGS, RULES, Descent
 from .lm import MU_FLOOR, LevenbergMarquardt, solve_each
-from .network import forward, jacobian, residuals
+from .network import Shape, forward, jacobian, residuals
 
 RIDGE = 1e-8                 # the starts' least-squares output weights: ridge, relative to mean diag(h^T h)
 PRUNE_POINTS = 1000          # from this many training points on, hopeless starts are dropped early:
@@ -51,43 +51,53 @@ def split(n, rng, val_fraction, test_fraction):
 
 
 def scaling(x, y, how):
-    """Shift and scale of x and y, from the training points. y is always centered on its mean: the
-    network has no output bias, so its zero (all a_i = 0, where Bayesian regularization pulls) must be
-    the best constant. standard: x and y to mean 0, std 1; minmax: x to [-1, 1], y's half-range to 1;
-    none: x as it is, y only centered. A spread of 0 (every value equal) keeps the scale 1."""
-    y_shift = float(np.mean(y))
+    """Shift and scale of each column of x (N, d) and y (N, k), from the training points: numbers for
+    one column, lists for more. y is always centered on its mean: the network has no output bias, so
+    its zero (all a_i = 0, where Bayesian regularization pulls) must be the best constant. standard: x
+    and y to mean 0, std 1; minmax: x to [-1, 1], y's half-range to 1; none: x as it is, y only
+    centered. A spread of 0 (every value equal) keeps the scale 1."""
+    y_shift = np.mean(y, axis=0)
     if how == "none":
-        return {"x_shift": 0.0, "x_scale": 1.0, "y_shift": y_shift, "y_scale": 1.0}
-    if how == "standard":
-        x_shift, x_scale, y_scale = np.mean(x), np.std(x), np.std(y)
+        x_shift, x_scale, y_scale = np.zeros(x.shape[1]), np.ones(x.shape[1]), np.ones(y.shape[1])
+    elif how == "standard":
+        x_shift, x_scale, y_scale = np.mean(x, axis=0), np.std(x, axis=0), np.std(y, axis=0)
     else:  # minmax
-        x_shift, x_scale, y_scale = (x.max() + x.min()) / 2, (x.max() - x.min()) / 2, (y.max() - y.min()) / 2
-    return {"x_shift": float(x_shift), "x_scale": float(x_scale) if x_scale > 0 else 1.0,
-            "y_shift": y_shift, "y_scale": float(y_scale) if y_scale > 0 else 1.0}
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        x_shift, x_scale, y_scale = (hi + lo) / 2, (hi - lo) / 2, (y.max(axis=0) - y.min(axis=0)) / 2
+    return {"x_shift": column_values(x_shift), "x_scale": column_values(np.where(x_scale > 0, x_scale, 1.0)),
+            "y_shift": column_values(y_shift), "y_scale": column_values(np.where(y_scale > 0, y_scale, 1.0))}
 
 
-def draw_starts(rng, starts, hidden, u, v, activation, fit_a=True):
-    """K independent starts, (K, 3H), from N(0, 1) as the tutorial draws them. For LM (fit_a), since
+def column_values(v):
+    """One number per column: a float for one column (the chapter's case), else a list."""
+    v = [float(e) for e in np.asarray(v).reshape(-1)]
+    return v[0] if len(v) == 1 else v
+
+
+def draw_starts(rng, starts, net, u, v, activation, fit_a=True):
+    """K independent starts, (K, P), from N(0, 1) as the tutorial draws them. For LM (fit_a), since
     y_hat is linear in a, the output weights are then the ones that fit the training points best for
     those neurons (least squares with a tiny ridge): a start begins near the data instead of a random
     curve, which spares LM's first epochs and keeps Bayesian regularization from mistaking a bad
     start for noise. (First-order methods keep the random a: least-squares a can be large, and a
     fixed learning rate unstable with it.)"""
-    p = rng.standard_normal((starts, 3 * hidden))
+    p = rng.standard_normal((starts, net.P))
     if not fit_a:
         return p
-    _y, h, _dh = forward(p, u, activation)  # (K, N, H)
+    _z, h, _y = forward(p, u, net, activation)  # (K, N, H)
     hth = np.matmul(h.transpose(0, 2, 1), h)  # (K, H, H)
-    ridge = RIDGE * np.trace(hth, axis1=1, axis2=2)[:, None, None] / hidden + 1e-12  # keeps a moderate
-    a = solve_each(hth + ridge * np.eye(hidden), np.einsum("knh,n->kh", h, v))
-    p[:, 2 * hidden:] = np.where(np.isfinite(a), a, p[:, 2 * hidden:])
+    ridge = RIDGE * np.trace(hth, axis1=1, axis2=2)[:, None, None] / net.H + 1e-12  # keeps a moderate
+    A = net.split(p)[2]  # (K, k, H), a view into p
+    for j in range(net.k):  # one least-squares problem per output
+        a = solve_each(hth + ridge * np.eye(net.H), np.einsum("knh,n->kh", h, v[:, j]))
+        A[:, j] = np.where(np.isfinite(a), a, A[:, j])
     return p
 
 
-def check_memory(cfg, n):
+def check_memory(cfg, n, net):
     """Refuse, before allocating, a fit that would need more than half of this machine's memory."""
-    P = 3 * cfg.hidden
-    per_start = 8 * n * (P + 4 * cfg.hidden) + 8 * P * P * 3
+    P = net.P
+    per_start = 8 * n * (net.k * P + 4 * cfg.hidden) + 8 * P * P * 3
     need = per_start * (1 if cfg.optimizer == "lbfgs" else cfg.starts) * 2
     try:
         have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -100,20 +110,22 @@ def check_memory(cfg, n):
                                          hidden=cfg.hidden, starts=cfg.starts, n=n, need=need / 2**30, have=have / 2**30))
 
 
-def make_optimizer(cfg, p, u, v, bayes, watch):
+def make_optimizer(cfg, p, u, v, net, bayes, watch):
     if cfg.optimizer == "lm":
-        return LevenbergMarquardt(cfg, p, u, v, bayes)
+        return LevenbergMarquardt(cfg, p, u, v, net, bayes)
     if cfg.optimizer == "lbfgs":
-        return LBFGS(cfg, p, u, v, watch)
-    return Descent(cfg, p, u, v, RULES[cfg.optimizer])
+        return LBFGS(cfg, p, u, v, net, watch)
+    return Descent(cfg, p, u, v, net, RULES[cfg.optimizer])
 
 
-def fit_points(cfg, x, y, progress=None):
-    """Fit a validated cfg to 1-D float64 arrays x, y. Returns a Model in the user's units."""
+def fit_points(cfg, x, y, progress=None, names=(None, None)):
+    """Fit a validated cfg to float64 arrays x (N, d) and y (N, k) (data.as_table). Returns a Model in
+    the user's units: for d = 1 and k = 1 the chapter's 1-H-1 network. names: the columns' names."""
     from ..model import Model
     t0 = time.perf_counter()
     n = len(x)
-    check_memory(cfg, n)
+    net = Shape(x.shape[1], cfg.hidden, y.shape[1])
+    check_memory(cfg, n, net)
     bayes = cfg.bayes(n)
     test_fraction = cfg.test_fraction if cfg.test_fraction is not None else (0.0 if bayes else cfg.val_fraction)
     val_fraction = 0.0 if bayes else cfg.val_fraction
@@ -123,22 +135,29 @@ def fit_points(cfg, x, y, progress=None):
         raise ConfigError("val_fraction", _("and test_fraction leave {count} of {n} points to train on; "
                                             "at least 2 are needed").format(count=len(tr), n=n))
     s = scaling(x[tr], y[tr], cfg.scale)
-    u, v = (x - s["x_shift"]) / s["x_scale"], (y - s["y_shift"]) / s["y_scale"]
-    if len(np.unique(u[tr])) < 2 and len(np.unique(x[tr])) >= 2:
-        raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
-                          "subtract their common offset first"))
+    u = (x - np.array(s["x_shift"])) / np.array(s["x_scale"])
+    v = (y - np.array(s["y_shift"])) / np.array(s["y_scale"])
+    for c in range(net.d):
+        if len(np.unique(u[tr, c])) < 2 and len(np.unique(x[tr, c])) >= 2:
+            raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
+                              "subtract their common offset first") + (f" (x column {c})" if net.d > 1 else ""))
     with one_blas_thread():
-        p = draw_starts(start_rng, cfg.starts, cfg.hidden, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
+        p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
         kept = None  # with a race on a subset: the start that won it, (1,)
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
-            p, kept = race(cfg, p, u, v, np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False)), bayes)
-        run = Run(cfg, p, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
+            p, kept = race(cfg, p, u, v, net, np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False)), bayes)
+        run = Run(cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
         run.go(progress)
     k = run.choose()
-    params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), u[tr], v[tr])
-    model = Model(params_of(params), cfg, x_range=(float(x.min()), float(x.max())), scaling=s)
-    y2 = s["y_scale"] ** 2
-    metrics = {name: regression_metrics(y[idx], model.predict(x[idx]))
+    params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr])
+    x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
+    model = Model(net.split(params), cfg, x_range=x_range[0] if net.d == 1 else x_range, scaling=s)
+    model.x_names, model.y_names = names
+    # the histories are the mean over outputs of the squared error; with one output, in y's units
+    # squared, with more, in each output's scaled units (so that no output's units weigh more)
+    y2 = s["y_scale"] ** 2 if net.k == 1 else 1.0
+    y_hat = model.predict(x).reshape(len(x), net.k)
+    metrics = {name: regression_metrics(y[idx], y_hat[idx])
                for name, idx in (("train", tr), ("val", va), ("test", te)) if len(idx)}
     stop = run.last_epoch[k]
     model.history = [float(h) for h in run.train[:stop, k] * y2]
@@ -156,34 +175,35 @@ def fit_points(cfg, x, y, progress=None):
     if bayes:
         opt = run.opt
         model.extra["regularization"] = {
-            "gamma": float(opt.gamma[k]), "parameters": 3 * cfg.hidden, "alpha": [float(a) for a in opt.alpha[k]],
+            "gamma": float(opt.gamma[k]), "parameters": net.P, "alpha": [float(a) for a in opt.alpha[k]],
             "beta": float(opt.beta[k]),
-            "loo_rmse": loo_rmse(cfg, params, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k]) * s["y_scale"],
+            "loo_rmse": loo_rmse(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k], s["y_scale"]),
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
-            "dof": float(len(tr) - opt.gamma[k])}  # the noise estimate's degrees of freedom
-        model.posterior = posterior_cov(cfg, params, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
+            "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
+        model.posterior = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
     return model
 
 
-def race(cfg, p, u, v, sub, bayes):
+def race(cfg, p, u, v, net, sub, bayes):
     """Many starts on many points: race them on the points `sub` for SCOUT_EPOCHS epochs (with the
     pruning); the one that wins (as the fit would pick it: evidence) goes on, on every point.
     Returns its parameters (1, P) and its index (1,)."""
     none = np.arange(0)
-    scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, u[sub], v[sub], u[none], v[none], u[none], v[none], bayes)
+    scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
+                bayes)
     scout.go(False)
     winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
     return scout.opt.p[winner].copy(), winner
 
 
-def no_worse_than_the_mean(cfg, params, u, v):
+def no_worse_than_the_mean(cfg, params, net, u, v):
     """params, or the constant mean (a = 0: y_hat = y_shift) with a warning if that fits the
     training points (u, v) better. Returns (params, whether the constant was kept)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        mse = float(np.mean(residuals(params[None, :], u, v, cfg.activation) ** 2))
-    if mse <= np.mean((v - np.mean(v)) ** 2) * (1 + 1e-12):
+        mse = float(np.mean(residuals(params[None, :], u, v, net, cfg.activation) ** 2))
+    if mse <= np.mean((v - np.mean(v, axis=0)) ** 2) * (1 + 1e-12):
         return params, False
-    params[2 * cfg.hidden:] = 0.0
+    net.split(params)[2][:] = 0.0
     warnings.warn(_("no start of the {optimizer} fit beat the constant mean of y on the training points: "
                     "the model is that constant").format(optimizer=cfg.optimizer)
                   + (_(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""),
@@ -198,17 +218,12 @@ def one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def params_of(flat):
-    from ..params import Params
-    return Params.from_flat(np.asarray(flat, dtype=np.float64))
-
-
 class Run:
     """The epochs of one fit: every start's histories (train / val / test MSE per epoch, NaN once a
     start has stopped), its best parameters and epoch."""
 
-    def __init__(self, cfg, p, ut, vt, uv, vv, ue, ve, bayes):
-        self.cfg, self.bayes = cfg, bayes
+    def __init__(self, cfg, p, net, ut, vt, uv, vv, ue, ve, bayes):
+        self.cfg, self.net, self.bayes = cfg, net, bayes
         self.data = (ut, vt, uv, vv, ue, ve)
         K = len(p)
         self.best_p, self.best_loss = p.copy(), np.full(K, np.inf)
@@ -218,17 +233,17 @@ class Run:
         self.dropped = 0  # starts dropped early as hopeless
         self.why = np.full(K, "", dtype=object)  # why a start stopped, where the driver stopped it
         self.train, self.val, self.test = [], [], []
-        self.opt = make_optimizer(cfg, p, ut, vt, bayes, self.lbfgs_watch if len(uv) else None)
+        self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None)
 
     def lbfgs_watch(self, path):
         """L-BFGS-B's early stop: True once validation has not improved for `patience` iterations."""
         _ut, _vt, uv, vv, _ue, _ve = self.data
-        losses = [np.mean(residuals(q[None, :], uv, vv, self.cfg.activation) ** 2) for q in path[-self.cfg.patience - 1:]]
+        losses = [np.mean(residuals(q[None, :], uv, vv, self.net, self.cfg.activation) ** 2) for q in path[-self.cfg.patience - 1:]]
         return len(path) > self.cfg.patience and np.argmin(losses) == 0
 
     def mse_on(self, u, v):
         with np.errstate(over="ignore", invalid="ignore"):
-            return np.mean(residuals(self.opt.p, u, v, self.cfg.activation) ** 2, axis=1) if len(u) else np.full(len(self.opt.p), np.nan)
+            return np.mean(residuals(self.opt.p, u, v, self.net, self.cfg.activation) ** 2, axis=1) if len(u) else np.full(len(self.opt.p), np.nan)
 
     def go(self, progress):
         cfg = self.cfg
@@ -321,33 +336,37 @@ def progress_bar(total, progress):
                 disable=None if progress is None else False)
 
 
-def posterior_cov(cfg, p, u, v, alpha, beta):
+def posterior_cov(cfg, p, net, u, v, alpha, beta):
     """The parameters' posterior covariance (Laplace, MacKay) in scaled units, (P, P): the inverse of
     MacKay's A = 2 (beta J^T J + diag alpha), through its eigen-decomposition. With the noise variance
     1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp."""
-    _y, J = jacobian(p[None, :], u, v, cfg.activation)
+    _y, J = jacobian(p[None, :], u, v, net, cfg.activation)
     H = beta * J[0].T @ J[0] + np.diag(alpha)
     s, U = np.linalg.eigh(H)
     s = np.maximum(s, MU_FLOOR * s.max())
     return (U / (2 * s)) @ U.T
 
 
-def loo_rmse(cfg, p, u, v, alpha, beta):
-    """Approximate leave-one-out RMSE of a Bayesian fit, in scaled units: the linearized model's
-    PRESS residuals r_n / (1 - h_nn), with leverages h_nn = beta j_n^T (beta J^T J + diag alpha)^-1 j_n."""
-    r, J = jacobian(p[None, :], u, v, cfg.activation)
-    r, J = r[0], J[0]  # (N,), (N, P)
+def loo_rmse(cfg, p, net, u, v, alpha, beta, y_scale):
+    """Approximate leave-one-out RMSE of a Bayesian fit, in y's units (over all outputs): the
+    linearized model's PRESS residuals r_n / (1 - h_nn), with leverages
+    h_nn = beta j_n^T (beta J^T J + diag alpha)^-1 j_n (one residual of one output at a time)."""
+    r, J = jacobian(p[None, :], u, v, net, cfg.activation)
+    r, J = r[0], J[0]  # (N k,), (N k, P)
     H = beta * J.T @ J + np.diag(alpha)
     H += MU_FLOOR * np.max(np.diag(H)) * np.eye(len(alpha))
     X = np.linalg.solve(H, J.T)  # (P, N); H is positive definite: alpha > 0 and the floor
     h = beta * np.einsum("np,pn->n", J, X)  # leverages, in [0, 1)
-    press = r / np.maximum(1 - h, 1e-3)
+    press = (r / np.maximum(1 - h, 1e-3)).reshape(len(u), net.k) * np.array(y_scale)
     return float(np.sqrt(np.mean(press * press)))
 
 
 def regression_metrics(y, y_hat):
+    """MSE, RMSE (over every output) and R^2 (the mean over outputs, as scikit-learn's r2_score) of
+    y_hat against y, (N, k) each."""
     err = y_hat - y
     mse = float(np.mean(err ** 2))
-    ss_tot = float(np.sum((y - np.mean(y)) ** 2))
-    return {"n": int(len(y)), "mse": mse, "rmse": math.sqrt(mse),
-            "r2": 1 - float(np.sum(err ** 2)) / ss_tot if ss_tot > 0 else float("nan")}
+    ss_tot = np.sum((y - np.mean(y, axis=0)) ** 2, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(ss_tot > 0, 1 - np.sum(err ** 2, axis=0) / ss_tot, np.nan)
+    return {"n": int(len(y)), "mse": mse, "rmse": math.sqrt(mse), "r2": float(np.mean(r2))}

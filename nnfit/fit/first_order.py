@@ -49,12 +49,12 @@ class Adam:
 class Descent:
     """Gradient descent on the MSE with one of the update rules above, per start."""
 
-    def __init__(self, cfg, p, x, y, rule):
-        self.cfg, self.x, self.y, self.p = cfg, x, y, p
+    def __init__(self, cfg, p, x, y, net, rule):
+        self.cfg, self.x, self.y, self.net, self.p = cfg, x, y, net, p
         self.rule = rule(cfg, p.shape)
         self.epoch = 0
         self.ws = Workspace()
-        self.loss, self.g = gradient(p, x, y, cfg.activation, self.ws)
+        self.loss, self.g = gradient(p, x, y, net, cfg.activation, self.ws)
         self.stopped = np.zeros(len(p), dtype=bool)
         self.reason = np.full(len(p), "", dtype=object)
 
@@ -67,7 +67,7 @@ class Descent:
         with np.errstate(over="ignore", invalid="ignore"):
             update = self.rule.update(self.g, self.epoch)  # every start's state moves; only active ones step
             self.p[run] -= update[run]
-            self.loss, self.g = gradient(self.p, self.x, self.y, self.cfg.activation, self.ws)
+            self.loss, self.g = gradient(self.p, self.x, self.y, self.net, self.cfg.activation, self.ws)
             bad = run & ~(np.isfinite(self.loss) & np.isfinite(self.g).all(axis=1))
             self.stopped[bad], self.reason[bad] = True, "diverged (the loss became non-finite)"
             small = run & ~bad & (np.sqrt(np.sum(self.g * self.g, axis=1)) < self.cfg.min_grad)
@@ -78,15 +78,15 @@ class LBFGS:
     """L-BFGS-B from SciPy, one start at a time, replayed epoch by epoch (one iteration = one epoch)
     so that the driver's early stopping, history and choice of start work as for the others."""
 
-    def __init__(self, cfg, p, x, y, watch=None):
+    def __init__(self, cfg, p, x, y, net, watch=None):
         from scipy.optimize import minimize
-        self.cfg, self.x, self.y, self.p = cfg, x, y, p
+        self.cfg, self.x, self.y, self.net, self.p = cfg, x, y, net, p
         self.trace = []  # per start: (iterations, P) parameters after each iteration
         for k in range(len(p)):
             path = []
 
             def fun(q):
-                loss, g = gradient(q[None, :], x, y, cfg.activation)
+                loss, g = gradient(q[None, :], x, y, net, cfg.activation)
                 return float(loss[0]), g[0]
 
             def record(intermediate_result):
@@ -101,7 +101,7 @@ class LBFGS:
         self.at = np.zeros(len(p), dtype=int)
         self.stopped = np.array([len(t) == 0 for t in self.trace])
         self.reason = np.array(["converged" if s else "" for s in self.stopped], dtype=object)
-        self.loss = gradient(p, x, y, cfg.activation)[0]
+        self.loss = gradient(p, x, y, net, cfg.activation)[0]
 
     def mse(self):
         return self.loss
@@ -115,7 +115,7 @@ class LBFGS:
                 self.stopped[k], self.reason[k] = True, "converged (L-BFGS-B stopped)"
         if run.size:
             with np.errstate(over="ignore", invalid="ignore"):
-                self.loss[run] = gradient(self.p[run], self.x, self.y, self.cfg.activation)[0]
+                self.loss[run] = gradient(self.p[run], self.x, self.y, self.net, self.cfg.activation)[0]
 
 
 RULES = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

@@ -1,6 +1,6 @@
 """Levenberg-Marquardt, optionally with MacKay's Bayesian regularization (MATLAB's trainlm / trainbr).
 
-Per start, with residuals r (N,), their Jacobian J (N, P) and parameters p (P,), LM minimizes
+Per start, with residuals r (N,) (points times outputs), their Jacobian J (N, P) and parameters p (P,), LM minimizes
 
     F = beta E_D + sum_g alpha_g E_W,g       E_D = sum_n r_n^2,  E_W,g = sum_{j in g} p_j^2
 
@@ -78,22 +78,22 @@ def solve_each(M, g):
 class LevenbergMarquardt:
     """One epoch per step(); state per start. p (K, P) is updated in place."""
 
-    def __init__(self, cfg, p, x, y, bayes, groups=None):
+    def __init__(self, cfg, p, x, y, shape, bayes, groups=None):
         groups = groups or GROUPS
-        self.cfg, self.x, self.y, self.bayes = cfg, x, y, bayes
+        self.cfg, self.x, self.y, self.shape, self.bayes = cfg, x, y, shape, bayes
         self.p = p
         K, P = p.shape
-        N = len(x)
-        H = P // 3
-        self.group = {"wba": np.repeat(np.arange(3), H), "one": np.zeros(P, dtype=int),
-                      "layers": np.repeat([0, 0, 1], H)}[groups]  # (P,) the alpha group of each parameter
+        N = self.n = y.size  # residuals: points times outputs
+        wba = shape.groups()
+        self.group = {"wba": wba, "one": np.zeros(P, dtype=int),
+                      "layers": (wba == 2).astype(int)}[groups]  # (P,) the alpha group of each parameter
         G = self.group.max() + 1
         self.sizes = np.bincount(self.group)  # (G,) parameters per group
         self.ws = Workspace()
         # J^T J from a fixed random subset on large data (network.curvature); exact below that size
-        self.sub = (np.sort(np.random.default_rng(N).choice(N, HESSIAN_POINTS, replace=False))
-                    if N > 2 * HESSIAN_POINTS else None)
-        self.r, self.JtJ, self.Jtr = curvature(p, x, y, cfg.activation, self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
+        self.sub = (np.sort(np.random.default_rng(len(x)).choice(len(x), HESSIAN_POINTS, replace=False))
+                    if len(x) > 2 * HESSIAN_POINTS else None)
+        self.r, self.JtJ, self.Jtr = curvature(p, x, y, shape, cfg.activation, self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
         self.mu = np.full(K, cfg.mu)
         self.nu = np.full(K, 2.0)
         self.stopped = np.zeros(K, dtype=bool)
@@ -114,7 +114,7 @@ class LevenbergMarquardt:
         return np.sum(self.r * self.r, axis=1)  # (K,) E_D
 
     def sse_floored(self):
-        return np.maximum(self.sse(), len(self.x) * 1e-30)  # keeps beta finite on data fitted exactly
+        return np.maximum(self.sse(), self.n * 1e-30)  # keeps beta finite on data fitted exactly
 
     def ssw(self, p=None):
         p = self.p if p is None else p
@@ -128,7 +128,7 @@ class LevenbergMarquardt:
 
     def regularized_mse(self):
         """(E_D + sum_g alpha_g / beta E_W,g) / N: what a Bayesian fit minimizes, in the units of the MSE."""
-        return (self.sse() + np.sum(self.alpha * self.ssw(), axis=1) / self.beta) / len(self.x)
+        return (self.sse() + np.sum(self.alpha * self.ssw(), axis=1) / self.beta) / self.n
 
     def hessian(self, idx, A):
         """Half the Gauss-Newton Hessian of F: beta J^T J + diag(alpha), (k, P, P)."""
@@ -136,7 +136,7 @@ class LevenbergMarquardt:
         return self.beta[idx, None, None] * A + d[:, :, None] * np.eye(A.shape[1])
 
     def step(self, active):
-        cfg, N = self.cfg, len(self.x)
+        cfg, N = self.cfg, self.n
         idx = np.flatnonzero(active & ~self.stopped)
         if not idx.size:
             return
@@ -157,7 +157,7 @@ class LevenbergMarquardt:
             delta = solve_each(H[t] + mu[:, None, None] * eye, gF[t])  # the damped Gauss-Newton step
             trial = p[t] - delta
             with np.errstate(over="ignore", invalid="ignore"):
-                F_new = self.objective(trial, residuals(trial, self.x, self.y, self.cfg.activation, self.ws), k)
+                F_new = self.objective(trial, residuals(trial, self.x, self.y, self.shape, self.cfg.activation, self.ws), k)
             better = np.isfinite(F_new) & (F_new < F[t])
             self.p[k[better]] = trial[better]
             if cfg.mu_rule == "nielsen":  # mu by the gain ratio rho: actual / predicted fall of F
@@ -177,8 +177,8 @@ class LevenbergMarquardt:
             self._stop(idx[give_up], "damping mu reached mu_max")
         moved = idx[ok & ~self.stopped[idx]]
         if moved.size:
-            self.r[moved], self.JtJ[moved], self.Jtr[moved] = curvature(self.p[moved], self.x, self.y, self.cfg.activation,
-                                                                       self.ws, self.sub)
+            self.r[moved], self.JtJ[moved], self.Jtr[moved] = curvature(self.p[moved], self.x, self.y, self.shape,
+                                                                       self.cfg.activation, self.ws, self.sub)
         if self.bayes:
             self._update_regularization(idx[ok], A[ok])
         g = 2 * (self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * self.p[idx]) / N
@@ -197,7 +197,7 @@ class LevenbergMarquardt:
 
     def _update_regularization(self, idx, A):
         """gamma per group, then alpha_g = gamma_g / (2 E_W,g) and beta = (N - gamma) / (2 E_D)."""
-        N = len(self.x)
+        N = self.n
         lam, V, ok = self._scaled_data_hessian(idx, A)
         idx, lam, V = idx[ok], lam[ok], V[ok]
         share = np.einsum("kji,ki->kj", V * V, lam / (lam + 1.0))  # (k, P): each parameter's part of gamma
@@ -230,9 +230,9 @@ class LevenbergMarquardt:
         E_D, E_W carry a 1/2, so his alpha, beta are twice ours) with H = beta J^T J + diag alpha:
         ln p = -F - 1/2 ln det 2H + sum_g n_g/2 ln 2 alpha_g + N/2 ln 2 beta; the 2s of det 2H and of
         alpha cancel."""
-        N = len(self.x)
+        N = self.n
         idx = np.arange(len(self.p))
-        _, JtJ, _ = curvature(self.p, self.x, self.y, self.cfg.activation)  # exact, once
+        _, JtJ, _ = curvature(self.p, self.x, self.y, self.shape, self.cfg.activation)  # exact, once
         lam, _, ok = self._scaled_data_hessian(idx, JtJ)
         with np.errstate(divide="ignore", invalid="ignore"):
             logdet = np.sum(np.log(self.alpha[:, self.group]), axis=1) + np.sum(np.log1p(lam), axis=1)

@@ -1,16 +1,50 @@
 """The network as fit mode sees it: K starts at once, parameters flat, residuals and their Jacobian.
 
-    p = (w_1..w_H, b_1..b_H, a_1..a_H)     one row per start, (K, P) with P = 3H
-    r_n = y_hat(x_n) - y_n                 (K, N)
+d inputs, H hidden neurons, k outputs (the chapter's network is d = k = 1; the next chapter's matrix
+form in general):
 
-The Jacobian J = dr/dp, (K, N, P), by the chain rule as in nnfit/engines/manual.py:
+    z_ni = sum_c W_ic x_nc + b_i     h_ni = act(z_ni)     y_hat_nj = sum_i A_ji h_ni
 
-    dr/dw_i = a_i act'(z_i) x      dr/db_i = a_i act'(z_i)      dr/da_i = h_i
+    p = (W row by row, b, A row by row)    one row per start, (K, P) with P = H (d + 1 + k);
+                                           for d = k = 1 that is (w_1..w_H, b_1..b_H, a_1..a_H)
+    r = y_hat - y                          (K, N k): sample n's outputs at n k .. n k + k - 1
+
+The Jacobian J = dr/dp, (K, N k, P), by the chain rule as in nnfit/engines/manual.py:
+
+    dr_nj/dW_ic = A_ji act'(z_ni) x_nc     dr_nj/db_i = A_ji act'(z_ni)     dr_nj/dA_li = [l = j] h_ni
+
+tests/test_fit.py checks it against torch.func.jacrev in float64.
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from ..activations import ACTIVATIONS, DERIVATIVES
-from ..params import Params
+
+
+class Shape(NamedTuple):
+    """The sizes of one network: d inputs, H hidden neurons, k outputs."""
+    d: int
+    H: int
+    k: int
+
+    @property
+    def P(self):
+        return self.H * (self.d + 1 + self.k)
+
+    def split(self, p):
+        """W (..., H, d), b (..., H), A (..., k, H): views of flat parameters p (..., P)."""
+        d, H, k = self
+        lead = p.shape[:-1]
+        W = p[..., :H * d].reshape(*lead, H, d)
+        b = p[..., H * d:H * (d + 1)]
+        A = p[..., H * (d + 1):].reshape(*lead, k, H)
+        return W, b, A
+
+    def groups(self):
+        """(P,) the group of each parameter: 0 for W, 1 for b, 2 for A (one alpha each)."""
+        d, H, k = self
+        return np.repeat([0, 1, 2], [H * d, H, H * k])
 
 
 class Workspace:
@@ -27,67 +61,78 @@ class Workspace:
         return buf[:shape[0]]
 
 
-def forward(p, x, activation, ws=None):
-    """z and h, (K, N, H), and y_hat, (K, N)."""
+def forward(p, x, shape, activation, ws=None):
+    """z and h, (K, N, H), and y_hat, (K, N, k), for x (N, d)."""
     ws = ws or Workspace()
-    w, b, a = Params.from_flat(p)  # (K, H) each
-    K, H = w.shape
-    z = np.multiply(x[None, :, None], w[:, None, :], out=ws.get("z", (K, len(x), H)))
-    z += b[:, None, :]  # (K, N, H) = w_i x + b_i
+    W, b, A = shape.split(p)  # (K, H, d), (K, H), (K, k, H)
+    K, (N, H) = len(p), (len(x), shape.H)
+    z = ws.get("z", (K, N, H))
+    if shape.d == 1:  # the chapter's network: a product, not a matrix product
+        np.multiply(x[None, :, 0, None], W[:, None, :, 0], out=z)
+    else:
+        np.matmul(x[None], W.transpose(0, 2, 1), out=z)
+    z += b[:, None, :]  # (K, N, H) = W x + b
     h = ACTIVATIONS[activation](z, out=ws.get("h", z.shape))  # (K, N, H)
-    return z, h, np.matmul(h, a[:, :, None])[:, :, 0]  # (K, N): y_hat = sum_i a_i h_i
+    return z, h, np.matmul(h, A.transpose(0, 2, 1))  # (K, N, k): y_hat = A h
 
 
-def residuals(p, x, y, activation, ws=None):
-    """r = y_hat - y, (K, N)."""
-    return forward(p, x, activation, ws)[2] - y
+def residuals(p, x, y, shape, activation, ws=None):
+    """r = y_hat - y, (K, N k), for x (N, d) and y (N, k)."""
+    y_hat = forward(p, x, shape, activation, ws)[2]
+    return (y_hat - y).reshape(len(p), -1)
 
 
-def jacobian(p, x, y, activation, ws=None):
-    """r (K, N) and J = dr/dp (K, N, P). J is a new array (the caller keeps it)."""
-    z, h, y_hat = forward(p, x, activation, ws)
-    K, N, H = h.shape
-    a = Params.from_flat(p).a  # (K, H)
-    J = np.empty((K, N, 3 * H))  # d/dw_i, d/db_i, d/da_i
-    dz = DERIVATIVES[activation](z, h, out=J[:, :, H:2 * H])
-    dz *= a[:, None, :]  # a_i act'(z_i)
-    np.multiply(dz, x[None, :, None], out=J[:, :, :H])
-    J[:, :, 2 * H:] = h
-    return y_hat - y, J
+def jacobian(p, x, y, shape, activation, ws=None):
+    """r (K, N k) and J = dr/dp (K, N k, P). J is a new array (the caller keeps it)."""
+    z, h, y_hat = forward(p, x, shape, activation, ws)
+    (d, H, k), (K, N) = shape, (len(p), len(x))
+    A = shape.split(p)[2]  # (K, k, H)
+    J = np.zeros((K, N, k, shape.P))  # d r_nj / d (W, b, A)
+    dz = DERIVATIVES[activation](z, h)  # (K, N, H) = act'(z)
+    Jb = J[..., H * d:H * (d + 1)]
+    np.multiply(dz[:, :, None, :], A[:, None, :, :], out=Jb)  # A_ji act'(z_ni)
+    if d == 1:
+        np.multiply(Jb, x[None, :, None, :], out=J[..., :H])
+    else:
+        J[..., :H * d] = (Jb[..., None] * x[None, :, None, None, :]).reshape(K, N, k, H * d)
+    for j in range(k):
+        J[:, :, j, H * (d + 1) + j * H:H * (d + 1) + (j + 1) * H] = h
+    return (y_hat - y).reshape(K, N * k), J.reshape(K, N * k, shape.P)
 
 
-def gradient(p, x, y, activation, ws=None):
-    """The mean squared error (K,) and its gradient d MSE / dp (K, P), without forming J."""
-    z, h, y_hat = forward(p, x, activation, ws)
-    r = y_hat - y  # (K, N)
-    a = Params.from_flat(p).a
-    e = 2.0 * r / len(x)  # (K, N) = d MSE / d y_hat
-    dz = DERIVATIVES[activation](z, h)
-    dz *= a[:, None, :]
-    dz *= e[:, :, None]  # (K, N, H) = dMSE/dz_i
-    g = np.concatenate([np.matmul(dz.transpose(0, 2, 1), x[None, :, None])[:, :, 0], dz.sum(axis=1),
-                        np.matmul(h.transpose(0, 2, 1), e[:, :, None])[:, :, 0]], axis=1)
-    return np.mean(r * r, axis=1), g
+def backward(p, x, r, z, h, shape, activation, scale=1.0, dz=None):
+    """J^T r (K, P) without forming J: backpropagation of residuals r (K, N, k), times scale."""
+    A = shape.split(p)[2]
+    e = r * scale if scale != 1.0 else r
+    dz = DERIVATIVES[activation](z, h, out=dz)  # (K, N, H)
+    dz *= np.matmul(e, A)  # (K, N, H) = act'(z_ni) sum_j A_ji e_nj
+    gW = np.matmul(dz.transpose(0, 2, 1), x[None])  # (K, H, d)
+    gA = np.matmul(e.transpose(0, 2, 1), h)  # (K, k, H)
+    return np.concatenate([gW.reshape(len(p), -1), dz.sum(axis=1), gA.reshape(len(p), -1)], axis=1)
 
 
-def curvature(p, x, y, activation, ws=None, sub=None):
-    """What a Levenberg-Marquardt epoch needs: r (K, N), J^T J (K, P, P) and J^T r (K, P).
+def gradient(p, x, y, shape, activation, ws=None):
+    """The mean squared error (K,) over all N k outputs and its gradient d MSE / dp (K, P)."""
+    z, h, y_hat = forward(p, x, shape, activation, ws)
+    r = y_hat - y  # (K, N, k)
+    g = backward(p, x, r, z, h, shape, activation, scale=2.0 / r[0].size)
+    return np.mean(r * r, axis=(1, 2)), g
+
+
+def curvature(p, x, y, shape, activation, ws=None, sub=None):
+    """What a Levenberg-Marquardt epoch needs: r (K, N k), J^T J (K, P, P) and J^T r (K, P).
 
     With `sub` (indices into x), J^T J is estimated from those points only, scaled by N / len(sub):
     on thousands of points the Gauss-Newton matrix of a random thousand is as good a guide for the
     step, at a fraction of the cost. J^T r, the gradient, is always exact (backpropagated over all
     points, without forming J)."""
     if sub is None:
-        r, J = jacobian(p, x, y, activation, ws)
-        return r, np.matmul(J.transpose(0, 2, 1), J), np.matmul(J.transpose(0, 2, 1), r[:, :, None])[:, :, 0]
-    z, h, y_hat = forward(p, x, activation, ws)
-    r = y_hat - y  # (K, N)
-    a = Params.from_flat(p).a
-    dz = DERIVATIVES[activation](z, h, out=ws.get("dz", z.shape) if ws else None)
-    dz *= a[:, None, :]  # (K, N, H) = a_i act'(z_i)
-    rdz = dz * r[:, :, None]
-    Jtr = np.concatenate([np.matmul(rdz.transpose(0, 2, 1), x[None, :, None])[:, :, 0], rdz.sum(axis=1),
-                          np.matmul(h.transpose(0, 2, 1), r[:, :, None])[:, :, 0]], axis=1)  # (K, P)
-    _, Js = jacobian(p, x[sub], y[sub], activation)
+        r, J = jacobian(p, x, y, shape, activation, ws)
+        Jt = J.transpose(0, 2, 1)
+        return r, np.matmul(Jt, J), np.matmul(Jt, r[:, :, None])[:, :, 0]
+    z, h, y_hat = forward(p, x, shape, activation, ws)
+    r = y_hat - y  # (K, N, k)
+    Jtr = backward(p, x, r, z, h, shape, activation, dz=ws.get("dz", z.shape) if ws else None)
+    _, Js = jacobian(p, x[sub], y[sub], shape, activation)
     JtJ = np.matmul(Js.transpose(0, 2, 1), Js) * (len(x) / len(sub))
-    return r, JtJ, Jtr
+    return r.reshape(len(p), -1), JtJ, Jtr
