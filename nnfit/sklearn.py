@@ -30,8 +30,8 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
                     back inside the fit would only train on fewer points
     random_state    None, an int or a RandomState: the fit's seed (an int is used as it is)
 
-    Attributes: model_ (the nnfit Model), n_features_in_, feature_names_in_ (when X has string
-    column names), n_outputs_.
+    Attributes: model_ (the nnfit Model; model_.x_names holds X's column names), n_features_in_,
+    feature_names_in_ (when X has string column names), n_outputs_.
     """
 
     def __init__(self, hidden=10, activation="sigmoid", optimizer="lm", regularization="auto", epochs=1000,
@@ -62,7 +62,9 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         options = {name: getattr(self, name) for name in (
             "hidden", "activation", "optimizer", "regularization", "epochs", "starts", "scale", "val_fraction",
             "test_fraction", "patience", "lr", "momentum")}
-        self.model_ = nnfit.fit(X, y, seed=self._seed(), progress=False, **options)
+        names = getattr(self, "feature_names_in_", None)  # set by validate_data when X has string column names
+        self.model_ = nnfit.fit(X, y, seed=self._seed(), progress=False, x_names=None if names is None else list(names),
+                                **options)
         return self
 
     def predict(self, X, return_std=False):

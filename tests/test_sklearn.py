@@ -61,6 +61,14 @@ def test_two_outputs(friedman):
     assert est.n_outputs_ == 2 and est.predict(X[:4]).shape == (4, 2)
 
 
+def test_column_names_reach_the_model(friedman):
+    pd = pytest.importorskip("pandas")
+    X, y = friedman
+    frame = pd.DataFrame(X[:, :3], columns=["age", "dose", "weight"])
+    est = NNFitRegressor(hidden=3, starts=2, epochs=50, random_state=0).fit(frame, y)
+    assert list(est.feature_names_in_) == est.model_.x_names == ["age", "dose", "weight"]
+
+
 def test_random_state_reproduces(friedman):
     X, y = friedman
     fit = lambda rs: NNFitRegressor(hidden=3, starts=2, epochs=50, random_state=rs).fit(X, y).predict(X)
