@@ -10,13 +10,14 @@ No sample_weight: the fit mode's least squares have no weights to give it.
 """
 import numbers
 
+import numpy as np
+
 try:
     from sklearn.base import BaseEstimator, RegressorMixin
     from sklearn.utils import check_random_state
     from sklearn.utils.validation import check_is_fitted, validate_data
 except ImportError:
-    raise ImportError("nnfit.NNFitRegressor needs scikit-learn: pip install nnfit[sklearn]") from None
-import numpy as np
+    raise ImportError("nnfit.NNFitRegressor needs scikit-learn 1.6 or later: pip install nnfit[sklearn]") from None
 
 
 class NNFitRegressor(RegressorMixin, BaseEstimator):

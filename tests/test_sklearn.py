@@ -118,4 +118,4 @@ def test_importing_nnfit_does_not_import_sklearn_and_without_it_says_what_to_ins
             "sys.modules['sklearn'] = None  # as if it were not installed\n"
             "try:\n    nnfit.NNFitRegressor\nexcept ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "nnfit.NNFitRegressor needs scikit-learn: pip install nnfit[sklearn]"
+    assert out.strip() == "nnfit.NNFitRegressor needs scikit-learn 1.6 or later: pip install nnfit[sklearn]"
