@@ -354,7 +354,8 @@ def add_fit_options(p):
 def cmd_fit(args):
     from dataclasses import fields
     from .fit import FitConfig, fit_points, summary
-    from .plot import plot_loss
+    from .fit.driver import split_indices
+    from .plot import plot_diagnostics, plot_loss, plot_targets
     from .runs import NewRunDir, next_run_dir
     check_lang(args.lang)
     cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
@@ -366,12 +367,17 @@ def cmd_fit(args):
     if not args.quiet:
         print(summary(model))
     e = model.extra
-    loss_png = {} if args.no_plot else {"loss.png": lambda path: plot_loss(
-        path, args.lang, model.history, e["val_history"] or None, e["test_history"] or None, e["best_epoch"])}
-    if x.shape[1] == y.shape[1] == 1:
-        write_run(out, model, x[:, 0], y[:, 0], args, extra_files=loss_png)
-    else:
-        write_run(out, model, x, y, args, extra_files=loss_png)
+    for warning in e["warnings"]:
+        say(args, _("nnfit: warning: {message}").format(message=warning))
+    index = dict(zip(("train", "val", "test"), split_indices(cfg, len(x))))  # the points of each split
+    assert [len(i) for i in index.values()] == e["split"]
+    one = x.shape[1] == y.shape[1] == 1  # one input and one output: fit.png is the curve (write_run)
+    plots = {} if args.no_plot else {
+        **({} if one else {"fit.png": lambda path: plot_targets(model, x, y, index, path, args.lang, args.show and has_screen())}),
+        "loss.png": lambda path: plot_loss(path, args.lang, model.history, e["val_history"] or None,
+                                           e["test_history"] or None, e["best_epoch"]),
+        "diagnostics.png": lambda path: plot_diagnostics(model, x, y, index, path, args.lang)}
+    write_run(out, model, x[:, 0] if one else x, y[:, 0] if one else y, args, extra_files=plots)
     return 0
 
 

@@ -307,7 +307,7 @@ def from_file(path, meta, tensors):
             columns[c] is None or (isinstance(columns[c], list) and len(columns[c]) == width
                                    and all(isinstance(n, str) for n in columns[c]))
             for c, width in (("x", d), ("y", k)))):
-        raise bad("columns", _("must be {{\"x\": {d} names or null, \"y\": {k} names or null}}, got {text!r}").format(
+        raise bad("columns", _("must map x to {d} names or null and y to {k} names or null, got {text!r}").format(
             d=d, k=k, text=meta.get("columns", "")[:80]))
     extra = field("extra", {})
     if not isinstance(extra, dict):

@@ -1,4 +1,5 @@
-"""Plots, the only module that imports matplotlib: fit.png, loss.png and the training animation train.gif.
+"""Plots, the only module that imports matplotlib: fit.png, loss.png, diagnostics.png (fit mode) and the
+training animation train.gif.
 
 A guest in the caller's process: each picture is its own `matplotlib.figure.Figure` drawn inside
 `matplotlib.rc_context`, so no backend, rcParams or pyplot state is changed (pyplot only for --show).
@@ -16,12 +17,23 @@ TEXT = {
     "zh": {"title": "神经网络拟合结果", "x": "输入 x", "y": "输出 y", "data": "实际数据点", "model": "模型预测",
            "loss_title": "每轮的平均损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
            "test": "测试集", "best": "最佳轮次 {e}", "terms": "各神经元的项", "band": "95% 预测区间",
-           "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失"},
+           "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失",
+           "diag_title": "拟合诊断", "performance": "性能：每轮的均方误差", "mse": "均方误差 (MSE)",
+           "hist_title": "误差直方图（{bins} 个区间）", "error": "误差 = 目标 - 输出", "count": "点数", "zero": "零误差",
+           "regression_title": "目标与输出", "target": "目标", "output": "输出", "identity": "输出 = 目标",
+           "line": "拟合线：输出 = {m:.3g}·目标 {c:+.3g}", "all": "全部", "residuals_title": "残差",
+           "standardized": "（标准化）", "scaled": "（缩放后的单位）", "stats": "R = {r}，RMSE = {rmse:.4g}"},
     "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "data": "data points", "model": "model prediction",
            "loss_title": "Average loss per epoch", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
            "test": "test", "best": "best epoch {e}", "terms": "each neuron's term", "band": "95% prediction interval",
-           "frame": "epoch {e}/{n}, average loss {loss:.6f}", "so_far": "average loss so far"},
+           "frame": "epoch {e}/{n}, average loss {loss:.6f}", "so_far": "average loss so far",
+           "diag_title": "Fit diagnostics", "performance": "Performance: MSE per epoch", "mse": "mean squared error (MSE)",
+           "hist_title": "Error histogram ({bins} bins)", "error": "error = target - output", "count": "points", "zero": "zero error",
+           "regression_title": "Target vs output", "target": "target", "output": "output", "identity": "output = target",
+           "line": "fit: output = {m:.3g}·target {c:+.3g}", "all": "all", "residuals_title": "Residuals",
+           "standardized": " (standardized)", "scaled": " (scaled units)", "stats": "R = {r}, RMSE = {rmse:.4g}"},
 }
+COLORS = {"train": "blue", "val": "orange", "test": "green"}  # the splits, in every plot
 SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_FRAMES = 100  # train.gif: one frame per epoch up to this many epochs, evenly spaced epochs beyond
@@ -117,24 +129,28 @@ def plot_loss(path, lang="zh", train=(), val=None, test=None, best_epoch=None):
     may be shorter than train); `best_epoch` (from 1) marked with a vertical line and its label."""
     t = TEXT[lang]
     with figure(figsize=(8, 4.5)) as fig:
-        ax = fig.add_subplot()
-        drawn = 0
-        for name, values, color in (("train", train, "blue"), ("val", val, "orange"), ("test", test, "green")):
-            if values is not None and len(values):
-                epochs, positive = _positive(values)
-                ax.plot(epochs, positive, color=color, label=t[name])
-                drawn += len(positive)
-        if best_epoch is not None:
-            ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["best"].format(e=best_epoch))
-        if drawn:  # a log axis needs a positive value (a loss of exactly 0 throughout has none)
-            ax.set_yscale("log")
-        ax.set_title(t["loss_title"], fontsize=14)
-        ax.set_xlabel(t["epoch"], fontsize=12)
-        ax.set_ylabel(t["loss"], fontsize=12)
-        ax.grid(True, linestyle="--", alpha=0.7)
-        ax.legend(fontsize=10)
+        draw_loss(fig.add_subplot(), t, train, val, test, best_epoch, t["loss_title"], t["loss"])
         fig.savefig(path, dpi=100)
     return path
+
+
+def draw_loss(ax, t, train, val, test, best_epoch, title, ylabel, size=12):
+    """The loss curves of plot_loss on one Axes."""
+    drawn = 0
+    for name, values in (("train", train), ("val", val), ("test", test)):
+        if values is not None and len(values):
+            epochs, positive = _positive(values)
+            ax.plot(epochs, positive, color=COLORS[name], label=t[name])
+            drawn += len(positive)
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["best"].format(e=best_epoch))
+    if drawn:  # a log axis needs a positive value (a loss of exactly 0 throughout has none)
+        ax.set_yscale("log")
+    ax.set_title(title, fontsize=size + 2)
+    ax.set_xlabel(t["epoch"], fontsize=size)
+    ax.set_ylabel(ylabel, fontsize=size)
+    ax.grid(True, linestyle="--", alpha=0.7)
+    ax.legend(fontsize=size - 2)
 
 
 def frame_epochs(epochs, cap=MAX_FRAMES):
@@ -203,3 +219,99 @@ def _frame_ylim(states, x_dense, y):
     lo, hi = max(values.min(), lo - 3 * span), min(values.max(), hi + 3 * span)
     pad = 0.05 * (hi - lo)
     return lo - pad, hi + pad
+
+
+def plot_diagnostics(model, x, y, index, path, lang="zh"):
+    """diagnostics.png, the four panels of MATLAB's nftool: (a) train / validation / test MSE per
+    epoch, (b) the error histogram, (c) target vs output with R per split, (d) the residuals against
+    x (d = 1) or against the output (d > 1). index: {split: indices} (fit.driver.split_indices)."""
+    from matplotlib.ticker import MaxNLocator
+    from .diagnostics import diagnose
+    t, e, g = TEXT[lang], model.extra, diagnose(model, x, y, index)
+    unit = t["standardized"] if g["standardized"] else ""
+    with figure(figsize=(13, 9.5)) as fig:
+        (a, b), (c, d) = fig.subplots(2, 2)
+        draw_loss(a, t, model.history, e.get("val_history") or None, e.get("test_history") or None,
+                  e.get("best_epoch"), t["performance"], t["mse"] + (t["scaled"] if unit else ""), size=10)
+        edges, bottom = g["edges"], np.zeros(len(g["edges"]) - 1)
+        for name, counts in g["counts"].items():  # stacked bars: train, then validation, then test
+            b.bar(edges[:-1], counts, width=np.diff(edges), bottom=bottom, align="edge", color=COLORS[name],
+                  edgecolor="white", linewidth=0.5, label=t[name])
+            bottom = bottom + counts
+        b.axvline(0, color="red", linewidth=1.5, label=t["zero"])
+        b.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
+        _labels(b, t["hist_title"].format(bins=len(edges) - 1), t["error"] + unit, t["count"])
+        r_line = "  ".join(f"{t[name]} {_r(s['r'])}" for name, s in g["splits"].items())
+        for name, s in g["splits"].items():
+            c.scatter(s["t"].ravel(), s["o"].ravel(), s=12, alpha=0.6, color=COLORS[name], label=t[name])
+        lo, hi = _span([s[k] for s in g["splits"].values() for k in ("t", "o")])
+        c.plot([lo, hi], [lo, hi], color="black", linestyle="--", linewidth=1, label=t["identity"])
+        r, m, k = g["all"]
+        if m == m:
+            c.plot([lo, hi], [m * lo + k, m * hi + k], color="red", linewidth=1.5, label=t["line"].format(m=m, c=k))
+        _labels(c, f"{t['regression_title']}\nR: {r_line}" + (f"  {t['all']} {_r(r)}" if len(g["splits"]) > 1 else ""),
+                t["target"] + unit, t["output"] + unit)
+        one_input = next(iter(g["splits"].values()))["x"].shape[1] == 1
+        for name, s in g["splits"].items():
+            against = np.repeat(s["x"], s["e"].shape[1], axis=1) if one_input else s["o"]
+            d.scatter(against.ravel(), s["e"].ravel(), s=12, alpha=0.6, color=COLORS[name], label=t[name])
+        d.axhline(0, color="red", linewidth=1.5, label=t["zero"])
+        names = model.x_names or [None]
+        _labels(d, t["residuals_title"], (names[0] or t["x"]) if one_input else t["output"] + unit, t["error"] + unit)
+        fig.suptitle(t["diag_title"], fontsize=15)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+    return path
+
+
+def plot_targets(model, x, y, index, path, lang="zh", show=False):
+    """fit.png for d > 1 inputs or k > 1 outputs: target vs output, one panel per output, the points
+    coloured by split, the line output = target, R and RMSE; a Bayesian fit's 95% prediction interval
+    as error bars. x (N, d), y (N, k); index: {split: indices}."""
+    from .diagnostics import per_output
+    t = TEXT[lang]
+    target, output, half, r, rmse = per_output(model, x, y)
+    k = target.shape[1]
+    cols = min(k, 3)
+    rows = -(-k // cols)
+    names = model.y_names or ([None] if k == 1 else [f"y{j + 1}" for j in range(k)])
+    with figure(show, figsize=(max(6.5, 4.8 * cols), 5.2 * rows)) as fig:
+        axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+        for j, ax in enumerate(axes[:k]):
+            for name in ("train", "val", "test"):
+                idx = np.asarray(index.get(name, ()), dtype=int)
+                if not len(idx):
+                    continue
+                if half is not None:
+                    ax.errorbar(target[idx, j], output[idx, j], yerr=half[idx, j], fmt="none", ecolor=COLORS[name],
+                                alpha=0.3, linewidth=0.8, label=t["band"] if name == "train" else None)
+                ax.scatter(target[idx, j], output[idx, j], s=14, alpha=0.7, color=COLORS[name], label=t[name], zorder=3)
+            lo, hi = _span([target[:, j], output[:, j]])
+            ax.plot([lo, hi], [lo, hi], color="black", linestyle="--", linewidth=1, label=t["identity"])
+            title = t["regression_title"] + (f": {names[j]}" if names[j] else "")
+            _labels(ax, f"{title}\n{t['stats'].format(r=_r(r[j]), rmse=rmse[j])}", t["target"], t["output"])
+        for ax in axes[k:]:
+            ax.set_visible(False)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+    return path
+
+
+def _labels(ax, title, xlabel, ylabel):
+    ax.set_title(title, fontsize=11, linespacing=1.5)
+    ax.set_xlabel(xlabel, fontsize=10)
+    ax.set_ylabel(ylabel, fontsize=10)
+    ax.grid(True, linestyle="--", alpha=0.7)
+    ax.legend(fontsize=8, loc="best")
+
+
+def _r(r):
+    """R as the plots write it: 4 decimals, n/a when undefined (constant targets or outputs)."""
+    return f"{r:.4f}" if r == r else "n/a"
+
+
+def _span(arrays):
+    """The smallest and largest finite value of the arrays (for the line output = target)."""
+    v = np.concatenate([np.ravel(a) for a in arrays])
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)

@@ -154,7 +154,7 @@ def test_fit_cli(cli, tmp_path):
     assert status == 0, err
     assert "no validation or test split" in out and "kept: start" in out
     import os
-    assert sorted(os.listdir(tmp_path / "f")) == ["fit.png", "history.csv", "loss.png", "model.safetensors"]
+    assert sorted(os.listdir(tmp_path / "f")) == ["diagnostics.png", "fit.png", "history.csv", "loss.png", "model.safetensors"]
     status, out, err = cli("fit", "--optimizer", "bogus")
     assert status == 2 and "--optimizer" in err
     model = nnfit.load(tmp_path / "f" / "model.safetensors")

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..config import ConfigError
 from ..data import DataError, DataWarning
+from ..diagnostics import fit_warnings
 from ..i18n import _
 from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
@@ -48,6 +49,15 @@ def split(n, rng, val_fraction, test_fraction):
     t = round(test_fraction * n) if test_fraction else 0
     v = round(val_fraction * n) if val_fraction else 0
     return np.sort(perm[t + v:]), np.sort(perm[t:t + v]), np.sort(perm[:t])
+
+
+def split_indices(cfg, n):
+    """The train / validation / test indices of a fit of n points, as fit_points draws them: from the
+    first of the seed's two streams (the starts draw from the second)."""
+    bayes = cfg.bayes(n)
+    test_fraction = cfg.test_fraction if cfg.test_fraction is not None else (0.0 if bayes else cfg.val_fraction)
+    val_fraction = 0.0 if bayes else cfg.val_fraction
+    return split(n, np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[0]), val_fraction, test_fraction)
 
 
 def scaling(x, y, how):
@@ -127,10 +137,8 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
     net = Shape(x.shape[1], cfg.hidden, y.shape[1])
     check_memory(cfg, n, net)
     bayes = cfg.bayes(n)
-    test_fraction = cfg.test_fraction if cfg.test_fraction is not None else (0.0 if bayes else cfg.val_fraction)
-    val_fraction = 0.0 if bayes else cfg.val_fraction
-    split_rng, start_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(2))
-    tr, va, te = split(n, split_rng, val_fraction, test_fraction)
+    tr, va, te = split_indices(cfg, n)
+    start_rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
     if len(tr) < 2:
         raise ConfigError("val_fraction", _("and test_fraction leave {count} of {n} points to train on; "
                                             "at least 2 are needed").format(count=len(tr), n=n))
@@ -140,7 +148,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
     for c in range(net.d):
         if len(np.unique(u[tr, c])) < 2 and len(np.unique(x[tr, c])) >= 2:
             raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
-                              "subtract their common offset first") + (f" (x column {c})" if net.d > 1 else ""))
+                              "subtract their common offset first") + (_(" (x column {column})").format(column=c) if net.d > 1 else ""))
     with one_blas_thread():
         p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
         kept = None  # with a race on a subset: the start that won it, (1,)
@@ -181,6 +189,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
         model.posterior = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
+    model.extra["warnings"] = fit_warnings(model)  # plain words: too many parameters, overfitted
     return model
 
 

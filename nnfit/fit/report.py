@@ -5,8 +5,9 @@ from .config import MIN_SPLIT_POINTS
 def summary(model):
     f, e = model.config, model.extra
     how = "Bayesian regularization" if e["bayes"] else ("early stopping" if e["split"][1] else "no regularization")
-    lines = [f"fit: {f.optimizer}, {how}, {f.starts} starts, hidden {f.hidden} {f.activation}, "
-             f"scaling {f.scale}, seed {f.seed}",
+    d, k = model.n_inputs, model.n_outputs
+    shape = f"network {d}-{f.hidden}-{k} {f.activation}" if (d, k) != (1, 1) else f"hidden {f.hidden} {f.activation}"
+    lines = [f"fit: {f.optimizer}, {how}, {f.starts} starts, {shape}, scaling {f.scale}, seed {f.seed}",
              f"kept: start {e['start'] + 1} of {f.starts}, {e['epochs']} epochs (best epoch {e['best_epoch']}; "
              f"stopped: {e['stopped']}), {e['seconds'] * 1e3:.1f} ms"
              + (f"; {e['dropped']} hopeless starts dropped early" if e.get("dropped") else "")
@@ -19,6 +20,10 @@ def summary(model):
         lines.append(f"no validation or test split: {why}")
     else:
         lines.append(f"split: {n_tr} train / {n_va} validation / {n_te} test (seeded)")
+    if model.x_names or model.y_names:
+        lines.append(f"columns: {', '.join(model.x_names or ['?'] * d)} -> {', '.join(model.y_names or ['?'] * k)}")
+    if k > 1:
+        lines.append(f"  (MSE and RMSE over all {k} outputs in their own units; R2 the mean of the outputs' R2)")
     for name, m in e["metrics"].items():
         r2 = f"{m['r2']:.6f}" if m["r2"] == m["r2"] else "n/a (y is constant)"
         lines.append(f"  {name:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {r2}")

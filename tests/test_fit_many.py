@@ -1,0 +1,160 @@
+"""Fit mode with many inputs and outputs (issue 10, item 1): the d-H-k network fits, its model keeps
+the column names and per-column scaling through save and load, the CLI picks columns by name, and
+its 95% intervals are calibrated on held-out points."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nnfit
+from nnfit.data import DataError, read_columns
+from nnfit.fit.network import Shape
+
+
+def friedman1(rng, n, noise):
+    """scikit-learn's make_friedman1, written out: 5 inputs in [0, 1], one smooth target."""
+    x = rng.uniform(0, 1, (n, 5))
+    f = 10 * np.sin(np.pi * x[:, 0] * x[:, 1]) + 20 * (x[:, 2] - 0.5) ** 2 + 10 * x[:, 3] + 5 * x[:, 4]
+    return x, f, f + rng.normal(0, noise, n)
+
+
+def test_two_inputs_fit_a_surface_far_better_than_the_mean():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, (200, 2))
+    truth = lambda x: np.sin(x[:, 0]) * x[:, 1]
+    model = nnfit.fit(x, truth(x) + rng.normal(0, 0.05, 200), hidden=8, seed=0)
+    grid = rng.uniform(-1.8, 1.8, (1000, 2))
+    rmse = np.sqrt(np.mean((model.predict(grid) - truth(grid)) ** 2))
+    assert rmse < 0.05 and model.n_inputs == 2 and model.n_outputs == 1, rmse
+    assert model.predict(grid).shape == (1000,) and model.predict(grid[0]).shape == ()
+    assert model.params.w.shape == (8, 2) and model.extra["regularization"]["parameters"] == Shape(2, 8, 1).P
+
+
+def test_friedman1_with_five_inputs():
+    rng = np.random.default_rng(1)
+    x, _f, y = friedman1(rng, 300, 1.0)
+    xt, ft, _yt = friedman1(rng, 2000, 1.0)
+    model = nnfit.fit(x, y, hidden=10, seed=0)
+    rmse = np.sqrt(np.mean((model.predict(xt) - ft) ** 2))
+    assert rmse < 0.8, rmse  # the noise is 1.0: closer to the truth than the data themselves
+
+
+def test_two_outputs_are_one_network_with_two_rows_of_a():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-2, 2, (150, 3))
+    y = np.column_stack([np.tanh(x[:, 0] + x[:, 1]), 100 + 50 * np.cos(x[:, 2])]) + rng.normal(0, [0.02, 1.0], (150, 2))
+    model = nnfit.fit(x, y, hidden=8, seed=0)
+    assert model.n_outputs == 2 and model.params.a.shape == (2, 8) and model.predict(x).shape == (150, 2)
+    err = model.predict(x) - y
+    assert np.sqrt(np.mean(err[:, 0] ** 2)) < 0.05 and np.sqrt(np.mean(err[:, 1] ** 2)) < 2.5
+    mean, std = model.predict(x[:5], return_std=True)
+    assert std.shape == (5, 2) and np.all(std[:, 1] > 10 * std[:, 0])  # each output in its own units
+
+
+def test_one_column_is_the_chapter_network_whatever_its_shape():
+    """x (N,) and x (N, 1) (and y likewise) give the same fit: the 1-H-1 network."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-3, 3, 60)
+    y = np.sin(x) + rng.normal(0, 0.1, 60)
+    a = nnfit.fit(x, y, seed=5, hidden=4)
+    b = nnfit.fit(x[:, None], y[:, None], seed=5, hidden=4)
+    assert b.n_inputs == b.n_outputs == 1 and b.params.w.shape == (4,) and b.x_range == a.x_range
+    assert np.array_equal(a.predict(x), b.predict(x))
+
+
+@pytest.mark.parametrize("optimizer", ["lm", "lbfgs", "adam"])
+def test_every_optimizer_takes_many_inputs(optimizer):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, (80, 3))
+    y = np.column_stack([x @ [1.0, -2.0, 0.5], x[:, 0] * x[:, 1]])
+    opts = dict(lr=0.02, epochs=1000) if optimizer == "adam" else {}
+    model = nnfit.fit(x, y, optimizer=optimizer, regularization="none", hidden=6, seed=0, starts=4, **opts)
+    assert model.extra["metrics"]["train"]["r2"] > 0.9
+
+
+def test_model_file_keeps_names_scaling_and_posterior(tmp_path):
+    rng = np.random.default_rng(5)
+    x = rng.uniform([0, 1000], [1, 2000], (100, 2))
+    y = np.column_stack([x[:, 0] + x[:, 1] / 1000, x[:, 0] ** 2])
+    model = nnfit.fit(x, y, hidden=5, seed=0, x_names=["a", "b"], y_names=["u", "v"])
+    assert model.scaling["x_shift"][1] > 1000 and len(model.scaling["y_scale"]) == 2
+    model.save(tmp_path / "m.safetensors")
+    back = nnfit.load(tmp_path / "m.safetensors")
+    assert (back.x_names, back.y_names) == (["a", "b"], ["u", "v"]) and back.x_range == model.x_range
+    assert np.array_equal(back.predict(x), model.predict(x))
+    assert np.array_equal(back.predict(x, return_std=True)[1], model.predict(x, return_std=True)[1])
+    assert back.outside([[0.5, 1500], [0.5, 2500], [-1, 1500]]) == 2
+    with pytest.raises(DataError, match="2 inputs"):
+        back.predict([1.0, 2.0, 3.0])
+    with pytest.raises(nnfit.ConfigError, match="x_names"):
+        nnfit.fit(x, y, x_names=["a"])
+
+
+def test_prediction_intervals_with_many_inputs_are_calibrated():
+    """95% intervals cover 90-98% of new noisy points, over functions of 2 and 5 inputs and two noise levels."""
+    coverage = []
+    for seed, (f, d) in enumerate([(lambda x: np.sin(2 * x[:, 0]) + x[:, 1] ** 2, 2), (None, 5)]):
+        for noise in (0.1, 0.5):
+            rng = np.random.default_rng(seed * 10 + int(noise * 10))
+            if f is None:
+                x, fx, y = friedman1(rng, 300, noise * 4)
+                xt, _ft, yt = friedman1(rng, 2000, noise * 4)
+            else:
+                x, xt = rng.uniform(-1.5, 1.5, (200, d)), rng.uniform(-1.5, 1.5, (2000, d))
+                y, yt = f(x) + rng.normal(0, noise, 200), f(xt) + rng.normal(0, noise, 2000)
+            mean, std = nnfit.fit(x, y, hidden=8, seed=1).predict(xt, return_std=True)
+            coverage.append(np.mean(np.abs(yt - mean) <= 1.96 * std))
+    assert 0.90 <= np.median(coverage) <= 0.98 and min(coverage) >= 0.85, coverage
+
+
+def test_cli_fits_and_predicts_by_column_name(cli, tmp_path):
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-1, 1, (60, 2))
+    rows = "".join(f"{a!r},{b!r},{a * b!r},{a + b!r}\n" for a, b in x.tolist())
+    (tmp_path / "d.csv").write_text("a,b,ab,sum\n" + rows)
+    status, out, err = cli("fit", "--data", tmp_path / "d.csv", "--x", "a,b", "--y", "ab,sum", "--seed", "0",
+                           "--out", tmp_path / "f", "--no-plot", "--epochs", "50")
+    assert status == 0, err
+    model = nnfit.load(tmp_path / "f" / "model.safetensors")
+    assert (model.x_names, model.y_names) == (["a", "b"], ["ab", "sum"])
+    (tmp_path / "q.csv").write_text("note,b,a\n1,0.5,0.25\n2,-0.5,0.75\n")  # other order, another column
+    status, out, err = cli("predict", tmp_path / "f" / "model.safetensors", "--csv", tmp_path / "q.csv")
+    assert status == 0, err
+    lines = [list(map(float, line.split(","))) for line in out.splitlines()]
+    want = model.predict([[0.25, 0.5], [0.75, -0.5]])
+    assert np.allclose(np.array(lines)[:, :2], [[0.25, 0.5], [0.75, -0.5]]) and np.array_equal(np.array(lines)[:, 2:], want)
+    status, out, err = cli("predict", tmp_path / "f" / "model.safetensors", "0.25,0.5", "--", "-0.5,0.1")
+    assert status == 0 and len(out.splitlines()) == 2, err
+    status, out, err = cli("predict", tmp_path / "f" / "model.safetensors", "0.25")
+    assert status == 2 and "2 numbers separated by commas" in err
+    status, out, err = cli("fit", "--data", tmp_path / "d.csv", "--y", "sum", "--seed", "0", "--out", tmp_path / "g",
+                           "--no-plot", "--epochs", "5")
+    assert status == 0 and nnfit.load(tmp_path / "g" / "model.safetensors").x_names == ["a", "b", "ab"], err
+
+
+@pytest.mark.parametrize("x_cols, y_cols, piece", [
+    (None, None, "has 4 columns"), ("a,a", "ab", "chosen twice"), ("a", "a", "chosen twice"),
+    ("a,b", None, "2 columns are not in --x"), ("a,zz", "ab", "no such column"), ("a,b,ab,sum", None, "1 columns") ,
+])
+def test_column_choices_that_cannot_work_say_why(tmp_path, x_cols, y_cols, piece):
+    (tmp_path / "d.csv").write_text("a,b,ab,sum\n1,2,3,4\n5,6,7,8\n")
+    if piece == "1 columns":  # every column an input: nothing left for y
+        piece = "0 columns are not in --x"
+    with pytest.raises(DataError, match=piece):
+        read_columns(str(tmp_path / "d.csv"), x_cols, y_cols)
+
+
+@settings(max_examples=25, deadline=None)
+@given(d=st.integers(1, 4), k=st.integers(1, 3), n=st.integers(2, 12), header=st.booleans(), data=st.data())
+def test_read_columns_reads_what_was_written(tmp_path_factory, d, k, n, header, data):
+    values = np.array(data.draw(st.lists(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=d + k, max_size=d + k),
+                                         min_size=n, max_size=n)))
+    order = data.draw(st.permutations(range(d + k)))
+    path = tmp_path_factory.mktemp("csv") / "d.csv"
+    names = [f"c{i}" for i in range(d + k)]
+    path.write_text((",".join(names) + "\n" if header else "") + "".join(",".join(map(repr, row)) + "\n" for row in values.tolist()))
+    xs, ys = list(order[:d]), list(order[d:])
+    pick = (lambda cols: ",".join(names[i] for i in cols)) if header else (lambda cols: ",".join(map(str, cols)))
+    x, y, got = read_columns(str(path), pick(xs), pick(ys))
+    assert np.array_equal(x, values[:, xs]) and np.array_equal(y, values[:, ys])
+    assert got == (([names[i] for i in xs], [names[i] for i in ys]) if header else (None, None))
