@@ -158,3 +158,19 @@ def test_read_columns_reads_what_was_written(tmp_path_factory, d, k, n, header, 
     x, y, got = read_columns(str(path), pick(xs), pick(ys))
     assert np.array_equal(x, values[:, xs]) and np.array_equal(y, values[:, ys])
     assert got == (([names[i] for i in xs], [names[i] for i in ys]) if header else (None, None))
+
+
+def test_automatic_relevance_determination_switches_off_an_unused_input():
+    """With Bayesian regularization each input's weights have their own alpha (after a shared start):
+    an input that y does not depend on gets a far larger alpha, and the fit ignores it."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-2, 2, (200, 3))  # y uses inputs 0 and 2, not 1
+    y = np.sin(x[:, 0]) + 0.5 * x[:, 2] + rng.normal(0, 0.1, 200)
+    model = nnfit.fit(x, y, hidden=6, seed=0)
+    alpha = model.extra["regularization"]["alpha"]  # inputs 0, 1, 2, then b, then a
+    assert len(alpha) == 5 and alpha[1] > 100 * max(alpha[0], alpha[2]), alpha
+    assert np.max(np.abs(model.params.w[:, 1])) < 1e-2 * np.max(np.abs(model.params.w[:, 0]))
+    probe = rng.uniform(-2, 2, (500, 3))
+    moved = probe.copy()
+    moved[:, 1] = rng.uniform(-2, 2, 500)
+    assert np.max(np.abs(model.predict(probe) - model.predict(moved))) < 0.01

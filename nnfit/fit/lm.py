@@ -16,7 +16,9 @@ stays positive definite and well conditioned even when J^T J is singular (a dead
 Every start is its own problem: one whose numbers go bad stops alone, and never takes the others down.
 
 Bayesian regularization re-estimates alpha and beta after each step from the effective number of
-parameters of each group, gamma_g (see _scaled_data_hessian: from the Cholesky factor and inverse of a
+parameters of each group (with d inputs, the weights of each input are a group of their own after
+ARD_AFTER epochs: MacKay's automatic relevance determination, which switches off inputs the data do
+not need), gamma_g (see _scaled_data_hessian: from the Cholesky factor and inverse of a
 matrix whose eigenvalues are at least 1; with one group it is the textbook
 gamma = sum_j beta lambda_j / (beta lambda_j + alpha)):
 
@@ -34,11 +36,14 @@ MU_FLOOR = 1e-10     # mu is at least this times beta * max diag(J^T J)
 STALL = 8            # epochs of stalled E_D and gamma after which a Bayesian start has converged
 STALL_RTOL = 1e-5    # relative change of E_D counted as stalled
 STALL_GAMMA = 1e-2   # change of gamma counted as stalled
+ARD_AFTER = 20       # with many inputs, their weights share one alpha for this many epochs, then get one each
+                     # (ARD): from the start, an input could be switched off before the fit had found a use for it
 MOVE_RTOL = 3e-3     # ... or when its fitted values moved (RMS) less than this times their own uncertainty,
                      # sigma sqrt(gamma / N), in STALL epochs: on tables and on noisy curves E_D can creep
                      # for hundreds of epochs after the curve has stopped changing in any way that matters
 ALPHA_MIN, ALPHA_MAX = 1e-8, 1e12  # alpha's range: below, no prior to speak of; above, the group is 0
-GROUPS = "wba"       # one alpha each for w, b and a (MacKay); "one": a single alpha, as MATLAB's trainbr
+GROUPS = "wba"       # one alpha each for w (for each input: ARD), b and a (MacKay); "one": a single alpha, as
+                     # MATLAB's trainbr; "wba-shared": one alpha for all input weights
 HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)
 
 
@@ -89,9 +94,9 @@ class LevenbergMarquardt:
         self.p = p
         K, P = p.shape
         N = self.n = y.size  # residuals: points times outputs
-        wba = shape.groups()
-        self.group = {"wba": wba, "one": np.zeros(P, dtype=int),
-                      "layers": (wba == 2).astype(int)}[groups]  # (P,) the alpha group of each parameter
+        ard = shape.groups()
+        self.group = {"wba": ard, "wba-shared": shape.groups(ard=False), "one": np.zeros(P, dtype=int),
+                      "layers": (ard == ard.max()).astype(int)}[groups]  # (P,) the alpha group of each parameter
         G = self.group.max() + 1
         self.sizes = np.bincount(self.group)  # (G,) parameters per group
         self.ws = Workspace()
@@ -111,6 +116,7 @@ class LevenbergMarquardt:
             self.gammas, self.alpha, self.beta = np.tile(self.sizes, (K, 1)).astype(float), np.zeros((K, G)), np.ones(K)
         self.recent = []  # (E_D, gamma) of the last epochs, for the stall test
         self.then, self.updates = None, 0  # the residuals STALL updates ago, for the "no longer moving" test
+        self.ard_groups = shape.d if groups == "wba" else 1  # groups of input weights (ARD)
 
     @property
     def gamma(self):
@@ -220,7 +226,11 @@ class LevenbergMarquardt:
         gammas *= np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)[:, None]
         ssw = self.ssw()[idx]
         self.gammas[idx] = gammas
-        self.alpha[idx] = np.clip(gammas / (2 * np.maximum(ssw, 1e-300)), ALPHA_MIN, ALPHA_MAX)
+        alpha = gammas / (2 * np.maximum(ssw, 1e-300))
+        d = self.ard_groups
+        if d > 1 and self.updates < ARD_AFTER:  # the inputs' weights share one alpha at first
+            alpha[:, :d] = (gammas[:, :d].sum(axis=1) / (2 * np.maximum(ssw[:, :d].sum(axis=1), 1e-300)))[:, None]
+        self.alpha[idx] = np.clip(alpha, ALPHA_MIN, ALPHA_MAX)
         self.beta[idx] = (N - gammas.sum(axis=1)) / (2 * self.sse_floored()[idx])
         self.recent.append((self.sse().copy(), self.gamma.copy()))
         if len(self.recent) > STALL:

@@ -41,10 +41,16 @@ class Shape(NamedTuple):
         A = p[..., H * (d + 1):].reshape(*lead, k, H)
         return W, b, A
 
-    def groups(self):
-        """(P,) the group of each parameter: 0 for W, 1 for b, 2 for A (one alpha each)."""
+    def groups(self, ard=True):
+        """(P,) the prior group of each parameter (one alpha each): the input weights of input c
+        (column c of W) in group c (MacKay's automatic relevance determination: an input the data do
+        not need gets a large alpha and its weights shrink to 0), then b, then A. With one input: w, b, a.
+        ard=False: all of W in one group (w, b, a for any d)."""
         d, H, k = self
-        return np.repeat([0, 1, 2], [H * d, H, H * k])
+        if not ard:
+            d = 1
+        W = np.tile(np.arange(d), H) if d > 1 else np.zeros(H * self.d, dtype=int)
+        return np.concatenate([W, np.full(H, d), np.full(H * k, d + 1)])
 
 
 class Workspace:
