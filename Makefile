@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: run test test-kernels bench setup clean
+.PHONY: run test test-kernels bench bench-tabular setup clean
 
 run: $(READY)  ## set up, then train the tutorial's network on its data
 	$(BIN)/nnfit
@@ -26,6 +26,12 @@ test-kernels: $(READY)
 
 bench: $(READY) $(VENV)/.bench  ## the benchmark against the tutorial program, PyTorch and scikit-learn
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_tabular.py
+
+# NNFitRegressor on tabular data against scikit-learn's regressors (5-fold CV); rewrites only its own
+# section of benchmarks/results.md (bench.py rewrites the whole file, so `make bench` runs both).
+bench-tabular: $(READY) $(VENV)/.bench
+	$(BIN)/python benchmarks/bench_tabular.py
 
 setup: $(READY)
 

@@ -18,6 +18,7 @@ _WHERE = {  # name -> the module that defines it
     "Config": "config", "ConfigError": "config", "DataError": "data", "Model": "model",
     "ModelFileError": "model", "Models": "model", "load": "model", "TrainingDiverged": "train", "train": "train",
     "DataWarning": "data", "fit": "fit",
+    "NNFitRegressor": "sklearn",  # needs scikit-learn, so not in __all__: `from nnfit import *` works without it
 }
 
 __all__ = ["Config", "ConfigError", "DataError", "DataWarning", "Model", "ModelFileError", "Models",
@@ -52,5 +53,5 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_WHERE))
 

@@ -1,0 +1,87 @@
+"""NNFitRegressor: nnfit's fit mode as a scikit-learn estimator (`pip install nnfit[sklearn]`).
+
+    from nnfit import NNFitRegressor
+    from sklearn.model_selection import cross_val_score
+    cross_val_score(NNFitRegressor(hidden=10, random_state=0), X, y, cv=5)
+
+fit(X, y) calls nnfit.fit(X, y, **options) and keeps the Model it returns as `model_`; predict calls
+model_.predict. The options keep FitConfig's names and defaults, with two exceptions said below.
+No sample_weight: the fit mode's least squares have no weights to give it.
+"""
+import numbers
+
+import numpy as np
+
+try:
+    from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.utils import check_random_state
+    from sklearn.utils.validation import check_is_fitted, validate_data
+except ImportError:
+    raise ImportError("nnfit.NNFitRegressor needs scikit-learn 1.6 or later: pip install nnfit[sklearn]") from None
+
+
+class NNFitRegressor(RegressorMixin, BaseEstimator):
+    """A d-H-k network fit by nnfit's fit mode (Levenberg-Marquardt with Bayesian regularization by
+    default, K random starts, the best kept, inputs and targets scaled).
+
+    The parameters are FitConfig's (see nnfit.fit.FitConfig), except:
+    hidden          10, not 5: tabular data has several inputs
+    test_fraction   0, not None (a 15% test share without Bayesian regularization): scikit-learn
+                    measures on data the estimator does not see (cross_val_score), so a share held
+                    back inside the fit would only train on fewer points
+    random_state    None, an int or a RandomState: the fit's seed (an int is used as it is)
+
+    Attributes: model_ (the nnfit Model; model_.x_names holds X's column names), n_features_in_,
+    feature_names_in_ (when X has string column names), n_outputs_.
+    """
+
+    def __init__(self, hidden=10, activation="sigmoid", optimizer="lm", regularization="auto", epochs=1000,
+                 starts=16, scale="standard", val_fraction=0.15, test_fraction=0.0, patience=6, lr=0.01,
+                 momentum=0.9, random_state=None):
+        self.hidden = hidden
+        self.activation = activation
+        self.optimizer = optimizer
+        self.regularization = regularization
+        self.epochs = epochs
+        self.starts = starts
+        self.scale = scale
+        self.val_fraction = val_fraction
+        self.test_fraction = test_fraction
+        self.patience = patience
+        self.lr = lr
+        self.momentum = momentum
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit to X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs). Bad options
+        raise nnfit.ConfigError, bad data nnfit.DataError (both are ValueErrors)."""
+        import nnfit
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]  # one target column is fit and predicted as (n_samples,), as MLPRegressor does
+        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        options = {name: getattr(self, name) for name in (
+            "hidden", "activation", "optimizer", "regularization", "epochs", "starts", "scale", "val_fraction",
+            "test_fraction", "patience", "lr", "momentum")}
+        names = getattr(self, "feature_names_in_", None)  # set by validate_data when X has string column names
+        self.model_ = nnfit.fit(X, y, seed=self._seed(), progress=False, x_names=None if names is None else list(names),
+                                **options)
+        return self
+
+    def predict(self, X, return_std=False):
+        """y_hat, (n_samples,) or (n_samples, n_outputs). return_std (Bayesian fits only, else
+        nnfit.ConfigError): also the standard deviation of a new observation, of the same shape."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.model_.predict(X, return_std=return_std)
+
+    def _seed(self):
+        """An int seed for nnfit.fit: random_state itself when it is an int, else drawn from it."""
+        if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(2**31))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,121 @@
+"""NNFitRegressor against scikit-learn's own oracle, its estimator checks, and in its tools
+(Pipeline, GridSearchCV, cross_val_score, clone)."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+from sklearn.base import clone
+from sklearn.datasets import make_friedman1
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import nnfit
+from nnfit.sklearn import NNFitRegressor
+
+FAST = {"hidden": 3, "starts": 2, "epochs": 50}  # the checks fit many times: a small, short fit
+
+
+def expected_failed_checks(estimator):
+    """The checks NNFitRegressor does not pass, each with the reason (none at present)."""
+    return {}
+
+
+@parametrize_with_checks([NNFitRegressor(**FAST)], expected_failed_checks=expected_failed_checks)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def friedman():
+    """100 points of Friedman #1: 5 inputs that matter, 5 that do not, noise N(0, 1)."""
+    return make_friedman1(n_samples=100, noise=1.0, random_state=0)
+
+
+def test_predict_is_the_models_predict(friedman):
+    X, y = friedman
+    est = NNFitRegressor(hidden=5, starts=4, epochs=100, random_state=0).fit(X, y)
+    assert isinstance(est.model_, nnfit.Model)
+    assert est.n_features_in_ == 10 and est.n_outputs_ == 1
+    np.testing.assert_array_equal(est.predict(X), est.model_.predict(X))
+    assert est.predict(X).shape == (100,)
+
+
+def test_return_std_shape_and_needs_bayes(friedman):
+    X, y = friedman
+    y_hat, std = NNFitRegressor(hidden=3, starts=2, epochs=50, random_state=0).fit(X, y).predict(X[:7], return_std=True)
+    assert y_hat.shape == std.shape == (7,) and np.all(std > 0)
+    plain = NNFitRegressor(hidden=3, starts=2, epochs=50, regularization="none", random_state=0).fit(X, y)
+    with pytest.raises(nnfit.ConfigError, match="return_std"):
+        plain.predict(X, return_std=True)
+
+
+def test_two_outputs(friedman):
+    X, y = friedman
+    Y = np.column_stack([y, -2 * y])  # (N, 2)
+    est = NNFitRegressor(hidden=3, starts=2, epochs=50, random_state=0).fit(X, Y)
+    assert est.n_outputs_ == 2 and est.predict(X[:4]).shape == (4, 2)
+
+
+def test_column_names_reach_the_model(friedman):
+    pd = pytest.importorskip("pandas")
+    X, y = friedman
+    frame = pd.DataFrame(X[:, :3], columns=["age", "dose", "weight"])
+    est = NNFitRegressor(hidden=3, starts=2, epochs=50, random_state=0).fit(frame, y)
+    assert list(est.feature_names_in_) == est.model_.x_names == ["age", "dose", "weight"]
+
+
+def test_random_state_reproduces(friedman):
+    X, y = friedman
+    fit = lambda rs: NNFitRegressor(hidden=3, starts=2, epochs=50, random_state=rs).fit(X, y).predict(X)
+    np.testing.assert_array_equal(fit(3), fit(3))
+    np.testing.assert_array_equal(fit(np.random.RandomState(3)), fit(np.random.RandomState(3)))
+    assert np.max(np.abs(fit(3) - fit(4))) > 1e-6
+
+
+def test_get_set_params_and_clone_round_trip():
+    est = NNFitRegressor(hidden=7, optimizer="lbfgs", regularization="none", random_state=5)
+    params = est.get_params()
+    assert params["hidden"] == 7 and params["optimizer"] == "lbfgs" and params["random_state"] == 5
+    twin = clone(est)
+    assert twin is not est and twin.get_params() == params
+    twin.set_params(hidden=3, scale="minmax")
+    assert twin.hidden == 3 and twin.scale == "minmax" and est.hidden == 7
+
+
+def test_bad_option_is_a_value_error_at_fit_naming_it(friedman):
+    X, y = friedman
+    est = NNFitRegressor(activation="softsign")  # stored unchanged: checked by fit, not by __init__
+    with pytest.raises(ValueError, match="activation"):
+        est.fit(X, y)
+
+
+def test_in_a_pipeline_grid_search_and_cross_val_score(friedman):
+    X, y = friedman
+    pipe = make_pipeline(StandardScaler(), NNFitRegressor(starts=2, epochs=50, random_state=0))
+    grid = GridSearchCV(pipe, {"nnfitregressor__hidden": [2, 4]}, cv=3).fit(X, y)
+    assert grid.best_params_["nnfitregressor__hidden"] in (2, 4) and grid.score(X, y) > 0.5
+    scores = cross_val_score(NNFitRegressor(hidden=4, starts=2, epochs=50, random_state=0), X, y, cv=3)
+    assert scores.shape == (3,) and np.all(scores > 0.3)
+
+
+def test_one_input_column_is_the_1d_fit():
+    """X with one column fits as nnfit.fit on 1-D x does: the two code paths agree."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, 60)
+    y = np.sin(x) + rng.normal(0, 0.1, 60)
+    est = NNFitRegressor(hidden=5, starts=4, epochs=100, random_state=1).fit(x[:, None], y)
+    model = nnfit.fit(x, y, hidden=5, starts=4, epochs=100, seed=1, test_fraction=0.0)
+    np.testing.assert_allclose(est.predict(x[:, None]).reshape(-1), model.predict(x), rtol=0, atol=1e-12)
+
+
+def test_importing_nnfit_does_not_import_sklearn_and_without_it_says_what_to_install():
+    code = ("import sys, nnfit; assert 'sklearn' not in sys.modules\n"
+            "sys.modules['sklearn'] = None  # as if it were not installed\n"
+            "try:\n    nnfit.NNFitRegressor\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "nnfit.NNFitRegressor needs scikit-learn 1.6 or later: pip install nnfit[sklearn]"
