@@ -97,9 +97,11 @@ def build_parser():
     g.add_argument("--keep-grads", action="store_true", help=_("never zero the gradients, as the chapter's section-4 loop literally does (scalar engine)"))
     r = sub.add_parser("predict", help=_("print x,y lines from a saved model"))
     r.add_argument("model", help=_("a model.safetensors written by nnfit"))
-    r.add_argument("xs", nargs="*", metavar="X", help=_("x values (negative ones too: -1e5)"))
-    r.add_argument("--csv", metavar="FILE", help=_("read the x values from a CSV file (first column, or --x)"))
-    r.add_argument("--x", help=_("the x column of --csv, by name or 0-based index"))
+    r.add_argument("xs", nargs="*", metavar="X", help=_("x values (negative ones too: -1e5); for a model with d inputs, "
+                                                         "each X is one point's d numbers joined by commas: 1,-2.5,3"))
+    r.add_argument("--csv", metavar="FILE", help=_("read the points from a CSV file: its first column; with d inputs the "
+                                                   "columns the model was fitted on, by name, or a file of d columns; or --x"))
+    r.add_argument("--x", help=_("the input column(s) of --csv, by name or 0-based index, comma-separated"))
     r.add_argument("--std", action="store_true", help=_("also each prediction's standard deviation (x,y,std lines; "
                                                           "Bayesian fits): y +- 1.96 std is a 95%% interval"))
     e = sub.add_parser("explain", help=_("the ledger of one SGD step: forward, every gradient three ways, the update"))
@@ -122,6 +124,8 @@ def build_parser():
     x.add_argument("model", help=_("a model.safetensors written by nnfit"))
     x.add_argument("--to", required=True, metavar="TARGET", help=_("python | c | js | latex | onnx"))
     x.add_argument("-o", "--output", metavar="FILE", help=_("a new file to write (never overwritten; default stdout; onnx needs it)"))
+    for q in (r, x):
+        q.add_argument("--lang", help=_("zh | en: the messages' language (default: the locale's)"))
     return p
 
 
@@ -226,6 +230,8 @@ def has_screen():
 def cmd_predict(args):
     import numpy as np
     from .model import load
+    if args.lang is not None:
+        check_lang(args.lang)
     if args.csv is None and not args.xs:
         raise Failure(_("give x values or --csv FILE"), 2)
     if args.x is not None and args.csv is None:
@@ -275,9 +281,9 @@ def point(text, d):
 def read_inputs(path, x_cols, model):
     """The points to predict at from a CSV file. One input: its first column or --x. d inputs: --x,
     else the columns named as in the training data (when the model knows their names and the file
-    has them), else the first d columns."""
+    has a header: every name must be there), else a file of exactly d columns, in order."""
     import numpy as np
-    from .data import column_list, read_table
+    from .data import DataError, column_list, read_table
     d = model.n_inputs
     if d == 1:
         from .data import read_x_csv
@@ -285,18 +291,25 @@ def read_inputs(path, x_cols, model):
     chosen = column_list(x_cols)
 
     def columns(width, header):
-        cols = chosen
-        if cols is None and model.x_names and header and all(n in header for n in model.x_names):
-            cols = model.x_names
-        if cols is None:
-            cols = list(range(d))
-        if len(cols) != d:
-            from .data import DataError
-            raise DataError(_("{path}: --x names {count} columns, but the model has {d} inputs").format(
-                path=path, count=len(cols), d=d))
-        return {("--x", j): c for j, c in enumerate(cols)}
+        if chosen is not None:
+            if len(chosen) != d:
+                raise DataError(_("{path}: --x names {count} columns, but the model has {d} inputs").format(
+                    path=path, count=len(chosen), d=d))
+            return {("--x", j): c for j, c in enumerate(chosen)}
+        if header and model.x_names:
+            missing = [n for n in model.x_names if n not in header]
+            if missing:
+                raise DataError(_("{path}: has no column {name!r}, one of the model's inputs ({names}); its header has "
+                                  "{header}; pick the columns with --x").format(
+                                    path=path, name=missing[0], names=", ".join(model.x_names),
+                                    header=", ".join(map(repr, header))))
+            return {(_("the model's input"), j): n for j, n in enumerate(model.x_names)}
+        if width != d:
+            raise DataError(_("{path}: has {width} columns, but the model takes {d} inputs; pick them with --x").format(
+                path=path, width=width, d=d))
+        return {("--x", j): j for j in range(d)}
     _header, values = read_table(path, columns)
-    return list(np.column_stack([values[("--x", j)] for j in range(d)]))
+    return list(np.column_stack([values[key] for key in sorted(values, key=lambda key: key[1])]))
 
 
 def cmd_explain(args):
@@ -421,6 +434,8 @@ def cmd_play(args):
 def cmd_export(args):
     from .export import TARGETS, export, write_new
     from .model import load
+    if args.lang is not None:
+        check_lang(args.lang)
     if args.to not in TARGETS:
         raise Failure(_("--to must be one of {targets}; got {to!r}").format(targets=", ".join(TARGETS), to=args.to), 2)
     if args.to == "onnx" and args.output in (None, "-"):
@@ -449,7 +464,7 @@ def chosen_language(argv):
 
 
 NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]|\.[0-9]|inf|nan)", re.IGNORECASE)
-PREDICT_VALUE_OPTIONS = ("--csv", "--x")
+PREDICT_VALUE_OPTIONS = ("--csv", "--x", "--lang")
 
 
 def prepare(argv):

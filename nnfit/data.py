@@ -342,6 +342,8 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
     if len(x) < 2:
         raise DataError(_("{path}: needs at least 2 points, found {count}").format(path=path, count=len(x)))
     names = tuple([header[i] for i in chosen[flag]] if header else None for flag in flags)
+    names = tuple(n if n and len(set(n)) == len(n) and all(c.strip() and c.isprintable() for c in n) else None
+                  for n in names)  # names that could not pick the columns again are not kept
     return x, y, names
 
 

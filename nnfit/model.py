@@ -165,8 +165,21 @@ class Model:
             tensors = {n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}
             if self.posterior is not None:
                 tensors["posterior_cov"] = np.ascontiguousarray(self.posterior, dtype=np.float64)
-            save_file(tensors, tmp, metadata=self.metadata())
-            os.replace(tmp, path)
+            directory = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(directory):
+                raise ModelFileError(_("{path}: no such directory {directory!r}; create it first").format(
+                    path=path, directory=directory))
+            try:
+                save_file(tensors, tmp, metadata=self.metadata())
+                os.replace(tmp, path)
+            except (OSError, ValueError) as e:  # SafetensorError is neither: caught below by name
+                raise ModelFileError(_("{path}: cannot write the model: {error}").format(
+                    path=path, error=getattr(e, "strerror", None) or e)) from None
+            except Exception as e:
+                if type(e).__name__ != "SafetensorError":
+                    raise
+                raise ModelFileError(_("{path}: cannot write the model: {error}").format(
+                    path=path, error=str(e).replace(tmp, path))) from None
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
@@ -188,10 +201,10 @@ def as_inputs(x):
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
         raise DataError(_("x must be numbers, got {x!r}").format(x=str(x)[:80])) from None
-    bad = np.flatnonzero(~np.isfinite(arr.reshape(-1)))
-    if bad.size:
+    bad = np.argwhere(~np.isfinite(arr))
+    if len(bad):
         raise DataError(_("{name}[{index}] is {value}: every value must be a finite number").format(
-            name="x", index=bad[0], value=arr.reshape(-1)[bad[0]]))
+            name="x", index=", ".join(map(str, bad[0])), value=arr[tuple(bad[0])]))
     return arr
 
 

@@ -140,7 +140,7 @@ def draw_loss(ax, t, train, val, test, best_epoch, title, ylabel, size=12):
     for name, values in (("train", train), ("val", val), ("test", test)):
         if values is not None and len(values):
             epochs, positive = _positive(values)
-            ax.plot(epochs, positive, color=COLORS[name], label=t[name])
+            ax.plot(epochs, positive, color=COLORS[name], label=t[name], marker="o" if len(values) < 3 else None)
             drawn += len(positive)
     if best_epoch is not None:
         ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["best"].format(e=best_epoch))
@@ -150,6 +150,11 @@ def draw_loss(ax, t, train, val, test, best_epoch, title, ylabel, size=12):
     ax.set_xlabel(t["epoch"], fontsize=size)
     ax.set_ylabel(ylabel, fontsize=size)
     ax.grid(True, linestyle="--", alpha=0.7)
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs are whole numbers
+    longest = max((len(v) for v in (train, val, test) if v is not None), default=0)
+    if longest < 5:  # a fit of an epoch or two: room around its points
+        ax.set_xlim(0.5, longest + 0.5)
     ax.legend(fontsize=size - 2)
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 import nnfit
 from nnfit.data import DataError, read_columns
 from nnfit.fit.network import Shape
+from nnfit.fit.report import summary
 
 
 def friedman1(rng, n, noise):
@@ -174,3 +175,39 @@ def test_automatic_relevance_determination_switches_off_an_unused_input():
     moved = probe.copy()
     moved[:, 1] = rng.uniform(-2, 2, 500)
     assert np.max(np.abs(model.predict(probe) - model.predict(moved))) < 0.01
+
+
+def test_predict_csv_needs_every_input_column_or_says_which_is_missing(cli, tmp_path):
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-1, 1, (40, 3))
+    model = nnfit.fit(x, x.sum(axis=1), hidden=3, seed=0, epochs=20, x_names=["a", "b", "c"])
+    model.save(tmp_path / "m.safetensors")
+    m = tmp_path / "m.safetensors"
+    for name, text, piece in [
+        ("partial.csv", "a,b,x\n1,2,3\n", "has no column 'c', one of the model's inputs (a, b, c)"),
+        ("wide.csv", "1,2,3,4\n", "has 4 columns, but the model takes 3 inputs"),
+    ]:
+        (tmp_path / name).write_text(text)
+        status, out, err = cli("predict", m, "--csv", tmp_path / name)
+        assert status == 1 and piece in err and "\n" not in err.strip() and not out, err
+    (tmp_path / "ok.csv").write_text("0.1,0.2,0.3\n")  # no header, exactly 3 columns: in order
+    status, out, err = cli("predict", m, "--csv", tmp_path / "ok.csv", "--lang", "en")
+    assert status == 0 and np.array_equal(float(out.split(",")[-1]), model.predict([0.1, 0.2, 0.3])), err
+    status, out, err = cli("export", m, "--to", "cobol", "--lang", "zh")
+    assert status == 2 and err.startswith("nnfit：错误：")
+
+
+def test_per_output_metrics_names_and_saving_where_nothing_can_be_written(tmp_path):
+    rng = np.random.default_rng(9)
+    x = rng.uniform(-1, 1, (60, 2))
+    y = np.column_stack([x[:, 0], 1e6 * x[:, 1]])  # two outputs, units a million apart
+    model = nnfit.fit(x, y, hidden=3, seed=0, epochs=30, y_names=["small", "big"])
+    outs = model.extra["metrics"]["train"]["outputs"]
+    err = model.predict(x) - y
+    assert [o["rmse"] for o in outs] == pytest.approx(np.sqrt(np.mean(err ** 2, axis=0)).tolist(), rel=1e-12)
+    assert "small: RMSE" in summary(model)
+    with pytest.raises(nnfit.ModelFileError, match="no such directory"):
+        model.save(tmp_path / "nowhere" / "m.safetensors")
+    for bad in (["a", "a"], ["a", "b\nc"], ["", "b"]):
+        with pytest.raises(nnfit.ConfigError, match="x_names"):
+            nnfit.fit(x, y, x_names=bad, epochs=2)

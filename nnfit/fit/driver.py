@@ -265,7 +265,9 @@ class Run:
                     bar.update(1)
                     bar.set_postfix_str(f"{int(self.active.sum())} starts, MSE {np.nanmin(self.train[-1]):.3g}", refresh=False)
                 if np.nanmin(self.train[-1]) < cfg.goal:
-                    self.why[self.active] = f"training MSE below the goal {cfg.goal:g}"
+                    reached = self.train[-1] < cfg.goal  # NaN (stopped) compares False
+                    self.why[self.active & ~reached] = f"another start's training MSE fell below the goal {cfg.goal:g}"
+                    self.why[reached & (self.why == "")] = f"training MSE below the goal {cfg.goal:g}"
                     break
                 if not self.active.any():
                     break
@@ -378,4 +380,8 @@ def regression_metrics(y, y_hat):
     ss_tot = np.sum((y - np.mean(y, axis=0)) ** 2, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = np.where(ss_tot > 0, 1 - np.sum(err ** 2, axis=0) / ss_tot, np.nan)
-    return {"n": int(len(y)), "mse": mse, "rmse": math.sqrt(mse), "r2": float(np.mean(r2))}
+    metrics = {"n": int(len(y)), "mse": mse, "rmse": math.sqrt(mse), "r2": float(np.mean(r2))}
+    if y.shape[1] > 1:  # each output in its own units
+        metrics["outputs"] = [{"rmse": float(np.sqrt(np.mean(err[:, j] ** 2))), "r2": float(r2[j])}
+                              for j in range(y.shape[1])]
+    return metrics

@@ -23,10 +23,14 @@ def summary(model):
     if model.x_names or model.y_names:
         lines.append(f"columns: {', '.join(model.x_names or ['?'] * d)} -> {', '.join(model.y_names or ['?'] * k)}")
     if k > 1:
-        lines.append(f"  (MSE and RMSE over all {k} outputs in their own units; R2 the mean of the outputs' R2)")
+        lines.append(f"  (each output's RMSE in its own units; MSE and RMSE over all {k} outputs pooled; R2 the mean of the outputs' R2)")
     for name, m in e["metrics"].items():
         r2 = f"{m['r2']:.6f}" if m["r2"] == m["r2"] else "n/a (y is constant)"
         lines.append(f"  {name:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {r2}")
+        names = model.y_names or [f"y[{j}]" for j in range(k)]
+        for j, out in enumerate(m.get("outputs", [])):
+            r2 = f"{out['r2']:.6f}" if out["r2"] == out["r2"] else "n/a (constant)"
+            lines.append(f"        {names[j]}: RMSE {out['rmse']:.3e}  R2 {r2}")
     reg = e.get("regularization")
     if reg:
         lines.append(f"  effective parameters {reg['gamma']:.1f} of {reg['parameters']}; "
