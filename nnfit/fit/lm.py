@@ -25,7 +25,7 @@ gamma = sum_j beta lambda_j / (beta lambda_j + alpha)):
     alpha_g = gamma_g / (2 E_W,g)        beta = (N - gamma) / (2 E_D)
 
 starting, as Foresee and Hagan (1997) and MATLAB do, from gamma = P. A start has converged when E_D
-and gamma have stalled for STALL epochs, or when its fitted values have moved by less than 0.3% of
+and gamma have stalled for STALL epochs, or when none of its fitted values has moved by 0.3% of
 their own uncertainty (the noise's std times sqrt(gamma / N)) in STALL epochs.
 """
 import numpy as np
@@ -38,9 +38,10 @@ STALL_RTOL = 1e-5    # relative change of E_D counted as stalled
 STALL_GAMMA = 1e-2   # change of gamma counted as stalled
 ARD_AFTER = 20       # with many inputs, their weights share one alpha for this many epochs, then get one each
                      # (ARD): from the start, an input could be switched off before the fit had found a use for it
-MOVE_RTOL = 3e-3     # ... or when its fitted values moved (RMS) less than this times their own uncertainty,
-                     # sigma sqrt(gamma / N), in STALL epochs: on tables and on noisy curves E_D can creep
-                     # for hundreds of epochs after the curve has stopped changing in any way that matters
+MOVE_RTOL = 3e-3     # ... or when no fitted value moved by this times their own uncertainty, sigma sqrt(gamma / N),
+                     # in STALL epochs: on tables and noisy curves E_D can creep for hundreds of epochs after the
+                     # curve has stopped changing in any way that matters (the largest change, not the RMS: a
+                     # step that is still sharpening moves a few points only)
 ALPHA_MIN, ALPHA_MAX = 1e-8, 1e12  # alpha's range: below, no prior to speak of; above, the group is 0
 GROUPS = "wba"       # one alpha each for w (for each input: ARD), b and a (MacKay); "one": a single alpha, as
                      # MATLAB's trainbr; "wba-shared": one alpha for all input weights
@@ -243,7 +244,7 @@ class LevenbergMarquardt:
         self.updates += 1
         if self.updates % STALL == 0:
             if self.then is not None:
-                moved = np.sqrt(np.mean((self.r - self.then) ** 2, axis=1))  # (K,) RMS change of y_hat
+                moved = np.max(np.abs(self.r - self.then), axis=1)  # (K,) largest change of y_hat
                 # the fitted curve's own uncertainty: the noise's std times sqrt(gamma / N)
                 spread = np.sqrt(self.gamma / (2 * self.beta * N))
                 calm = moved < MOVE_RTOL * spread
