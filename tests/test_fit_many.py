@@ -211,3 +211,13 @@ def test_per_output_metrics_names_and_saving_where_nothing_can_be_written(tmp_pa
     for bad in (["a", "a"], ["a", "b\nc"], ["", "b"]):
         with pytest.raises(nnfit.ConfigError, match="x_names"):
             nnfit.fit(x, y, x_names=bad, epochs=2)
+
+
+def test_a_constant_column_is_named_in_a_warning():
+    rng = np.random.default_rng(10)
+    x = np.column_stack([rng.uniform(-1, 1, 30), np.full(30, 3.0)])
+    model = nnfit.fit(x, np.sin(x[:, 0]), hidden=3, seed=0, epochs=20, x_names=["a", "k"])
+    assert "input 'k' is the same on every training point: the fit cannot use it" in model.extra["warnings"]
+    model = nnfit.fit(x[:, 0], np.full(30, 2.0), hidden=3, seed=0, epochs=20)
+    assert any(w.startswith("output y is the same on every training point") for w in model.extra["warnings"])
+    assert not any("same on every" in w for w in nnfit.fit(x[:, 0], x[:, 0] ** 2, seed=0, epochs=5).extra["warnings"])

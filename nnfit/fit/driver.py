@@ -189,8 +189,20 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
         model.posterior = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
-    model.extra["warnings"] = fit_warnings(model)  # plain words: too many parameters, overfitted
+    model.extra["warnings"] = constant_columns(x[tr], y[tr], names) + fit_warnings(model)  # plain words
     return model
+
+
+def constant_columns(x, y, names):
+    """Warnings for input and output columns that hold one value on every training point."""
+    out = []
+    for values, column_names, what, message in (
+            (x, names[0], "x", _("input {name} is the same on every training point: the fit cannot use it")),
+            (y, names[1], "y", _("output {name} is the same on every training point: the model predicts that constant"))):
+        for c in np.flatnonzero(np.ptp(values, axis=0) == 0) if len(values) > 1 else []:
+            name = column_names[c] if column_names else (what if values.shape[1] == 1 else f"{what}[{c}]")
+            out.append(message.format(name=repr(name) if column_names else name))
+    return out
 
 
 def race(cfg, p, u, v, net, sub, bayes):
