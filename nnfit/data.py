@@ -314,10 +314,17 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
                                   "comma-separated: --x a,b --y c; --y alone takes every other column as x)").format(
                                     path=path, width=width))
             xs, ys = [0], [1]
+        for flag, cols in zip(flags, (xs, ys)):
+            if cols is not None and any(not str(c).strip() for c in cols):
+                raise DataError(_("{path}: {flag} {cols!r} has an empty column name (a comma too many?)").format(
+                    path=path, flag=flag, cols=",".join(map(str, cols))))
         index = {flag: [_column(path, header, width, c, flag) for c in cols]
                  for flag, cols in zip(flags, (xs, ys)) if cols is not None}
         if ys is None:
             rest = [i for i in range(width) if i not in index[flags[0]]]
+            if not rest:
+                raise DataError(_("{path}: every column is in {flag}; none is left for the output ({other})").format(
+                    path=path, flag=flags[0], other=flags[1]))
             if len(rest) != 1:
                 raise DataError(_("{path}: {count} columns are not in {flag}; choose the output with {other}").format(
                     path=path, count=len(rest), flag=flags[0], other=flags[1]))
@@ -331,6 +338,9 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
             for i in index[flag]:
                 if i in seen:
                     name = header[i] if header else str(i)
+                    if seen[i] == flag:
+                        raise DataError(_("{path}: column {name!r} is chosen twice in {flag}").format(
+                            path=path, name=name, flag=flag))
                     raise DataError(_("{path}: column {name!r} is chosen twice ({first} and {second})").format(
                         path=path, name=name, first=seen[i], second=flag))
                 seen[i] = flag

@@ -8,7 +8,7 @@ def summary(model):
     d, k = model.n_inputs, model.n_outputs
     shape = f"network {d}-{f.hidden}-{k} {f.activation}" if (d, k) != (1, 1) else f"hidden {f.hidden} {f.activation}"
     lines = [f"fit: {f.optimizer}, {how}, {f.starts} starts, {shape}, scaling {f.scale}, seed {f.seed}",
-             f"kept: start {e['start'] + 1} of {f.starts}, {e['epochs']} epochs (best epoch {e['best_epoch']}; "
+             f"kept: start {e['start'] + 1} of {f.starts}, {e['epochs']} epoch{'s' if e['epochs'] != 1 else ''} (best epoch {e['best_epoch']}; "
              f"stopped: {e['stopped']}), {e['seconds'] * 1e3:.1f} ms"
              + (f"; {e['dropped']} hopeless starts dropped early" if e.get("dropped") else "")
              + (f" (the starts raced on {e['scout']['points']} of the points for {e['scout']['epochs']} epochs first)"
