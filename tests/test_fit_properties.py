@@ -279,9 +279,11 @@ def never_much_worse_than_a_line(data, opts, budget):
     # epochs may stop short. With Bayesian regularization the fit trades data misfit for smaller
     # weights, and a line made of sigmoids needs large output weights; the trade settles where the
     # extra misfit is of the order of the noise per effective parameter, so a few gamma/N of the
-    # noise variance. We allow 25 % of the line's MSE (the noise variance) plus 1e-6 of y's variance
-    # (a line of sigmoids on noise-free data) — far below what any visible misfit would cost.
-    assert mse <= 1.25 * line + 1e-6 * float(np.var(yt)), \
+    # noise variance. We allow 25 % of the line's MSE (the noise variance) plus 1e-5 of y's variance
+    # (a line of sigmoids on noise-free data: two sigmoids under Bayesian regularization on 20 exact
+    # points of a line creep towards it, 6e-6 of the variance after 300 epochs, 1.7e-6 after 1000, as
+    # the slow profile found) — an RMS misfit of 0.3% of y's spread, far below anything visible.
+    assert mse <= 1.25 * line + 1e-5 * float(np.var(yt)), \
         f"training MSE {mse:.6g} against the least-squares line's {line:.6g} (y variance {np.var(yt):.3g})"
 
 
