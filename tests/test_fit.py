@@ -205,3 +205,11 @@ def test_predict_cli_std_and_extrapolation_warning(cli, tmp_path):
     assert (xv, yv, sv) == (1.0, float(mean), float(std))
     status, out, err = cli("predict", model, "9", "-1e5")
     assert status == 0 and err.startswith("nnfit: warning: 2 of 2 x values lie outside the training range")
+
+
+def test_when_a_start_meets_the_goal_that_start_is_kept():
+    """One start fitting a noise-free line exactly stops the fit at once; the start kept is one that met
+    the goal, not one the evidence prefers after a single epoch (found by the slow property profile)."""
+    x = np.random.default_rng(0).uniform(-1, 1, 20)
+    model = nnfit.fit(x, 0.7 * x - 0.2, activation="relu", hidden=2, starts=16, seed=1, epochs=300)
+    assert model.final_loss < 1e-20 and model.extra["stopped"] == "training MSE below the goal 1e-12"

@@ -253,6 +253,7 @@ class Run:
         self.active = np.ones(K, dtype=bool)
         self.dropped = 0  # starts dropped early as hopeless
         self.why = np.full(K, "", dtype=object)  # why a start stopped, where the driver stopped it
+        self.reached = np.zeros(K, dtype=bool)  # the starts whose training MSE fell below the goal
         self.train, self.val, self.test = [], [], []
         self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None)
 
@@ -278,6 +279,7 @@ class Run:
                     bar.set_postfix_str(f"{int(self.active.sum())} starts, MSE {np.nanmin(self.train[-1]):.3g}", refresh=False)
                 if np.nanmin(self.train[-1]) < cfg.goal:
                     reached = self.train[-1] < cfg.goal  # NaN (stopped) compares False
+                    self.reached = reached
                     self.why[self.active & ~reached] = f"another start's training MSE fell below the goal {cfg.goal:g}"
                     self.why[reached & (self.why == "")] = f"training MSE below the goal {cfg.goal:g}"
                     break
@@ -329,6 +331,8 @@ class Run:
         is not kept even if it was fine before)."""
         diverged = np.array([str(r).startswith("diverged") for r in self.opt.reason])
         finite = np.isfinite(self.best_loss) & ~diverged
+        if (finite & self.reached).any():  # the goal was met: one of the starts that met it, not one cut short
+            finite &= self.reached
         if not finite.any():
             cfg = self.cfg
             if cfg.optimizer in RULES:
