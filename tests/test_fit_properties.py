@@ -249,6 +249,11 @@ def never_much_worse_than_a_line(data, opts, budget):
         # y_hat = a act(w x + b) has no output bias: one sigmoid or relu keeps one sign, so on
         # centred (standard-scaled) data it cannot cross zero as a line does; tanh can.
         opts = {**opts, "hidden": 2}
+    if opts.get("regularization") == "none" and 20 <= len(x) < 40:
+        # Early stopping on 3-5 validation points can keep epoch 1 of LM, one big step (a line of 2
+        # sigmoids on 20 points: training MSE 28x the line's). The README lists this under "not there
+        # yet"; Bayesian regularization, auto's choice here, does not have the problem.
+        opts = {**opts, "regularization": "auto"}
     if opts["starts"] < 4 and opts["hidden"] <= 2:
         # One start of one or two saturating units can take a first Gauss-Newton step onto a plateau (a
         # step function through the points: w = 24 on 3 points of a line, found here) where LM rightly
