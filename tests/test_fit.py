@@ -213,3 +213,13 @@ def test_when_a_start_meets_the_goal_that_start_is_kept():
     x = np.random.default_rng(0).uniform(-1, 1, 20)
     model = nnfit.fit(x, 0.7 * x - 0.2, activation="relu", hidden=2, starts=16, seed=1, epochs=300)
     assert model.final_loss < 1e-20 and model.extra["stopped"] == "training MSE below the goal 1e-12"
+
+
+def test_weights_that_grow_without_bound_are_divergence_even_with_a_finite_loss():
+    """Momentum at lr 100 on unscaled x near 1e9 pushed relu weights to 1e222 while every unit was off
+    on the data (a finite loss, a zero gradient): the curve overflowed just beyond the data. Found by
+    the slow property profile; now TrainingDiverged with its hint."""
+    x = np.array([2e9] * 3 + [0.0] * 6)
+    y = np.array([1e4, 1e4, 1e4, -1e4, -1e4, 9.99999e9, -1.000001e10, -1e4, -1.000001e10])
+    with pytest.raises(nnfit.TrainingDiverged, match="every start diverged"):
+        nnfit.fit(x, y, optimizer="momentum", activation="relu", scale="none", hidden=3, starts=1, seed=0, lr=100.0)

@@ -337,7 +337,7 @@ class Run:
             cfg = self.cfg
             if cfg.optimizer in RULES:
                 hint = _("try a smaller learning rate (e.g. --lr {lr:g}) or the lm optimizer").format(lr=cfg.lr / 10)
-                message = _("the loss became non-finite in every start with optimizer {optimizer}, lr {lr:g}; {hint}")
+                message = _("every start diverged (a non-finite loss, or weights past 1e30) with optimizer {optimizer}, lr {lr:g}; {hint}")
             else:
                 hint = _("try scaled data (--scale standard)")
                 message = _("the loss became non-finite in every start with optimizer {optimizer}; {hint}")

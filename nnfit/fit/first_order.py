@@ -14,6 +14,8 @@ import numpy as np
 
 from .network import Workspace, gradient
 
+HUGE = 1e30  # a weight (scaled units) beyond this has diverged: sigmoid and tanh saturate past |z| ~ 40
+
 
 class SGD:
     def __init__(self, cfg, shape):
@@ -70,6 +72,11 @@ class Descent:
             self.loss, self.g = gradient(self.p, self.x, self.y, self.net, self.cfg.activation, self.ws)
             bad = run & ~(np.isfinite(self.loss) & np.isfinite(self.g).all(axis=1))
             self.stopped[bad], self.reason[bad] = True, "diverged (the loss became non-finite)"
+            # weights past HUGE (in scaled units) have diverged even where the loss stays finite (relus
+            # off on every point): the curve would overflow just beyond the data
+            huge = run & ~bad & ~(np.abs(self.p) < HUGE).all(axis=1)
+            self.stopped[huge], self.reason[huge] = True, f"diverged (a weight grew past {HUGE:g})"
+            bad |= huge
             small = run & ~bad & (np.sqrt(np.sum(self.g * self.g, axis=1)) < self.cfg.min_grad)
         self.stopped[small], self.reason[small] = True, "gradient below min_grad"
 
@@ -111,7 +118,9 @@ class LBFGS:
         for k in run:
             self.p[k] = self.trace[k][self.at[k]]
             self.at[k] += 1
-            if self.at[k] == len(self.trace[k]):
+            if not (np.abs(self.p[k]) < HUGE).all():
+                self.stopped[k], self.reason[k] = True, f"diverged (a weight grew past {HUGE:g})"
+            elif self.at[k] == len(self.trace[k]):
                 self.stopped[k], self.reason[k] = True, "converged (L-BFGS-B stopped)"
         if run.size:
             with np.errstate(over="ignore", invalid="ignore"):
