@@ -277,12 +277,16 @@ class Run:
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix_str(f"{int(self.active.sum())} starts, MSE {np.nanmin(self.train[-1]):.3g}", refresh=False)
-                if np.nanmin(self.train[-1]) < cfg.goal:
-                    reached = self.train[-1] < cfg.goal  # NaN (stopped) compares False
-                    self.reached = reached
-                    self.why[self.active & ~reached] = f"another start's training MSE fell below the goal {cfg.goal:g}"
-                    self.why[reached & (self.why == "")] = f"training MSE below the goal {cfg.goal:g}"
-                    break
+                reached = self.active & (self.train[-1] < cfg.goal)  # NaN (stopped) compares False
+                if reached.any():
+                    self.why[reached] = f"training MSE below the goal {cfg.goal:g}"
+                    self.reached |= reached
+                    if not self.bayes:  # the goal is met: the fit is done
+                        self.why[self.active & ~reached] = f"another start's training MSE fell below the goal {cfg.goal:g}"
+                        break
+                    # with Bayesian regularization a start that fits every point to the goal stops alone;
+                    # the others go on, and the evidence chooses among them all (noise is not to be fitted)
+                    self.active &= ~reached
                 if not self.active.any():
                     break
         finally:
@@ -331,7 +335,7 @@ class Run:
         is not kept even if it was fine before)."""
         diverged = np.array([str(r).startswith("diverged") for r in self.opt.reason])
         finite = np.isfinite(self.best_loss) & ~diverged
-        if (finite & self.reached).any():  # the goal was met: one of the starts that met it, not one cut short
+        if not self.bayes and (finite & self.reached).any():  # the goal was met: a start that met it, not one cut short
             finite &= self.reached
         if not finite.any():
             cfg = self.cfg
