@@ -218,6 +218,9 @@ def test_when_a_start_meets_the_goal_that_start_is_kept():
         model = nnfit.fit(x, 0.7 * x - 0.2, activation="relu", hidden=2, starts=16, seed=1, epochs=300,
                           regularization=regularization, val_fraction=0.0)
         assert model.final_loss < 1e-12 * np.var(x) and model.extra["stopped"] == "training MSE below the goal 1e-12"
+    grid = np.linspace(-1, 1, 100)  # 100 exact points far from 0: the exact starts' evidence is -inf
+    model = nnfit.fit(grid, 100 + grid, activation="relu", hidden=2, starts=16, seed=1, epochs=300)
+    assert model.final_loss < 1e-12 and model.extra["stopped"] == "training MSE below the goal 1e-12"
     assert nnfit.fit(seed=0, regularization="bayes").extra["regularization"]["gamma"] < 6
 
 
