@@ -4,6 +4,7 @@ compiled `act`/`chain`, which Numba cannot look up in a dict).
 
     ACTIVATIONS[name](z, out=None)       h = act(z), NumPy, no overflow warnings; into `out` if given
     DERIVATIVES[name](z, h, out=None)    act'(z), written through h where the chapter does
+    SECOND[name](z, h, out=None)         act''(z), for fit mode's geodesic acceleration
     TORCH[name]                the torch function's name: getattr(torch, TORCH[name])
     CODES[name]                the integer the compiled manual engine switches on
     PRIME_TEXT[name]           act'(z_i) as `explain` prints it
@@ -45,8 +46,32 @@ def relu_prime(z, h, out=None):
     return out
 
 
+def sigmoid_second(z, h, out=None):
+    d = np.multiply(h, 2.0, out=out)  # σ'' = σ' (1 - 2σ) = σ (1 - 3σ + 2σ²), in place
+    d -= 3.0
+    d *= h
+    d += 1.0
+    d *= h
+    return d
+
+
+def tanh_second(z, h, out=None):
+    d = np.multiply(h, h, out=out)  # tanh'' = -2 tanh (1 - tanh²) = 2 tanh (tanh² - 1)
+    d -= 1.0
+    d *= h
+    d *= 2.0
+    return d
+
+
+def relu_second(z, h, out=None):
+    out = np.empty_like(z) if out is None else out
+    out.fill(0.0)  # 0 away from the kink
+    return out
+
+
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}
 DERIVATIVES = {"sigmoid": sigmoid_prime, "tanh": tanh_prime, "relu": relu_prime}
+SECOND = {"sigmoid": sigmoid_second, "tanh": tanh_second, "relu": relu_second}
 
 TORCH = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
 CODES = {"sigmoid": 0, "tanh": 1, "relu": 2}

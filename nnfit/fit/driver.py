@@ -38,7 +38,11 @@ PRUNE_AT = (3, 6, 12, 24)    # at these epochs the worse half of the running sta
 PRUNE_KEEP = 4               # down to this many
 SCOUT_FROM = 2000            # from this many training points, the starts race on a subset first:
 SCOUT_POINTS = 1000          # this many points, for SCOUT_EPOCHS epochs; then the one they pick goes on
-SCOUT_EPOCHS = 60
+SCOUT_EPOCHS = 24
+RACE_PRUNE_AT = (2, 4, 8, 16)  # in the race, the worse half is dropped at these epochs, down to one start
+REFINE_MOVE = (0.1, 4, "rms")  # after the race, on all points, LM stops once the RMS change of the fitted values in
+                              # 4 epochs is below 10% of their uncertainty: the winner has converged on the race's
+                              # points and only catches up with the rest (elsewhere lm.MOVE, stricter)
 
 
 def split(n, rng, val_fraction, test_fraction):
@@ -120,9 +124,9 @@ def check_memory(cfg, n, net):
                                          hidden=cfg.hidden, starts=cfg.starts, n=n, need=need / 2**30, have=have / 2**30))
 
 
-def make_optimizer(cfg, p, u, v, net, bayes, watch):
+def make_optimizer(cfg, p, u, v, net, bayes, watch, lm_options):
     if cfg.optimizer == "lm":
-        return LevenbergMarquardt(cfg, p, u, v, net, bayes)
+        return LevenbergMarquardt(cfg, p, u, v, net, bayes, **lm_options)
     if cfg.optimizer == "lbfgs":
         return LBFGS(cfg, p, u, v, net, watch)
     return Descent(cfg, p, u, v, net, RULES[cfg.optimizer])
@@ -150,11 +154,16 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
             raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
                               "subtract their common offset first") + (_(" (x column {column})").format(column=c) if net.d > 1 else ""))
     with one_blas_thread():
-        p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
-        kept = None  # with a race on a subset: the start that won it, (1,)
+        kept, lm_options = None, {}  # with a race on a subset: the start that won it, (1,)
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
-            p, kept = race(cfg, p, u, v, net, np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False)), bayes)
-        run = Run(cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes)
+            sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))  # the race's points
+            p = draw_starts(start_rng, cfg.starts, net, u[sub], v[sub], cfg.activation)
+            p, kept, mu = race(cfg, p, u, v, net, sub, bayes)
+            # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many times larger)
+            lm_options = {"accelerate": True, "move": REFINE_MOVE, "mu": mu * len(tr) / len(sub)}
+        else:
+            p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
+        run = Run(cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
         run.go(progress)
     k = run.choose()
     params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr])
@@ -206,15 +215,16 @@ def constant_columns(x, y, names):
 
 
 def race(cfg, p, u, v, net, sub, bayes):
-    """Many starts on many points: race them on the points `sub` for SCOUT_EPOCHS epochs (with the
-    pruning); the one that wins (as the fit would pick it: evidence) goes on, on every point.
-    Returns its parameters (1, P) and its index (1,)."""
+    """Many starts on many points: race them on the points `sub` for SCOUT_EPOCHS epochs, halving
+    the field at RACE_PRUNE_AT (LM with geodesic acceleration); the one that wins (as the fit would
+    pick it: evidence) goes on, on every point. Returns its parameters (1, P), its index (1,) and its
+    damping mu (1,)."""
     none = np.arange(0)
     scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
-                bayes)
+                bayes, {"accelerate": True}, prune=(RACE_PRUNE_AT, 1))
     scout.go(False)
     winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
-    return scout.opt.p[winner].copy(), winner
+    return scout.opt.p[winner].copy(), winner, scout.opt.mu[winner]
 
 
 def no_worse_than_the_mean(cfg, params, net, u, v):
@@ -243,8 +253,9 @@ class Run:
     """The epochs of one fit: every start's histories (train / val / test MSE per epoch, NaN once a
     start has stopped), its best parameters and epoch."""
 
-    def __init__(self, cfg, p, net, ut, vt, uv, vv, ue, ve, bayes):
+    def __init__(self, cfg, p, net, ut, vt, uv, vv, ue, ve, bayes, lm_options=None, prune=(PRUNE_AT, PRUNE_KEEP)):
         self.cfg, self.net, self.bayes = cfg, net, bayes
+        self.prune_at, self.prune_keep = prune
         self.data = (ut, vt, uv, vv, ue, ve)
         K = len(p)
         self.best_p, self.best_loss = p.copy(), np.full(K, np.inf)
@@ -255,7 +266,7 @@ class Run:
         self.why = np.full(K, "", dtype=object)  # why a start stopped, where the driver stopped it
         self.reached = np.zeros(K, dtype=bool)  # the starts whose training MSE fell below the goal
         self.train, self.val, self.test = [], [], []
-        self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None)
+        self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None, lm_options or {})
 
     def lbfgs_watch(self, path):
         """L-BFGS-B's early stop: True once validation has not improved for `patience` iterations."""
@@ -317,14 +328,14 @@ class Run:
             self.why[tired] = f"validation MSE did not improve for {cfg.patience} epochs"
             self.active &= ~tired
         self.active &= np.isfinite(mse)
-        if epoch in PRUNE_AT and len(ut) >= PRUNE_POINTS and self.active.sum() > PRUNE_KEEP:
+        if epoch in self.prune_at and len(ut) >= PRUNE_POINTS and self.active.sum() > self.prune_keep:
             self.prune(watched)
 
     def prune(self, watched):
         """Drop the worse half of the running starts (by what picks the best)."""
         run = np.flatnonzero(self.active)
         score = np.where(np.isfinite(watched[run]), watched[run], np.inf)
-        keep = run[np.argsort(score, kind="stable")[:max(PRUNE_KEEP, len(run) // 2)]]
+        keep = run[np.argsort(score, kind="stable")[:max(self.prune_keep, len(run) // 2)]]
         self.active[:] = False
         self.active[keep] = True
         self.why[np.setdiff1d(run, keep)] = "dropped early: behind the other starts"

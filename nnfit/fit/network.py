@@ -14,12 +14,17 @@ The Jacobian J = dr/dp, (K, N k, P), by the chain rule as in nnfit/engines/manua
     dr_nj/dW_ic = A_ji act'(z_ni) x_nc     dr_nj/db_i = A_ji act'(z_ni)     dr_nj/dA_li = [l = j] h_ni
 
 tests/test_fit.py checks it against torch.func.jacrev in float64.
+
+The second derivative of y_hat along a direction v = (V, c, B) of parameter space (for LM's geodesic
+acceleration), with z' = V x + c the change of z along v:
+
+    d2 y_hat_nj / dt2 at p + t v, t = 0 = 2 sum_i B_ji act'(z_ni) z'_ni + sum_i A_ji act''(z_ni) z'_ni^2
 """
 from typing import NamedTuple
 
 import numpy as np
 
-from ..activations import ACTIVATIONS, DERIVATIVES
+from ..activations import ACTIVATIONS, DERIVATIVES, SECOND
 
 
 class Shape(NamedTuple):
@@ -106,12 +111,12 @@ def jacobian(p, x, y, shape, activation, ws=None):
     return (y_hat - y).reshape(K, N * k), J.reshape(K, N * k, shape.P)
 
 
-def backward(p, x, r, z, h, shape, activation, scale=1.0, dz=None):
+def backward(p, x, r, z, h, shape, activation, scale=1.0, dz=None, ws=None):
     """J^T r (K, P) without forming J: backpropagation of residuals r (K, N, k), times scale."""
     A = shape.split(p)[2]
     e = r * scale if scale != 1.0 else r
     dz = DERIVATIVES[activation](z, h, out=dz)  # (K, N, H)
-    dz *= np.matmul(e, A)  # (K, N, H) = act'(z_ni) sum_j A_ji e_nj
+    dz *= np.matmul(e, A, out=np.empty_like(dz) if ws is None else ws.get("eA", dz.shape))  # (K, N, H) = act'(z_ni) sum_j A_ji e_nj
     gW = np.matmul(dz.transpose(0, 2, 1), x[None])  # (K, H, d)
     gA = np.matmul(e.transpose(0, 2, 1), h)  # (K, k, H)
     return np.concatenate([gW.reshape(len(p), -1), dz.sum(axis=1), gA.reshape(len(p), -1)], axis=1)
@@ -123,6 +128,27 @@ def gradient(p, x, y, shape, activation, ws=None):
     r = y_hat - y  # (K, N, k)
     g = backward(p, x, r, z, h, shape, activation, scale=2.0 / r[0].size)
     return np.mean(r * r, axis=(1, 2)), g
+
+
+def along(p, v, x, shape, activation, ws=None):
+    """z and h (K, N, H) at p, and the second derivative of y_hat along v at p, (K, N, k) (see above).
+    In place in the workspace: on thousands of points, fresh temporaries cost more than the arithmetic."""
+    ws = ws or Workspace()
+    z, h, _ = forward(p, x, shape, activation, ws)
+    V, c, B = shape.split(v)
+    A = shape.split(p)[2]
+    dz = ws.get("along", z.shape)
+    if shape.d == 1:
+        np.multiply(x[None, :, 0, None], V[:, None, :, 0], out=dz)
+    else:
+        np.matmul(x[None], V.transpose(0, 2, 1), out=dz)
+    dz += c[:, None, :]  # (K, N, H) = z'
+    first = DERIVATIVES[activation](z, h, out=ws.get("first", z.shape))
+    first *= dz
+    second = SECOND[activation](z, h, out=ws.get("second", z.shape))
+    second *= dz
+    second *= dz
+    return z, h, 2 * np.matmul(first, B.transpose(0, 2, 1)) + np.matmul(second, A.transpose(0, 2, 1))
 
 
 def curvature(p, x, y, shape, activation, ws=None, sub=None):
@@ -138,7 +164,8 @@ def curvature(p, x, y, shape, activation, ws=None, sub=None):
         return r, np.matmul(Jt, J), np.matmul(Jt, r[:, :, None])[:, :, 0]
     z, h, y_hat = forward(p, x, shape, activation, ws)
     r = y_hat - y  # (K, N, k)
-    Jtr = backward(p, x, r, z, h, shape, activation, dz=ws.get("dz", z.shape) if ws else None)
+    Jtr = backward(p, x, r, z, h, shape, activation, dz=ws.get("dz", z.shape) if ws else None, ws=ws)
     _, Js = jacobian(p, x[sub], y[sub], shape, activation)
     JtJ = np.matmul(Js.transpose(0, 2, 1), Js) * (len(x) / len(sub))
     return r.reshape(len(p), -1), JtJ, Jtr
+
