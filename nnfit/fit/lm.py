@@ -104,7 +104,7 @@ def solve_each(M, g):
 class LevenbergMarquardt:
     """One epoch per step(); state per start. p (K, P) is updated in place."""
 
-    def __init__(self, cfg, p, x, y, shape, bayes, groups=None, accelerate=False, move=MOVE, mu=None):
+    def __init__(self, cfg, p, x, y, shape, bayes, groups=None, accelerate=False, move=None, mu=None):
         groups = groups or GROUPS
         self.cfg, self.x, self.y, self.shape, self.bayes = cfg, x, y, shape, bayes
         self.p = p
@@ -124,7 +124,7 @@ class LevenbergMarquardt:
                     if len(x) > 2 * HESSIAN_POINTS else None)
         self.r, self.JtJ, self.Jtr = curvature(p, x, y, shape, cfg.activation, self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
         self.mu = np.full(K, cfg.mu) if mu is None else np.array(mu, dtype=float)
-        self.accelerate, self.move = accelerate, move
+        self.accelerate, self.move = accelerate, move or MOVE
         self.nu = np.full(K, 2.0)
         self.stopped = np.zeros(K, dtype=bool)
         self.reason = np.full(K, "", dtype=object)
@@ -191,7 +191,8 @@ class LevenbergMarquardt:
             damped = H[t] + mu[:, None, None] * eye
             delta = solve_each(damped, gF[t])  # the damped Gauss-Newton step
             if self.accelerate and self.epoch > 1:  # not while mu is still finding its scale: those tries mostly fail
-                delta = self._accelerate(p[t], k, damped, delta)
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a bad correction is not used
+                    delta = self._accelerate(p[t], k, damped, delta)
             trial = p[t] - delta
             with np.errstate(over="ignore", invalid="ignore"):
                 F_new = self.objective(trial, residuals(trial, self.x, self.y, self.shape, self.cfg.activation, self.ws), k)
@@ -199,7 +200,8 @@ class LevenbergMarquardt:
             self.p[k[better]] = trial[better]
             if cfg.mu_rule == "nielsen":  # mu by the gain ratio rho: actual / predicted fall of F
                 pred = 2 * np.sum(delta * gF[t], axis=1) - np.einsum("kp,kpq,kq->k", delta, H[t], delta)
-                rho = (F[t] - F_new) / np.maximum(pred, 1e-300)
+                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a fall where none was predicted: inf
+                    rho = (F[t] - F_new) / np.maximum(pred, 1e-300)
                 fac = np.maximum(1 / 3, 1 - (2 * np.clip(rho, 0, 1) - 1) ** 3)
                 self.mu[k[better]] = np.maximum(mu[better] * fac[better], 1e-300)
                 self.nu[k[better]] = 2.0
