@@ -106,8 +106,11 @@ def test_thousands_of_points_race_then_refine():
     f = lambda t: np.sin(t) + 0.3 * np.cos(3 * t)
     y = f(x) + rng.normal(0, 0.1, 3000)
     model = nnfit.fit(x, y, hidden=10, seed=4)
-    assert model.extra["scout"] == {"points": driver.SCOUT_POINTS, "epochs": driver.SCOUT_EPOCHS}
-    assert model.extra["dropped"] == 15 and model.extra["stopped"].startswith("converged")
+    assert model.extra["scout"] == {"points": driver.SCOUT_POINTS, "epochs": driver.SCOUT_EPOCHS, "starts": 16}
+    assert model.extra["dropped"] == 0 and model.extra["stopped"].startswith("converged")
+    assert model.extra["regularization"]["gamma"] > 5  # the race's alpha and beta went on with the winner
+    short = nnfit.fit(x, y, hidden=10, seed=4, epochs=5)  # --epochs caps the race and the refinement together
+    assert short.extra["scout"]["epochs"] == 5 and short.extra["epochs"] == 1
     grid = np.linspace(-3, 3, 1000)
     assert np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2)) < 0.012
     again = nnfit.fit(x, y, hidden=10, seed=4)

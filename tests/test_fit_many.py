@@ -169,6 +169,12 @@ def test_automatic_relevance_determination_switches_off_an_unused_input():
     model = nnfit.fit(x, y, hidden=6, seed=0)
     alpha = model.extra["regularization"]["alpha"]  # inputs 0, 1, 2, then b, then a
     assert len(alpha) == 5 and alpha[1] > 100 * max(alpha[0], alpha[2]), alpha
+    # also on thousands of rows, where the starts race first: the winner keeps the race's alphas
+    # (a new-user trial found them reset, and ARD never switched on in the short refinement)
+    big = rng.uniform(-2, 2, (2500, 3))
+    fitted = nnfit.fit(big, np.sin(big[:, 0]) + 0.5 * big[:, 2] + rng.normal(0, 0.1, 2500), hidden=6, seed=0)
+    a_big = fitted.extra["regularization"]["alpha"]
+    assert fitted.extra["scout"] and a_big[1] > 100 * max(a_big[0], a_big[2]), a_big
     assert np.max(np.abs(model.params.w[:, 1])) < 1e-2 * np.max(np.abs(model.params.w[:, 0]))
     probe = rng.uniform(-2, 2, (500, 3))
     moved = probe.copy()

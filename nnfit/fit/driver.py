@@ -40,9 +40,7 @@ SCOUT_FROM = 2000            # from this many training points, the starts race o
 SCOUT_POINTS = 1000          # this many points, for SCOUT_EPOCHS epochs; then the one they pick goes on
 SCOUT_EPOCHS = 24
 RACE_PRUNE_AT = (2, 4, 8, 16)  # in the race, the worse half is dropped at these epochs, down to one start
-REFINE_MOVE = (0.1, 4, "rms")  # after the race, on all points, LM stops once the RMS change of the fitted values in
-                              # 4 epochs is below 10% of their uncertainty: the winner has converged on the race's
-                              # points and only catches up with the rest (elsewhere lm.MOVE, stricter)
+
 
 
 def split(n, rng, val_fraction, test_fraction):
@@ -154,16 +152,20 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
             raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
                               "subtract their common offset first") + (_(" (x column {column})").format(column=c) if net.d > 1 else ""))
     with one_blas_thread():
-        kept, lm_options = None, {}  # with a race on a subset: the start that won it, (1,)
+        kept, raced, lm_options, run_cfg = None, 0, {}, cfg  # with a race on a subset: the start that won it, (1,)
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
             sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))  # the race's points
             p = draw_starts(start_rng, cfg.starts, net, u[sub], v[sub], cfg.activation)
-            p, kept, mu = race(cfg, p, u, v, net, sub, bayes)
-            # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many times larger)
-            lm_options = {"accelerate": True, "move": REFINE_MOVE, "mu": mu * len(tr) / len(sub)}
+            p, kept, state, raced = race(cfg, p, u, v, net, sub, bayes)
+            # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many times
+            # larger) and its alpha, beta and gamma (with ARD, once the race has switched it on), for the
+            # epochs the race left (--epochs caps both together)
+            state["mu"] = state["mu"] * len(tr) / len(sub)
+            lm_options = {"accelerate": True, "state": state}
+            run_cfg = replace(cfg, epochs=max(1, cfg.epochs - raced))
         else:
             p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
-        run = Run(cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
+        run = Run(run_cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
         run.go(progress)
     k = run.choose()
     params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr])
@@ -180,10 +182,10 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
     model.history = [float(h) for h in run.train[:stop, k] * y2]
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
-        "kind": "fit", "start": int(k if kept is None else kept[k]), "dropped": run.dropped + (0 if kept is None else cfg.starts - 1), "epochs": int(stop),
-        "scout": {"points": SCOUT_POINTS, "epochs": SCOUT_EPOCHS} if kept is not None else None,
+        "kind": "fit", "start": int(k if kept is None else kept[k]), "dropped": run.dropped, "epochs": int(stop),
+        "scout": {"points": SCOUT_POINTS, "epochs": raced, "starts": cfg.starts} if kept is not None else None,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
-                    else str(run.opt.reason[k] or run.why[k] or f"{cfg.epochs} epochs reached")),
+                    else str(run.opt.reason[k] or run.why[k] or f"the epoch limit reached (--epochs {cfg.epochs})")),
         "bayes": bool(bayes), "split": [len(tr), len(va), len(te)], "metrics": metrics,
         "val_history": [float(h) for h in run.val[:stop, k] * y2] if len(va) else [],
         "test_history": [float(h) for h in run.test[:stop, k] * y2] if len(te) else [],
@@ -218,13 +220,13 @@ def race(cfg, p, u, v, net, sub, bayes):
     """Many starts on many points: race them on the points `sub` for SCOUT_EPOCHS epochs, halving
     the field at RACE_PRUNE_AT (LM with geodesic acceleration); the one that wins (as the fit would
     pick it: evidence) goes on, on every point. Returns its parameters (1, P), its index (1,) and its
-    damping mu (1,)."""
+    optimizer's state (LevenbergMarquardt.state_of) and the race's epochs."""
     none = np.arange(0)
     scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
                 bayes, {"accelerate": True}, prune=(RACE_PRUNE_AT, 1))
     scout.go(False)
     winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
-    return scout.opt.p[winner].copy(), winner, scout.opt.mu[winner]
+    return scout.opt.p[winner].copy(), winner, scout.opt.state_of(winner), len(scout.train)
 
 
 def no_worse_than_the_mean(cfg, params, net, u, v):

@@ -104,7 +104,7 @@ def solve_each(M, g):
 class LevenbergMarquardt:
     """One epoch per step(); state per start. p (K, P) is updated in place."""
 
-    def __init__(self, cfg, p, x, y, shape, bayes, groups=None, accelerate=False, move=None, mu=None):
+    def __init__(self, cfg, p, x, y, shape, bayes, groups=None, accelerate=False, move=None, state=None):
         groups = groups or GROUPS
         self.cfg, self.x, self.y, self.shape, self.bayes = cfg, x, y, shape, bayes
         self.p = p
@@ -123,7 +123,7 @@ class LevenbergMarquardt:
         self.sub = (np.sort(np.random.default_rng(len(x)).choice(len(x), HESSIAN_POINTS, replace=False))
                     if len(x) > 2 * HESSIAN_POINTS else None)
         self.r, self.JtJ, self.Jtr = curvature(p, x, y, shape, cfg.activation, self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
-        self.mu = np.full(K, cfg.mu) if mu is None else np.array(mu, dtype=float)
+        self.mu = np.full(K, cfg.mu)
         self.accelerate, self.move = accelerate, move or MOVE
         self.nu = np.full(K, 2.0)
         self.stopped = np.zeros(K, dtype=bool)
@@ -138,6 +138,16 @@ class LevenbergMarquardt:
         self.recent = []  # (E_D, gamma) of the last epochs, for the stall test
         self.then, self.updates = None, 0  # the residuals STALL updates ago, for the "no longer moving" test
         self.ard_groups = shape.d if groups == "wba" else 1  # groups of input weights (ARD)
+        if state is not None:  # going on from another run's state (a race's winner): see state_of
+            for name in ("mu", "alpha", "beta", "gammas", "updates"):
+                setattr(self, name, np.array(state[name], dtype=float) if name != "updates" else state[name])
+
+    def state_of(self, k):
+        """What another LevenbergMarquardt needs to go on from start(s) k where this one is: the damping
+        (for N points, from this one's J^T J over its own, times N / n), alpha, beta, gamma and how many
+        re-estimations there have been (ARD starts after ARD_AFTER of them)."""
+        return {"mu": self.mu[k].copy(), "alpha": self.alpha[k].copy(), "beta": self.beta[k].copy(),
+                "gammas": self.gammas[k].copy(), "updates": self.updates, "points": len(self.x)}
 
     @property
     def gamma(self):
