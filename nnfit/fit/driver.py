@@ -38,8 +38,9 @@ PRUNE_AT = (3, 6, 12, 24)    # at these epochs the worse half of the running sta
 PRUNE_KEEP = 4               # down to this many
 SCOUT_FROM = 2000            # from this many training points, the starts race on a subset first:
 SCOUT_POINTS = 1000          # this many points, for SCOUT_EPOCHS epochs; then the one they pick goes on
-SCOUT_EPOCHS = 24
-RACE_PRUNE_AT = (2, 4, 8, 16)  # in the race, the worse half is dropped at these epochs, down to one start
+SCOUT_EPOCHS = 48
+RACE_PRUNE_AT = (4, 8, 16, 32)  # in the race, the worse half is dropped at these epochs, down to one start (from
+                                # epoch 2 on, a new-user trial found a winner stuck on step data in 4 of 20 seeds)
 
 
 
