@@ -16,12 +16,13 @@ stays positive definite and well conditioned even when J^T J is singular (a dead
 Every start is its own problem: one whose numbers go bad stops alone, and never takes the others down.
 The predicted fall of F is the quadratic model's, 2 g.delta - delta^T H delta (H = beta J^T J + diag alpha).
 
-With accelerate (the race and the refinement on thousands of points, driver.py), each try adds
+With accelerate (the race of many starts on thousands of points, driver.race), each try adds
 Transtrum and Sethna's geodesic acceleration (2011): with v = -delta, the second derivative of the
 residuals along v, r_vv (network.along), gives a = -(H + mu I)^-1 beta J^T r_vv and the step
 v + a / 2 wherever 2 |a| <= ACCEL_RATIO |v|. On networks whose parameters trade off against each other
 (output weights in the hundreds that cancel), plain LM creeps along a curved valley with mu stuck
-high (gain ratio ~0.6): 190-260 epochs at 5000 points, 16-40 with the acceleration.
+high (gain ratio ~0.6). A race run with it hands on a winner that is further along; in the
+refinement on every point, and on small data, it cost more per epoch than it saved in epochs.
 
 Bayesian regularization re-estimates alpha and beta after each step from the effective number of
 parameters of each group (with d inputs, the weights of each input are a group of their own after
@@ -34,8 +35,7 @@ gamma = sum_j beta lambda_j / (beta lambda_j + alpha)):
 
 starting, as Foresee and Hagan (1997) and MATLAB do, from gamma = P. A start has converged when E_D
 and gamma have stalled for STALL epochs, or when none of its fitted values has moved by 0.3% of
-their own uncertainty (the noise's std times sqrt(gamma / N)) in STALL epochs (MOVE; the refinement
-after a race uses driver.REFINE_MOVE).
+their own uncertainty (the noise's std times sqrt(gamma / N)) in STALL epochs.
 """
 import numpy as np
 
@@ -51,7 +51,6 @@ MOVE_RTOL = 3e-3     # ... or when no fitted value moved by this times their own
                      # in STALL epochs: on tables and noisy curves E_D can creep for hundreds of epochs after the
                      # curve has stopped changing in any way that matters (the largest change, not the RMS: a
                      # step that is still sharpening moves a few points only)
-MOVE = (MOVE_RTOL, STALL, "largest")  # the "no longer moving" test: (rtol, window in epochs, largest | rms change)
 ALPHA_MIN, ALPHA_MAX = 1e-8, 1e12  # alpha's range: below, no prior to speak of; above, the group is 0
 GROUPS = "wba"       # one alpha each for w (for each input: ARD), b and a (MacKay); "one": a single alpha, as
                      # MATLAB's trainbr; "wba-shared": one alpha for all input weights; "neuron": one alpha for
@@ -104,7 +103,7 @@ def solve_each(M, g):
 class LevenbergMarquardt:
     """One epoch per step(); state per start. p (K, P) is updated in place."""
 
-    def __init__(self, cfg, p, x, y, shape, bayes, groups=None, accelerate=False, move=None, state=None):
+    def __init__(self, cfg, p, x, y, shape, bayes, groups=None, accelerate=False, state=None):
         groups = groups or GROUPS
         self.cfg, self.x, self.y, self.shape, self.bayes = cfg, x, y, shape, bayes
         self.p = p
@@ -124,7 +123,7 @@ class LevenbergMarquardt:
                     if len(x) > 2 * HESSIAN_POINTS else None)
         self.r, self.JtJ, self.Jtr = curvature(p, x, y, shape, cfg.activation, self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
         self.mu = np.full(K, cfg.mu)
-        self.accelerate, self.move = accelerate, move or MOVE
+        self.accelerate = accelerate
         self.nu = np.full(K, 2.0)
         self.stopped = np.zeros(K, dtype=bool)
         self.reason = np.full(K, "", dtype=object)
@@ -289,16 +288,14 @@ class LevenbergMarquardt:
             still = (span < STALL_RTOL) & (gam.max(axis=0) - gam.min(axis=0) < STALL_GAMMA)
             self._stop(idx[still[idx]], "converged (E_D and gamma stalled)")
         self.updates += 1
-        rtol, window, measure = self.move
-        if self.updates % window == 0:
+        if self.updates % STALL == 0:
             if self.then is not None:
-                change = np.abs(self.r - self.then)
-                moved = np.max(change, axis=1) if measure == "largest" else np.sqrt(np.mean(change * change, axis=1))  # (K,)
+                moved = np.max(np.abs(self.r - self.then), axis=1)  # (K,) largest change of y_hat
                 # the fitted curve's own uncertainty: the noise's std times sqrt(gamma / N)
                 spread = np.sqrt(self.gamma / (2 * self.beta * N))
-                calm = moved < rtol * spread
-                self._stop(idx[calm[idx]], f"converged (the fitted values moved less than {rtol:.1%} of their "
-                                           f"uncertainty in {window} epochs, {measure})")
+                calm = moved < MOVE_RTOL * spread
+                self._stop(idx[calm[idx]], f"converged (the fitted values moved less than {MOVE_RTOL:.1%} of their "
+                                           f"uncertainty in {STALL} epochs)")
             self.then = self.r.copy()
 
     def _stop(self, idx, reason):
