@@ -162,7 +162,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
             # larger) and its alpha, beta and gamma (with ARD, once the race has switched it on), for the
             # epochs the race left (--epochs caps both together)
             state["mu"] = state["mu"] * len(tr) / len(sub)
-            lm_options = {"state": state}
+            lm_options = {"accelerate": True, "state": state}
             run_cfg = replace(cfg, epochs=max(1, cfg.epochs - raced))
         else:
             p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
