@@ -12,8 +12,8 @@ def summary(model):
              f"stopped: {e['stopped']}), {e['seconds'] * 1e3:.1f} ms"
              + (f"; {e['dropped']} hopeless starts dropped early" if e.get("dropped") else "")
              + (f"; first the {e['scout']['starts']} starts raced on {e['scout']['points']} of the points for "
-                f"{e['scout']['epochs']} epoch{'s' if e['scout']['epochs'] != 1 else ''} (the field halved down to one), "
-                f"then the winner went on alone on every point" if e.get("scout") else "")]
+                f"{e['scout']['epochs']} epoch{'s' if e['scout']['epochs'] != 1 else ''}, then the best went on alone on every point"
+                if e.get("scout") else "")]
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (f"{n_tr} points (a split needs {MIN_SPLIT_POINTS} or more)" if n_tr < MIN_SPLIT_POINTS
