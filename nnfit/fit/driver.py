@@ -38,9 +38,7 @@ PRUNE_AT = (3, 6, 12, 24)    # at these epochs the worse half of the running sta
 PRUNE_KEEP = 4               # down to this many
 SCOUT_FROM = 2000            # from this many training points, the starts race on a subset first:
 SCOUT_POINTS = 1000          # this many points, for SCOUT_EPOCHS epochs; then the one they pick goes on
-SCOUT_EPOCHS = 48
-RACE_PRUNE_AT = (4, 8, 16, 32)  # in the race, the worse half is dropped at these epochs, down to one start (from
-                                # epoch 2 on, a new-user trial found a winner stuck on step data in 4 of 20 seeds)
+SCOUT_EPOCHS = 60
 
 
 
@@ -156,7 +154,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
         kept, raced, lm_options, run_cfg = None, 0, {}, cfg  # with a race on a subset: the start that won it, (1,)
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
             sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))  # the race's points
-            p = draw_starts(start_rng, cfg.starts, net, u[sub], v[sub], cfg.activation)
+            p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation)
             p, kept, state, raced = race(cfg, p, u, v, net, sub, bayes)
             # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many times
             # larger) and its alpha, beta and gamma (with ARD, once the race has switched it on), for the
@@ -218,13 +216,13 @@ def constant_columns(x, y, names):
 
 
 def race(cfg, p, u, v, net, sub, bayes):
-    """Many starts on many points: race them on the points `sub` for SCOUT_EPOCHS epochs, halving
-    the field at RACE_PRUNE_AT (LM with geodesic acceleration); the one that wins (as the fit would
-    pick it: evidence) goes on, on every point. Returns its parameters (1, P), its index (1,) and its
-    optimizer's state (LevenbergMarquardt.state_of) and the race's epochs."""
+    """Many starts on many points: race them on the points `sub` for SCOUT_EPOCHS epochs (with the
+    pruning); the one that wins (as the fit would pick it: evidence) goes on, on every point.
+    Returns its parameters (1, P), its index (1,), its optimizer's state (LevenbergMarquardt.state_of)
+    and the race's epochs."""
     none = np.arange(0)
     scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
-                bayes, {"accelerate": True}, prune=(RACE_PRUNE_AT, 1))
+                bayes)
     scout.go(False)
     winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
     return scout.opt.p[winner].copy(), winner, scout.opt.state_of(winner), len(scout.train)
