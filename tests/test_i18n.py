@@ -184,3 +184,29 @@ def test_no_module_rebinds_the_underscore():
                 assert not (isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)), \
                     f"{path}:{node.lineno}"
                 assert not (isinstance(node, ast.arg) and node.arg == "_"), f"{path}:{node.lineno}"
+
+
+def test_fit_summary_in_chinese():
+    """The fit summary (nnfit fit's report) in Chinese under zh: no English words left but the names of
+    options, activations and metrics, whatever stopped the kept start; English word for word otherwise."""
+    import numpy as np
+    import nnfit
+    from nnfit.fit.report import summary
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, 60)
+    y = np.sin(x) + rng.normal(0, 0.1, 60)
+    fits = [nnfit.fit(seed=0), nnfit.fit(x, y, seed=0), nnfit.fit(x, y, seed=0, regularization="none"),
+            nnfit.fit(x, y, seed=0, epochs=2), nnfit.fit(x, y, seed=0, optimizer="lbfgs", regularization="none"),
+            nnfit.fit(np.c_[x, x ** 2], np.c_[y, y], seed=0, epochs=3, x_names=["a", "b"])]
+    allowed = {"lm", "lbfgs", "sigmoid", "standard", "MSE", "RMSE", "E_D", "gamma", "mu", "mu_max", "min_grad", "epochs",
+               "BFGS"}
+    i18n.use("zh")
+    try:
+        texts = [summary(m) for m in fits]
+    finally:
+        i18n.use("en")
+    for m, text in zip(fits, texts):
+        english = set(re.findall(r"[A-Za-z_]{2,}", text)) - allowed
+        assert not english and CJK.search(text), (english, m.extra["stopped"], text)
+        assert summary(m).startswith("fit: ") and not CJK.search(summary(m))
+    assert len({m.extra["stopped"].split(" (")[0] for m in fits}) >= 4  # the kept starts stopped for different reasons

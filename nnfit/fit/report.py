@@ -1,39 +1,84 @@
-"""The summary of a fit, as a person reads it."""
+"""The summary of a fit, as a person reads it, in the command line's language (i18n.py).
+
+The model file keeps why a start stopped in English (model.extra["stopped"]); stop_reason() gives it
+in the chosen language when the summary is printed."""
+import re
+
+from ..i18n import _
 from .config import MIN_SPLIT_POINTS
+
+
+def stop_reason(text):
+    """Why the kept start stopped (one of the optimizers' and the driver's own texts), translated;
+    a text it does not know is returned as it is."""
+    table = (
+        (r"converged \(E_D and gamma stalled\)", _("converged (E_D and gamma stalled)")),
+        (r"converged \(the fitted values moved less than (\S+) of their uncertainty in (\d+) epochs\)",
+         _("converged (the fitted values moved less than {0} of their uncertainty in {1} epochs)")),
+        (r"converged \(L-BFGS-B stopped\)", _("converged (L-BFGS-B stopped)")),
+        (r"damping mu reached mu_max", _("damping mu reached mu_max")),
+        (r"gradient below min_grad", _("gradient below min_grad")),
+        (r"numbers went bad", _("numbers went bad")),
+        (r"training MSE below the goal (\S+)", _("training MSE below the goal {0}")),
+        (r"another start's training MSE fell below the goal (\S+)", _("another start's training MSE fell below the goal {0}")),
+        (r"validation MSE did not improve for (\d+) epochs", _("validation MSE did not improve for {0} epochs")),
+        (r"the epoch limit reached \(--epochs (\d+)\)", _("the epoch limit reached (--epochs {0})")),
+        (r"dropped early: behind the other starts", _("dropped early: behind the other starts")),
+        (r"diverged \(the loss became non-finite\)", _("diverged (the loss became non-finite)")),
+        (r"diverged \(a weight grew past (\S+)\)", _("diverged (a weight grew past {0})")),
+        (r"no start beat the constant mean of y on the training points: the constant is kept",
+         _("no start beat the constant mean of y on the training points: the constant is kept")),
+    )
+    for pattern, words in table:
+        match = re.fullmatch(pattern, text)
+        if match:
+            return words.format(*match.groups())
+    return text
+
+
+def epochs(n):
+    return _("1 epoch") if n == 1 else _("{n} epochs").format(n=n)
 
 
 def summary(model):
     f, e = model.config, model.extra
-    how = "Bayesian regularization" if e["bayes"] else ("early stopping" if e["split"][1] else "no regularization")
+    how = _("Bayesian regularization") if e["bayes"] else (_("early stopping") if e["split"][1] else _("no regularization"))
     d, k = model.n_inputs, model.n_outputs
-    shape = f"network {d}-{f.hidden}-{k} {f.activation}" if (d, k) != (1, 1) else f"hidden {f.hidden} {f.activation}"
-    lines = [f"fit: {f.optimizer}, {how}, {f.starts} starts, {shape}, scaling {f.scale}, seed {f.seed}",
-             f"kept: start {e['start'] + 1} of {f.starts}, {e['epochs']} epoch{'s' if e['epochs'] != 1 else ''} (best epoch {e['best_epoch']}; "
-             f"stopped: {e['stopped']}), {e['seconds'] * 1e3:.1f} ms"
-             + (f"; {e['dropped']} hopeless starts dropped early" if e.get("dropped") else "")
-             + (f"; first the {e['scout']['starts']} starts raced on {e['scout']['points']} of the points for "
-                f"{e['scout']['epochs']} epoch{'s' if e['scout']['epochs'] != 1 else ''}, then the best went on alone on every point"
-                if e.get("scout") else "")]
+    shape = (_("network {d}-{hidden}-{k} {activation}") if (d, k) != (1, 1) else _("hidden {hidden} {activation}")).format(
+        d=d, hidden=f.hidden, k=k, activation=f.activation)
+    kept = _("kept: start {start} of {starts}, {epochs} (best epoch {best}; stopped: {stopped}), {ms:.1f} ms").format(
+        start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), best=e["best_epoch"],
+        stopped=stop_reason(e["stopped"]), ms=e["seconds"] * 1e3)
+    if e.get("dropped"):
+        kept += _("; {dropped} hopeless starts dropped early").format(dropped=e["dropped"])
+    if e.get("scout"):
+        kept += _("; first the {starts} starts raced on {points} of the points for {epochs}, then the best went on "
+                  "alone on every point").format(starts=e["scout"]["starts"], points=e["scout"]["points"],
+                                                 epochs=epochs(e["scout"]["epochs"]))
+    lines = [_("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}").format(
+                 optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
-        why = (f"{n_tr} points (a split needs {MIN_SPLIT_POINTS} or more)" if n_tr < MIN_SPLIT_POINTS
-               else "Bayesian regularization trains on every point")
-        lines.append(f"no validation or test split: {why}")
+        why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS
+               else _("Bayesian regularization trains on every point"))
+        lines.append(_("no validation or test split: {why}").format(why=why))
     else:
-        lines.append(f"split: {n_tr} train / {n_va} validation / {n_te} test (seeded)")
+        lines.append(_("split: {train} train / {val} validation / {test} test (seeded)").format(train=n_tr, val=n_va, test=n_te))
     if model.x_names or model.y_names:
-        lines.append(f"columns: {', '.join(model.x_names or ['?'] * d)} -> {', '.join(model.y_names or ['?'] * k)}")
+        lines.append(_("columns: {x} -> {y}").format(x=", ".join(model.x_names or ["?"] * d), y=", ".join(model.y_names or ["?"] * k)))
     if k > 1:
-        lines.append(f"  (each output's RMSE in its own units; MSE and RMSE over all {k} outputs pooled; R2 the mean of the outputs' R2)")
+        lines.append("  " + _("(each output's RMSE in its own units; MSE and RMSE over all {k} outputs pooled; R2 the mean "
+                              "of the outputs' R2)").format(k=k))
+    labels = {"train": _("train"), "val": _("val"), "test": _("test")}
     for name, m in e["metrics"].items():
-        r2 = f"{m['r2']:.6f}" if m["r2"] == m["r2"] else "n/a (y is constant)"
-        lines.append(f"  {name:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {r2}")
+        r2 = f"{m['r2']:.6f}" if m["r2"] == m["r2"] else _("n/a (y is constant)")
+        lines.append(f"  {labels[name]:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {r2}")
         names = model.y_names or [f"y[{j}]" for j in range(k)]
         for j, out in enumerate(m.get("outputs", [])):
-            r2 = f"{out['r2']:.6f}" if out["r2"] == out["r2"] else "n/a (constant)"
+            r2 = f"{out['r2']:.6f}" if out["r2"] == out["r2"] else _("n/a (constant)")
             lines.append(f"        {names[j]}: RMSE {out['rmse']:.3e}  R2 {r2}")
     reg = e.get("regularization")
     if reg:
-        lines.append(f"  effective parameters {reg['gamma']:.1f} of {reg['parameters']}; "
-                     f"approximate leave-one-out RMSE {reg['loo_rmse']:.3e} (a held-out estimate)")
+        lines.append("  " + _("effective parameters {gamma:.1f} of {parameters}; approximate leave-one-out RMSE {loo:.3e} "
+                              "(a held-out estimate)").format(gamma=reg["gamma"], parameters=reg["parameters"], loo=reg["loo_rmse"]))
     return "\n".join(lines)
