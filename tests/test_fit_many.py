@@ -226,3 +226,13 @@ def test_a_constant_column_is_named_in_a_warning():
     model = nnfit.fit(x[:, 0], np.full(30, 2.0), hidden=3, seed=0, epochs=20)
     assert any(w.startswith("output y is the same on every training point") for w in model.extra["warnings"])
     assert not any("same on every" in w for w in nnfit.fit(x[:, 0], x[:, 0] ** 2, seed=0, epochs=5).extra["warnings"])
+
+
+def test_unscaled_inputs_far_from_zero_are_warned_about():
+    """--scale none with x around 1e9: every sigmoid starts saturated and the fit learned nothing (R^2 0),
+    silently; now a warning says so. The tutorial's x (-10..10) unscaled, or any x scaled, is not warned about."""
+    x = 1e9 + np.linspace(0, 10, 50)
+    model = nnfit.fit(x, np.sin(x - 1e9), seed=0, scale="none", epochs=20)
+    assert any(w.startswith("x reaches 1e+09 with --scale none") for w in model.extra["warnings"]), model.extra["warnings"]
+    for options in (dict(scale="none"), dict(x=x, y=np.sin(x - 1e9)), dict(scale="none", activation="relu", x=x, y=x)):
+        assert not any("saturated" in w for w in nnfit.fit(seed=0, epochs=5, **options).extra["warnings"])
