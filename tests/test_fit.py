@@ -308,3 +308,13 @@ def test_weights_that_grow_without_bound_are_divergence_even_with_a_finite_loss(
     y = np.array([1e4, 1e4, 1e4, -1e4, -1e4, 9.99999e9, -1.000001e10, -1e4, -1.000001e10])
     with pytest.raises(nnfit.TrainingDiverged, match="every start diverged"):
         nnfit.fit(x, y, optimizer="momentum", activation="relu", scale="none", hidden=3, starts=1, seed=0, lr=100.0)
+
+
+def test_fit_submodules_import_by_their_dotted_names():
+    """nnfit.fit is the function; `import nnfit.fit.lm as lm` (which looks lm up on it) still works."""
+    import subprocess
+    import sys
+    code = ("import nnfit.fit.lm as lm, nnfit.fit.driver as driver, nnfit; from nnfit.fit import network; "
+            "assert nnfit.fit.network is network and callable(nnfit.fit) and lm.STALL > 0 and driver.fit_points")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
