@@ -30,6 +30,8 @@ NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  #
 NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 INDEX = re.compile(r"[0-9]+")  # a column picked by 0-based index (ASCII digits; "²" is a name)
 MAX_BYTES = 2**30  # larger files are refused: the points must fit in memory many times over
+MAX_MAGNITUDE = 1e150  # larger values are refused: a fit squares its errors and sums them over the points, and
+                       # beyond this float64 overflows (y ~ 1e300 gave a NaN model, exit 0; y ~ 1e307 hung)
 
 
 class DataError(ValueError):
@@ -106,11 +108,21 @@ def _numbers(v, name):
 
 
 def _finite_or_error(arr, name):
+    """DataError at the first value that is not finite, or beyond MAX_MAGNITUDE."""
     bad = np.argwhere(~np.isfinite(arr))
     if len(bad):
         where = ", ".join(map(str, bad[0]))
         raise DataError(_("{name}[{index}] is {value}: every value must be a finite number").format(
             name=name, index=where, value=arr[tuple(bad[0])]))
+    huge = np.argwhere(np.abs(arr) > MAX_MAGNITUDE)
+    if len(huge):
+        raise DataError(_("{name}[{index}] is {value:g}: {beyond}").format(
+            name=name, index=", ".join(map(str, huge[0])), value=arr[tuple(huge[0])], beyond=beyond()))
+
+
+def beyond():
+    return _("beyond ±{limit:g}, the largest size nnfit works with (squared errors must fit in float64); "
+             "rescale the column").format(limit=MAX_MAGNITUDE)
 
 
 def _vector(v, name):
@@ -397,6 +409,8 @@ def _number(path, line, column, text):
     v = float(text)
     if not math.isfinite(v):
         raise DataError(_("{where}: {text!r} is too large for a number").format(where=where, text=_short(text)))
+    if abs(v) > MAX_MAGNITUDE:
+        raise DataError(_("{where}: {text!r} is {beyond}").format(where=where, text=_short(text), beyond=beyond()))
     return v
 
 

@@ -65,9 +65,22 @@ def num(v):
     return repr(float(v))
 
 
+def shown(text):
+    """A column or file name as the header shows it, safe in every target's comment or docstring: a
+    backslash, a double quote, a star (which could end a Python docstring or a C comment) and any
+    character that is not printable (a line break would end a JS comment) are written as escapes,
+    \\xNN or \\uNNNN: text in a comment, the character itself in Python's docstring."""
+    def escape(ch):
+        if ch not in '\\"*' and ch.isprintable():
+            return ch
+        code = ord(ch)
+        return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(map(escape, str(text)))
+
+
 def header(model, source):
     """The lines that open every export: what the network is, the formula it computes, where it was
-    trained, and the columns' names when the data had them."""
+    trained, and the columns' names when the data had them (through shown())."""
     c = model.config
     L = layers(model)
     d, k = L["W"].shape[1], L["A"].shape[0]
@@ -82,12 +95,12 @@ def header(model, source):
         ranges = ", ".join(f"x[{j}] in [{num(lo)}, {num(hi)}]" for j, (lo, hi) in enumerate(pairs))
         if d == 1:
             ranges = ranges.replace("x[0]", "x")
-    lines = [f"nnfit export of {source or 'a model'}: a {d}-{c.hidden}-{k} {c.activation} network ({model.kind} mode).",
+    lines = [f"nnfit export of {shown(source) if source else 'a model'}: a {d}-{c.hidden}-{k} {c.activation} network ({model.kind} mode).",
              formula,
              f"Trained on {ranges}; outside {'it' if d == 1 else 'them'} the curve extrapolates."]
     names = [(side, n) for side, n in (("x", model.x_names), ("y", model.y_names)) if n is not None]
     if names:  # x = t, or x[0] = age, x[1] = height; then y likewise
-        lines.append("Columns: " + "; ".join(", ".join(f"{side}{'' if len(n) == 1 else f'[{j}]'} = {name}"
+        lines.append("Columns: " + "; ".join(", ".join(f"{side}{'' if len(n) == 1 else f'[{j}]'} = {shown(name)}"
                                                        for j, name in enumerate(n)) for side, n in names) + ".")
     return lines + ["Same float64 operations, in the same order, as nnfit's Model.predict."]
 
@@ -432,7 +445,7 @@ def to_latex_n(model, source=None):
             parts[0] = f"{signed(ys, True)} {'+' if yc >= 0 else '-'} {tex(yc)}\\,\\Bigl[{parts[0]}"
             parts[-1] += r"\Bigr]"
         numbers += [f"\\hat{{y}}_{{{o + 1}}} &= {parts[0]}"] + [f"&\\qquad {p}" for p in parts[1:]]
-    names = [f"{side} {', '.join(n)}" for side, n in (("inputs", model.x_names), ("outputs", model.y_names)) if n]
+    names = [f"{side} {', '.join(map(shown, n))}" for side, n in (("inputs", model.x_names), ("outputs", model.y_names)) if n]
     first = "x" if d == 1 else "x[0]"
     return (commented(model, source, "%") + f"% Needs amsmath. Here {TEX_DEF[act]}. Indices count from 1: x_1 is {first}"
             + (f" ({'; '.join(names)})" if names else "") + ".\n"

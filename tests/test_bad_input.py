@@ -133,6 +133,8 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "nan": (GOOD.replace("0,0", "nan,0"), ["line 4", "'nan' is not a finite number"]),
     "inf": (GOOD.replace("0,0", "0,-Infinity"), ["line 4", "not a finite number"]),
     "overflow": (GOOD.replace("0,0", "0,1e999"), ["line 4", "too large"]),
+    "beyond 1e150": (GOOD.replace("0,0", "0,-2e150"), ["line 4", "'-2e150' is beyond ±1e+150"]),  # squares overflow
+    "x beyond 1e150": (GOOD.replace("0,0", "1e300,0"), ["line 4", "column 'x'", "beyond ±1e+150"]),
     "unicode digit": (GOOD.replace("0,0", "٣,0"), ["line 4", "not a number"]),
     "superscript": (GOOD.replace("0,0", "²,0"), ["line 4", "not a number"]),
     "underscore": (GOOD.replace("0,0", "1_0,0"), ["line 4", "not a number"]),
@@ -332,6 +334,7 @@ BAD_POINTS = {
     "lengths": ([1, 2, 3], [1, 2]),
     "nan": ([1, float("nan"), 3], [1, 2, 3]),
     "inf": ([1, 2, 3], [1, float("inf"), 3]),
+    "beyond 1e150": ([1, 2, 3], [1, 2, 1e300]),  # a fit of y ~ 1e300 was a NaN model that could not be loaded
     "objects": ([object(), object()], [1, 2]),
 }
 

@@ -5,6 +5,7 @@ in a namespace that can import only math, the C file by the system's C compiler,
 node, the ONNX graph by onnxruntime."""
 import ast
 import builtins
+import copy
 import functools
 import json
 import os
@@ -473,3 +474,34 @@ def test_cli_many_inputs(cli, tmp_path):
         res = subprocess.run(["./predict"], input="\n".join(" ".join(map(repr, x)) for x in X.tolist()),
                              capture_output=True, text=True, cwd=tmp_path, check=True).stdout
         assert_agrees_n(m, X, [[float(v) for v in line.split()[2:]] for line in res.splitlines()])
+
+
+HOSTILE = ['"""; print("INJECTED"); """', "*/ int injected(void){return 42;} /*", 'out"""\\', "a\\x41", "ẞ 温度 𝑥"]
+
+
+def test_hostile_names_stay_text(tmp_path, capsys):
+    """Column names (a CSV header) and the source's file name go into every export's header comment or
+    docstring as text: a name that would end a Python docstring or a C comment, or that holds a line
+    break (a file name may), runs nothing, breaks nothing, and reads back as itself."""
+    m = copy.deepcopy(model_n(2, 1, "standard", "sigmoid"))  # model_n's models are shared: not renamed in place
+    m.x_names, m.y_names = HOSTILE[:2], HOSTILE[2:3]
+    source = "run\n/*x*/\"\"\"/model.safetensors"
+    py = export(m, "python", source=source)
+    module = {}
+    exec(compile(py, "exported.py", "exec"), module)  # a SyntaxError or the print would fail the test
+    assert capsys.readouterr().out == ""
+    assert HOSTILE[0] in module["__doc__"] and HOSTILE[2] in module["__doc__"] and source in module["__doc__"]
+    assert_agrees_n(m, points(m), np.array([[module["predict"](list(x))] for x in points(m)]))
+    plain = model_n(2, 1, "standard", "sigmoid")
+    for to in ("c", "js", "latex"):
+        text, same = export(m, to, source=source), export(plain, to, source="model.safetensors")
+        assert text.count("*/") == same.count("*/") and text.count("\n") == same.count("\n") + 1, to  # + the Columns line
+    m.x_names = HOSTILE[3:]
+    doc = {}
+    exec(compile(export(m, "python"), "exported.py", "exec"), doc)
+    assert "x[0] = a\\x41, x[1] = ẞ 温度 𝑥" in doc["__doc__"]
+    if c_compiler() is not None:
+        (tmp_path / "m.c").write_text(export(m, "c", source=source) + "int main(void) { return 0; }\n")
+        done = subprocess.run([c_compiler(), "-std=c99", "-Wall", "-Werror", "-c", "m.c"], cwd=tmp_path,
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and "injected" not in export(m, "c").split("*/", 1)[1], done.stderr

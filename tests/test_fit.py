@@ -318,3 +318,15 @@ def test_fit_submodules_import_by_their_dotted_names():
             "assert nnfit.fit.network is network and callable(nnfit.fit) and lm.STALL > 0 and driver.fit_points")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_damping_gone_bad_ends_the_tries():
+    """An epoch's tries end when mu passes mu_max, or when it is not a number any more (y ~ 1e307 made
+    mu NaN, `NaN > mu_max` is False, and the epoch looped forever): that start stops alone."""
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-1, 1, (30, 1)), rng.normal(0, 1, (30, 1))
+    net, cfg = Shape(1, 3, 1), FitConfig(hidden=3)
+    opt = LevenbergMarquardt(cfg, driver.draw_starts(rng, 2, net, x, y, "sigmoid"), x, y, net, bayes=False)
+    opt.mu[0] = np.nan
+    opt.step(np.ones(2, dtype=bool))
+    assert opt.stopped[0] and opt.reason[0] == "damping mu reached mu_max" and not opt.stopped[1]

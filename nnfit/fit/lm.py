@@ -223,7 +223,7 @@ class LevenbergMarquardt:
                 self.mu[k[better]] = np.maximum(self.mu[k[better]] * cfg.mu_down, 1e-300)
                 self.mu[k[~better]] *= cfg.mu_up
             todo[t[better]] = False
-            give_up = t[~better][self.mu[k[~better]] > cfg.mu_max]
+            give_up = t[~better][~(self.mu[k[~better]] <= cfg.mu_max)]  # NaN too: a damping gone bad ends the tries
             todo[give_up] = False
             self._stop(idx[give_up], "damping mu reached mu_max")
         moved = idx[ok & ~self.stopped[idx]]
