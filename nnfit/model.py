@@ -155,8 +155,13 @@ class Model:
         }
 
     def save(self, path):
-        """Write the model to a .safetensors file (written to a temporary name, then renamed)."""
+        """Write the model to a .safetensors file (written to a temporary name, then renamed; a file
+        already at path is replaced, as numpy.save does: the command line never does that). The file
+        gets the mode a new file gets under the umask (safetensors alone makes it 0o600)."""
         from safetensors.numpy import save_file
+        from .runs import umask
+        if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+            raise ModelFileError(_("save needs a file name (a str or a path), got {type}").format(type=type(path).__name__))
         path = os.fspath(path)
         if os.path.exists(path) and not os.path.isfile(path):  # never swap a device or a directory for a file
             raise ModelFileError(_("{path}: not a regular file; give a file name to save the model to").format(path=path))
@@ -171,6 +176,7 @@ class Model:
                     path=path, directory=directory))
             try:
                 save_file(tensors, tmp, metadata=self.metadata())
+                os.chmod(tmp, 0o666 & ~umask())
                 os.replace(tmp, path)
             except (OSError, ValueError) as e:  # SafetensorError is neither: caught below by name
                 raise ModelFileError(_("{path}: cannot write the model: {error}").format(

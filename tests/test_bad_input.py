@@ -379,3 +379,16 @@ def test_api_fit_wrong_options_are_config_errors(option, value):
 def test_export_bad_input(workdir, model_file, argv, status, piece):
     workdir.put("d.csv", GOOD)
     workdir(["export"] + [a.format(model=model_file) for a in argv], status, piece)
+
+
+def test_api_save_needs_a_file_name_and_follows_the_umask(tmp_path):
+    model = nnfit.train(seed=0, epochs=2)
+    for bad in (None, 3, ["a"], b"/tmp/m.safetensors"):
+        with pytest.raises(nnfit.ModelFileError, match="^save needs a file name"):
+            model.save(bad)
+    old = os.umask(0o027)
+    try:
+        model.save(tmp_path / "m.safetensors")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "m.safetensors").st_mode & 0o777 == 0o640  # safetensors alone made it 0o600

@@ -1,4 +1,6 @@
 """The three engines compute the same training; M models at once equal M runs alone."""
+import os
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,20 @@ def test_no_numpy_warnings_from_training(engine):
             nnfit.train([0, 1, 2], [1e30, 2e30, 3e39], seed=0, epochs=2, engine=engine)
         with pytest.raises(nnfit.TrainingDiverged):
             nnfit.train(seed=0, lr=1e6, engine=engine, epochs=3)
+
+
+def test_the_compiled_engine_caches_where_numba_cannot(tmp_path):
+    """Where Numba can write no cache (a read-only install, a user without a home: "cannot cache
+    function", a traceback), the manual engine's cache goes to a private directory under TMPDIR."""
+    import subprocess
+    import sys
+    code = ("from numba.core import caching\n"
+            "caching.CacheImpl._locator_classes = [caching.UserProvidedCacheLocator]  # nowhere else can be written\n"
+            "import nnfit, numba, os\n"
+            "assert nnfit.train(seed=0).history[-1] > 0\n"
+            "print(numba.config.CACHE_DIR, oct(os.stat(numba.config.CACHE_DIR).st_mode & 0o777))\n")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(tmp_path / f"nnfit-numba-{os.getuid()}"), "0o700"]

@@ -30,12 +30,42 @@ block of models per CPU core. In float32 the operations come in the order torch'
 them in the tutorial's program, so the losses match it to the last printed digit in practice.
 """
 import math
+import os
+import tempfile
 
 import numba
 import numpy as np
 
 from ..activations import CODES
 from ..params import Params
+
+
+def _probe():
+    pass
+
+
+def cache_where_numba_cannot():
+    """The functions below are compiled once and cached (cache=True) beside this file or in the user's
+    cache directory. Where neither can be written (a read-only install run by a user without a home
+    directory), Numba refuses with "cannot cache function": then the cache goes to a private directory
+    of this user's under the system's temporary directory (0o700, owned by the user, else a new one)."""
+    from numba.core import caching
+    try:
+        if any(locator.from_function(_probe, __file__) for locator in caching.CacheImpl._locator_classes):
+            return
+    except (AttributeError, OSError):  # another Numba's internals: leave its caching alone
+        return
+    path = os.path.join(tempfile.gettempdir(), f"nnfit-numba-{os.getuid()}")
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        st = os.lstat(path)
+        if st.st_uid != os.getuid() or st.st_mode & 0o077 or not os.path.isdir(path) or os.path.islink(path):
+            path = tempfile.mkdtemp(prefix="nnfit-numba-")
+    numba.config.CACHE_DIR = path
+
+
+cache_where_numba_cannot()
 
 MANY_MODELS = True
 KINDS = CODES  # activation name -> the code `act` and `chain` switch on (nnfit/activations.py)
