@@ -183,7 +183,7 @@ def cmd_train(args):
     cfg = config_from(args)
     x, y = load_points(args)
     out = out_dir(args)
-    NewRunDir(out)  # fail before training if the directory exists
+    NewRunDir(out, auto=args.out is None)  # fail before training if the directory exists
     seeded(cfg, args)
     frames = []  # with --animate: the parameters after each epoch, (H,) each
     record = (lambda epoch, p: frames.append(Params(*(np.array(v[0]) for v in p)))) if args.animate else None
@@ -219,7 +219,7 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
         files["fit.png"] = lambda path: plot_fit(model, x, y, path, lang=args.lang, show=args.show and has_screen(),
                                                  terms=getattr(args, "terms", False))
     files.update(extra_files or {})
-    names = write(out, model, files, models)
+    out, names = write(out, model, files, models, auto=args.out is None)
     say(args, _("wrote {out}/: {names}").format(out=out, names=", ".join(names)))
 
 
@@ -383,7 +383,7 @@ def cmd_fit(args):
     cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
     x, y, names = load_table(args)
     out = out_dir(args)
-    NewRunDir(out)
+    NewRunDir(out, auto=args.out is None)
     seeded(cfg, args)
     model = fit_points(cfg, x, y, progress=None if not args.quiet else False, names=names)
     if not args.quiet:

@@ -5,6 +5,7 @@ only when every file is written; an existing directory is never touched. Whateve
 (an error, Ctrl-C, SIGTERM turned into an exception by the CLI) removes the temporary directory, with
 those signals held back meanwhile. Directories and files get the user's umask, as `mkdir` would.
 """
+import errno
 import os
 import re
 import secrets
@@ -38,9 +39,14 @@ def check_new(path):
 
 
 class NewRunDir:
-    """with NewRunDir(path) as tmp: write files into tmp; on success tmp becomes path."""
+    """with NewRunDir(path) as tmp: write files into tmp; on success tmp becomes path. auto: path is
+    the next runs/NNN that nnfit chose (no --out): if another run takes that number meanwhile (two
+    runs started together), this one becomes the next free number instead (self.path says which)."""
 
-    def __init__(self, path):
+    def __init__(self, path, auto=False):
+        self.auto = auto
+        if auto and os.path.lexists(path):
+            path = next_run_dir(os.path.dirname(path))
         check_new(path)
         self.path = path
 
@@ -62,8 +68,15 @@ class NewRunDir:
             if kind is None:
                 try:
                     follow_umask(self.tmp)
-                    os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile
-                    return False
+                    for _attempt in range(1000):
+                        try:
+                            os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile (not empty)
+                            return False
+                        except OSError as e:
+                            if not self.auto or e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                                raise
+                            self.path = next_run_dir(os.path.dirname(self.path))  # taken by a run started alongside
+                    raise OSError(errno.EEXIST, os.strerror(errno.EEXIST))
                 except OSError as e:
                     shutil.rmtree(self.tmp, ignore_errors=True)
                     raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
@@ -110,11 +123,12 @@ class held_signals:
         return False
 
 
-def write_run(out, model, files=None, models=None):
+def write_run(out, model, files=None, models=None, auto=False):
     """Write a run into the new directory `out`, all or nothing: model.safetensors, history.csv,
     models.csv (with `models`, many models trained at once) and `files` ({name: write(path)}, e.g. the
-    plots). Returns the names written."""
-    with NewRunDir(out) as tmp:
+    plots). auto: `out` is the runs/NNN nnfit chose (NewRunDir). Returns the directory and the names written."""
+    run = NewRunDir(out, auto)
+    with run as tmp:
         model.save(os.path.join(tmp, "model.safetensors"))
         write_history(os.path.join(tmp, "history.csv"), model)
         names = ["model.safetensors", "history.csv"]
@@ -127,7 +141,7 @@ def write_run(out, model, files=None, models=None):
         for name, write in (files or {}).items():
             write(os.path.join(tmp, name))
             names.append(name)
-    return names
+    return run.path, names
 
 
 def write_history(path, model):

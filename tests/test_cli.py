@@ -344,3 +344,18 @@ def test_a_bad_utf8_byte_is_reported_at_its_line(cli, tmp_path):
     (tmp_path / "b.csv").write_bytes(b"x,y\n1,2\n3,4\n\xff\xfe,5\n")
     status, out, err = cli("train", "--data", tmp_path / "b.csv", "--no-plot")
     assert status == 1 and err.strip().endswith("b.csv, line 4: not a UTF-8 text file (bad byte b'\\xff')"), err
+
+
+def test_runs_started_together_each_get_a_number(tmp_path):
+    """Without --out, runs started at the same time all land, each in its own runs/NNN (the one that
+    finds its number taken takes the next free one), none half-written."""
+    import subprocess
+    import sys
+    procs = [subprocess.Popen([sys.executable, "-m", "nnfit", "train", "--seed", str(s), "--epochs", "3", "--no-plot"],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err for _out, err in outs]
+    wrote = sorted(line.split()[1] for out, err in outs for line in (out + err).splitlines() if line.startswith("wrote "))
+    assert wrote == ["runs/001/:", "runs/002/:", "runs/003/:", "runs/004/:"]
+    assert sorted(os.listdir(tmp_path / "runs")) == ["001", "002", "003", "004"]
+    assert all(sorted(os.listdir(tmp_path / "runs" / r)) == ["history.csv", "model.safetensors"] for r in ("001", "004"))
