@@ -17,6 +17,7 @@ def run():
             python_hook(unraisable)
 
     sys.unraisablehook = quiet_interrupts
+    speak_any_encoding()
     try:
         try:
             from .cli import main
@@ -26,6 +27,18 @@ def run():
         return main()
     finally:
         sys.unraisablehook = python_hook
+
+
+def speak_any_encoding():
+    """Text that the terminal's encoding cannot show (PYTHONIOENCODING=latin-1 and a Chinese message
+    or a column named 时间) is written as backslash escapes instead of ending the command with an
+    internal error; with stderr closed (2>&-) messages go nowhere rather than into stdout."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if sys.stderr is None:
+        import os
+        sys.stderr = open(os.devnull, "w")
 
 
 if __name__ == "__main__":

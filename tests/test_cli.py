@@ -359,3 +359,20 @@ def test_runs_started_together_each_get_a_number(tmp_path):
     assert wrote == ["runs/001/:", "runs/002/:", "runs/003/:", "runs/004/:"]
     assert sorted(os.listdir(tmp_path / "runs")) == ["001", "002", "003", "004"]
     assert all(sorted(os.listdir(tmp_path / "runs" / r)) == ["history.csv", "model.safetensors"] for r in ("001", "004"))
+
+
+def test_any_output_encoding_and_a_closed_stderr(tmp_path):
+    """A terminal that cannot show Chinese or σ (PYTHONIOENCODING=latin-1) gets backslash escapes, not
+    an internal error; with stderr closed a warning goes nowhere, not into stdout's numbers."""
+    import subprocess
+    import sys
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    done = subprocess.run([sys.executable, "-m", "nnfit", "explain", "--seed", "0", "--lang", "zh"], env=env,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0 and b"\\u03c3" in done.stdout and b"Traceback" not in done.stderr, done.stderr
+    subprocess.run([sys.executable, "-m", "nnfit", "train", "--seed", "0", "--epochs", "2", "--no-plot", "--quiet",
+                    "--out", "r"], cwd=tmp_path, check=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "nnfit", "predict", "r/model.safetensors", "100"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, preexec_fn=lambda: os.close(2))
+    assert done.returncode == 0 and done.stdout.splitlines()[0].startswith("100.0,"), done.stdout
+    assert "warning" not in done.stdout  # 100 is outside the training range: the warning went nowhere
