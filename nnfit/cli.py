@@ -105,8 +105,8 @@ def build_parser():
     r.add_argument("--std", action="store_true", help=_("also each prediction's standard deviation (x,y,std lines; "
                                                           "Bayesian fits): y +- 1.96 std is a 95%% interval"))
     e = sub.add_parser("explain", help=_("the ledger of one SGD step: forward, every gradient three ways, the update"))
-    e.add_argument("--epoch", type=int, default=1, help=_("which epoch (default 1)"))
-    e.add_argument("--sample", type=int, default=1, help=_("which step within the epoch, from 1 (default 1)"))
+    e.add_argument("--epoch", type=integer, default=1, help=_("which epoch (default 1)"))
+    e.add_argument("--sample", type=integer, default=1, help=_("which step within the epoch, from 1 (default 1)"))
     e.add_argument("--lang", default="zh", help=_("zh | en (default zh, as the plots)"))
     e.add_argument("--json", action="store_true", help=_("print the ledger as JSON (the numbers of the nnfit play page)"))
     add_training_options(e)
@@ -417,6 +417,9 @@ def load_table(args):
 def cmd_play(args):
     if not 0 <= args.port <= 65535:
         raise Failure(_("--port must be between 0 and 65535, got {port}").format(port=args.port), 2)
+    if not args.host.strip():  # an empty host would listen on every interface, not this machine only
+        raise Failure(_("--host must name an address (127.0.0.1 serves this machine only), got {host!r}").format(
+            host=args.host), 2)
     try:
         import starlette, uvicorn  # noqa: F401  (the optional extra `play`)
     except ImportError as e:

@@ -287,7 +287,13 @@ def read_csv(path, x_col=None, y_col=None):
         if width > 2 and (x_col is None or y_col is None):
             raise DataError(_("{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)").format(
                 path=path, width=width))
-        return {"--x": 0 if x_col is None else x_col, "--y": 1 if y_col is None else y_col}
+        picked = {flag: _column(path, _header, width, col, flag)
+                  for flag, col in (("--x", 0 if x_col is None else x_col), ("--y", 1 if y_col is None else y_col))}
+        if picked["--x"] == picked["--y"]:
+            name = _header[picked["--x"]] if _header else str(picked["--x"])
+            raise DataError(_("{path}: column {name!r} is chosen twice ({first} and {second})").format(
+                path=path, name=name, first="--x", second="--y"))
+        return picked
     _header, values = read_table(path, columns)
     x, y = values["--x"], values["--y"]
     if len(x) < 2:
@@ -364,6 +370,8 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
     if len(x) < 2:
         raise DataError(_("{path}: needs at least 2 points, found {count}").format(path=path, count=len(x)))
     names = tuple([header[i] for i in chosen[flag]] if header else None for flag in flags)
+    if names[0] and names[1] and set(names[0]) & set(names[1]):  # a header x,x: an input and an output of one name
+        names = (None, None)
     names = tuple(n if n and len(set(n)) == len(n) and all(c.strip() and c.isprintable() for c in n) else None
                   for n in names)  # names that could not pick the columns again are not kept
     return x, y, names

@@ -230,6 +230,10 @@ def load(path):
     if os.path.getsize(path) == 0:
         raise ModelFileError(_("{path}: the file is empty").format(path=path))
     try:
+        open(path, "rb").close()  # safetensors says "No such file or directory" for a file it may not read
+    except OSError as e:
+        raise ModelFileError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
+    try:
         with safe_open(path, framework="numpy") as f:
             meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}
@@ -275,6 +279,9 @@ def from_file(path, meta, tensors):
     unknown = sorted(set(cfg) - names)
     if unknown:
         raise bad("config", _("has an unknown field {name!r}").format(name=unknown[0]))
+    for required in ("hidden", "activation"):  # what predictions depend on: never a silent default
+        if required not in cfg:
+            raise bad("config", _("lacks the field {name!r}").format(name=required))
     try:
         config = cls(**cfg).validate()
     except ConfigError as e:
@@ -298,8 +305,8 @@ def from_file(path, meta, tensors):
                               _("must be {d} pairs [low, high] of finite numbers with low <= high, got {text!r}")).format(
             d=d, text=meta["x_range"][:60]))
     history = field("history", [])
-    if not (isinstance(history, list) and all(v is None or _finite(v) for v in history)):
-        raise bad("history", _("must be a list of numbers"))
+    if not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
+        raise bad("history", _("must be a list of numbers"))  # losses: mean squared errors, never below 0
     final_loss = field("final_loss", "null") if "final_loss" in meta else None
     if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
         try:
@@ -308,6 +315,8 @@ def from_file(path, meta, tensors):
             raise bad("final_loss", _("must be a number, got {value!r}").format(value=final_loss)) from None
     if final_loss is not None and not _finite(final_loss) and not (isinstance(final_loss, float) and final_loss != final_loss):
         raise bad("final_loss", _("must be a finite number, got {value!r}").format(value=final_loss))
+    if final_loss is not None and _finite(final_loss) and final_loss < 0:
+        raise bad("final_loss", _("is a mean squared error, never below 0, got {value!r}").format(value=final_loss))
     scaling = field("scaling", IDENTITY)
     if scaling is None:
         scaling = IDENTITY

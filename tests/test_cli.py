@@ -376,3 +376,38 @@ def test_any_output_encoding_and_a_closed_stderr(tmp_path):
                           capture_output=True, text=True, timeout=120, preexec_fn=lambda: os.close(2))
     assert done.returncode == 0 and done.stdout.splitlines()[0].startswith("100.0,"), done.stdout
     assert "warning" not in done.stdout  # 100 is outside the training range: the warning went nowhere
+
+
+def test_more_bad_model_metadata_and_choices(cli, tmp_path, monkeypatch):
+    """Fields predictions depend on are never defaulted silently, losses are never negative, a model
+    file nnfit may not read says so; the same column as x and y, and an empty --host, are refused."""
+    import json
+    from safetensors.numpy import safe_open, save_file
+    nnfit.train(seed=0, epochs=2).save(tmp_path / "good.safetensors")
+    with safe_open(str(tmp_path / "good.safetensors"), framework="numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    config = json.loads(meta["config"])
+    edits = {"noact": {"config": json.dumps({k: v for k, v in config.items() if k != "activation"})},
+             "nohidden": {"config": json.dumps({k: v for k, v in config.items() if k != "hidden"})},
+             "negloss": {"final_loss": "-1.0"}, "neghistory": {"history": "[0.5, -0.1]"}}
+    for name, edit in edits.items():
+        save_file(tensors, str(tmp_path / f"{name}.safetensors"), metadata={**meta, **edit})
+        status, out, err = cli("predict", f"{name}.safetensors", "1")
+        assert status == 1 and err.count("\n") == 1 and "metadata" in err and out == "", (name, err)
+    real_open = open
+    def refused(path, *args, **kw):
+        if str(path).endswith("good.safetensors"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kw)
+    with monkeypatch.context() as m:  # (not monkeypatch.undo(): that would undo the cli fixture's chdir too)
+        m.setattr("builtins.open", refused)
+        with pytest.raises(nnfit.ModelFileError, match="good.safetensors: cannot read: Permission denied$"):
+            nnfit.load(tmp_path / "good.safetensors")
+    (tmp_path / "three.csv").write_text("a,b,c\n0,0,0\n1,1,2\n2,4,3\n")
+    for x, y in (("a", "a"), ("a", "0"), ("1", "b")):
+        status, out, err = cli("train", "--data", "three.csv", "--x", x, "--y", y, "--no-plot")
+        assert status == 1 and "is chosen twice (--x and --y)" in err, err
+    status, out, err = cli("play", "--host", " ", "--no-browser")
+    assert status == 2 and "--host must name an address" in err, err
+    status, out, err = cli("explain", "--seed", "0", "--epoch", "1e0", "--sample", "2e0", "--lang", "en")
+    assert status == 0 and out.startswith("SGD step 2 of epoch 1"), err
