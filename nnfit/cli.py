@@ -602,6 +602,10 @@ def describe(e):
             name=e.name, package=f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
     if isinstance(e, OSError) and e.strerror:
         return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+    backend = os.environ.get("MPLBACKEND")
+    if isinstance(e, ValueError) and backend and "backend" in first and repr(backend) in first:  # matplotlib's words
+        return _("MPLBACKEND={backend!r} is not a matplotlib backend: unset it, or name one such as Agg").format(
+            backend=backend)
     return _("internal error: {kind}: {message} (please report this)").format(kind=type(e).__name__, message=first)
 
 

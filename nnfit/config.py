@@ -60,7 +60,7 @@ class Config:
         check_representable("lr", self.lr, self.dtype)
         self.check_memory(n=10)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
-            raise ConfigError("device", _("cuda runs only the matrix engine; add engine='matrix'"))
+            raise ConfigError("device", _("cuda runs only the matrix engine: choose it (--engine matrix, engine='matrix')"))
         check_bool("keep_grads", self.keep_grads)
         if self.keep_grads and (self.resolved_engine() != "scalar" or self.models > 1):
             raise ConfigError("keep_grads", _("is the chapter's own loop: the scalar engine, one model; "

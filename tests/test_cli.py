@@ -411,3 +411,12 @@ def test_more_bad_model_metadata_and_choices(cli, tmp_path, monkeypatch):
     assert status == 2 and "--host must name an address" in err, err
     status, out, err = cli("explain", "--seed", "0", "--epoch", "1e0", "--sample", "2e0", "--lang", "en")
     assert status == 0 and out.startswith("SGD step 2 of epoch 1"), err
+
+
+def test_an_unknown_matplotlib_backend_is_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "nnfit", "--seed", "0", "--epochs", "2", "--quiet", "--out", "r"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "MPLBACKEND": "nonsense"})
+    assert done.returncode == 1 and not (tmp_path / "r").exists()
+    assert done.stderr == "nnfit: error: MPLBACKEND='nonsense' is not a matplotlib backend: unset it, or name one such as Agg\n"

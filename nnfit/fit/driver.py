@@ -146,7 +146,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
     tr, va, te = split_indices(cfg, n)
     start_rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
     if len(tr) < 2:
-        raise ConfigError("val_fraction", _("and test_fraction leave {count} of {n} points to train on; "
+        raise ConfigError("val_fraction", _("and the test fraction leave {count} of {n} points to train on; "
                                             "at least 2 are needed").format(count=len(tr), n=n))
     s = scaling(x[tr], y[tr], cfg.scale)
     u = (x - np.array(s["x_shift"])) / np.array(s["x_scale"])
