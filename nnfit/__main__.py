@@ -21,12 +21,25 @@ def run():
     try:
         try:
             from .cli import main
-        except KeyboardInterrupt:
+        except BaseException as e:  # Python wraps a Ctrl-C inside a class body's __set_name__ in a RuntimeError
+            if not interrupted(e):
+                raise
             print("nnfit: error: interrupted", file=sys.stderr)
             return 130
         return main()
     finally:
         sys.unraisablehook = python_hook
+
+
+def interrupted(e):
+    """Whether exception e is, or was caused by, a Ctrl-C."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def speak_any_encoding():

@@ -574,7 +574,8 @@ def main(argv=None):
     except BrokenPipeError:  # stdout's reader left while nothing was being written (Output covers the rest)
         return 0
     except Exception as e:
-        status, message = 1, describe(e)
+        from .__main__ import interrupted
+        status, message = (130, _("interrupted")) if interrupted(e) else (1, describe(e))  # Ctrl-C in an import
     finally:
         if sigterm is not None:
             signal.signal(signal.SIGTERM, sigterm)
