@@ -117,7 +117,7 @@ def build_parser():
     add_fit_options(f)
     add_output_options(f)
     w = sub.add_parser("play", help=_("a live page in the browser: watch the network learn, step by step"))
-    w.add_argument("--port", type=int, default=0, help=_("port to serve on (default: a free one)"))
+    w.add_argument("--port", type=integer, default=0, help=_("port to serve on (default: a free one)"))
     w.add_argument("--host", default="127.0.0.1", help=_("address to serve on (default %(default)s: this machine only)"))
     w.add_argument("--no-browser", action="store_true", help=_("only print the URL; do not open a browser"))
     x = sub.add_parser("export", help=_("write the model as a self-contained function: python, c, js, latex or onnx"))
@@ -415,8 +415,9 @@ def load_table(args):
 
 
 def cmd_play(args):
+    from .config import shown_int
     if not 0 <= args.port <= 65535:
-        raise Failure(_("--port must be between 0 and 65535, got {port}").format(port=args.port), 2)
+        raise Failure(_("--port must be between 0 and 65535, got {port}").format(port=shown_int(args.port)), 2)
     if not args.host.strip():  # an empty host would listen on every interface, not this machine only
         raise Failure(_("--host must name an address (127.0.0.1 serves this machine only), got {host!r}").format(
             host=args.host), 2)

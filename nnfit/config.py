@@ -131,10 +131,16 @@ def check_int(name, value, low, high=None):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(name, _("must be an integer >= {low}, got {value!r}").format(low=low, value=value))
     if value < low:
-        raise ConfigError(name, _("must be >= {low}, got {value!r}").format(low=low, value=int(value)))
+        raise ConfigError(name, _("must be >= {low}, got {value}").format(low=low, value=shown_int(value)))
     if high is not None and value > high:
-        raise ConfigError(name, _("must be <= {high}, got {value!r}").format(high=high, value=int(value)))
+        raise ConfigError(name, _("must be <= {high}, got {value}").format(high=high, value=shown_int(value)))
     return int(value)
+
+
+def shown_int(value):
+    """An integer as a message shows it: 1e+300 rather than its 301 digits (--epochs 1e300 parses exactly)."""
+    value = int(value)
+    return f"{value:.6g}" if abs(value) >= 10**16 else str(value)
 
 
 def check_number(name, value, low=None, high=None, low_open=False, high_open=False):

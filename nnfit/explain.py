@@ -21,6 +21,7 @@ import numpy as np
 
 from . import engines
 from .activations import PRIME_TEXT
+from .config import shown_int
 from .i18n import _
 from .model import network
 from .params import NAMES, Params, init_params
@@ -54,10 +55,10 @@ def check_step(cfg, n, epoch, sample):
     """ValueError (one line) unless step `sample` of epoch `epoch` exists for n points."""
     steps = -(-n // cfg.batch_size)
     if not 1 <= epoch <= cfg.epochs:
-        raise ValueError(_("--epoch must be between 1 and {epochs}, got {epoch}").format(epochs=cfg.epochs, epoch=epoch))
+        raise ValueError(_("--epoch must be between 1 and {epochs}, got {epoch}").format(epochs=cfg.epochs, epoch=shown_int(epoch)))
     if not 1 <= sample <= steps:
         raise ValueError(_("--sample must be between 1 and {steps} (steps per epoch), got {sample}").format(
-            steps=steps, sample=sample))
+            steps=steps, sample=shown_int(sample)))
 
 
 def state_before_step(cfg, x, y, epoch, sample):
