@@ -392,3 +392,11 @@ def test_api_save_needs_a_file_name_and_follows_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert os.stat(tmp_path / "m.safetensors").st_mode & 0o777 == 0o640  # safetensors alone made it 0o600
+
+
+def test_huge_counts_are_shown_short(workdir):
+    """--hidden 1e300 parses exactly (an integral value); the message shows 1e+300, not 301 digits."""
+    for argv, status, piece in ((["train", "--hidden", "1e300", "--no-plot"], 2, "--hidden must be <= 10000, got 1e+300"),
+                                (["train", "--epochs", "1e30", "--no-plot"], 2, "got 1e+30"),
+                                (["explain", "--epoch", "1e30", "--lang", "en"], 2, "got 1e+30")):
+        assert len(workdir(argv, status, piece)) < 120
