@@ -143,7 +143,7 @@ def _sample(arr):
 
 def open_text(path):
     """A text stream over a regular file, or DataError if it is missing, a directory, a FIFO or
-    device (never waited on), unreadable or too large. UTF-8, or UTF-16 when the file starts with its BOM."""
+    device (never waited on), unreadable or too large. UTF-8, or UTF-16 or UTF-32 when the file starts with its BOM."""
     path = os.fspath(path)
     if not path:
         raise DataError(_("the file name is empty; give a CSV file"))
@@ -166,8 +166,9 @@ def open_text(path):
         raise DataError(_("{path}: is {size:.1f} GiB; nnfit reads CSV files up to 1 GiB").format(path=path, size=info.st_size / 2**30))
     head = os.read(fd, 4096)
     os.lseek(fd, 0, os.SEEK_SET)
-    encoding = "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
-    if b"\x00" in head and encoding != "utf-16":
+    encoding = ("utf-32" if head[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)  # before UTF-16: FF FE 00 00
+                else "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig")
+    if b"\x00" in head and encoding == "utf-8-sig":
         os.close(fd)
         raise DataError(_("{path}: not a text file (it contains NUL bytes)").format(path=path))
     return open(fd, encoding=encoding, newline="")  # newline="": the csv module sees \r, \n and \r\n
@@ -177,7 +178,7 @@ def rows_of(path):
     """(line number, cells) for each non-blank row of a CSV file, checked as it is read."""
     f = open_text(path)
     with f:
-        reader = csv.reader(_lines(path, f, f.encoding == "utf-16"))
+        reader = csv.reader(_lines(path, f, f.encoding in ("utf-16", "utf-32")))
         last = 0
         while True:
             try:
@@ -240,7 +241,10 @@ def read_table(path, columns):
     rows = rows_of(path)
     first = next(rows, None)
     if first is None:
-        raise DataError(_("{path}: the file is empty").format(path=path))
+        with open_text(path) as f:
+            cells = "," in f.read(65536)
+        raise DataError((_("{path}: no values: every line is blank or holds only empty cells") if cells
+                         else _("{path}: the file is empty")).format(path=path))
     line, cells = first
     width = len(cells)
     for sep, name in ((";", "';'"), ("\t", _("tabs"))):

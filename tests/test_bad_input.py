@@ -144,6 +144,7 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "one point": ("x,y\n1,2\n", ["at least 2 points"]),
     "empty": ("", ["the file is empty"]),
     "blank lines": ("\n \n\t\n", ["the file is empty"]),
+    "empty cells only": (",\n,\n , \n", ["no values: every line is blank or holds only empty cells"]),
     "NUL byte": (GOOD.replace("0,0", "0,\x000"), ["NUL bytes"]),
     "latin-1": (GOOD.encode() + "3,\xe9\n".encode("latin-1"), ["not a UTF-8 text file"]),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ["not a text file"]),
@@ -206,6 +207,8 @@ def test_data_variants_that_are_fine(tmp_path):
         "plain": GOOD.encode(),
         "utf-8 BOM": b"\xef\xbb\xbf" + GOOD.encode(),
         "utf-16 BOM": GOOD.encode("utf-16"),
+        "utf-32 BOM": GOOD.encode("utf-32"),  # its BOM starts as UTF-16's: read as UTF-16 it was "not a number"
+        "utf-32 big-endian BOM": b"\x00\x00\xfe\xff" + GOOD.encode("utf-32-be"),
         "CR only": GOOD.replace("\n", "\r").encode(),
         "CRLF": GOOD.replace("\n", "\r\n").encode(),
         "quoted": GOOD.replace("-1,0.5", '"-1","0.5"').encode(),
