@@ -2,6 +2,7 @@
 (config, data range, final loss, scaling) in the file's metadata. No file is ever unpickled."""
 import json
 import math
+import numbers
 import os
 from dataclasses import fields
 
@@ -98,6 +99,8 @@ class Model:
         return_std (Bayesian fits only): also the standard deviation of a new observation at each x,
         sqrt(1/beta + g^T A^-1 g) (MacKay's evidence framework), as scikit-learn's
         GaussianProcessRegressor returns it: y_hat +- 1.96 std is a 95% prediction interval."""
+        from .config import check_bool
+        check_bool("return_std", return_std)
         x = self.inputs(x)
         s = self.scaling
         u = (x - np.asarray(s["x_shift"])) / np.asarray(s["x_scale"])
@@ -204,13 +207,19 @@ def as_inputs(x):
     if isinstance(x, (str, bytes)) or x is None:
         raise DataError(_("x must be numbers, got {x!r}").format(x=x))
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        raw = np.asarray(x)
+        if raw.dtype.kind in "USOMmb" and not (raw.dtype.kind == "O" and all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in raw.flat)):
+            raise TypeError  # text ("1"), dates and booleans are not x values, as nnfit.fit says too
+        arr = raw.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
         raise DataError(_("x must be numbers, got {x!r}").format(x=str(x)[:80])) from None
     bad = np.argwhere(~np.isfinite(arr))
     if len(bad):
-        raise DataError(_("{name}[{index}] is {value}: every value must be a finite number").format(
-            name="x", index=", ".join(map(str, bad[0])), value=arr[tuple(bad[0])]))
+        where = ", ".join(map(str, bad[0]))
+        raise DataError((_("{name}[{index}] is {value}: every value must be a finite number") if where else
+                         _("{name} is {value}: every value must be a finite number")).format(
+            name="x", index=where, value=arr[tuple(bad[0])]))
     return arr
 
 

@@ -403,3 +403,20 @@ def test_huge_counts_are_shown_short(workdir):
                                 (["train", "--epochs", "1e30", "--no-plot"], 2, "got 1e+30"),
                                 (["explain", "--epoch", "1e30", "--lang", "en"], 2, "got 1e+30")):
         assert len(workdir(argv, status, piece)) < 120
+
+
+def test_api_predict_and_flags_take_what_fit_takes():
+    """predict takes numbers as nnfit.fit does (text, dates and booleans are DataErrors there too);
+    progress, verbose and return_std are True or False (None: progress's default)."""
+    model = nnfit.fit(seed=0, epochs=3)
+    for x in (["1"], np.array(["2020-01-01"], dtype="datetime64[D]"), [True], [1, None]):
+        with pytest.raises(DataError, match="^x must be numbers"):
+            model.predict(x)
+    with pytest.raises(DataError, match="^x is nan: every value must be a finite number$"):
+        model.predict(float("nan"))
+    assert np.isfinite(model.predict([0.5, np.float32(2)])).all()
+    for bad in (dict(progress="yes"), dict(verbose="no")):
+        with pytest.raises(nnfit.ConfigError, match="must be True or False"):
+            nnfit.fit(seed=0, epochs=2, **bad)
+    with pytest.raises(nnfit.ConfigError, match="^return_std must be True or False"):
+        model.predict(1.0, return_std="yes")

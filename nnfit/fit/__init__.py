@@ -29,6 +29,10 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
     Model in the user's units; model.extra holds the metrics, the start kept, the validation and test
     histories. x_names, y_names: the columns' names, kept in the model. progress: a bar on stderr for
     fits over a second (None: only on a terminal)."""
+    from ..config import check_bool
+    check_bool("verbose", verbose)
+    if progress is not None:
+        check_bool("progress", progress)
     cfg = FitConfig.from_options(options)
     if cfg.seed is None:
         from ..train import draw_seed
