@@ -31,7 +31,8 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
                     back inside the fit would only train on fewer points
     random_state    None, an int or a RandomState: the fit's seed (an int is used as it is)
 
-    Attributes: model_ (the nnfit Model; model_.x_names holds X's column names), n_features_in_,
+    Attributes: model_ (the nnfit Model; model_.x_names holds X's column names, when they are distinct,
+    printable and without commas), n_features_in_,
     feature_names_in_ (when X has string column names), n_outputs_.
     """
 
@@ -64,6 +65,9 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
             "hidden", "activation", "optimizer", "regularization", "epochs", "starts", "scale", "val_fraction",
             "test_fraction", "patience", "lr", "momentum")}
         names = getattr(self, "feature_names_in_", None)  # set by validate_data when X has string column names
+        if names is not None and not (len(set(names)) == len(names) and all(
+                str(c).strip() and str(c).isprintable() and "," not in str(c) for c in names)):
+            names = None  # names nnfit could not pick columns by again (nnfit.fit refuses them): the model keeps none
         self.model_ = nnfit.fit(X, y, seed=self._seed(), progress=False, x_names=None if names is None else list(names),
                                 **options)
         return self

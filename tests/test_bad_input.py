@@ -420,3 +420,10 @@ def test_api_predict_and_flags_take_what_fit_takes():
             nnfit.fit(seed=0, epochs=2, **bad)
     with pytest.raises(nnfit.ConfigError, match="^return_std must be True or False"):
         model.predict(1.0, return_std="yes")
+
+
+def test_api_names_with_commas_are_refused():
+    """`--x a,b` separates names, so a column named 'a,b' could never be picked again: refused by
+    nnfit.fit (a CSV header cell "a,b" keeps no names, as before)."""
+    with pytest.raises(nnfit.ConfigError, match="^x_names must be distinct, non-empty names without control characters or commas"):
+        nnfit.fit([[1, 2], [3, 4], [5, 7]], [1, 2, 3], x_names=["a,b", "c"], epochs=2)

@@ -44,8 +44,8 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
     for n, width, what in ((names[0], X.shape[1], "x_names"), (names[1], Y.shape[1], "y_names")):
         if n is not None and len(n) != width:
             raise ConfigError(what, _("names {count} columns, but the data has {width}").format(count=len(n), width=width))
-        if n is not None and (len(set(n)) != len(n) or any(not c.strip() or not c.isprintable() for c in n)):
-            raise ConfigError(what, _("must be distinct, non-empty names without control characters, got {names!r}").format(
+        if n is not None and (len(set(n)) != len(n) or any(not c.strip() or not c.isprintable() or "," in c for c in n)):
+            raise ConfigError(what, _("must be distinct, non-empty names without control characters or commas, got {names!r}").format(
                 names=n))
     model = fit_points(cfg, X, Y, progress=progress, names=names)
     if verbose:
