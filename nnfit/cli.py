@@ -79,7 +79,7 @@ def add_output_options(p):
     g.add_argument("--no-plot", action="store_true", help=_("do not draw the plots (fit.png, loss.png, diagnostics.png)"))
     g.add_argument("--show", action="store_true", help=_("also open the plot in a window when there is a screen"))
     g.add_argument("--lang", default="zh", help=_("language of the plots and messages: zh | en (default zh for the plots, as in the tutorial)"))
-    g.add_argument("--quiet", action="store_true", help=_("print nothing but errors"))
+    g.add_argument("--quiet", action="store_true", help=_("print nothing but warnings and errors"))
 
 
 def build_parser():
@@ -99,8 +99,8 @@ def build_parser():
     r.add_argument("model", help=_("a model.safetensors written by nnfit"))
     r.add_argument("xs", nargs="*", metavar="X", help=_("x values (negative ones too: -1e5); for a model with d inputs, "
                                                          "each X is one point's d numbers joined by commas: 1,-2.5,3"))
-    r.add_argument("--csv", metavar="FILE", help=_("read the points from a CSV file: its first column; with d inputs the "
-                                                   "columns the model was fitted on, by name, or a file of d columns; or --x"))
+    r.add_argument("--csv", metavar="FILE", help=_("read the points from a CSV file: the columns the model was fitted on, by "
+                                                   "name, else its first column (d inputs: a file of d columns); or --x"))
     r.add_argument("--x", help=_("the input column(s) of --csv, by name or 0-based index, comma-separated"))
     r.add_argument("--std", action="store_true", help=_("also each prediction's standard deviation (x,y,std lines; "
                                                           "Bayesian fits): y +- 1.96 std is a 95%% interval"))
@@ -279,12 +279,17 @@ def point(text, d):
 
 
 def read_inputs(path, x_cols, model):
-    """The points to predict at from a CSV file. One input: its first column or --x. d inputs: --x,
+    """The points to predict at from a CSV file. One input: --x, else the column named as in the training
+    data when the file's header has it, else the first column. d inputs: --x,
     else the columns named as in the training data (when the model knows their names and the file
     has a header: every name must be there), else a file of exactly d columns, in order."""
     import numpy as np
     from .data import DataError, column_list, read_table
     d = model.n_inputs
+    if d == 1 and x_cols is None and model.x_names:  # the column the model was fitted on, when the header has it
+        values = read_table(path, lambda width, header: {"--x": model.x_names[0] if header and model.x_names[0] in header
+                                                          else 0})[1]
+        return list(values["--x"])
     if d == 1:
         from .data import read_x_csv
         return list(read_x_csv(path, x_cols))
@@ -390,7 +395,7 @@ def cmd_fit(args):
         print(summary(model))
     e = model.extra
     for warning in e["warnings"]:
-        say(args, _("nnfit: warning: {message}").format(message=warning))
+        print(_("nnfit: warning: {message}").format(message=warning), file=sys.stderr)  # --quiet keeps warnings
     index = dict(zip(("train", "val", "test"), split_indices(cfg, len(x))))  # the points of each split
     assert [len(i) for i in index.values()] == e["split"]
     one = x.shape[1] == y.shape[1] == 1  # one input and one output: fit.png is the curve (write_run)
@@ -452,7 +457,16 @@ def cmd_export(args):
             raise
         raise Failure(_("--to onnx needs the onnx package, not installed here: pip install 'nnfit[export]'"), 2) from None
     if args.output in (None, "-"):  # -: stdout, as usual on a command line
-        sys.stdout.write(content)
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None or str(getattr(sys.stdout, "encoding", "utf-8")).lower().replace("-", "") == "utf8":
+            sys.stdout.write(content)
+        else:  # code is UTF-8 whatever the terminal's encoding (latin-1 made a Python export that does not import)
+            sys.stdout.flush()
+            try:
+                buffer.write(content.encode("utf-8"))
+                buffer.flush()
+            except BrokenPipeError:
+                sys.stdout.reader_left()
     else:
         write_new(args.output, content)
     return 0

@@ -100,7 +100,11 @@ def _numbers(v, name):
         raise DataError(_("{name} must be a list or array of numbers: {error}").format(
             name=name, error=str(e).splitlines()[0])) from None
     if arr.dtype.kind == "O" and all(isinstance(e, numbers.Real) and not isinstance(e, bool) for e in arr.flat):
-        arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
+        try:
+            arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
+        except OverflowError:  # an int like 10**400
+            raise DataError(_("{name} holds a number too large for float64 {sample}").format(
+                name=name, sample=_sample(arr))) from None
     if arr.dtype.kind not in "iuf":
         raise DataError(_("{name} must be real numbers, got an array of {dtype} {sample}").format(
             name=name, dtype=arr.dtype, sample=_sample(arr)))
@@ -138,6 +142,7 @@ def _vector(v, name):
 
 def _sample(arr):
     first = next(iter(arr.flat), None) if arr.size else None
+    first = first.item() if isinstance(first, np.generic) else first  # '1', not np.str_('1')
     return _("(first value {value!r})").format(value=first) if first is not None else _("(empty)")
 
 

@@ -22,6 +22,7 @@ VAL_R2 = 0.99          # ... and the validation R² below this (the extra error 
 R2_DROP = 0.1          # test R² more than this below the training R² ...
 TEST_RATIO = 2.0       # ... and the test MSE above this many times the training MSE
 MIN_HELD_OUT = 5       # a validation or test set is judged from this many points on
+FLAT_R2 = 0.01         # a training R² below this: the fit is about the constant mean of y
 
 
 def regression(t, o):
@@ -85,7 +86,9 @@ def fit_warnings(model):
     Test: R² more than 0.1 below the training R² (a tenth of the variance unexplained besides), with
     a test MSE over twice the training MSE (so that a test set of little spread, whose R² is low
     however good the fit, does not count).
-    Validation and test need 5 points or more: fewer are too few to judge by."""
+    Validation and test need 5 points or more: fewer are too few to judge by.
+    Flat: a training R² below 1% (a fit that kept the constant says so itself): the curve is about
+    the mean of y (sgd at lr 1000 drove the weights to 1e9 and a constant, silently)."""
     e = model.extra
     n_train, n_val, n_test = e["split"]
     values = n_train * model.n_outputs
@@ -101,6 +104,11 @@ def fit_warnings(model):
                      "the fit can follow the noise; try --regularization bayes, a smaller --hidden or more points").format(
                          P=parameters, values=values))
     m = e["metrics"]
+    constant = str(e.get("stopped", "")).startswith("no start beat the constant")  # warned about as it was kept
+    if not constant and m["train"]["r2"] < FLAT_R2:  # NaN (y constant) compares False
+        out.append(_("the fit explains {share:.1%} of y's variance on its training points: it is about the constant "
+                     "mean (y may be noise to this network; or try --scale standard, another --lr or more --epochs)").format(
+                         share=max(m["train"]["r2"], 0.0)))
     if n_val >= MIN_HELD_OUT and m["val"]["mse"] > VAL_RATIO * m["train"]["mse"] and not m["val"]["r2"] >= VAL_R2:
         out.append(_("the validation MSE is {ratio:.1f} times the training MSE: the fit does not carry over to new "
                      "points (overfitted); try a smaller --hidden or more points").format(

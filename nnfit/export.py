@@ -501,7 +501,7 @@ def write_new(path, content):
     """Write content (str or bytes) to a new file, all or nothing: into a temporary file beside it,
     then hard-linked into place, which fails if the file exists — an existing file is never touched.
     RunDirError (one line) when it cannot."""
-    from .runs import RunDirError
+    from .runs import RunDirError, umask
     path = os.fspath(path)
     if os.path.lexists(path):
         raise RunDirError(f"{path}: already exists; nnfit never overwrites a file, give a new -o")
@@ -509,7 +509,7 @@ def write_new(path, content):
     fd, tmp = None, None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(os.path.abspath(path)))
-        os.fchmod(fd, 0o644)  # as a plain new file, not mkstemp's 0o600
+        os.fchmod(fd, 0o666 & ~umask())  # as a plain new file under the umask, not mkstemp's 0o600
         with os.fdopen(fd, "wb") as f:
             fd = None
             f.write(data)

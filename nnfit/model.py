@@ -160,12 +160,18 @@ class Model:
     def save(self, path):
         """Write the model to a .safetensors file (written to a temporary name, then renamed; a file
         already at path is replaced, as numpy.save does: the command line never does that). The file
-        gets the mode a new file gets under the umask (safetensors alone makes it 0o600)."""
+        gets the mode a new file gets under the umask (safetensors alone makes it 0o600); a file replaced
+        keeps its mode, and a symbolic link is written through."""
         from safetensors.numpy import save_file
         from .runs import umask
-        if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
-            raise ModelFileError(_("save needs a file name (a str or a path), got {type}").format(type=type(path).__name__))
+        if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes) or not os.fspath(path):
+            raise ModelFileError(_("save needs a file name (a str or a path), got {type}").format(
+                type=type(path).__name__ if not isinstance(path, str) else repr(path)))
         path = os.fspath(path)
+        shown = path
+        if os.path.islink(path):  # through the link, as numpy.save writes: the link stays, its target is replaced
+            path = os.path.realpath(path)
+        mode = (os.stat(path).st_mode & 0o7777) if os.path.isfile(path) else 0o666 & ~umask()  # a file keeps its mode
         if os.path.exists(path) and not os.path.isfile(path):  # never swap a device or a directory for a file
             raise ModelFileError(_("{path}: not a regular file; give a file name to save the model to").format(path=path))
         tmp = f"{path}.tmp{os.getpid()}"
@@ -179,7 +185,7 @@ class Model:
                     path=path, directory=directory))
             try:
                 save_file(tensors, tmp, metadata=self.metadata())
-                os.chmod(tmp, 0o666 & ~umask())
+                os.chmod(tmp, mode)
                 os.replace(tmp, path)
             except (OSError, ValueError) as e:  # SafetensorError is neither: caught below by name
                 raise ModelFileError(_("{path}: cannot write the model: {error}").format(
@@ -192,7 +198,7 @@ class Model:
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
-        return path
+        return shown
 
     def __repr__(self):
         c = self.config

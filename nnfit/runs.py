@@ -25,9 +25,10 @@ def next_run_dir(root="runs"):
     return os.path.join(root, f"{max(numbers, default=0) + 1:03d}")
 
 
-def check_new(path):
-    """RunDirError now, before any work, if `path` exists or could not be created."""
-    if os.path.lexists(path):
+def check_new(path, taken_ok=False):
+    """RunDirError now, before any work, if `path` exists (unless taken_ok: a runs/NNN that nnfit chose,
+    which moves on to the next number if it is taken) or could not be created."""
+    if os.path.lexists(path) and not taken_ok:
         raise RunDirError(_("{path}: already exists; nnfit never overwrites a run, give a new --out directory").format(path=path))
     parent = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(parent):  # the nearest folder that exists must take new entries
@@ -47,7 +48,7 @@ class NewRunDir:
         self.auto = auto
         if auto and os.path.lexists(path):
             path = next_run_dir(os.path.dirname(path))
-        check_new(path)
+        check_new(path, taken_ok=auto)  # another run may take the number meanwhile: __exit__ moves on then
         self.path = path
 
     def __enter__(self):

@@ -434,3 +434,51 @@ def test_a_ctrl_c_wrapped_by_python_is_still_an_interrupt():
     except RuntimeError as e:
         assert interrupted(e)
     assert not interrupted(ValueError("x")) and not interrupted(None)
+
+
+def test_second_trial_findings(cli, tmp_path):
+    """predict --csv reads a one-input model's own column by name (it read the first column, silently);
+    export -o follows the umask; an export to a latin-1 stdout is still UTF-8 code; save writes through
+    a link and keeps a replaced file's mode."""
+    import math
+    import subprocess
+    import sys
+    rows = ["id,x,y"] + [f"{i},{(49 - i) * 2},{math.sin((49 - i) * 2 / 15)}" for i in range(50)]
+    (tmp_path / "idx.csv").write_text("\n".join(rows) + "\n")
+    assert cli("fit", "--data", "idx.csv", "--x", "x", "--y", "y", "--seed", "0", "--out", "m", "--no-plot", "--quiet")[0] == 0
+    status, out, err = cli("predict", "m/model.safetensors", "--csv", "idx.csv")
+    assert status == 0 and out.splitlines()[0].startswith("98.0,"), out[:80]
+    old = os.umask(0o077)
+    try:
+        assert cli("export", "m/model.safetensors", "--to", "c", "-o", "m.c")[0] == 0
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "m.c").st_mode & 0o777 == 0o600
+    (tmp_path / "u.csv").write_text("ü—漢字,y\n1,2\n2,3\n3,5\n4,4\n", encoding="utf-8")
+    assert cli("fit", "--data", "u.csv", "--seed", "0", "--out", "u", "--no-plot", "--quiet", "--epochs", "5")[0] == 0
+    done = subprocess.run([sys.executable, "-m", "nnfit", "export", "u/model.safetensors", "--to", "python"], cwd=tmp_path,
+                          capture_output=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "latin-1"})
+    assert done.returncode == 0 and "x = ü—漢字" in done.stdout.decode("utf-8")
+    model = nnfit.load(tmp_path / "u" / "model.safetensors")
+    (tmp_path / "target.safetensors").write_text("old")
+    os.chmod(tmp_path / "target.safetensors", 0o600)
+    os.symlink("target.safetensors", tmp_path / "link.safetensors")
+    model.save(tmp_path / "link.safetensors")
+    assert os.path.islink(tmp_path / "link.safetensors") and os.stat(tmp_path / "target.safetensors").st_mode & 0o777 == 0o600
+    assert nnfit.load(tmp_path / "target.safetensors").x_names == ["ü—漢字"]
+
+
+def test_a_flat_fit_is_warned_about_and_numpy_stays_quiet():
+    """A fit that explains under 1% of y's variance says so (sgd at lr 1000: weights of 1e9, a constant,
+    silently); unscaled x from 20 up warns of saturated neurons; NumPy's warnings never leave nnfit.fit."""
+    import warnings
+    x = np.linspace(-3, 3, 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        flat = nnfit.fit(x, np.sin(x), optimizer="sgd", lr=1000, regularization="none", seed=0, epochs=50)
+        with pytest.raises(nnfit.TrainingDiverged):
+            nnfit.fit(x / 3, np.r_[x[:-1] / 3, 1e150], scale="none", seed=0, epochs=50)
+    assert any(w.startswith("the fit explains 0.0% of y's variance") for w in flat.extra["warnings"]), flat.extra["warnings"]
+    assert not any("variance" in w for w in nnfit.fit(x, np.sin(x), seed=0).extra["warnings"])
+    far = np.linspace(20, 30, 50)
+    assert any("with --scale none" in w for w in nnfit.fit(far, np.sin(far), scale="none", seed=0, epochs=20).extra["warnings"])
