@@ -2,7 +2,6 @@
 (config, data range, final loss, scaling) in the file's metadata. No file is ever unpickled."""
 import json
 import math
-import numbers
 import os
 from dataclasses import fields
 
@@ -208,18 +207,12 @@ class Model:
 
 
 def as_inputs(x):
-    """x values to predict at, as float64: DataError unless they are finite numbers."""
-    from .data import DataError
-    if isinstance(x, (str, bytes)) or x is None:
+    """x values to predict at, as float64: DataError unless they are finite numbers (data._numbers's
+    rules, as nnfit.fit's: no text, dates or booleans)."""
+    from .data import DataError, _numbers
+    if x is None:
         raise DataError(_("x must be numbers, got {x!r}").format(x=x))
-    try:
-        raw = np.asarray(x)
-        if raw.dtype.kind in "USOMmb" and not (raw.dtype.kind == "O" and all(
-                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in raw.flat)):
-            raise TypeError  # text ("1"), dates and booleans are not x values, as nnfit.fit says too
-        arr = raw.astype(np.float64)
-    except (TypeError, ValueError, OverflowError):
-        raise DataError(_("x must be numbers, got {x!r}").format(x=str(x)[:80])) from None
+    arr = _numbers(x, "x")
     bad = np.argwhere(~np.isfinite(arr))
     if len(bad):
         where = ", ".join(map(str, bad[0]))

@@ -46,9 +46,7 @@ class NewRunDir:
 
     def __init__(self, path, auto=False):
         self.auto = auto
-        if auto and os.path.lexists(path):
-            path = next_run_dir(os.path.dirname(path))
-        check_new(path, taken_ok=auto)  # another run may take the number meanwhile: __exit__ moves on then
+        check_new(path, taken_ok=auto)  # a number another run took (meanwhile, too): __exit__ moves on to the next
         self.path = path
 
     def __enter__(self):
