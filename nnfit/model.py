@@ -114,8 +114,10 @@ class Model:
                                                 "on 20 points or more): this model has no posterior"))
         from .fit.network import Shape, jacobian
         net = Shape(self.n_inputs, self.config.hidden, self.n_outputs)
+        net = net._replace(bias=len(self.posterior) > net.P)  # the fit's output bias, folded into y_shift: c = 0 here
         rows = u.reshape(-1, net.d)
-        _y, g = jacobian(flat(self.params)[None, :], rows, np.zeros((len(rows), net.k)), net,
+        p = np.concatenate([flat(self.params), np.zeros(net.P - net.weights)])
+        _y, g = jacobian(p[None, :], rows, np.zeros((len(rows), net.k)), net,
                          self.config.activation)  # (1, n k, P) = dy_hat/dp
         reg = self.extra["regularization"]
         var = reg["noise_var"] + np.einsum("np,pq,nq->n", g[0], self.posterior, g[0])
@@ -353,9 +355,10 @@ def from_file(path, meta, tensors):
                   final_loss=None if final_loss is None else float(final_loss))
     model.x_names, model.y_names = columns["x"], columns["y"]
     if posterior is not None:
-        P = config.hidden * (d + 1 + k)
+        P = config.hidden * (d + 1 + k) + k  # with the fit's output bias (folded into y_shift); files written
+        # before fits had one have no row for it: (P - k, P - k)
         noise = (extra.get("regularization") or {}).get("noise_var") if isinstance(extra.get("regularization"), dict) else None
-        if posterior.shape != (P, P) or posterior.dtype != np.float64:
+        if posterior.shape not in ((P, P), (P - k, P - k)) or posterior.dtype != np.float64:
             raise ModelFileError(_("{path}: tensor 'posterior_cov' must be ({P}, {P}) float64, "
                                    "got shape {shape} and dtype {dtype}").format(
                                      path=path, P=P, shape=posterior.shape, dtype=posterior.dtype))

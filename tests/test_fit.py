@@ -14,20 +14,23 @@ from nnfit.fit.lm import LevenbergMarquardt
 from nnfit.fit.network import Shape, Workspace, along, curvature, gradient, jacobian, residuals
 
 
+@pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 @pytest.mark.parametrize("d, k", [(1, 1), (3, 1), (1, 2), (4, 3)])
-def test_hand_jacobian_equals_torch_func(activation, d, k):
-    """r, J = dr/dp, the gradient and J^T J / J^T r (also from a subset) against torch autograd, float64."""
+def test_hand_jacobian_equals_torch_func(activation, d, k, bias):
+    """r, J = dr/dp, the gradient and J^T J / J^T r (also from a subset) against torch autograd, float64;
+    with and without the output bias fit mode uses."""
     rng = np.random.default_rng(d * 10 + k)
-    net = Shape(d, 4, k)
+    net = Shape(d, 4, k, bias)
     p = rng.normal(size=(3, net.P))  # K = 3 starts, H = 4
     x, y = rng.uniform(-2, 2, (9, d)), rng.normal(size=(9, k))
     r, J = jacobian(p, x, y, net, activation)
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
 
-    def res(flat):  # the next chapter's matrix form: h = act(x W^T + b), y_hat = h A^T
-        W, b, A = flat[:4 * d].reshape(4, d), flat[4 * d:4 * d + 4], flat[4 * d + 4:].reshape(k, 4)
-        return (act(torch.tensor(x) @ W.T + b) @ A.T - torch.tensor(y)).reshape(-1)
+    def res(flat):  # the next chapter's matrix form: h = act(x W^T + b), y_hat = h A^T (+ c)
+        W, b, A = flat[:4 * d].reshape(4, d), flat[4 * d:4 * d + 4], flat[4 * d + 4:4 * (d + 1 + k)].reshape(k, 4)
+        c = flat[4 * (d + 1 + k):] if bias else torch.zeros(k, dtype=torch.float64)
+        return (act(torch.tensor(x) @ W.T + b) @ A.T + c - torch.tensor(y)).reshape(-1)
     for s in range(3):
         want = torch.func.jacrev(res)(torch.tensor(p[s])).numpy()
         assert np.max(np.abs(J[s] - want)) < 1e-12
@@ -45,21 +48,23 @@ def test_hand_jacobian_equals_torch_func(activation, d, k):
     assert np.max(np.abs(Jtr3 - Jtr)) < 1e-12 and np.max(np.abs(r3 - r)) < 1e-15
 
 
+@pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 @pytest.mark.parametrize("d, k", [(1, 1), (3, 1), (1, 2), (4, 3)])
-def test_second_derivative_along_a_direction_equals_torch(activation, d, k):
+def test_second_derivative_along_a_direction_equals_torch(activation, d, k, bias):
     """network.along (geodesic acceleration's r_vv) against torch: the derivative of the
     Jacobian-vector product along the same direction, float64; and act'' against autograd."""
     rng = np.random.default_rng(d * 10 + k + 1)
-    net = Shape(d, 4, k)
+    net = Shape(d, 4, k, bias)
     p, v = rng.normal(size=(3, net.P)), rng.normal(size=(3, net.P))
     x = rng.uniform(-2, 2, (9, d))
     z, h, yvv = along(p, v, x, net, activation)
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
 
     def y_hat(flat):
-        W, b, A = flat[:4 * d].reshape(4, d), flat[4 * d:4 * d + 4], flat[4 * d + 4:].reshape(k, 4)
-        return act(torch.tensor(x) @ W.T + b) @ A.T
+        W, b, A = flat[:4 * d].reshape(4, d), flat[4 * d:4 * d + 4], flat[4 * d + 4:4 * (d + 1 + k)].reshape(k, 4)
+        c = flat[4 * (d + 1 + k):] if bias else torch.zeros(k, dtype=torch.float64)
+        return act(torch.tensor(x) @ W.T + b) @ A.T + c
     for s in range(3):
         ps, vs = torch.tensor(p[s]), torch.tensor(v[s])
         want = torch.func.jvp(lambda q: torch.func.jvp(y_hat, (q,), (vs,))[1], (ps,), (vs,))[1].numpy()
@@ -265,6 +270,40 @@ def test_posterior_survives_save_and_load(tmp_path):
     assert np.array_equal(loaded.predict([0.0, 1.0, 5.0], return_std=True)[1], std)
     with pytest.raises(nnfit.ConfigError, match="Bayesian"):
         nnfit.fit(x, np.tanh(x), seed=0, regularization="none").predict(0.0, return_std=True)
+
+
+def test_the_output_bias_is_fitted_freely_and_saved_in_y_shift(tmp_path):
+    """Fit mode's network has an output bias c (no prior: its alpha stays at lm.ALPHA_MIN), and the
+    saved model, the chapter's network without one, predicts exactly what the fitted network did:
+    y_shift = mean(y) + c y_scale. A posterior saved without the bias's row (files written before fits
+    had one) still loads and gives intervals."""
+    from nnfit.fit.lm import ALPHA_MIN
+    from nnfit.fit.network import forward
+    runs = []
+    choose = driver.Run.choose
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(driver.Run, "choose", lambda self: runs.append(self) or choose(self))
+        rng = np.random.default_rng(5)
+        x = rng.uniform(-2, 2, 60)
+        y = np.exp(x) + rng.normal(0, 0.1, 60)
+        model = nnfit.fit(x, y, hidden=6, seed=0)
+    run, k = runs[-1], model.extra["start"]
+    net = run.net
+    assert net.bias and net.P == 6 * 3 + 1 and np.all(run.opt.alpha[:, run.opt.free] == ALPHA_MIN)
+    assert len(model.extra["regularization"]["alpha"]) == 3  # w, b, a: the bias has no prior to report
+    c = float(net.out_bias(run.opt.p[k])[0])
+    y_scale = float(np.std(y))
+    assert model.scaling["y_shift"] == pytest.approx(np.mean(y) + c * y_scale, abs=1e-12)
+    grid = np.linspace(-2.5, 2.5, 50)
+    u = ((grid - np.mean(x)) / np.std(x))[:, None]
+    fitted = forward(run.opt.p[[k]], u, net, "sigmoid")[2][0, :, 0] * y_scale + np.mean(y)
+    assert np.max(np.abs(model.predict(grid) - fitted)) < 1e-10
+    mean, std = model.predict(grid, return_std=True)
+    S = model.posterior  # as an older file holds it: the weights' covariance given c (no bias in the fit)
+    model.posterior = S[:-1, :-1] - np.outer(S[:-1, -1], S[-1, :-1]) / S[-1, -1]
+    model.save(tmp_path / "old.safetensors")
+    old_mean, old_std = nnfit.load(tmp_path / "old.safetensors").predict(grid, return_std=True)
+    assert np.array_equal(old_mean, mean) and np.all(old_std > 0) and np.all(old_std <= std * (1 + 1e-9))
 
 
 def test_predict_cli_std_and_extrapolation_warning(cli, tmp_path):

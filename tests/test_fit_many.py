@@ -28,7 +28,7 @@ def test_two_inputs_fit_a_surface_far_better_than_the_mean():
     rmse = np.sqrt(np.mean((model.predict(grid) - truth(grid)) ** 2))
     assert rmse < 0.05 and model.n_inputs == 2 and model.n_outputs == 1, rmse
     assert model.predict(grid).shape == (1000,) and model.predict(grid[0]).shape == ()
-    assert model.params.w.shape == (8, 2) and model.extra["regularization"]["parameters"] == Shape(2, 8, 1).P
+    assert model.params.w.shape == (8, 2) and model.extra["regularization"]["parameters"] == Shape(2, 8, 1, bias=True).P == 33
 
 
 def test_friedman1_with_five_inputs():

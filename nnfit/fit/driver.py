@@ -69,8 +69,9 @@ def split_indices(cfg, n):
 
 def scaling(x, y, how):
     """Shift and scale of each column of x (N, d) and y (N, k), from the training points: numbers for
-    one column, lists for more. y is always centered on its mean: the network has no output bias, so
-    its zero (all a_i = 0, where Bayesian regularization pulls) must be the best constant. standard: x
+    one column, lists for more. y is always centered on its mean, so that the network's zero (all
+    a_i = 0 and c = 0, where Bayesian regularization pulls) is the best constant; the saved model's
+    y_shift also takes the fitted output bias c (fit_points). standard: x
     and y to mean 0, std 1; minmax: x to [-1, 1], y's half-range to 1; none: x as it is, y only
     centered. A spread of 0 (every value equal) keeps the scale 1."""
     y_shift = np.mean(y, axis=0)
@@ -92,22 +93,28 @@ def column_values(v):
 
 
 def draw_starts(rng, starts, net, u, v, activation, fit_a=True):
-    """K independent starts, (K, P), from N(0, 1) as the tutorial draws them. For LM (fit_a), since
-    y_hat is linear in a, the output weights are then the ones that fit the training points best for
-    those neurons (least squares with a small ridge, RIDGE): a start begins near the data instead of
-    a random curve, which spares LM's first epochs and keeps Bayesian regularization from mistaking a
-    bad start for noise. (First-order methods keep the random a: least-squares a can be large, and a
-    fixed learning rate unstable with it.)"""
-    p = rng.standard_normal((starts, net.P))
+    """K independent starts, (K, P), from N(0, 1) as the tutorial draws them (the output bias, if
+    any, from 0). For LM (fit_a), since y_hat is linear in a and c, the output weights and bias are
+    then the ones that fit the training points best for those neurons (least squares with a small
+    ridge on a, RIDGE): a start begins near the data instead of a random curve, which spares LM's
+    first epochs and keeps Bayesian regularization from mistaking a bad start for noise. (First-order
+    methods keep the random a: least-squares a can be large, and a fixed learning rate unstable with it.)"""
+    p = np.zeros((starts, net.P))
+    p[:, :net.weights] = rng.standard_normal((starts, net.weights))
     if not fit_a:
         return p
     _z, h, _y = forward(p, u, net, activation)  # (K, N, H)
+    if net.bias:  # the bias takes the means: a fits the centered h to the centered v
+        h_mean, v_mean = h.mean(axis=1), v.mean(axis=0)  # (K, H), (k,)
+        h = h - h_mean[:, None, :]
     hth = np.matmul(h.transpose(0, 2, 1), h)  # (K, H, H)
     ridge = RIDGE * np.trace(hth, axis1=1, axis2=2)[:, None, None] / net.H + 1e-12  # keeps a moderate
-    A = net.split(p)[2]  # (K, k, H), a view into p
+    A, c = net.split(p)[2], net.out_bias(p)  # (K, k, H), (K, k): views into p
     for j in range(net.k):  # one least-squares problem per output
         a = solve_each(hth + ridge * np.eye(net.H), np.einsum("knh,n->kh", h, v[:, j]))
         A[:, j] = np.where(np.isfinite(a), a, A[:, j])
+        if net.bias:
+            c[:, j] = v_mean[j] - np.sum(h_mean * A[:, j], axis=1)
     return p
 
 
@@ -148,7 +155,7 @@ def _fit_points(cfg, x, y, progress, names):
     from ..model import Model
     t0 = time.perf_counter()
     n = len(x)
-    net = Shape(x.shape[1], cfg.hidden, y.shape[1])
+    net = Shape(x.shape[1], cfg.hidden, y.shape[1], bias=True)
     check_memory(cfg, n, net)
     bayes = cfg.bayes(n)
     tr, va, te = split_indices(cfg, n)
@@ -182,7 +189,8 @@ def _fit_points(cfg, x, y, progress, names):
     k = run.choose()
     params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr])
     x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
-    model = Model(net.split(params), cfg, x_range=x_range[0] if net.d == 1 else x_range, scaling=s)
+    saved = dict(s, y_shift=column_values(np.array(s["y_shift"]) + net.out_bias(params) * np.array(s["y_scale"])))
+    model = Model(net.split(params), cfg, x_range=x_range[0] if net.d == 1 else x_range, scaling=saved)
     model.x_names, model.y_names = names
     # the histories are the mean over outputs of the squared error; with one output, in y's units
     # squared, with more, in each output's scaled units (so that no output's units weigh more)
@@ -206,7 +214,7 @@ def _fit_points(cfg, x, y, progress, names):
     if bayes:
         opt = run.opt
         model.extra["regularization"] = {
-            "gamma": float(opt.gamma[k]), "parameters": net.P, "alpha": [float(a) for a in opt.alpha[k]],
+            "gamma": float(opt.gamma[k]), "parameters": net.P, "alpha": [float(a) for a in opt.alpha[k, :opt.free]],
             "beta": float(opt.beta[k]),
             "loo_rmse": loo_rmse(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k], s["y_scale"]),
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
@@ -256,13 +264,14 @@ def race(cfg, p, u, v, net, sub, bayes):
 
 
 def no_worse_than_the_mean(cfg, params, net, u, v):
-    """params, or the constant mean (a = 0: y_hat = y_shift) with a warning if that fits the
-    training points (u, v) better. Returns (params, whether the constant was kept)."""
+    """params, or the constant mean (a = 0 and c = 0: y_hat = y_shift) with a warning if that fits
+    the training points (u, v) better. Returns (params, whether the constant was kept)."""
     with np.errstate(over="ignore", invalid="ignore"):
         mse = float(np.mean(residuals(params[None, :], u, v, net, cfg.activation) ** 2))
     if mse <= np.mean((v - np.mean(v, axis=0)) ** 2) * (1 + 1e-12):
         return params, False
     net.split(params)[2][:] = 0.0
+    net.out_bias(params)[:] = 0.0
     warnings.warn(_("no start of the {optimizer} fit beat the constant mean of y on the training points: "
                     "the model is that constant").format(optimizer=cfg.optimizer)
                   + (_(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""),

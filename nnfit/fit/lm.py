@@ -113,10 +113,14 @@ class LevenbergMarquardt:
         K, P = p.shape
         N = self.n = y.size  # residuals: points times outputs
         ard = shape.groups()
-        self.group = {"wba": ard, "wba-shared": shape.groups(ard=False), "one": np.zeros(P, dtype=int),
-                      "layers": (ard == ard.max()).astype(int),
-                      "neuron": np.concatenate([np.repeat(np.arange(shape.H), shape.d), np.arange(shape.H),
-                                                np.full(shape.H * shape.k, shape.H)])}[groups]  # (P,) the alpha group of each parameter
+        group = {"wba": ard, "wba-shared": shape.groups(ard=False), "one": np.zeros(shape.weights, dtype=int),
+                 "layers": (ard == ard.max()).astype(int),
+                 "neuron": np.concatenate([np.repeat(np.arange(shape.H), shape.d), np.arange(shape.H),
+                                           np.full(shape.H * shape.k, shape.H)])}[groups]
+        # the output bias, if any, is a group of its own with no prior to speak of (alpha fixed at ALPHA_MIN):
+        # it only moves the curve up or down (y is centered, so its best value is near 0 anyway)
+        self.free = group.max() + 1 if shape.bias else None
+        self.group = np.concatenate([group, np.full(P - shape.weights, group.max() + 1)])  # (P,) each parameter's alpha group
         G = self.group.max() + 1
         self.sizes = np.bincount(self.group)  # (G,) parameters per group
         self.member = (self.group[:, None] == np.arange(G)).astype(float)  # (P, G): sums over groups as a product
@@ -133,6 +137,8 @@ class LevenbergMarquardt:
         if bayes:  # Foresee and Hagan's start: gamma = P (at most N - 1)
             self.gammas = np.tile(self.sizes * min(1.0, (N - 1) / P), (K, 1)).astype(float)
             self.alpha = self.gammas / (2 * np.maximum(self.ssw(), 1e-300))
+            if self.free is not None:
+                self.alpha[:, self.free] = ALPHA_MIN
             self.beta = np.maximum(N - self.gamma, 1.0) / (2 * self.sse_floored())
         else:
             self.gammas, self.alpha, self.beta = np.tile(self.sizes, (K, 1)).astype(float), np.zeros((K, G)), np.ones(K)
@@ -280,6 +286,8 @@ class LevenbergMarquardt:
         d = self.ard_groups
         if d > 1 and self.updates < ARD_AFTER:  # the inputs' weights share one alpha at first
             alpha[:, :d] = (gammas[:, :d].sum(axis=1) / (2 * np.maximum(ssw[:, :d].sum(axis=1), 1e-300)))[:, None]
+        if self.free is not None:
+            alpha[:, self.free] = ALPHA_MIN
         self.alpha[idx] = np.clip(alpha, ALPHA_MIN, ALPHA_MAX)
         self.beta[idx] = (N - gammas.sum(axis=1)) / (2 * self.sse_floored()[idx])
         self.recent.append((self.sse().copy(), self.gamma.copy()))

@@ -3,20 +3,25 @@
 d inputs, H hidden neurons, k outputs (the chapter's network is d = k = 1; the next chapter's matrix
 form in general):
 
-    z_ni = sum_c W_ic x_nc + b_i     h_ni = act(z_ni)     y_hat_nj = sum_i A_ji h_ni
+    z_ni = sum_c W_ic x_nc + b_i     h_ni = act(z_ni)     y_hat_nj = sum_i A_ji h_ni (+ c_j)
 
-    p = (W row by row, b, A row by row)    one row per start, (K, P) with P = H (d + 1 + k);
-                                           for d = k = 1 that is (w_1..w_H, b_1..b_H, a_1..a_H)
-    r = y_hat - y                          (K, N k): sample n's outputs at n k .. n k + k - 1
+    p = (W row by row, b, A row by row[, c])  one row per start, (K, P) with P = H (d + 1 + k) (+ k);
+                                              for d = k = 1 that is (w_1..w_H, b_1..b_H, a_1..a_H[, c])
+    r = y_hat - y                             (K, N k): sample n's outputs at n k .. n k + k - 1
+
+With Shape.bias the network has an output bias c (k,), as scikit-learn's and MATLAB's do; fit mode
+uses one and, since y_hat is linear in c, saves it in the model's y_shift, so that the saved model
+is the chapter's network (no output bias) with its scaling.
 
 The Jacobian J = dr/dp, (K, N k, P), by the chain rule as in nnfit/engines/manual.py:
 
     dr_nj/dW_ic = A_ji act'(z_ni) x_nc     dr_nj/db_i = A_ji act'(z_ni)     dr_nj/dA_li = [l = j] h_ni
+    dr_nj/dc_l = [l = j]
 
 tests/test_fit.py checks it against torch.func.jacrev in float64.
 
-The second derivative of y_hat along a direction v = (V, c, B) of parameter space (for LM's geodesic
-acceleration), with z' = V x + c the change of z along v:
+The second derivative of y_hat along a direction v = (V, e, B[, e_c]) of parameter space (for LM's
+geodesic acceleration), with z' = V x + e the change of z along v (y_hat is linear in c: e_c adds nothing):
 
     d2 y_hat_nj / dt2 at p + t v, t = 0 = 2 sum_i B_ji act'(z_ni) z'_ni + sum_i A_ji act''(z_ni) z'_ni^2
 """
@@ -28,30 +33,40 @@ from ..activations import ACTIVATIONS, DERIVATIVES, SECOND
 
 
 class Shape(NamedTuple):
-    """The sizes of one network: d inputs, H hidden neurons, k outputs."""
+    """The sizes of one network: d inputs, H hidden neurons, k outputs; bias: an output bias too."""
     d: int
     H: int
     k: int
+    bias: bool = False
 
     @property
     def P(self):
+        return self.H * (self.d + 1 + self.k) + (self.k if self.bias else 0)
+
+    @property
+    def weights(self):
+        """How many parameters are not the output bias: W, b and A, the chapter's network."""
         return self.H * (self.d + 1 + self.k)
 
     def split(self, p):
         """W (..., H, d), b (..., H), A (..., k, H): views of flat parameters p (..., P)."""
-        d, H, k = self
+        d, H, k, _bias = self
         lead = p.shape[:-1]
         W = p[..., :H * d].reshape(*lead, H, d)
         b = p[..., H * d:H * (d + 1)]
-        A = p[..., H * (d + 1):].reshape(*lead, k, H)
+        A = p[..., H * (d + 1):self.weights].reshape(*lead, k, H)
         return W, b, A
+
+    def out_bias(self, p):
+        """The output bias c (..., k), a view of p (..., P); zeros without one."""
+        return p[..., self.weights:] if self.bias else np.zeros(p.shape[:-1] + (self.k,))
 
     def groups(self, ard=True):
         """(P,) the prior group of each parameter (one alpha each): the input weights of input c
         (column c of W) in group c (MacKay's automatic relevance determination: an input the data do
         not need gets a large alpha and its weights shrink to 0), then b, then A. With one input: w, b, a.
-        ard=False: all of W in one group (w, b, a for any d)."""
-        d, H, k = self
+        ard=False: all of W in one group (w, b, a for any d). Not the output bias (see lm.py)."""
+        d, H, k, _bias = self
         if not ard:
             d = 1
         W = np.tile(np.arange(d), H) if d > 1 else np.zeros(H * self.d, dtype=int)
@@ -84,7 +99,10 @@ def forward(p, x, shape, activation, ws=None):
         np.matmul(x[None], W.transpose(0, 2, 1), out=z)
     z += b[:, None, :]  # (K, N, H) = W x + b
     h = ACTIVATIONS[activation](z, out=ws.get("h", z.shape))  # (K, N, H)
-    return z, h, np.matmul(h, A.transpose(0, 2, 1))  # (K, N, k): y_hat = A h
+    y_hat = np.matmul(h, A.transpose(0, 2, 1))  # (K, N, k): y_hat = A h
+    if shape.bias:
+        y_hat += shape.out_bias(p)[:, None, :]  # + c
+    return z, h, y_hat
 
 
 def residuals(p, x, y, shape, activation, ws=None):
@@ -96,9 +114,9 @@ def residuals(p, x, y, shape, activation, ws=None):
 def jacobian(p, x, y, shape, activation, ws=None):
     """r (K, N k) and J = dr/dp (K, N k, P). J is a new array (the caller keeps it)."""
     z, h, y_hat = forward(p, x, shape, activation, ws)
-    (d, H, k), (K, N) = shape, (len(p), len(x))
+    (d, H, k, _bias), (K, N) = shape, (len(p), len(x))
     A = shape.split(p)[2]  # (K, k, H)
-    J = np.zeros((K, N, k, shape.P))  # d r_nj / d (W, b, A)
+    J = np.zeros((K, N, k, shape.P))  # d r_nj / d (W, b, A[, c])
     dz = DERIVATIVES[activation](z, h)  # (K, N, H) = act'(z)
     Jb = J[..., H * d:H * (d + 1)]
     np.multiply(dz[:, :, None, :], A[:, None, :, :], out=Jb)  # A_ji act'(z_ni)
@@ -108,6 +126,8 @@ def jacobian(p, x, y, shape, activation, ws=None):
         J[..., :H * d] = (Jb[..., None] * x[None, :, None, None, :]).reshape(K, N, k, H * d)
     for j in range(k):
         J[:, :, j, H * (d + 1) + j * H:H * (d + 1) + (j + 1) * H] = h
+        if shape.bias:
+            J[:, :, j, shape.weights + j] = 1.0
     return (y_hat - y).reshape(K, N * k), J.reshape(K, N * k, shape.P)
 
 
@@ -119,7 +139,8 @@ def backward(p, x, r, z, h, shape, activation, scale=1.0, dz=None, ws=None):
     dz *= np.matmul(e, A, out=np.empty_like(dz) if ws is None else ws.get("eA", dz.shape))  # (K, N, H) = act'(z_ni) sum_j A_ji e_nj
     gW = np.matmul(dz.transpose(0, 2, 1), x[None])  # (K, H, d)
     gA = np.matmul(e.transpose(0, 2, 1), h)  # (K, k, H)
-    return np.concatenate([gW.reshape(len(p), -1), dz.sum(axis=1), gA.reshape(len(p), -1)], axis=1)
+    parts = [gW.reshape(len(p), -1), dz.sum(axis=1), gA.reshape(len(p), -1)] + ([e.sum(axis=1)] if shape.bias else [])
+    return np.concatenate(parts, axis=1)
 
 
 def gradient(p, x, y, shape, activation, ws=None):
@@ -135,14 +156,14 @@ def along(p, v, x, shape, activation, ws=None):
     In place in the workspace: on thousands of points, fresh temporaries cost more than the arithmetic."""
     ws = ws or Workspace()
     z, h, _ = forward(p, x, shape, activation, ws)
-    V, c, B = shape.split(v)
+    V, e, B = shape.split(v)
     A = shape.split(p)[2]
     dz = ws.get("along", z.shape)
     if shape.d == 1:
         np.multiply(x[None, :, 0, None], V[:, None, :, 0], out=dz)
     else:
         np.matmul(x[None], V.transpose(0, 2, 1), out=dz)
-    dz += c[:, None, :]  # (K, N, H) = z'
+    dz += e[:, None, :]  # (K, N, H) = z'
     first = DERIVATIVES[activation](z, h, out=ws.get("first", z.shape))
     first *= dz
     second = SECOND[activation](z, h, out=ws.get("second", z.shape))
