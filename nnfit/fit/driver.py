@@ -94,27 +94,24 @@ def column_values(v):
 
 def draw_starts(rng, starts, net, u, v, activation, fit_a=True):
     """K independent starts, (K, P), from N(0, 1) as the tutorial draws them (the output bias, if
-    any, from 0). For LM (fit_a), since y_hat is linear in a and c, the output weights and bias are
-    then the ones that fit the training points best for those neurons (least squares with a small
-    ridge on a, RIDGE): a start begins near the data instead of a random curve, which spares LM's
-    first epochs and keeps Bayesian regularization from mistaking a bad start for noise. (First-order
-    methods keep the random a: least-squares a can be large, and a fixed learning rate unstable with it.)"""
+    any, from 0). For LM (fit_a), since y_hat is linear in a, the output weights are then the ones
+    that fit the training points best for those neurons (least squares with a small ridge, RIDGE): a
+    start begins near the data instead of a random curve, which spares LM's first epochs and keeps
+    Bayesian regularization from mistaking a bad start for noise. (First-order methods keep the
+    random a: least-squares a can be large, and a fixed learning rate unstable with it.) The bias
+    stays 0 (y is centered): fitting it here too, with a for centered h, made starts with a bias of
+    -38 and output weights that cancel it, which LM then took 2-4x the epochs to leave."""
     p = np.zeros((starts, net.P))
     p[:, :net.weights] = rng.standard_normal((starts, net.weights))
     if not fit_a:
         return p
     _z, h, _y = forward(p, u, net, activation)  # (K, N, H)
-    if net.bias:  # the bias takes the means: a fits the centered h to the centered v
-        h_mean, v_mean = h.mean(axis=1), v.mean(axis=0)  # (K, H), (k,)
-        h = h - h_mean[:, None, :]
     hth = np.matmul(h.transpose(0, 2, 1), h)  # (K, H, H)
     ridge = RIDGE * np.trace(hth, axis1=1, axis2=2)[:, None, None] / net.H + 1e-12  # keeps a moderate
-    A, c = net.split(p)[2], net.out_bias(p)  # (K, k, H), (K, k): views into p
+    A = net.split(p)[2]  # (K, k, H), a view into p
     for j in range(net.k):  # one least-squares problem per output
         a = solve_each(hth + ridge * np.eye(net.H), np.einsum("knh,n->kh", h, v[:, j]))
         A[:, j] = np.where(np.isfinite(a), a, A[:, j])
-        if net.bias:
-            c[:, j] = v_mean[j] - np.sum(h_mean * A[:, j], axis=1)
     return p
 
 
