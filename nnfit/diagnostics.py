@@ -98,7 +98,8 @@ def fit_warnings(model):
         out.append(_("Bayesian regularization kept {gamma:.1f} effective parameters for {values} training values: "
                      "the fit can follow the noise; try a smaller --hidden or more points").format(
                          gamma=reg["gamma"], values=values))
-    parameters = sum(int(np.size(p)) for p in model.params)
+    # what the fit fitted: W, b, A and, since fits have one, the output bias (folded into y_shift)
+    parameters = e.get("parameters", sum(int(np.size(p)) for p in model.params))
     if not e["bayes"] and not n_val and parameters > MANY_PARAMETERS * values:
         out.append(_("{P} parameters for {values} training values, with no regularization or validation split: "
                      "the fit can follow the noise; try --regularization bayes, a smaller --hidden or more points").format(

@@ -359,9 +359,9 @@ def from_file(path, meta, tensors):
         # before fits had one have no row for it: (P - k, P - k)
         noise = (extra.get("regularization") or {}).get("noise_var") if isinstance(extra.get("regularization"), dict) else None
         if posterior.shape not in ((P, P), (P - k, P - k)) or posterior.dtype != np.float64:
-            raise ModelFileError(_("{path}: tensor 'posterior_cov' must be ({P}, {P}) float64, "
-                                   "got shape {shape} and dtype {dtype}").format(
-                                     path=path, P=P, shape=posterior.shape, dtype=posterior.dtype))
+            raise ModelFileError(_("{path}: tensor 'posterior_cov' must be ({P}, {P}) float64 (or ({Q}, {Q}), from "
+                                   "before fits had an output bias), got shape {shape} and dtype {dtype}").format(
+                                     path=path, P=P, Q=P - k, shape=posterior.shape, dtype=posterior.dtype))
         if not np.all(np.isfinite(posterior)):
             raise ModelFileError(_("{path}: tensor 'posterior_cov' holds non-finite values").format(path=path))
         scale = max(float(np.max(np.abs(posterior))), 1e-300)
@@ -371,6 +371,9 @@ def from_file(path, meta, tensors):
         if not (_finite(noise) and noise >= 0):
             raise bad("extra", _("regularization.noise_var must be a finite number >= 0 with a posterior, got {value!r}").format(
                 value=noise))
+        dof = extra["regularization"].get("dof", math.inf)
+        if not (isinstance(dof, (int, float)) and not isinstance(dof, bool) and dof > 0):  # NaN compares False
+            raise bad("extra", _("regularization.dof must be a number > 0 with a posterior, got {value!r}").format(value=dof))
         model.posterior = posterior
     return model
 

@@ -413,6 +413,27 @@ def test_more_bad_model_metadata_and_choices(cli, tmp_path, monkeypatch):
     assert status == 0 and out.startswith("SGD step 2 of epoch 1"), err
 
 
+def test_bad_posterior_metadata_of_a_fit_model(cli, tmp_path):
+    """A Bayesian fit's file: a dof that is not a number > 0, or a posterior of neither shape (P + k with
+    the output bias, P from before), is one line naming the field or both shapes; never a TypeError later."""
+    import json
+    from safetensors.numpy import safe_open, save_file
+    x = np.linspace(-2, 2, 30)
+    nnfit.fit(x, np.sin(x), hidden=3, seed=0).save(tmp_path / "fit.safetensors")
+    with safe_open(str(tmp_path / "fit.safetensors"), framework="numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    assert tensors["posterior_cov"].shape == (10, 10)  # 3 (1 + 1 + 1) weights and the bias
+    extra = json.loads(meta["extra"])
+    for dof in ("x", None, 0, -1, True):
+        extra["regularization"]["dof"] = dof
+        save_file(tensors, str(tmp_path / "dof.safetensors"), metadata={**meta, "extra": json.dumps(extra)})
+        status, out, err = cli("predict", "dof.safetensors", "0.5", "--std")
+        assert status == 1 and err.count("\n") == 1 and "regularization.dof must be a number > 0" in err and out == "", (dof, err)
+    save_file({**tensors, "posterior_cov": np.eye(11)}, str(tmp_path / "shape.safetensors"), metadata=meta)
+    status, out, err = cli("predict", "shape.safetensors", "0.5")
+    assert status == 1 and "must be (10, 10) float64 (or (9, 9), from before fits had an output bias), got shape (11, 11)" in err, err
+
+
 def test_an_unknown_matplotlib_backend_is_one_clear_line(tmp_path):
     import subprocess
     import sys

@@ -177,9 +177,9 @@ def test_each_warning_on_a_fit_that_earns_it():
         bad[idx] += 2.0  # these points disagree with the training points: no fit carries over to them
         got = nnfit.fit(x, bad, seed=0, regularization="none").extra["warnings"]
         assert len(got) == 1 and got[0].startswith(f"the {which}"), got
-    # 10 points, 15 parameters, no regularization: the tutorial's fit passes through every point
+    # 10 points, 16 parameters (15 weights and the output bias), no regularization: the tutorial's fit passes through every point
     got = nnfit.fit(seed=0).extra["warnings"]
-    assert len(got) == 1 and got[0].startswith("15 parameters for 10 training values"), got
+    assert len(got) == 1 and got[0].startswith("16 parameters for 10 training values"), got
     assert nnfit.fit(seed=0, regularization="bayes").extra["warnings"] == []  # what the warning suggests
     x8 = np.linspace(-3, 3, 8)
     got = nnfit.fit(x8, np.sin(x8), seed=0, hidden=10, regularization="bayes").extra["warnings"]
@@ -203,9 +203,9 @@ def test_fit_cli_writes_the_diagnostics(cli, tmp_path):
     # the tutorial's points: the warning, one line on stderr, in the model file too; with --quiet the warning alone
     status, out, err = cli("fit", "--seed", "0", "--out", "t", "--no-plot", "--lang", "en")
     lines = err.splitlines()
-    assert status == 0 and lines[0].startswith("nnfit: warning: 15 parameters for 10 training values") and len(lines) == 2, err
+    assert status == 0 and lines[0].startswith("nnfit: warning: 16 parameters for 10 training values") and len(lines) == 2, err
     assert nnfit.load(tmp_path / "t" / "model.safetensors").extra["warnings"] == [lines[0][len("nnfit: warning: "):]]
     status, out, err = cli("fit", "--seed", "0", "--out", "q", "--no-plot", "--quiet", "--lang", "en")
     assert status == 0 and err == lines[0] + "\n" and out == ""  # --quiet: nothing but warnings and errors, as train
     status, out, err = cli("fit", "--seed", "0", "--out", "zh", "--no-plot", "--lang", "zh")
-    assert status == 0 and err.startswith("nnfit：警告：15 个参数对 10 个训练值"), err
+    assert status == 0 and err.startswith("nnfit：警告：16 个参数对 10 个训练值"), err

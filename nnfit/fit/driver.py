@@ -199,7 +199,7 @@ def _fit_points(cfg, x, y, progress, names):
     model.history = [float(h) for h in run.train[:stop, k] * y2]
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
-        "kind": "fit", "start": int(k if kept is None else kept[k]), "dropped": run.dropped, "epochs": int(stop),
+        "kind": "fit", "parameters": net.P, "start": int(k if kept is None else kept[k]), "dropped": run.dropped, "epochs": int(stop),
         "scout": {"points": SCOUT_POINTS, "epochs": raced, "starts": cfg.starts} if kept is not None else None,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"the epoch limit reached (--epochs {cfg.epochs})")),

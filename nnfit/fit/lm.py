@@ -118,7 +118,8 @@ class LevenbergMarquardt:
                  "neuron": np.concatenate([np.repeat(np.arange(shape.H), shape.d), np.arange(shape.H),
                                            np.full(shape.H * shape.k, shape.H)])}[groups]
         # the output bias, if any, is a group of its own with no prior to speak of (alpha fixed at ALPHA_MIN):
-        # it only moves the curve up or down (y is centered, so its best value is near 0 anyway)
+        # it only moves the curve up or down. (y is centered, but c is not near 0 in general: with sigmoids,
+        # h is never centered, and c takes the offset sum_i a_i mean(h_i) off the output weights.)
         self.free = group.max() + 1 if shape.bias else None
         self.group = np.concatenate([group, np.full(P - shape.weights, group.max() + 1)])  # (P,) each parameter's alpha group
         G = self.group.max() + 1
