@@ -3,7 +3,9 @@
 The tutorial's recipe (50 epochs of SGD) underfits. Fit mode uses what curve-fitters use instead:
 Levenberg-Marquardt on the residuals (as MATLAB's fitnet), with MacKay's Bayesian regularization on
 noisy data (as MATLAB's trainbr) or early stopping on a validation split, K random starts trained at
-once with the best kept, and inputs and targets scaled before training.
+once with the best kept, and inputs and targets scaled before training. While fitting, the network
+has an output bias (free, as scikit-learn's and MATLAB's have); the saved model keeps it in y_shift,
+so that it is the chapter's network with its scaling.
 
     config.py       FitConfig: the options, checked once
     driver.py       split, scale, starts, the epochs, the best start, metrics
