@@ -9,8 +9,10 @@ READY := $(VENV)/.ready
 run: $(READY)  ## set up, then train the tutorial's network on its data
 	$(BIN)/nnfit
 
+# Two processes (this machine has 2 cores), each test file whole in one of them, in its order: a file's
+# module fixtures (the page's server, the browser) start once, as when run alone.
 test: $(READY)  ## set up, then run the tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The tests whose numbers go through torch's or OpenBLAS's CPU kernels, again with other kernels forced,
 # so that a result that depends on the machine's kernels shows up anywhere (.ci/run). The two runs go
