@@ -390,7 +390,10 @@ def cmd_fit(args):
     out = out_dir(args)
     NewRunDir(out, auto=args.out is None)
     seeded(cfg, args)
-    model = fit_points(cfg, x, y, progress=None if not args.quiet else False, names=names)
+    from .data import DataWarning
+    with warnings.catch_warnings():  # the fit's own warnings (the constant kept) are in model.extra: printed below, once
+        warnings.simplefilter("ignore", DataWarning)
+        model = fit_points(cfg, x, y, progress=None if not args.quiet else False, names=names)
     if not args.quiet:
         print(summary(model))
     e = model.extra

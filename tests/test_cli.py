@@ -434,6 +434,15 @@ def test_bad_posterior_metadata_of_a_fit_model(cli, tmp_path):
     assert status == 1 and "must be (10, 10) float64 (or (9, 9), from before fits had an output bias), got shape (11, 11)" in err, err
 
 
+def test_the_constant_kept_is_said_once_and_kept_in_the_model(cli, tmp_path):
+    x = np.linspace(-3, 3, 60)
+    (tmp_path / "pts.csv").write_text("x,y\n" + "".join(f"{a:.17g},{b:.17g}\n" for a, b in zip(x, np.sin(x))))
+    status, out, err = cli("fit", "--data", "pts.csv", "--optimizer", "sgd", "--lr", "1000", "--regularization", "none",
+                           "--epochs", "50", "--seed", "0", "--no-plot", "--quiet", "--out", "r")
+    assert status == 0 and err.count("no start of the sgd fit beat the constant mean") == 1, err
+    assert nnfit.load(tmp_path / "r" / "model.safetensors").extra["warnings"][0].startswith("no start of the sgd fit")
+
+
 def test_an_unknown_matplotlib_backend_is_one_clear_line(tmp_path):
     import subprocess
     import sys
@@ -499,10 +508,11 @@ def test_a_flat_fit_is_warned_about_and_numpy_stays_quiet():
         warnings.simplefilter("error", RuntimeWarning)
         flat = nnfit.fit(x, (-1.0) ** np.arange(60), hidden=1, regularization="none", seed=0)
         with pytest.warns(nnfit.DataWarning, match="no start of the sgd fit beat the constant mean"):
-            nnfit.fit(x, np.sin(x), optimizer="sgd", lr=1000, regularization="none", seed=0, epochs=50)
+            kept = nnfit.fit(x, np.sin(x), optimizer="sgd", lr=1000, regularization="none", seed=0, epochs=50)
         with pytest.raises(nnfit.TrainingDiverged):
             nnfit.fit(x / 3, np.r_[x[:-1] / 3, 1e150], scale="none", seed=0, epochs=50)
     assert any(w.startswith("the fit explains 0.") and "% of y's variance" in w for w in flat.extra["warnings"]), flat.extra["warnings"]
+    assert kept.extra["warnings"][0].startswith("no start of the sgd fit beat the constant mean")  # in the model file too
     assert not any("variance" in w for w in nnfit.fit(x, np.sin(x), seed=0).extra["warnings"])
     far = np.linspace(20, 30, 50)
     assert any("with --scale none" in w for w in nnfit.fit(far, np.sin(far), scale="none", seed=0, epochs=20).extra["warnings"])

@@ -217,7 +217,7 @@ def _fit_points(cfg, x, y, progress, names):
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
         model.posterior = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
-    model.extra["warnings"] = (constant_columns(x[tr], y[tr], names) + saturated_inputs(cfg, x[tr], names)
+    model.extra["warnings"] = ([constant] if constant else []) + (constant_columns(x[tr], y[tr], names) + saturated_inputs(cfg, x[tr], names)
                                + fit_warnings(model))  # plain words
     return model
 
@@ -262,18 +262,18 @@ def race(cfg, p, u, v, net, sub, bayes):
 
 def no_worse_than_the_mean(cfg, params, net, u, v):
     """params, or the constant mean (a = 0 and c = 0: y_hat = y_shift) with a warning if that fits
-    the training points (u, v) better. Returns (params, whether the constant was kept)."""
+    the training points (u, v) better. Returns (params, the warning, or None when the fit was kept)."""
     with np.errstate(over="ignore", invalid="ignore"):
         mse = float(np.mean(residuals(params[None, :], u, v, net, cfg.activation) ** 2))
     if mse <= np.mean((v - np.mean(v, axis=0)) ** 2) * (1 + 1e-12):
-        return params, False
+        return params, None
     net.split(params)[2][:] = 0.0
     net.out_bias(params)[:] = 0.0
-    warnings.warn(_("no start of the {optimizer} fit beat the constant mean of y on the training points: "
-                    "the model is that constant").format(optimizer=cfg.optimizer)
-                  + (_(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""),
-                  DataWarning, stacklevel=4)
-    return params, True
+    message = (_("no start of the {optimizer} fit beat the constant mean of y on the training points: "
+                 "the model is that constant").format(optimizer=cfg.optimizer)
+               + (_(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""))
+    warnings.warn(message, DataWarning, stacklevel=4)
+    return params, message
 
 
 def one_blas_thread():
