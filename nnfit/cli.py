@@ -599,8 +599,13 @@ def main(argv=None):
             signal.signal(signal.SIGTERM, sigterm)
         sys.stdout = stdout
         Output(stdout).flush()
-    print(_("nnfit: error: {message}").format(message=message), file=sys.stderr)
+    print(_("nnfit: error: {message}").format(message=one_line(message)), file=sys.stderr)
     return status
+
+
+def one_line(text):
+    """text on one line: a line break (in a file name, an argument) written as \\n, never a second line."""
+    return str(text).strip().replace("\r\n", "\n").replace("\r", "\\r").replace("\n", "\\n")
 
 
 def describe(e):
@@ -609,9 +614,9 @@ def describe(e):
     from .model import ModelFileError
     from .runs import RunDirError
     from .train import TrainingDiverged
-    first = (str(e).strip().splitlines() or [""])[0]
+    first = (str(e).strip().splitlines() or [""])[0]  # for foreign messages (NumPy's, matplotlib's)
     if isinstance(e, (DataError, ModelFileError, RunDirError, TrainingDiverged)):
-        return first
+        return str(e)  # nnfit's own: whole (a file name may hold a line break; main writes it as \n)
     if isinstance(e, MemoryError):
         return _("out of memory; try fewer --models, --epochs or --hidden, or fewer points")
     if isinstance(e, ModuleNotFoundError) and e.name:  # an optional dependency that is not installed
@@ -619,7 +624,7 @@ def describe(e):
                  "onnxruntime": "export"}.get(e.name.split(".")[0])
         return _("{name} is not installed: pip install {package}").format(
             name=e.name, package=f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
-    if isinstance(e, OSError) and e.strerror:
+    if isinstance(e, OSError) and e.strerror:  # (main writes a line break in the file name as \n)
         return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
     backend = os.environ.get("MPLBACKEND")
     if isinstance(e, ValueError) and backend and "backend" in first and repr(backend) in first:  # matplotlib's words

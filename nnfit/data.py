@@ -94,6 +94,9 @@ def _numbers(v, name):
     """v as a float64 array of any shape: real numbers only (not strings, bools, dicts or ragged lists)."""
     if isinstance(v, (str, bytes, dict, set)):
         raise DataError(_("{name} must be a list or array of numbers, got {type}").format(name=name, type=type(v).__name__))
+    if np.ma.is_masked(v):  # np.asarray would drop the mask and use the values under it
+        where = ", ".join(map(str, np.argwhere(np.ma.getmaskarray(v))[0]))
+        raise DataError(_("{name}[{index}] is masked: fill or drop the masked values first").format(name=name, index=where))
     try:
         arr = np.asarray(v)
     except (TypeError, ValueError) as e:

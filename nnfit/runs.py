@@ -37,6 +37,13 @@ def check_new(path, taken_ok=False):
         raise RunDirError(_("{path}: cannot create: {parent} is not a directory").format(path=path, parent=parent))
     if not os.access(parent, os.W_OK | os.X_OK):
         raise RunDirError(_("{path}: cannot create: {parent} is not writable").format(path=path, parent=parent))
+    try:  # a name or path too long fails now, not after the training
+        longest, whole = os.pathconf(parent, "PC_NAME_MAX"), os.pathconf(parent, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        longest, whole = 255, 4096
+    full = os.path.abspath(path)
+    if len(os.fsencode(full)) + 20 >= whole or any(len(os.fsencode(part)) > longest for part in full.split(os.sep)):
+        raise RunDirError(_("{path}: cannot create: {reason}").format(path=path, reason=os.strerror(errno.ENAMETOOLONG)))
 
 
 class NewRunDir:
@@ -52,10 +59,16 @@ class NewRunDir:
     def __enter__(self):
         parent = os.path.dirname(os.path.abspath(self.path))
         self.tmp = os.path.join(parent, f".nnfit-{secrets.token_hex(4)}")
+        self.made = []  # the folders above the run that this run creates, deepest first: removed if it fails
+        missing = parent
+        while not os.path.lexists(missing):
+            self.made.append(missing)
+            missing = os.path.dirname(missing)
         try:
             os.makedirs(parent, exist_ok=True)
             os.mkdir(self.tmp)  # mode 0o777 less the umask (tempfile.mkdtemp would make it 0o700)
         except OSError as e:
+            self._remove()
             raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
         except BaseException:  # a signal between mkdir and the `with` body
             self._remove()
@@ -77,14 +90,20 @@ class NewRunDir:
                             self.path = next_run_dir(os.path.dirname(self.path))  # taken by a run started alongside
                     raise OSError(errno.EEXIST, os.strerror(errno.EEXIST))
                 except OSError as e:
-                    shutil.rmtree(self.tmp, ignore_errors=True)
+                    self._remove()
                     raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._remove()  # the run failed: nothing of it stays
             return False
 
     def _remove(self):
+        """Nothing of a failed run is left: its temporary folder, and the folders made for it."""
         with held_signals():
             shutil.rmtree(self.tmp, ignore_errors=True)
+            for folder in getattr(self, "made", []):
+                try:
+                    os.rmdir(folder)  # only if empty: another run may have written there meanwhile
+                except OSError:
+                    break
 
 
 def follow_umask(folder):

@@ -443,6 +443,38 @@ def test_the_constant_kept_is_said_once_and_kept_in_the_model(cli, tmp_path):
     assert nnfit.load(tmp_path / "r" / "model.safetensors").extra["warnings"][0].startswith("no start of the sgd fit")
 
 
+def test_line_breaks_in_names_stay_on_one_line_and_masked_values_are_refused(cli, tmp_path):
+    """A file name or argument with a line break: the whole message on one line (the break as \\n); masked
+    array values are an error, not the numbers under the mask."""
+    status, out, err = cli("train", "--data", "no\nsuch.csv", "--no-plot")
+    assert status == 1 and err == "nnfit: error: no\\nsuch.csv: no such file\n", err
+    status, out, err = cli("train", "--hid\nden", "3")
+    assert status == 2 and err.count("\n") == 1 and "--hid\\nden" in err, err
+    x = np.linspace(0, 1, 20)
+    with pytest.raises(nnfit.DataError, match=r"^y\[18\] is masked: fill or drop the masked values first$"):
+        nnfit.fit(x, np.ma.masked_array(np.sin(x), mask=x > 0.9), seed=0)
+    model = nnfit.fit(x, np.sin(x), hidden=2, seed=0)
+    with pytest.raises(nnfit.DataError, match=r"^x\[1\] is masked"):
+        model.predict(np.ma.masked_array([0.1, 0.2], mask=[False, True]))
+    assert np.array_equal(model.predict(np.ma.masked_array([0.1, 0.2], mask=False)), model.predict([0.1, 0.2]))
+
+
+def test_a_run_that_cannot_be_written_leaves_nothing(cli, tmp_path, monkeypatch):
+    """A name too long fails before the training; a run whose last step fails removes the folders it made."""
+    import errno
+    from nnfit.runs import NewRunDir, RunDirError
+    status, out, err = cli("train", "--out", "a/b/" + "n" * 300, "--epochs", "2", "--no-plot")
+    assert status == 1 and err.endswith(": cannot create: File name too long\n") and out == "", err
+    assert os.listdir(tmp_path) == []
+    def refused(src, dst):
+        raise OSError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(os, "rename", refused)
+    with pytest.raises(RunDirError, match="cannot create: Permission denied"):
+        with NewRunDir(str(tmp_path / "x" / "y" / "run")) as tmp:
+            open(os.path.join(tmp, "f"), "w").close()
+    assert os.listdir(tmp_path) == []
+
+
 def test_an_unknown_matplotlib_backend_is_one_clear_line(tmp_path):
     import subprocess
     import sys
