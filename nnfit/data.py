@@ -215,9 +215,26 @@ def _lines(path, f, wide):
                 raise DataError(_("{path}: not a text file (it contains NUL bytes, line {line})").format(path=path, line=n))
             yield line
     except UnicodeDecodeError as e:
+        if wide:  # UTF-16 or UTF-32 (a BOM said so): a lone surrogate, a cut-off last character
+            line, unit = bad_wide(path, f.encoding, n + 1, e.object[e.start:e.end])
+            raise DataError(_("{path}, line {line}: not valid {encoding} text (bad bytes {unit!r})").format(
+                path=path, line=line, encoding=f.encoding.upper(), unit=unit)) from None
         line, byte = bad_utf8(path, n + 1, e.object[e.start:e.start + 1])
         raise DataError(_("{path}, line {line}: not a UTF-8 text file (bad byte {byte!r})").format(
             path=path, line=line, byte=byte)) from None
+
+
+def bad_wide(path, encoding, line, unit):
+    """As bad_utf8, for a UTF-16 or UTF-32 file: the line and the bytes where it stops being valid."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        return raw[:e.start].decode(encoding, errors="replace").count("\n") + 1, e.object[e.start:e.end]
+    except OSError:
+        pass
+    return line, unit
 
 
 def bad_utf8(path, line, byte):

@@ -155,6 +155,11 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "tabs": ("1\t2\n3\t4\n", ["line 1", "separate them by tabs"]),
     "unclosed quote": ('x,y\n1,2\n"3,4\n5,6\n', ["line 3", "not closed"]),
     "huge cell": ("x,y\n1," + "9" * 200_000 + "\n2,3\n", ["line 2"]),
+    # UTF-16 / UTF-32 (a BOM says which) that stop being valid: their encoding, line and bytes, not UTF-8's
+    "utf-16 lone surrogate": ("x,y\n1,2\n".encode("utf-16") + "\ud800".encode("utf-16-le", "surrogatepass")
+                              + "3,4\n".encode("utf-16-le"), ["line 3", "not valid UTF-16 text", "\\x00\\xd8"]),
+    "utf-16 odd last byte": ("x,y\n1,2\n".encode("utf-16") + b"5", ["line 3", "not valid UTF-16 text", "b'5'"]),
+    "utf-32 cut short": ("x,y\n1,2\n".encode("utf-32")[:-2], ["line 2", "not valid UTF-32 text"]),
 }
 
 
