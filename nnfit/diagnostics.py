@@ -107,9 +107,13 @@ def fit_warnings(model):
     m = e["metrics"]
     constant = str(e.get("stopped", "")).startswith("no start beat the constant")  # warned about as it was kept
     if not constant and m["train"]["r2"] < FLAT_R2:  # NaN (y constant) compares False
+        cfg = model.config  # hints only for what this fit could change
+        tries = ([_("--scale standard")] if getattr(cfg, "scale", "standard") != "standard" else []) + (
+            [_("another --lr"), _("more --epochs")] if getattr(cfg, "optimizer", "lm") in ("sgd", "momentum", "adam") else [])
         out.append(_("the fit explains {share:.1%} of y's variance on its training points: it is about the constant "
-                     "mean (y may be noise to this network; or try --scale standard, another --lr or more --epochs)").format(
-                         share=max(m["train"]["r2"], 0.0)))
+                     "mean (y may be noise to this network{hint})").format(
+                         share=max(m["train"]["r2"], 0.0),
+                         hint=_("; or try {options}").format(options=", ".join(tries)) if tries else ""))
     if n_val >= MIN_HELD_OUT and m["val"]["mse"] > VAL_RATIO * m["train"]["mse"] and not m["val"]["r2"] >= VAL_R2:
         out.append(_("the validation MSE is {ratio:.1f} times the training MSE: the fit does not carry over to new "
                      "points (overfitted); try a smaller --hidden or more points").format(

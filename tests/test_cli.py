@@ -543,7 +543,10 @@ def test_a_flat_fit_is_warned_about_and_numpy_stays_quiet():
             kept = nnfit.fit(x, np.sin(x), optimizer="sgd", lr=1000, regularization="none", seed=0, epochs=50)
         with pytest.raises(nnfit.TrainingDiverged):
             nnfit.fit(x / 3, np.r_[x[:-1] / 3, 1e150], scale="none", seed=0, epochs=50)
-    assert any(w.startswith("the fit explains 0.") and "% of y's variance" in w for w in flat.extra["warnings"]), flat.extra["warnings"]
+    assert any(w.startswith("the fit explains 0.") and w.endswith("(y may be noise to this network)")
+               for w in flat.extra["warnings"]), flat.extra["warnings"]  # standard scaling and LM: nothing else to try
+    minmax = nnfit.fit(x, (-1.0) ** np.arange(60), hidden=1, regularization="none", seed=0, scale="minmax")
+    assert any(w.endswith("(y may be noise to this network; or try --scale standard)") for w in minmax.extra["warnings"])
     assert kept.extra["warnings"][0].startswith("no start of the sgd fit beat the constant mean")  # in the model file too
     assert not any("variance" in w for w in nnfit.fit(x, np.sin(x), seed=0).extra["warnings"])
     far = np.linspace(20, 30, 50)

@@ -89,6 +89,8 @@ def test_model_file_keeps_names_scaling_and_posterior(tmp_path):
         back.predict([1.0, 2.0, 3.0])
     with pytest.raises(nnfit.ConfigError, match="x_names"):
         nnfit.fit(x, y, x_names=["a"])
+    with pytest.raises(nnfit.ConfigError, match="^y_names must be a list of names, one per column, got the string 'uv'$"):
+        nnfit.fit(x, y, y_names="uv")  # not ["u", "v"] silently
 
 
 def test_prediction_intervals_with_many_inputs_are_calibrated():

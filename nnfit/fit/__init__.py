@@ -41,8 +41,11 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
         cfg.seed = draw_seed()
     cfg.validate()
     X, Y = as_table(x, y)
-    names = tuple(None if n is None else [str(c) for c in n] for n in (x_names, y_names))
     from ..config import ConfigError
+    for n, what in ((x_names, "x_names"), (y_names, "y_names")):
+        if isinstance(n, (str, bytes)):  # a list of its characters, else
+            raise ConfigError(what, _("must be a list of names, one per column, got the string {text!r}").format(text=n))
+    names = tuple(None if n is None else [str(c) for c in n] for n in (x_names, y_names))
     for n, width, what in ((names[0], X.shape[1], "x_names"), (names[1], Y.shape[1], "y_names")):
         if n is not None and len(n) != width:
             raise ConfigError(what, _("names {count} columns, but the data has {width}").format(count=len(n), width=width))
