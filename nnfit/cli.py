@@ -452,6 +452,8 @@ def cmd_export(args):
         raise Failure(_("--to must be one of {targets}; got {to!r}").format(targets=", ".join(TARGETS), to=args.to), 2)
     if args.to == "onnx" and args.output in (None, "-"):
         raise Failure(_("--to onnx writes a binary file: give -o FILE.onnx"), 2)
+    if args.output is not None and not args.output.strip():
+        raise Failure(_("-o must name a file, got {value!r}").format(value=args.output), 2)
     model = load(args.model)
     try:
         content = export(model, args.to, source=os.path.basename(args.model))

@@ -382,6 +382,7 @@ def test_api_fit_wrong_options_are_config_errors(option, value):
     (["{model}"], 2, "--to"),
     (["{model}", "--to", "c", "-o", "d.csv"], 1, "already exists"),
     (["{model}", "--to", "c", "-o", "nodir/x.c"], 1, "nodir/x.c"),
+    (["{model}", "--to", "c", "-o", ""], 2, "-o must name a file, got ''"),
     (["d.csv", "--to", "python"], 1, "d.csv"),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_export_bad_input(workdir, model_file, argv, status, piece):
