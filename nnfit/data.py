@@ -287,8 +287,15 @@ def read_table(path, columns):
                 raise DataError(_("{path}, line {line}, column {column!r}: not a number: {text!r} (the other cells of "
                                   "line {line} are numbers; a header line names every column)").format(
                                     path=path, line=line, column=str(i), text=c))
+    try:
+        chosen = columns(width, header)
+    except DataError as e:
+        if width > 1 and not cells[-1]:  # "1,2," on every line: a third, empty column
+            raise DataError(str(e) + _(" (line {line} ends with a comma: its last column is empty; remove the commas at "
+                                       "the ends of the lines)").format(line=line)) from None
+        raise
     picked = {flag: _column(path, header, width, col, flag if isinstance(flag, str) else flag[0])
-              for flag, col in columns(width, header).items()}
+              for flag, col in chosen.items()}
     values = {flag: array.array("d") for flag in picked}  # 8 bytes a value, however long the file
     data = ([] if header else [first]) + ([second] if second else [])
     count = 0

@@ -151,6 +151,7 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "typo in a header-less first row": ("1.0,2.o\n2,3\n3,4\n", ["line 1", "'2.o'"]),
     "one column": ("1\n2\n3\n", ["needs two columns"]),
     "three columns": ("a,b,c\n1,2,3\n4,5,6\n", ["has 3 columns", "with --x and --y"]),
+    "trailing commas": ("1,2,\n3,4,\n5,6,\n", ["has 3 columns", "line 1 ends with a comma: its last column is empty"]),
     "semicolons": ("x;y\n1;2\n3;4\n", ["line 1", "separate them by ';'"]),
     "tabs": ("1\t2\n3\t4\n", ["line 1", "separate them by tabs"]),
     "unclosed quote": ('x,y\n1,2\n"3,4\n5,6\n', ["line 3", "not closed"]),
