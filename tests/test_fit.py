@@ -102,17 +102,19 @@ def test_geodesic_acceleration_reaches_the_same_minimum():
 
 
 def test_thousands_of_points_race_then_refine():
-    """From 2000 training points the starts race on 1000 of them, and the winner is refined on all
+    """From 2000 training points the starts race on 500 of them, and the winner is refined on all
     (LM with geodesic acceleration, from the race's alpha, beta and gamma): reproducible, and as close
     to the truth as a fit on every point should be (noise 0.1, 3000 points: the error of the mean
-    alone would be 0.002)."""
+    alone would be 0.002). Both end when F has settled (driver.SETTLE), not at the epoch limit."""
     rng = np.random.default_rng(8)
     x = rng.uniform(-3, 3, 3000)
     f = lambda t: np.sin(t) + 0.3 * np.cos(3 * t)
     y = f(x) + rng.normal(0, 0.1, 3000)
     model = nnfit.fit(x, y, hidden=10, seed=4)
-    assert model.extra["scout"] == {"points": driver.SCOUT_POINTS, "epochs": driver.SCOUT_EPOCHS, "starts": 16}
+    scout = model.extra["scout"]
+    assert scout["points"] == driver.SCOUT_POINTS and scout["starts"] == 16 and 8 < scout["epochs"] < driver.SCOUT_EPOCHS
     assert model.extra["dropped"] == 0 and model.extra["stopped"].startswith("converged")
+    assert model.extra["epochs"] < 200
     assert model.extra["regularization"]["gamma"] > 5  # the race's alpha and beta went on with the winner
     short = nnfit.fit(x, y, hidden=10, seed=4, epochs=5)  # --epochs caps the race and the refinement together
     assert short.extra["scout"]["epochs"] == 5 and short.extra["epochs"] == 1
@@ -369,3 +371,42 @@ def test_a_damping_gone_bad_ends_the_tries():
     opt.mu[0] = np.nan
     opt.step(np.ones(2, dtype=bool))
     assert opt.stopped[0] and opt.reason[0] == "damping mu reached mu_max" and not opt.stopped[1]
+
+
+def test_a_settled_objective_ends_a_bayesian_start():
+    """With `settle` (the driver's choice on thousands of points) a start stops once its steps
+    lowered F by less than that many nats in lm.STALL epochs; the F it records is the objective's
+    own fall (recomputed here), and without settle the same start runs on."""
+    from nnfit.fit import lm
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (400, 1))
+    y = (x > 0) + rng.normal(0, 0.1, (400, 1))  # a step: the fit keeps sharpening it, slowly
+    net, cfg = Shape(1, 6, 1, bias=True), FitConfig(hidden=6)
+    p0 = driver.draw_starts(np.random.default_rng(2), 1, net, x, y - y.mean(), "sigmoid")
+    runs = {}
+    for settle in (None, 1.0):
+        opt = LevenbergMarquardt(cfg, p0.copy(), x, y - y.mean(), net, bayes=True, settle=settle)
+        falls = []
+        while not opt.stopped[0] and len(falls) < 400:
+            before = opt.objective(opt.p, opt.r, np.arange(1))[0]
+            alpha, beta = opt.alpha.copy(), opt.beta.copy()
+            opt.step(np.ones(1, dtype=bool))
+            after = beta[0] * np.sum(opt.r[0] ** 2) + np.sum(alpha[0, opt.group] * opt.p[0] ** 2)
+            falls.append(before - after)  # F under the epoch's own alpha and beta
+            assert abs(opt.fall[0] - falls[-1]) <= 1e-9 * max(1.0, abs(before))
+        runs[settle] = (len(falls), opt.reason[0], falls)
+    epochs, reason, falls = runs[1.0]
+    assert reason == f"converged (F fell less than 1 nats in {lm.STALL} epochs)"
+    assert sum(falls[-lm.STALL:]) < 1.0 <= min(sum(falls[i - lm.STALL:i]) for i in range(lm.STALL, epochs))
+    assert runs[None][0] > epochs and not runs[None][1].startswith("converged (F fell")
+
+
+def test_starts_are_pruned_on_a_thousand_points_with_early_stopping():
+    """From driver.PRUNE_POINTS training points the worse half of the running starts is dropped at
+    driver.PRUNE_AT, down to PRUNE_KEEP: with early stopping there is no race, only pruning."""
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-2, 2, 1500)
+    y = np.sin(2 * x) + rng.normal(0, 0.1, 1500)
+    model = nnfit.fit(x, y, hidden=8, seed=1, regularization="none")
+    assert model.extra["split"][0] >= driver.PRUNE_POINTS and model.extra["scout"] is None
+    assert model.extra["dropped"] == 16 - driver.PRUNE_KEEP

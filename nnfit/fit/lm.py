@@ -38,7 +38,10 @@ gamma = sum_j beta lambda_j / (beta lambda_j + alpha)):
 
 starting, as Foresee and Hagan (1997) and MATLAB do, from gamma = P. A start has converged when E_D
 and gamma have stalled for STALL epochs, or when none of its fitted values has moved by 0.3% of
-their own uncertainty (the noise's std times sqrt(gamma / N)) in STALL epochs.
+their own uncertainty (the noise's std times sqrt(gamma / N)) in STALL epochs, or, with `settle`
+(the driver's choice on thousands of points), when its steps lowered F by less than `settle` nats in
+STALL epochs. F is a negative log posterior (beta E_D, the data's part, is about N / 2 at its
+optimum), so settle is a likelihood ratio: the fit has stopped improving in any way the data can tell.
 """
 import numpy as np
 
@@ -106,7 +109,7 @@ def solve_each(M, g):
 class LevenbergMarquardt:
     """One epoch per step(); state per start. p (K, P) is updated in place."""
 
-    def __init__(self, cfg, p, x, y, shape, bayes, groups=None, accelerate=False, state=None):
+    def __init__(self, cfg, p, x, y, shape, bayes, groups=None, accelerate=False, state=None, settle=None):
         groups = groups or GROUPS
         self.cfg, self.x, self.y, self.shape, self.bayes = cfg, x, y, shape, bayes
         self.p = p
@@ -145,6 +148,9 @@ class LevenbergMarquardt:
             self.gammas, self.alpha, self.beta = np.tile(self.sizes, (K, 1)).astype(float), np.zeros((K, G)), np.ones(K)
         self.epoch = 0
         self.recent = []  # (E_D, gamma) of the last epochs, for the stall test
+        self.settle = settle  # nats: with it, a start whose F fell less than this in STALL epochs has converged
+        self.fall = np.zeros(K)  # each start's fall of F in its latest epoch (nats)
+        self.falls = []  # ... in the last STALL epochs
         self.then, self.updates = None, 0  # the residuals STALL updates ago, for the "no longer moving" test
         self.ard_groups = shape.d if groups == "wba" else 1  # groups of input weights (ARD)
         if state is not None:  # going on from another run's state (a race's winner): see state_of
@@ -203,6 +209,7 @@ class LevenbergMarquardt:
         eye = np.eye(A.shape[1])
         todo = ok.copy()
         self.epoch += 1
+        self.fall[idx] = 0.0
         while todo.any():
             t = np.flatnonzero(todo)
             k = idx[t]
@@ -217,6 +224,7 @@ class LevenbergMarquardt:
                 F_new = self.objective(trial, residuals(trial, self.x, self.y, self.shape, self.cfg.activation, self.ws), k)
             better = np.isfinite(F_new) & (F_new < F[t])
             self.p[k[better]] = trial[better]
+            self.fall[k[better]] = (F[t] - F_new)[better]
             if cfg.mu_rule == "nielsen":  # mu by the gain ratio rho: actual / predicted fall of F
                 pred = 2 * np.sum(delta * gF[t], axis=1) - np.einsum("kp,kpq,kq->k", delta, H[t], delta)
                 with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a fall where none was predicted: inf
@@ -299,6 +307,10 @@ class LevenbergMarquardt:
             span = (sse.max(axis=0) - sse.min(axis=0)) / np.maximum(sse.max(axis=0), 1e-300)
             still = (span < STALL_RTOL) & (gam.max(axis=0) - gam.min(axis=0) < STALL_GAMMA)
             self._stop(idx[still[idx]], "converged (E_D and gamma stalled)")
+        self.falls = (self.falls + [self.fall.copy()])[-STALL:]
+        if self.settle is not None and len(self.falls) == STALL:
+            slow = np.sum(self.falls, axis=0) < self.settle  # (K,)
+            self._stop(idx[slow[idx]], f"converged (F fell less than {self.settle:g} nats in {STALL} epochs)")
         self.updates += 1
         if self.updates % STALL == 0:
             if self.then is not None:
