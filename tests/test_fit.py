@@ -410,3 +410,20 @@ def test_starts_are_pruned_on_a_thousand_points_with_early_stopping():
     model = nnfit.fit(x, y, hidden=8, seed=1, regularization="none")
     assert model.extra["split"][0] >= driver.PRUNE_POINTS and model.extra["scout"] is None
     assert model.extra["dropped"] == 16 - driver.PRUNE_KEEP
+
+
+def test_a_race_that_missed_the_one_point_apart_still_fits_it():
+    """The race sees a random driver.SCOUT_POINTS of the points; one that missed the single point
+    away from the rest fits its own exactly (noise precision beta ~ 1e21). The winner's beta is
+    re-estimated on every point before it goes on, so the refinement fits that point too (it used to
+    stop at mu_max at once and keep the constant)."""
+    x = np.zeros(3000)
+    x[-1] = 1.0
+    y = 30 + 40 * x
+    seed = 0
+    start_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+    tr = driver.split_indices(FitConfig(seed=seed), len(x))[0]
+    assert len(x) - 1 not in start_rng.choice(tr, driver.SCOUT_POINTS, replace=False)  # as the driver draws it
+    model = nnfit.fit(x, y, hidden=5, seed=seed)
+    assert model.extra["scout"]["points"] == driver.SCOUT_POINTS
+    assert np.allclose(model.predict(np.array([0.0, 1.0])), [30, 70], atol=1e-3)

@@ -156,6 +156,12 @@ class LevenbergMarquardt:
         if state is not None:  # going on from another run's state (a race's winner): see state_of
             for name in ("mu", "alpha", "beta", "gammas", "updates"):
                 setattr(self, name, np.array(state[name], dtype=float) if name != "updates" else state[name])
+            if bayes:  # the noise's precision from these points, not the race's subset: a subset that missed the
+                # few points away from the rest (one x apart of 4754) fitted its own to 1e-20, and its beta of 1e21
+                # then drove mu to mu_max at once (mu scales with beta: it is relative to beta J^T J)
+                beta = np.maximum(N - self.gamma, 1.0) / (2 * self.sse_floored())
+                self.mu = self.mu * beta / self.beta
+                self.beta = beta
 
     def state_of(self, k):
         """What another LevenbergMarquardt needs to go on from start(s) k where this one is: the damping
