@@ -111,8 +111,12 @@ def draw_starts(rng, starts, net, u, v, activation, fit_a=True):
     -38 and output weights that cancel it, which LM then took 2-4x the epochs to leave."""
     p = np.zeros((starts, net.P))
     p[:, :net.weights] = rng.standard_normal((starts, net.weights))
-    if not fit_a:
-        return p
+    return least_squares_outputs(p, net, u, v, activation) if fit_a else p
+
+
+def least_squares_outputs(p, net, u, v, activation):
+    """p (K, P) with its output weights replaced, in place, by the least-squares ones for its neurons
+    on the points (u, v) (see draw_starts)."""
     _z, h, _y = forward(p, u, net, activation)  # (K, N, H)
     hth = np.matmul(h.transpose(0, 2, 1), h)  # (K, H, H)
     ridge = RIDGE * np.trace(hth, axis1=1, axis2=2)[:, None, None] / net.H + 1e-12  # keeps a moderate
@@ -176,17 +180,22 @@ def _fit_points(cfg, x, y, progress, names):
             raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
                               "subtract their common offset first") + (_(" (x column {column})").format(column=c) if net.d > 1 else ""))
     with one_blas_thread():
-        kept, raced, lm_options, run_cfg = None, 0, {}, cfg  # with a race on a subset: the start that won it, (1,)
+        kept, scout, lm_options, run_cfg = None, None, {}, cfg  # with a race on a subset: the start that won it, (1,)
+        if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM:
+            lm_options["settle"] = SETTLE
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
             sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))  # the race's points
-            p = draw_starts(start_rng, cfg.starts, net, u[sub], v[sub], cfg.activation)
-            p, kept, state, raced = race(cfg, p, u, v, net, sub, bayes)
-            # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many times
-            # larger) and its alpha, beta and gamma (with ARD, once the race has switched it on), for the
-            # epochs the race left (--epochs caps both together)
-            state["mu"] = state["mu"] * len(tr) / len(sub)
-            lm_options = {"accelerate": True, "state": state, "settle": SETTLE}
-            run_cfg = replace(cfg, epochs=max(1, cfg.epochs - raced))
+            p0 = draw_starts(start_rng, cfg.starts, net, u[sub], v[sub], cfg.activation)
+            p, kept, state, scout = race(cfg, p0.copy(), u, v, net, sub, bayes, progress)
+            run_cfg = replace(cfg, epochs=max(1, cfg.epochs - scout["epochs"]))  # --epochs caps both together
+            scout["representative"] = representative(cfg, p, net, u, v, tr, sub, state)
+            if scout["representative"]:
+                # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many
+                # times larger) and its alpha and gamma (with ARD, once the race has switched it on)
+                state["mu"] = state["mu"] * len(tr) / len(sub)
+                lm_options.update(accelerate=True, state=state)
+            else:  # the race's points misled it: every start goes on every point, from where it began
+                p, kept = least_squares_outputs(p0, net, u[tr], v[tr], cfg.activation), None
         else:
             p = draw_starts(start_rng, cfg.starts, net, u[tr], v[tr], cfg.activation, cfg.optimizer == "lm")
         run = Run(run_cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
@@ -207,8 +216,8 @@ def _fit_points(cfg, x, y, progress, names):
     model.history = [float(h) for h in run.train[:stop, k] * y2]
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
-        "kind": "fit", "parameters": net.P, "start": int(k if kept is None else kept[k]), "dropped": run.dropped, "epochs": int(stop),
-        "scout": {"points": SCOUT_POINTS, "epochs": raced, "starts": cfg.starts} if kept is not None else None,
+        "kind": "fit", "parameters": net.P, "start": int(k if kept is None else kept[k]), "epochs": int(stop),
+        "dropped": run.dropped + (scout["dropped"] if scout and scout["representative"] else 0), "scout": scout,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"the epoch limit reached (--epochs {cfg.epochs})")),
         "bayes": bool(bayes), "split": [len(tr), len(va), len(te)], "metrics": metrics,
@@ -255,17 +264,36 @@ def saturated_inputs(cfg, x, names):
               "{activation}'s range) and the fit may learn little; use --scale standard").format(value=top, activation=cfg.activation)]
 
 
-def race(cfg, p, u, v, net, sub, bayes):
-    """Many starts on many points: race them on the points `sub` for SCOUT_EPOCHS epochs (with the
-    pruning); the one that wins (as the fit would pick it: evidence) goes on, on every point.
-    Returns its parameters (1, P), its index (1,), its optimizer's state (LevenbergMarquardt.state_of)
-    and the race's epochs."""
+def race(cfg, p, u, v, net, sub, bayes, progress):
+    """Many starts on many points: race them on the points `sub` for up to SCOUT_EPOCHS epochs (with
+    the pruning, and leaving at least one of --epochs to the refinement); the one that wins (as the fit
+    would pick it: evidence) goes on, on every point. Returns its parameters (1, P), its index (1,),
+    its optimizer's state (LevenbergMarquardt.state_of) and what the model's extra["scout"] says."""
     none = np.arange(0)
-    scout = Run(replace(cfg, epochs=min(cfg.epochs, SCOUT_EPOCHS)), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
+    epochs = min(max(1, cfg.epochs - 1), SCOUT_EPOCHS)
+    scout = Run(replace(cfg, epochs=epochs), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
                 bayes, {"settle": SETTLE}, prune=True)
-    scout.go(False)
+    scout.go(progress, f"nnfit fit: race on {len(sub)} points")
     winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
-    return scout.opt.p[winner].copy(), winner, scout.opt.state_of(winner), len(scout.train)
+    return (scout.opt.p[winner].copy(), winner, scout.opt.state_of(winner),
+            {"points": len(sub), "epochs": len(scout.train), "starts": len(p), "dropped": scout.dropped})
+
+
+def representative(cfg, p, net, u, v, tr, sub, state):
+    """Whether the race's winner p (1, P) fits the training points outside the race's `sub` about as
+    well as those in it: their mean squared residual at most the noise's variance (from its fit to
+    `sub`, with gamma effective parameters) or 1e-4 of y's, whichever is larger, plus six standard
+    errors of a mean of squared normal residuals. A subset that missed a few points away from the rest
+    (a cluster of 3 at x = 10 among 3000 around 0) leaves a winner that cannot see them, and whose
+    hyperparameters (output weights switched off, mu past mu_max) keep the refinement from learning them."""
+    rest = np.setdiff1d(tr, sub)
+    if not len(rest):
+        return True
+    r_in = residuals(p, u[sub], v[sub], net, cfg.activation)[0]
+    r_out = residuals(p, u[rest], v[rest], net, cfg.activation)[0]
+    noise = np.sum(r_in * r_in) / max(r_in.size - float(np.sum(state["gammas"])), 1.0)
+    noise = max(noise, 1e-4 * float(np.mean(np.var(v[tr], axis=0))))
+    return bool(np.mean(r_out * r_out) <= noise * (1 + 6 * math.sqrt(2 / r_out.size)))
 
 
 def no_worse_than_the_mean(cfg, params, net, u, v):
@@ -320,9 +348,9 @@ class Run:
         with np.errstate(over="ignore", invalid="ignore"):
             return np.mean(residuals(self.opt.p, u, v, self.net, self.cfg.activation) ** 2, axis=1) if len(u) else np.full(len(self.opt.p), np.nan)
 
-    def go(self, progress):
+    def go(self, progress, description=None):
         cfg = self.cfg
-        bar = progress_bar(cfg.epochs, progress)
+        bar = progress_bar(cfg.epochs, progress, description)
         try:
             for epoch in range(1, cfg.epochs + 1):
                 self.opt.step(self.active)
@@ -415,7 +443,7 @@ class Run:
         return int(np.argmin(np.where(finite, self.best_loss, np.inf)))
 
 
-def progress_bar(total, progress):
+def progress_bar(total, progress, description=None):
     """A tqdm bar on stderr, shown after one second and only on a terminal (progress=None), always
     (True) or never (False)."""
     if progress is False:
@@ -424,7 +452,7 @@ def progress_bar(total, progress):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc="nnfit fit", unit="epoch", delay=1.0, leave=False,
+    return tqdm(total=total, desc=description or "nnfit fit", unit="epoch", delay=1.0, leave=False,
                 disable=None if progress is None else False)
 
 

@@ -212,6 +212,9 @@ class LevenbergMarquardt:
         gF = self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * p  # half of dF/dp
         F = self.objective(p, r, idx)
         floor = MU_FLOOR * self.beta[idx] * np.max(np.diagonal(A, axis1=1, axis2=2), axis=1) + 1e-300
+        # a fall of F in nats: F is one already with Bayesian regularization; without, F = E_D, and the Gaussian
+        # log-likelihood with the noise's variance estimated from it, E_D / (N - P), changes by the fall times this
+        nats = np.ones(len(idx)) if self.bayes else max(N - A.shape[1], 1.0) / (2 * np.maximum(F, 1e-300))
         eye = np.eye(A.shape[1])
         todo = ok.copy()
         self.epoch += 1
@@ -230,7 +233,7 @@ class LevenbergMarquardt:
                 F_new = self.objective(trial, residuals(trial, self.x, self.y, self.shape, self.cfg.activation, self.ws), k)
             better = np.isfinite(F_new) & (F_new < F[t])
             self.p[k[better]] = trial[better]
-            self.fall[k[better]] = (F[t] - F_new)[better]
+            self.fall[k[better]] = ((F[t] - F_new) * nats[t])[better]
             if cfg.mu_rule == "nielsen":  # mu by the gain ratio rho: actual / predicted fall of F
                 pred = 2 * np.sum(delta * gF[t], axis=1) - np.einsum("kp,kpq,kq->k", delta, H[t], delta)
                 with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a fall where none was predicted: inf
@@ -257,6 +260,10 @@ class LevenbergMarquardt:
         small = np.sqrt(np.sum(g * g, axis=1)) < cfg.min_grad
         self._stop(idx[small], "gradient below min_grad")
         self._stop(idx[~np.isfinite(self.sse()[idx])], "numbers went bad")
+        self.falls = (self.falls + [self.fall.copy()])[-STALL:]
+        if self.settle is not None and len(self.falls) == STALL:
+            slow = np.sum(self.falls, axis=0)[idx] < self.settle
+            self._stop(idx[slow], f"converged (F fell by less than {self.settle:g} nat in {STALL} epochs)")
 
     def _accelerate(self, p, k, damped, delta):
         """The step with Transtrum and Sethna's geodesic acceleration (see the module's docstring):
@@ -313,10 +320,6 @@ class LevenbergMarquardt:
             span = (sse.max(axis=0) - sse.min(axis=0)) / np.maximum(sse.max(axis=0), 1e-300)
             still = (span < STALL_RTOL) & (gam.max(axis=0) - gam.min(axis=0) < STALL_GAMMA)
             self._stop(idx[still[idx]], "converged (E_D and gamma stalled)")
-        self.falls = (self.falls + [self.fall.copy()])[-STALL:]
-        if self.settle is not None and len(self.falls) == STALL:
-            slow = np.sum(self.falls, axis=0) < self.settle  # (K,)
-            self._stop(idx[slow[idx]], f"converged (F fell less than {self.settle:g} nats in {STALL} epochs)")
         self.updates += 1
         if self.updates % STALL == 0:
             if self.then is not None:

@@ -114,6 +114,11 @@ def residuals(p, x, y, shape, activation, ws=None):
 def jacobian(p, x, y, shape, activation, ws=None):
     """r (K, N k) and J = dr/dp (K, N k, P). J is a new array (the caller keeps it)."""
     z, h, y_hat = forward(p, x, shape, activation, ws)
+    return (y_hat - y).reshape(len(p), -1), jacobian_at(p, x, z, h, shape, activation)
+
+
+def jacobian_at(p, x, z, h, shape, activation):
+    """J = dr/dp (K, N k, P) at x (N, d), from the forward pass's z and h (K, N, H) there."""
     (d, H, k, _bias), (K, N) = shape, (len(p), len(x))
     A = shape.split(p)[2]  # (K, k, H)
     J = np.zeros((K, N, k, shape.P))  # d r_nj / d (W, b, A[, c])
@@ -128,7 +133,7 @@ def jacobian(p, x, y, shape, activation, ws=None):
         J[:, :, j, H * (d + 1) + j * H:H * (d + 1) + (j + 1) * H] = h
         if shape.bias:
             J[:, :, j, shape.weights + j] = 1.0
-    return (y_hat - y).reshape(K, N * k), J.reshape(K, N * k, shape.P)
+    return J.reshape(K, N * k, shape.P)
 
 
 def backward(p, x, r, z, h, shape, activation, scale=1.0, dz=None, ws=None):
@@ -136,7 +141,12 @@ def backward(p, x, r, z, h, shape, activation, scale=1.0, dz=None, ws=None):
     A = shape.split(p)[2]
     e = r * scale if scale != 1.0 else r
     dz = DERIVATIVES[activation](z, h, out=dz)  # (K, N, H)
-    dz *= np.matmul(e, A, out=np.empty_like(dz) if ws is None else ws.get("eA", dz.shape))  # (K, N, H) = act'(z_ni) sum_j A_ji e_nj
+    eA = np.empty_like(dz) if ws is None else ws.get("eA", dz.shape)
+    if shape.k == 1:  # one output: a product (the same numbers as the matrix product, which is slower at this shape)
+        np.multiply(e, A, out=eA)
+    else:
+        np.matmul(e, A, out=eA)
+    dz *= eA  # (K, N, H) = act'(z_ni) sum_j A_ji e_nj
     gW = np.matmul(dz.transpose(0, 2, 1), x[None])  # (K, H, d)
     gA = np.matmul(e.transpose(0, 2, 1), h)  # (K, k, H)
     parts = [gW.reshape(len(p), -1), dz.sum(axis=1), gA.reshape(len(p), -1)] + ([e.sum(axis=1)] if shape.bias else [])
@@ -186,7 +196,7 @@ def curvature(p, x, y, shape, activation, ws=None, sub=None):
     z, h, y_hat = forward(p, x, shape, activation, ws)
     r = y_hat - y  # (K, N, k)
     Jtr = backward(p, x, r, z, h, shape, activation, dz=ws.get("dz", z.shape) if ws else None, ws=ws)
-    _, Js = jacobian(p, x[sub], y[sub], shape, activation)
+    Js = jacobian_at(p, x[sub], z[:, sub], h[:, sub], shape, activation)  # the subset's rows of the forward pass
     JtJ = np.matmul(Js.transpose(0, 2, 1), Js) * (len(x) / len(sub))
     return r.reshape(len(p), -1), JtJ, Jtr
 

@@ -16,6 +16,7 @@ def stop_reason(text):
         (r"converged \(the fitted values moved less than (\S+) of their uncertainty in (\d+) epochs\)",
          _("converged (the fitted values moved less than {0} of their uncertainty in {1} epochs)")),
         (r"converged \(L-BFGS-B stopped\)", _("converged (L-BFGS-B stopped)")),
+        (r"converged \(F fell by less than (\S+) nat in (\d+) epochs\)", _("converged (F fell by less than {0} nat in {1} epochs)")),
         (r"damping mu reached mu_max", _("damping mu reached mu_max")),
         (r"gradient below min_grad", _("gradient below min_grad")),
         (r"numbers went bad", _("numbers went bad")),
@@ -51,10 +52,14 @@ def summary(model):
         stopped=stop_reason(e["stopped"]), ms=e["seconds"] * 1e3)
     if e.get("dropped"):
         kept += _("; {dropped} hopeless starts dropped early").format(dropped=e["dropped"])
-    if e.get("scout"):
+    scout = e.get("scout")
+    if scout and scout.get("representative", True):
         kept += _("; first the {starts} starts raced on {points} of the points for {epochs}, then the best went on "
-                  "alone on every point").format(starts=e["scout"]["starts"], points=e["scout"]["points"],
-                                                 epochs=epochs(e["scout"]["epochs"]))
+                  "alone on every point").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
+    elif scout:
+        kept += _("; the {starts} starts raced on {points} of the points for {epochs}, but the winner fitted the other "
+                  "points worse than the noise allows, so every start went on every point").format(
+                      starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     lines = [_("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}").format(
                  optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
     n_tr, n_va, n_te = e["split"]
