@@ -281,19 +281,23 @@ def race(cfg, p, u, v, net, sub, bayes, progress):
 
 def representative(cfg, p, net, u, v, tr, sub, state):
     """Whether the race's winner p (1, P) fits the training points outside the race's `sub` about as
-    well as those in it: their mean squared residual at most the noise's variance (from its fit to
-    `sub`, with gamma effective parameters) or 1e-4 of y's, whichever is larger, plus six standard
-    errors of a mean of squared normal residuals. A subset that missed a few points away from the rest
-    (a cluster of 3 at x = 10 among 3000 around 0) leaves a winner that cannot see them, and whose
-    hyperparameters (output weights switched off, mu past mu_max) keep the refinement from learning them."""
+    well as those in it. With s2 the noise's variance from its fit to `sub` (E_D / (n - gamma)), or
+    1e-4 of y's variance if larger, the mean squared residual outside should be about s2 (1 + gamma / n)
+    (the fit's own error added); it is refused beyond six standard errors of the ratio of the two
+    estimates, sqrt(2 / (n - gamma) + 2 / m) for m residuals outside (normal noise). A subset that missed
+    a few points away from the rest (a cluster of 3 at x = 10 among 3000 around 0) leaves a winner that
+    cannot see them, and whose hyperparameters (output weights switched off, mu past mu_max) keep the
+    refinement from learning them: 2-4 times s2 there; on ordinary noisy curves the ratio is within 0.1 of 1."""
     rest = np.setdiff1d(tr, sub)
     if not len(rest):
         return True
     r_in = residuals(p, u[sub], v[sub], net, cfg.activation)[0]
     r_out = residuals(p, u[rest], v[rest], net, cfg.activation)[0]
-    noise = np.sum(r_in * r_in) / max(r_in.size - float(np.sum(state["gammas"])), 1.0)
-    noise = max(noise, 1e-4 * float(np.mean(np.var(v[tr], axis=0))))
-    return bool(np.mean(r_out * r_out) <= noise * (1 + 6 * math.sqrt(2 / r_out.size)))
+    gamma = float(np.sum(state["gammas"]))
+    dof = max(r_in.size - gamma, 1.0)
+    noise = max(np.sum(r_in * r_in) / dof, 1e-4 * float(np.mean(np.var(v[tr], axis=0))))
+    expected = noise * (1 + gamma / r_in.size)
+    return bool(np.mean(r_out * r_out) <= expected * (1 + 6 * math.sqrt(2 / dof + 2 / r_out.size)))
 
 
 def no_worse_than_the_mean(cfg, params, net, u, v):
