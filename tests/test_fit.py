@@ -105,14 +105,15 @@ def test_thousands_of_points_race_then_refine():
     """From 2000 training points the starts race on 500 of them, and the winner is refined on all
     (LM with geodesic acceleration, from the race's alpha, beta and gamma): reproducible, and as close
     to the truth as a fit on every point should be (noise 0.1, 3000 points: the error of the mean
-    alone would be 0.002). Both end when F has settled (driver.SETTLE), not at the epoch limit."""
+    alone would be 0.002). The race runs at most driver.SCOUT_EPOCHS epochs; the refinement ends
+    when F has settled (driver.SETTLE), not at the epoch limit."""
     rng = np.random.default_rng(8)
     x = rng.uniform(-3, 3, 3000)
     f = lambda t: np.sin(t) + 0.3 * np.cos(3 * t)
     y = f(x) + rng.normal(0, 0.1, 3000)
     model = nnfit.fit(x, y, hidden=10, seed=4)
     scout = model.extra["scout"]
-    assert scout["points"] == driver.SCOUT_POINTS and scout["starts"] == 16 and 8 < scout["epochs"] < driver.SCOUT_EPOCHS
+    assert scout["points"] == driver.SCOUT_POINTS and scout["starts"] == 16 and 8 < scout["epochs"] <= driver.SCOUT_EPOCHS
     assert scout["representative"] and model.extra["dropped"] == scout["dropped"] == 16 - driver.PRUNE_KEEP  # pruned 16 -> 8 -> 4
     assert model.extra["stopped"].startswith("converged") and model.extra["epochs"] < 200
     assert model.extra["regularization"]["gamma"] > 5  # the race's alpha and beta went on with the winner
@@ -374,7 +375,7 @@ def test_a_damping_gone_bad_ends_the_tries():
 
 
 def test_a_settled_objective_ends_a_bayesian_start():
-    """With `settle` (the driver's choice on thousands of points) a start stops once its steps
+    """With `settle` (the driver's: driver.settle_nats) a start stops once its steps
     lowered F by less than that many nats in lm.STALL epochs; the F it records is the objective's
     own fall (recomputed here), and without settle the same start runs on."""
     from nnfit.fit import lm
@@ -455,13 +456,14 @@ def test_a_race_whose_points_missed_a_cluster_hands_over_to_every_start():
 def test_thousands_of_points_settle_without_regularization_too():
     """Without Bayesian regularization F is E_D; its fall is counted in nats of the Gaussian
     log-likelihood with the noise's variance from E_D / (N - P), so the same rule ends the race and
-    the refinement (no validation split: every point trains), and a single start (no race)."""
+    the refinement (no validation split: every point trains), and a single start (no race): at 2000
+    points, 0.02 sqrt(1000) = 0.63 nat in 8 epochs."""
     rng = np.random.default_rng(1)
     x = rng.uniform(-3, 3, 2000)
     y = np.sin(x) + rng.normal(0, 0.1, 2000)
     for options in ({"regularization": "none", "val_fraction": 0.0}, {"starts": 1}):
         model = nnfit.fit(x, y, hidden=10, seed=0, **options)
-        assert model.extra["stopped"].startswith("converged (F fell by less than 1 nat") and model.extra["epochs"] < 200
+        assert model.extra["stopped"] == "converged (F fell by less than 0.63 nat in 8 epochs)" and model.extra["epochs"] < 200
         grid = np.linspace(-3, 3, 500)
         assert np.sqrt(np.mean((model.predict(grid) - np.sin(grid)) ** 2)) < 0.02
 
@@ -475,3 +477,14 @@ def test_a_race_has_its_own_progress_bar(monkeypatch):
     x = rng.uniform(-1, 1, 1200)
     nnfit.fit(x, np.sin(3 * x) + rng.normal(0, 0.1, 1200), hidden=4, seed=0, progress=True)
     assert calls == [(True, f"nnfit fit: race on {driver.SCOUT_POINTS} points"), (True, None)]
+
+
+def test_the_settle_rule_scales_with_the_spread_of_the_likelihood():
+    """driver.settle_nats(n) = SETTLE sqrt(n / 2): 1 nat at 5000 residuals, about 0.11 at 60; every LM
+    fit uses it (points times outputs), and a fit of 60 noisy points stops by it, not at the epoch limit."""
+    assert driver.settle_nats(5000) == pytest.approx(1.0) and driver.settle_nats(60) == pytest.approx(0.1095, abs=1e-4)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2, 2, (60, 2))
+    y = np.c_[np.sin(x[:, 0]), x[:, 1] ** 2] + rng.normal(0, 0.1, (60, 2))
+    model = nnfit.fit(x, y, hidden=6, seed=0)
+    assert model.extra["stopped"] == "converged (F fell by less than 0.15 nat in 8 epochs)"  # 120 residuals

@@ -46,12 +46,13 @@ SCOUT_FROM = 1000            # from this many training points, the starts race o
 SCOUT_POINTS = 500           # this many points (1000 before SETTLE), for at most SCOUT_EPOCHS epochs; then the one
 SCOUT_EPOCHS = 30            # they pick goes on. 30 epochs (60 before SETTLE): the same test RMSE over 12 functions x
                              # 5 seeds at 1000-10000 points as 60, in 10% less time at 5000; 20 scattered it more
-SETTLE = 1.0                 # nats: in the race and its winner's refinement, a start has converged once its steps
-                             # lowered F (a negative log posterior) by less than this in lm.STALL epochs. Without it
-                             # the refinement ran until E_D and gamma stalled: 20-570 epochs at 5000 points, where a
-                             # step (a sigmoid sharpening without end) crept on for hundreds. Measured at 1000-10000
-                             # points (12 functions x 5 seeds), with the race on 500 points instead of 1000: 3-4x
-                             # faster, the same test RMSE on smooth curves, 1.1-1.6x on steps and a sawtooth
+SETTLE = 0.02                # LM stops a start once its steps have lowered F (a negative log posterior) by less than
+                             # this times sqrt(N / 2) nats in lm.STALL epochs (N residuals: points times outputs):
+                             # sqrt(N / 2) is the spread of the data's log-likelihood itself, so that is 2% of what
+                             # chance alone moves it by (0.11 nat at 60 points, 1 at 5000). Without it, starts ran
+                             # until E_D and gamma stalled: at 60-200 points 3-4x the time for the same test RMSE
+                             # (the benchmark's 34 noisy rows: 28 within 5% of scikit-learn either way, geometric
+                             # mean 0.61), and at 5000 points a step's refinement crept on for hundreds of epochs
 SATURATED = 20.0             # unscaled inputs beyond this size start every sigmoid or tanh neuron saturated (w, b
                              # ~ N(0, 1): sin x on [20, 30] kept R^2 0); the tutorial's x reaches 10
 
@@ -182,8 +183,8 @@ def _fit_points(cfg, x, y, progress, names):
                               "subtract their common offset first") + (_(" (x column {column})").format(column=c) if net.d > 1 else ""))
     with one_blas_thread():
         kept, scout, lm_options, run_cfg = None, None, {}, cfg  # with a race on a subset: the start that won it, (1,)
-        if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM:
-            lm_options["settle"] = SETTLE
+        if cfg.optimizer == "lm":
+            lm_options["settle"] = settle_nats(len(tr) * net.k)
         if cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va):
             sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False))  # the race's points
             p0 = draw_starts(start_rng, cfg.starts, net, u[sub], v[sub], cfg.activation)
@@ -265,6 +266,11 @@ def saturated_inputs(cfg, x, names):
               "{activation}'s range) and the fit may learn little; use --scale standard").format(value=top, activation=cfg.activation)]
 
 
+def settle_nats(n):
+    """The fall of F, in nats over lm.STALL epochs, below which LM stops a start on n residuals (SETTLE)."""
+    return SETTLE * math.sqrt(n / 2)
+
+
 def race(cfg, p, u, v, net, sub, bayes, progress):
     """Many starts on many points: race them on the points `sub` for up to SCOUT_EPOCHS epochs (with
     the pruning, and leaving at least one of --epochs to the refinement); the one that wins (as the fit
@@ -273,7 +279,7 @@ def race(cfg, p, u, v, net, sub, bayes, progress):
     none = np.arange(0)
     epochs = min(max(1, cfg.epochs - 1), SCOUT_EPOCHS)
     scout = Run(replace(cfg, epochs=epochs), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
-                bayes, {"settle": SETTLE}, prune=True)
+                bayes, {"settle": settle_nats(len(sub) * net.k)}, prune=True)
     scout.go(progress, f"nnfit fit: race on {len(sub)} points")
     winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
     return (scout.opt.p[winner].copy(), winner, scout.opt.state_of(winner),

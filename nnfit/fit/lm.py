@@ -263,7 +263,7 @@ class LevenbergMarquardt:
         self.falls = (self.falls + [self.fall.copy()])[-STALL:]
         if self.settle is not None and len(self.falls) == STALL:
             slow = np.sum(self.falls, axis=0)[idx] < self.settle
-            self._stop(idx[slow], f"converged (F fell by less than {self.settle:g} nat in {STALL} epochs)")
+            self._stop(idx[slow], f"converged (F fell by less than {self.settle:.2g} nat in {STALL} epochs)")
 
     def _accelerate(self, p, k, damped, delta):
         """The step with Transtrum and Sethna's geodesic acceleration (see the module's docstring):
