@@ -7,11 +7,12 @@ measure. The optimizers themselves live in lm.py and first_order.py.
               scaling and predicts in the user's units
     starts    K starts from N(0, 1), drawn from SeedSequence(seed): independent for every seed
     epochs    one optimizer step per epoch for every active start; a start stops on its own rule
-              (mu_max, min_grad, stalled, patience); on 1000 points or more the worse half of the
-              starts is dropped at a few epochs (prune), and with LM and no validation split (the default) the
-              starts race that way on a random 500 of the points, then the winner goes on alone on
-              all of them (race); race and refinement end once F has settled (SETTLE); the best
-              start's training MSE below `goal` ends the fit
+              (mu_max, min_grad, stalled, settled: SETTLE, patience); on 1000 points or more the
+              worse half of the starts is dropped at a few epochs (prune), and with LM and no
+              validation split (the default) the starts race that way on a random 500 of the points,
+              then the winner goes on alone on all of them (race, unless it fits the others worse
+              than the noise allows: representative); the best start's training MSE below `goal`
+              ends the fit
     best      Bayesian regularization: the start with the largest evidence; early stopping: the
               lowest validation MSE at its best epoch; otherwise the lowest training MSE; never
               worse than the constant mean of y on the training points (no_worse_than_the_mean)

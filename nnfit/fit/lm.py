@@ -39,9 +39,10 @@ gamma = sum_j beta lambda_j / (beta lambda_j + alpha)):
 starting, as Foresee and Hagan (1997) and MATLAB do, from gamma = P. A start has converged when E_D
 and gamma have stalled for STALL epochs, or when none of its fitted values has moved by 0.3% of
 their own uncertainty (the noise's std times sqrt(gamma / N)) in STALL epochs, or, with `settle`
-(the driver's choice on thousands of points), when its steps lowered F by less than `settle` nats in
-STALL epochs. F is a negative log posterior (beta E_D, the data's part, is about N / 2 at its
-optimum), so settle is a likelihood ratio: the fit has stopped improving in any way the data can tell.
+(the driver's: driver.settle_nats), when its steps lowered F by less than `settle` nats in STALL
+epochs. F is a negative log posterior (beta E_D, the data's part, is about N / 2 at its optimum), so
+a fall of F is a log-likelihood ratio; without regularization F = E_D, and its fall is counted in
+nats of the Gaussian likelihood with the noise's variance estimated as E_D / (N - P).
 """
 import numpy as np
 
