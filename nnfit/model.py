@@ -92,8 +92,9 @@ class Model:
 
     def predict(self, x, return_std=False):
         """y_hat for each x, in float64. One input: x a number, list or array, and y_hat an array of
-        x's shape. d inputs: x of shape (N, d) (or (d,) for one point) and y_hat (N,) (or a 0-d array).
-        k outputs: one more axis of length k at the end.
+        x's shape, except that a column (N, 1) is a table of N points, as nnfit.fit and scikit-learn
+        take it: y_hat (N,). d inputs: x of shape (N, d) (or (d,) for one point) and y_hat (N,) (or a
+        0-d array). k outputs: one more axis of length k at the end.
 
         return_std (Bayesian fits only): also the standard deviation of a new observation at each x,
         sqrt(1/beta + g^T A^-1 g) (MacKay's evidence framework), as scikit-learn's
@@ -133,6 +134,8 @@ class Model:
         from .data import DataError
         x = as_inputs(x)
         d = self.n_inputs
+        if d == 1 and x.ndim == 2 and x.shape[1] == 1:  # a table of one column (what fit takes as x (N, 1))
+            x = x[:, 0]
         if d > 1 and (x.ndim == 0 or x.shape[-1] != d):
             raise DataError(_("this model takes {d} inputs per point (x of shape (points, {d})), got shape {shape}").format(
                 d=d, shape=x.shape))

@@ -128,7 +128,7 @@ def plot_loss(path, lang="zh", train=(), val=None, test=None, best_epoch=None):
     """loss.png: average loss per epoch on a log scale; each curve over the epochs it has (val and test
     may be shorter than train); `best_epoch` (from 1) marked with a vertical line and its label."""
     t = TEXT[lang]
-    with figure(figsize=(8, 4.5)) as fig:
+    with figure(figsize=(8, 4.5), layout="constrained") as fig:  # constrained: long tick labels never push out the label
         draw_loss(fig.add_subplot(), t, train, val, test, best_epoch, t["loss_title"], t["loss"])
         fig.savefig(path, dpi=100)
     return path
@@ -136,16 +136,20 @@ def plot_loss(path, lang="zh", train=(), val=None, test=None, best_epoch=None):
 
 def draw_loss(ax, t, train, val, test, best_epoch, title, ylabel, size=12):
     """The loss curves of plot_loss on one Axes."""
-    drawn = 0
+    drawn = []
     for name, values in (("train", train), ("val", val), ("test", test)):
         if values is not None and len(values):
             epochs, positive = _positive(values)
             ax.plot(epochs, positive, color=COLORS[name], label=t[name], marker="o" if len(values) < 3 else None)
-            drawn += len(positive)
+            drawn.extend(positive)
     if best_epoch is not None:
         ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["best"].format(e=best_epoch))
-    if drawn:  # a log axis needs a positive value (a loss of exactly 0 throughout has none)
+    if drawn and max(drawn) >= 10 * min(drawn):  # a log axis needs a positive value, and is worth it over a decade
         ax.set_yscale("log")
+    elif drawn:  # within a decade (a fit refined from a good start: 9.937e-3 to 9.935e-3), a log axis labels its
+        # minor ticks 9.9365x10^-3, wide enough to push the axis label out of the figure: plain numbers instead
+        from matplotlib.ticker import ScalarFormatter
+        ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
     ax.set_title(title, fontsize=size + 2)
     ax.set_xlabel(t["epoch"], fontsize=size)
     ax.set_ylabel(ylabel, fontsize=size)

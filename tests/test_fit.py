@@ -488,3 +488,30 @@ def test_the_settle_rule_scales_with_the_spread_of_the_likelihood():
     y = np.c_[np.sin(x[:, 0]), x[:, 1] ** 2] + rng.normal(0, 0.1, (60, 2))
     model = nnfit.fit(x, y, hidden=6, seed=0)
     assert model.extra["stopped"] == "converged (F fell by less than 0.15 nat in 8 epochs)"  # 120 residuals
+
+
+@pytest.mark.parametrize("patience", [1, 3, 6])
+def test_early_stopping_stops_after_patience_epochs_without_improvement(patience):
+    """A start stops at its best validation epoch plus `patience` (MATLAB's max_fail), as its stop reason
+    says ("did not improve for 6 epochs"), not one epoch later."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-2, 2, 300)
+    model = nnfit.fit(x, np.sin(2 * x) + rng.normal(0, 0.3, 300), hidden=10, seed=0, regularization="none",
+                      starts=1, patience=patience)
+    assert model.extra["stopped"] == f"validation MSE did not improve for {patience} epochs"
+    assert model.extra["epochs"] == model.extra["best_epoch"] + patience
+
+
+def test_a_one_column_table_predicts_one_row_per_point():
+    """x of shape (N, 1) is a table of N points, in predict as in fit: y_hat (N,) with one output, (N, k)
+    with k, and the std likewise (a column used to give (N, 1) and (N, 1, k), which `Y - predict(X)`
+    silently broadcast to (N, N, k))."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-2, 2, 80)
+    y = np.c_[np.sin(x), np.cos(x)] + rng.normal(0, 0.1, (80, 2))
+    for Y in (y[:, 0], y):
+        model = nnfit.fit(x[:, None], Y, hidden=4, seed=0)
+        column, flat = model.predict(x[:, None], return_std=True), model.predict(x, return_std=True)
+        for a, b in zip(column, flat):
+            assert a.shape == b.shape == Y.shape and np.array_equal(a, b)
+        assert model.predict(x.reshape(8, 10)).shape == (8, 10) + Y.shape[1:]  # any other shape: elementwise

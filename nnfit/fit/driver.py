@@ -406,7 +406,7 @@ class Run:
         self.since_best = np.where(better, 0, self.since_best + 1)
         self.active &= ~self.opt.stopped
         if len(uv):
-            tired = self.active & (self.since_best > cfg.patience)
+            tired = self.active & (self.since_best >= cfg.patience)
             self.why[tired] = f"validation MSE did not improve for {cfg.patience} epochs"
             self.active &= ~tired
         self.active &= np.isfinite(mse)

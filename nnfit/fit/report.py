@@ -51,11 +51,11 @@ def summary(model):
         start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), best=e["best_epoch"],
         stopped=stop_reason(e["stopped"]), ms=e["seconds"] * 1e3)
     if e.get("dropped"):
-        kept += _("; {dropped} hopeless starts dropped early").format(dropped=e["dropped"])
+        kept += _("; {dropped} starts dropped early, behind the others").format(dropped=e["dropped"])
     scout = e.get("scout")
     if scout and scout.get("representative", True):
-        kept += _("; first the {starts} starts raced on {points} of the points for {epochs}, then the best went on "
-                  "alone on every point").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
+        kept += _("; those epochs are on every point, after the {starts} starts raced on {points} of the points for "
+                  "{epochs}").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     elif scout:
         kept += _("; the {starts} starts raced on {points} of the points for {epochs}, but the winner fitted the other "
                   "points worse than the noise allows, so every start went on every point").format(
