@@ -57,8 +57,8 @@ def summary(model):
         kept += _("; those epochs are on every point, after the {starts} starts raced on {points} of the points for "
                   "{epochs}").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     elif scout:
-        kept += _("; the {starts} starts raced on {points} of the points for {epochs}, but the winner fitted the other "
-                  "points worse than the noise allows, so every start went on every point").format(
+        kept += _("; the {starts} starts raced on {points} of the points for {epochs}, but the winner, refined on every "
+                  "point, fitted them worse than the noise allows, so every start went on every point").format(
                       starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     lines = [_("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}").format(
                  optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
