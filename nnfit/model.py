@@ -118,15 +118,22 @@ class Model:
         net = net._replace(bias=len(self.posterior) > net.P)  # the fit's output bias, folded into y_shift: c = 0 here
         rows = u.reshape(-1, net.d)
         p = np.concatenate([flat(self.params), np.zeros(net.P - net.weights)])
-        _y, g = jacobian(p[None, :], rows, np.zeros((len(rows), net.k)), net,
-                         self.config.activation)  # (1, n k, P) = dy_hat/dp
-        reg = self.extra["regularization"]
-        var = reg["noise_var"] + np.einsum("np,pq,nq->n", g[0], self.posterior, g[0])
-        # beta is estimated from N - gamma residual degrees of freedom: integrating over it makes the
-        # predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
-        nu = max(reg.get("dof", np.inf), 2.5)
-        var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
-        std = np.sqrt(np.maximum(var, 0.0)).reshape(len(rows), net.k) * np.abs(np.asarray(s["y_scale"]))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # x near float64's limit: see below
+            _y, g = jacobian(p[None, :], rows, np.zeros((len(rows), net.k)), net,
+                             self.config.activation)  # (1, n k, P) = dy_hat/dp
+            reg = self.extra["regularization"]
+            # far outside the data (x ~ 1e300 with relu) g's entries are so large that g^T cov g overflows, and
+            # inf - inf within the sum made the std NaN: such rows are computed as size^2 (g / size)^T cov (g / size)
+            size = np.max(np.abs(g[0]), axis=1)
+            size = np.where(size > 1e100, size, 1.0)
+            unit = g[0] / size[:, None]
+            var = reg["noise_var"] / size / size + np.einsum("np,pq,nq->n", unit, self.posterior, unit)
+            # beta is estimated from N - gamma residual degrees of freedom: integrating over it makes the
+            # predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
+            nu = max(reg.get("dof", np.inf), 2.5)
+            var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
+            std = (size * np.sqrt(np.maximum(var, 0.0))).reshape(len(rows), net.k) * np.abs(np.asarray(s["y_scale"]))
+        std = np.where(np.isnan(std), np.inf, std)  # g itself overflowed (x ~ 1.7e308): no finite uncertainty
         return y_hat, std.reshape(y_hat.shape)
 
     def inputs(self, x):

@@ -516,3 +516,18 @@ def test_a_one_column_table_predicts_one_row_per_point():
         for a, b in zip(column, flat):
             assert a.shape == b.shape == Y.shape and np.array_equal(a, b)
         assert model.predict(x.reshape(8, 10)).shape == (8, 10) + Y.shape[1:]  # any other shape: elementwise
+
+
+def test_prediction_intervals_far_outside_the_data_stay_numbers():
+    """A relu fit grows linearly outside the data, and so does its std; at x = 1e300 g^T cov g overflowed
+    and the std was NaN (exit 0 from nnfit predict --std). Now it is the same multiple of x as at 1e10,
+    and where y_hat itself overflows (x near float64's limit) the std is inf; no NumPy warning either way."""
+    import warnings
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, 100)
+    model = nnfit.fit(x, np.abs(x) + rng.normal(0, 0.1, 100), activation="relu", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (_y10, s10), (_y300, s300), (y_max, s_max) = (model.predict(np.array([v]), return_std=True) for v in (1e10, 1e300, 1.7e308))
+    assert s300[0] / 1e300 == pytest.approx(s10[0] / 1e10, rel=1e-6)
+    assert np.isinf(y_max[0]) and np.isinf(s_max[0])
