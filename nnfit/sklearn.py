@@ -36,7 +36,7 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
     feature_names_in_ (when X has string column names), n_outputs_.
     """
 
-    def __init__(self, hidden=10, activation="sigmoid", optimizer="lm", regularization="auto", epochs=1000,
+    def __init__(self, hidden=10, activation="auto", optimizer="lm", regularization="auto", epochs=1000,
                  starts=16, scale="standard", val_fraction=0.15, test_fraction=0.0, patience=6, lr=0.01,
                  momentum=0.9, random_state=None):
         self.hidden = hidden

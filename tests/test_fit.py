@@ -85,7 +85,7 @@ def test_geodesic_acceleration_reaches_the_same_minimum():
     x = rng.uniform(-2, 2, (300, 1))
     sigmoid = lambda t: 1 / (1 + np.exp(-t))
     y = 1.5 * sigmoid(2 * x - 1) - 0.7 * sigmoid(-3 * x + 0.5) + rng.normal(0, 0.05, (300, 1))
-    net, cfg = Shape(1, 2, 1), FitConfig(hidden=2)
+    net, cfg = Shape(1, 2, 1), FitConfig(hidden=2, activation="sigmoid")
     p0 = driver.draw_starts(np.random.default_rng(1), 1, net, x, y, "sigmoid")
     fits = []
     for accelerate in (False, True):
@@ -114,7 +114,8 @@ def test_thousands_of_points_race_then_refine():
     model = nnfit.fit(x, y, hidden=10, seed=4)
     scout = model.extra["scout"]
     assert scout["points"] == driver.SCOUT_POINTS and scout["starts"] == 16 and 8 < scout["epochs"] <= driver.SCOUT_EPOCHS
-    assert scout["representative"] and model.extra["dropped"] == scout["dropped"] == 16 - driver.PRUNE_KEEP  # pruned 16 -> 8 -> 4
+    # two races of 8 starts (sigmoid, relu: activation auto) that keep PRUNE_KEEP between them; the kept one's pruning
+    assert scout["representative"] and model.extra["dropped"] == scout["dropped"] == 8 - driver.PRUNE_KEEP // 2  # 8 -> 4 -> 2
     assert model.extra["stopped"].startswith("converged") and model.extra["epochs"] < 200
     assert model.extra["regularization"]["gamma"] > 5  # the race's alpha and beta went on with the winner
     short = nnfit.fit(x, y, hidden=10, seed=4, epochs=5)  # --epochs caps the race and the refinement together
@@ -367,7 +368,7 @@ def test_a_damping_gone_bad_ends_the_tries():
     mu NaN, `NaN > mu_max` is False, and the epoch looped forever): that start stops alone."""
     rng = np.random.default_rng(0)
     x, y = rng.uniform(-1, 1, (30, 1)), rng.normal(0, 1, (30, 1))
-    net, cfg = Shape(1, 3, 1), FitConfig(hidden=3)
+    net, cfg = Shape(1, 3, 1), FitConfig(hidden=3, activation="sigmoid")
     opt = LevenbergMarquardt(cfg, driver.draw_starts(rng, 2, net, x, y, "sigmoid"), x, y, net, bayes=False)
     opt.mu[0] = np.nan
     opt.step(np.ones(2, dtype=bool))
@@ -382,7 +383,7 @@ def test_a_settled_objective_ends_a_bayesian_start():
     rng = np.random.default_rng(5)
     x = rng.uniform(-1, 1, (400, 1))
     y = (x > 0) + rng.normal(0, 0.1, (400, 1))  # a step: the fit keeps sharpening it, slowly
-    net, cfg = Shape(1, 6, 1, bias=True), FitConfig(hidden=6)
+    net, cfg = Shape(1, 6, 1, bias=True), FitConfig(hidden=6, activation="sigmoid")
     p0 = driver.draw_starts(np.random.default_rng(2), 1, net, x, y - y.mean(), "sigmoid")
     runs = {}
     for settle in (None, 1.0):
@@ -451,7 +452,8 @@ def test_a_race_whose_points_missed_a_cluster_still_fits_it():
         fell_back = "fitted them worse than the noise allows, so every start went on every point" in summary(model)
         assert fell_back is not representative
         if not representative:
-            assert model.extra["dropped"] == 16 - driver.PRUNE_KEEP  # the full run's own pruning, not the race's too
+            assert model.extra["dropped"] == 8 - driver.PRUNE_KEEP  # the full run's own pruning (of the kept
+            # activation's 8 starts), not the race's too
 
 
 def test_thousands_of_points_settle_without_regularization_too():
@@ -477,7 +479,8 @@ def test_a_race_has_its_own_progress_bar(monkeypatch):
     rng = np.random.default_rng(2)
     x = rng.uniform(-1, 1, 1200)
     nnfit.fit(x, np.sin(3 * x) + rng.normal(0, 0.1, 1200), hidden=4, seed=0, progress=True)
-    assert calls == [(True, f"nnfit fit: race on {driver.SCOUT_POINTS} points"), (True, None)]
+    assert calls == [(True, f"nnfit fit: race on {driver.SCOUT_POINTS} points (sigmoid)"),
+                     (True, f"nnfit fit: race on {driver.SCOUT_POINTS} points (relu)"), (True, None)]
 
 
 def test_the_settle_rule_scales_with_the_spread_of_the_likelihood():
@@ -531,3 +534,48 @@ def test_prediction_intervals_far_outside_the_data_stay_numbers():
         (_y10, s10), (_y300, s300), (y_max, s_max) = (model.predict(np.array([v]), return_std=True) for v in (1e10, 1e300, 1.7e308))
     assert s300[0] / 1e300 == pytest.approx(s10[0] / 1e10, rel=1e-6)
     assert np.isinf(y_max[0]) and np.isinf(s_max[0])
+
+
+def test_activation_auto_lets_the_evidence_choose():
+    """activation "auto" (the default) with Bayesian regularization: half the starts sigmoid, half relu,
+    and the kept fit is the one with the larger log evidence, relu only when it is larger by more than
+    driver.AUTO_MARGIN. |x| is relu's (a kink), sin x sigmoid's; the saved model names the activation
+    it has, and says what the evidence was."""
+    from nnfit.fit.report import summary
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2, 2, 80)
+    noise = rng.normal(0, 0.1, 80)
+    for f, chosen in ((np.abs, "relu"), (np.sin, "sigmoid")):
+        model = nnfit.fit(x, f(x) + noise, hidden=10, seed=1)
+        choice = model.extra["activation"]
+        assert choice["chosen"] == chosen == model.config.activation and set(choice["evidence"]) == {"sigmoid", "relu"}
+        other = "sigmoid" if chosen == "relu" else "relu"
+        margin = driver.AUTO_MARGIN if chosen == "relu" else -driver.AUTO_MARGIN
+        assert choice["evidence"][chosen] > choice["evidence"][other] + margin
+        assert f"activation {chosen}, chosen by the evidence" in summary(model)
+        grid = np.linspace(-2, 2, 400)
+        assert np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2)) < 0.05
+        assert model.extra["start"] < 8 if chosen == "sigmoid" else model.extra["start"] >= 8  # 0-7 sigmoid, 8-15 relu
+    # an activation asked for, or no Bayesian regularization: one activation, no choice to report
+    for options, activation in (({"activation": "relu"}, "relu"), ({"regularization": "none"}, "sigmoid"),
+                                ({"optimizer": "lbfgs"}, "sigmoid")):
+        model = nnfit.fit(x, np.abs(x) + noise, hidden=4, seed=1, **options)
+        assert model.config.activation == activation and "activation" not in model.extra
+    # the tutorial's 10 points under Bayesian regularization: relu's starts die to the constant, whose evidence
+    # is within the margin of sigmoid's fit, so sigmoid (the chapter's) is kept
+    model = nnfit.fit(seed=0, regularization="bayes")
+    assert model.config.activation == "sigmoid" and model.extra["regularization"]["gamma"] > 2
+
+
+def test_lm_starts_alternate_two_scales():
+    """LM's starts: every other one's weights from N(0, 0.4^2) (driver.START_SCALES), the same draws scaled,
+    then least-squares output weights; first-order starts keep N(0, 1)."""
+    net = Shape(1, 5, 1, bias=True)
+    u = np.linspace(-1, 1, 30)[:, None]
+    v = np.sin(3 * u)
+    plain = driver.draw_starts(np.random.default_rng(0), 6, net, u, v, "sigmoid", fit_a=False)
+    lm_starts = driver.draw_starts(np.random.default_rng(0), 6, net, u, v, "sigmoid")
+    inner = net.H * (net.d + 1)  # W and b
+    scale = np.resize(driver.START_SCALES, 6)
+    assert np.array_equal(lm_starts[:, :inner], plain[:, :inner] * scale[:, None])
+    assert not np.array_equal(lm_starts[:, inner:], plain[:, inner:])  # least-squares output weights

@@ -197,8 +197,10 @@ def test_fit_summary_in_chinese():
     y = np.sin(x) + rng.normal(0, 0.1, 60)
     fits = [nnfit.fit(seed=0), nnfit.fit(x, y, seed=0), nnfit.fit(x, y, seed=0, regularization="none"),
             nnfit.fit(x, y, seed=0, epochs=2), nnfit.fit(x, y, seed=0, optimizer="lbfgs", regularization="none"),
-            nnfit.fit(np.c_[x, x ** 2], np.c_[y, y], seed=0, epochs=3, x_names=["a", "b"])]
-    allowed = {"lm", "lbfgs", "sigmoid", "standard", "MSE", "RMSE", "E_D", "gamma", "mu", "mu_max", "min_grad", "epochs",
+            nnfit.fit(np.c_[x, x ** 2], np.c_[y, y], seed=0, epochs=3, x_names=["a", "b"]),
+            nnfit.fit(x, np.abs(x) + np.random.default_rng(2).normal(0, 0.1, 60), seed=2, hidden=10)]  # auto picks relu
+    assert fits[-1].extra["activation"]["chosen"] == "relu"
+    allowed = {"lm", "lbfgs", "sigmoid", "relu", "standard", "MSE", "RMSE", "E_D", "gamma", "mu", "mu_max", "min_grad", "epochs",
                "BFGS"}
     i18n.use("zh")
     try:

@@ -18,7 +18,7 @@ MAX_EPOCHS = 10_000_000
 @dataclass
 class FitConfig:
     hidden: int = 5              # H, neurons in the hidden layer
-    activation: str = "sigmoid"  # sigmoid | tanh | relu
+    activation: str = "auto"     # auto (with Bayesian regularization: sigmoid and relu, the evidence picks) | sigmoid | tanh | relu
     optimizer: str = "lm"        # lm | lbfgs | adam | momentum | sgd (full-batch)
     starts: int = 16             # K random starts, trained at once; the best one is kept
     seed: int | None = None      # seeds the starts and the split (SeedSequence); None draws one
@@ -41,7 +41,7 @@ class FitConfig:
     def validate(self):
         """Raise ConfigError naming the first bad option and its value."""
         check_int("hidden", self.hidden, 1, MAX_HIDDEN)
-        check_choice("activation", self.activation, ACTIVATION_NAMES)
+        check_choice("activation", self.activation, ("auto",) + tuple(ACTIVATION_NAMES))
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_int("starts", self.starts, 1, MAX_STARTS)
         if self.seed is not None:

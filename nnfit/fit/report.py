@@ -62,6 +62,11 @@ def summary(model):
                       starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     lines = [_("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}").format(
                  optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
+    choice = e.get("activation")
+    if choice:
+        others = "; ".join(f"{name} {value:.1f}" for name, value in choice["evidence"].items() if name != choice["chosen"])
+        lines.append(_("activation {chosen}, chosen by the evidence (log evidence {value:.1f}; {others})").format(
+            chosen=choice["chosen"], value=choice["evidence"][choice["chosen"]], others=others))
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS
