@@ -5,7 +5,9 @@ measure. The optimizers themselves live in lm.py and first_order.py.
               Bayesian regularization every point trains unless a test share is asked for)
     scale     x and y standardized (or mapped to [-1, 1]) on the training points; the model keeps the
               scaling and predicts in the user's units
-    starts    K starts from N(0, 1), drawn from SeedSequence(seed): independent for every seed
+    starts    K starts drawn from SeedSequence(seed): independent for every seed; w and b from N(0, 1),
+              for LM every other one's times 0.4 (START_SCALES); with activation auto and Bayesian
+              regularization half of them sigmoid networks, half relu (candidates, AUTO)
     epochs    one optimizer step per epoch for every active start; a start stops on its own rule
               (mu_max, min_grad, stalled, settled: SETTLE, patience); on 1000 points or more the
               worse half of the starts is dropped at a few epochs (prune), and with LM and no
@@ -13,7 +15,8 @@ measure. The optimizers themselves live in lm.py and first_order.py.
               then the winner goes on alone on all of them (race; unless, refined, it still fits
               them worse than the race's noise allows: representative); the best start's training
               MSE below `goal` ends the fit
-    best      Bayesian regularization: the start with the largest evidence; early stopping: the
+    best      Bayesian regularization: the start with the largest evidence (with activation auto, relu's
+              only if larger than sigmoid's by AUTO_MARGIN); early stopping: the
               lowest validation MSE at its best epoch; otherwise the lowest training MSE; never
               worse than the constant mean of y on the training points (no_worse_than_the_mean)
 """
@@ -201,32 +204,43 @@ def _fit_points(cfg, x, y, progress, names):
     sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False)) if race_on else None  # the race's points
     acts = candidates(cfg, bayes)
     with one_blas_thread():
-        tries = []  # per activation: (cfg, starts, its Run or race, ...), all on the same points
-        for act in acts:
-            acfg = replace(cfg, activation=act, starts=max(1, cfg.starts // len(acts)))
-            if race_on:
-                p0 = draw_starts(start_rng, acfg.starts, net, u[sub], v[sub], act)
-                # the races together keep PRUNE_KEEP starts after pruning, as one race would
-                tries.append((acfg, p0, *race(acfg, p0.copy(), u, v, net, sub, bayes, progress,
-                                              max(1, PRUNE_KEEP // len(acts)), len(acts) > 1)))
-            else:
-                p = draw_starts(start_rng, acfg.starts, net, u[tr], v[tr], act, cfg.optimizer == "lm")
-                run = Run(acfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
-                run.go(progress, f"nnfit fit: {act}" if len(acts) > 1 else None)
-                run.choose()
-                tries.append((acfg, p, run))
-        best = 0  # the first activation (the chapter's sigmoid) unless another's evidence is larger by AUTO_MARGIN
-        for i in range(1, len(tries)):
-            if tries[i][-1].evidence > tries[best][-1].evidence + AUTO_MARGIN:
+        tries, failed = [], None  # per activation that fitted: (cfg, p0, its Run or race, ...), all on the same points
+        for i, act in enumerate(acts):
+            acfg = replace(cfg, activation=act, starts=cfg.starts // len(acts) + (i < cfg.starts % len(acts)))
+            try:
+                if race_on:
+                    p0 = draw_starts(start_rng, acfg.starts, net, u[sub], v[sub], act)
+                    # the races together keep PRUNE_KEEP starts after pruning, as one race would
+                    tries.append((acfg, p0, *race(acfg, p0.copy(), u, v, net, sub, bayes, progress,
+                                                  max(1, PRUNE_KEEP // len(acts)), len(acts) > 1)))
+                else:
+                    p = draw_starts(start_rng, acfg.starts, net, u[tr], v[tr], act, cfg.optimizer == "lm")
+                    run = Run(acfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
+                    run.go(progress, f"nnfit fit: {act}" if len(acts) > 1 else None)
+                    run.choose()
+                    tries.append((acfg, p, run))
+            except TrainingDiverged as error:  # every start of this activation: the other may still fit
+                failed = failed or error
+                tries.append(None)
+        if not any(tries):
+            raise failed
+        best = next(i for i, t in enumerate(tries) if t)  # the first that fitted (sigmoid, the chapter's) unless
+        for i in range(best + 1, len(tries)):  # another's evidence is larger by more than AUTO_MARGIN
+            if tries[i] and tries[i][-1].evidence > tries[best][-1].evidence + AUTO_MARGIN:
                 best = i
-        offset = sum(t[0].starts for t in tries[:best])  # the kept start's number among all of them
-        choice = ({"chosen": acts[best], "evidence": {a: t[-1].evidence for a, t in zip(acts, tries)}}
+        starts = [replace(cfg, activation=act, starts=cfg.starts // len(acts) + (i < cfg.starts % len(acts))).starts
+                  for i, act in enumerate(acts)]
+        offset = sum(starts[:best])  # the kept start's number among all of them
+        choice = ({"chosen": acts[best], "evidence": {a: finite_or_none(t[-1].evidence if t else -np.inf)
+                                                       for a, t in zip(acts, tries)}}
                   if len(acts) > 1 else None)
         cfg = replace(cfg, activation=acts[best])
         kept, scout = None, None
         if race_on:
             acfg, p0, p, kept, state, scout, _scout_run = tries[best]
-            scout["starts"] = sum(t[0].starts for t in tries)
+            scout["starts"] = cfg.starts  # every race's starts, and every race's pruning
+            scout["dropped"] = sum(t[-2]["dropped"] for t in tries if t)
+            scout["rerun"] = acfg.starts  # how many go on every point if the winner is not representative
             run_cfg = replace(acfg, epochs=max(1, cfg.epochs - scout["epochs"]))  # --epochs caps both together
             noise = race_noise(acfg, p, net, u[sub], v[sub], state)
             # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many
@@ -309,11 +323,17 @@ def saturated_inputs(cfg, x, names):
 
 
 def candidates(cfg, bayes):
-    """The activations a fit tries: the one asked for, or for "auto" with Bayesian regularization
-    sigmoid and relu (AUTO), each with half of the starts, the evidence choosing between them."""
+    """The activations a fit tries: the one asked for, or for "auto" with Bayesian regularization and
+    two starts or more sigmoid and relu (AUTO), each with half of the starts (sigmoid the odd one), the
+    evidence choosing between them; otherwise sigmoid, the chapter's."""
     if cfg.activation != "auto":
         return (cfg.activation,)
-    return AUTO if bayes else ("sigmoid",)
+    return AUTO if bayes and cfg.starts >= len(AUTO) else ("sigmoid",)
+
+
+def finite_or_none(value):
+    """A float for a model file's JSON metadata: None (null) where it is not finite (strict JSON has no inf)."""
+    return float(value) if math.isfinite(value) else None
 
 
 def settle_nats(n):

@@ -37,6 +37,11 @@ def stop_reason(text):
     return text
 
 
+def evidence_text(value):
+    """A log evidence as the summary prints it; None where it could not be computed."""
+    return _("not computable") if value is None else f"{value:.1f}"
+
+
 def epochs(n):
     return _("1 epoch") if n == 1 else _("{n} epochs").format(n=n)
 
@@ -54,19 +59,23 @@ def summary(model):
         kept += _("; {dropped} starts dropped early, behind the others").format(dropped=e["dropped"])
     scout = e.get("scout")
     if scout and scout.get("representative", True):
-        kept += _("; those epochs are on every point, after the {starts} starts raced on {points} of the points for "
-                  "{epochs}").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
+        kept += _("; those epochs are on every point, after the {starts} starts raced on {points} of the points (the "
+                  "winner's race: {epochs})").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     elif scout:
-        kept += _("; the {starts} starts raced on {points} of the points for {epochs}, but the winner, refined on every "
-                  "point, fitted them worse than the noise allows, so every start went on every point").format(
-                      starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
-    lines = [_("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}").format(
-                 optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
+        kept += _("; the {starts} starts raced on {points} of the points (the winner's race: {epochs}), but the winner, "
+                  "refined on every point, fitted them worse than the noise allows, so the {rerun} {activation} starts "
+                  "went on every point").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]),
+                                                rerun=scout.get("rerun", scout["starts"]), activation=f.activation)
     choice = e.get("activation")
     if choice:
-        others = "; ".join(f"{name} {value:.1f}" for name, value in choice["evidence"].items() if name != choice["chosen"])
-        lines.append(_("activation {chosen}, chosen by the evidence (log evidence {value:.1f}; {others})").format(
-            chosen=choice["chosen"], value=choice["evidence"][choice["chosen"]], others=others))
+        kept_value = choice["evidence"][choice["chosen"]]
+        others = "; ".join(f"{name} {evidence_text(value)}" for name, value in choice["evidence"].items() if name != choice["chosen"])
+        choice_line = _("activation {chosen}, chosen by the evidence (log evidence {value}; {others})").format(
+            chosen=choice["chosen"], value=evidence_text(kept_value), others=others)
+    lines = [_("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}").format(
+                 optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
+    if choice:
+        lines.append(choice_line)
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS
