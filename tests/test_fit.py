@@ -114,7 +114,7 @@ def test_thousands_of_points_race_then_refine():
     model = nnfit.fit(x, y, hidden=10, seed=4)
     scout = model.extra["scout"]
     assert scout["points"] == driver.SCOUT_POINTS and scout["starts"] == 16 and 8 < scout["epochs"] <= driver.SCOUT_EPOCHS
-    # two races of 8 starts (sigmoid, relu: activation auto) that keep PRUNE_KEEP between them; the kept one's pruning
+    # one race of 8 sigmoid and 8 relu starts (activation auto), each kind pruned apart, keeping PRUNE_KEEP between them
     assert scout["representative"] and model.extra["dropped"] == scout["dropped"] == 16 - driver.PRUNE_KEEP  # 8 -> 4 -> 2 each
     assert model.extra["stopped"].startswith("converged") and model.extra["epochs"] < 200
     assert model.extra["regularization"]["gamma"] > 5  # the race's alpha and beta went on with the winner
@@ -479,8 +479,7 @@ def test_a_race_has_its_own_progress_bar(monkeypatch):
     rng = np.random.default_rng(2)
     x = rng.uniform(-1, 1, 1200)
     nnfit.fit(x, np.sin(3 * x) + rng.normal(0, 0.1, 1200), hidden=4, seed=0, progress=True)
-    assert calls == [(True, f"nnfit fit: race on {driver.SCOUT_POINTS} points (sigmoid)"),
-                     (True, f"nnfit fit: race on {driver.SCOUT_POINTS} points (relu)"), (True, None)]
+    assert calls == [(True, f"nnfit fit: race on {driver.SCOUT_POINTS} points"), (True, None)]
 
 
 def test_the_settle_rule_scales_with_the_spread_of_the_likelihood():
@@ -598,3 +597,25 @@ def test_activation_auto_splits_every_start_and_survives_a_failed_half():
     model = nnfit.fit(x, y, seed=1, scale="none")
     assert model.config.activation == "sigmoid" and np.all(np.isfinite(model.predict(x)))
     assert model.extra["activation"]["evidence"]["relu"] is None and "relu not computable" in summary(model)
+
+
+@pytest.mark.parametrize("d, k", [(1, 1), (2, 3)])
+def test_a_batch_of_several_activations_is_each_start_alone(d, k):
+    """network.PerStart: starts of several activations in one batch (activation auto) get the residuals,
+    Jacobian, curvature, gradient and second derivative each would get alone with its own activation."""
+    from nnfit.fit.network import PerStart
+    rng = np.random.default_rng(d + k)
+    net = Shape(d, 4, k, bias=True)
+    p = rng.standard_normal((5, net.P))
+    x, y, v = rng.standard_normal((30, d)), rng.standard_normal((30, k)), rng.standard_normal((5, net.P))
+    kinds = np.array(["sigmoid", "relu", "sigmoid", "tanh", "relu"], dtype=object)
+    mixed = PerStart(kinds)
+    together = [jacobian(p, x, y, net, mixed), curvature(p, x, y, net, mixed), gradient(p, x, y, net, mixed),
+                along(p, v, x, net, mixed)]
+    for i, name in enumerate(kinds):
+        alone = [jacobian(p[i:i + 1], x, y, net, name), curvature(p[i:i + 1], x, y, net, name),
+                 gradient(p[i:i + 1], x, y, net, name), along(p[i:i + 1], v[i:i + 1], x, net, name)]
+        for a, b in zip(together, alone):
+            for t, s in zip(a, b):
+                assert np.max(np.abs(t[i] - s[0])) <= 1e-12 * max(1.0, np.max(np.abs(s[0])))
+    assert np.array_equal(mixed[[0, 2]].names, ["sigmoid", "sigmoid"])  # a subset of the starts, as LM takes them

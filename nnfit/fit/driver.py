@@ -36,7 +36,7 @@ from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
 from .first_order import LBFGS, RULES, Descent
 from .lm import MU_FLOOR, LevenbergMarquardt, solve_each
-from .network import Shape, forward, jacobian, residuals
+from .network import PerStart, Shape, forward, jacobian, residuals
 
 RIDGE = 1e-4                 # the starts' least-squares output weights: ridge, relative to mean diag(h^T h);
                              # 1e-8 gave output weights in the hundreds that cancel, an ill-conditioned start LM
@@ -203,59 +203,38 @@ def _fit_points(cfg, x, y, progress, names):
     race_on = cfg.optimizer == "lm" and len(tr) >= SCOUT_FROM and cfg.starts > 1 and not len(va)
     sub = np.sort(start_rng.choice(tr, SCOUT_POINTS, replace=False)) if race_on else None  # the race's points
     acts = candidates(cfg, bayes)
+    counts = [cfg.starts // len(acts) + (i < cfg.starts % len(acts)) for i in range(len(acts))]  # sigmoid the odd one
+    kind = np.repeat(np.array(acts, dtype=object), counts)  # each start's activation
+    batch = replace(cfg, activation=acts[0] if len(acts) == 1 else PerStart(kind))  # every start at once
+    where = sub if race_on else tr  # the points the starts' output weights are fitted to
+    p0 = np.concatenate([draw_starts(start_rng, count, net, u[where], v[where], act, cfg.optimizer == "lm")
+                         for act, count in zip(acts, counts)])
+    offset, kept, scout = 0, None, None  # the kept start's number among all of them is offset + its own
     with one_blas_thread():
-        tries, failed = [], None  # per activation that fitted: (cfg, p0, its Run or race, ...), all on the same points
-        for i, act in enumerate(acts):
-            acfg = replace(cfg, activation=act, starts=cfg.starts // len(acts) + (i < cfg.starts % len(acts)))
-            try:
-                if race_on:
-                    p0 = draw_starts(start_rng, acfg.starts, net, u[sub], v[sub], act)
-                    # the races together keep PRUNE_KEEP starts after pruning, as one race would
-                    tries.append((acfg, p0, *race(acfg, p0.copy(), u, v, net, sub, bayes, progress,
-                                                  max(1, PRUNE_KEEP // len(acts)), len(acts) > 1)))
-                else:
-                    p = draw_starts(start_rng, acfg.starts, net, u[tr], v[tr], act, cfg.optimizer == "lm")
-                    run = Run(acfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
-                    run.go(progress, f"nnfit fit: {act}" if len(acts) > 1 else None)
-                    run.choose()
-                    tries.append((acfg, p, run))
-            except TrainingDiverged as error:  # every start of this activation: the other may still fit
-                failed = failed or error
-                tries.append(None)
-        if not any(tries):
-            raise failed
-        best = next(i for i, t in enumerate(tries) if t)  # the first that fitted (sigmoid, the chapter's) unless
-        for i in range(best + 1, len(tries)):  # another's evidence is larger by more than AUTO_MARGIN
-            if tries[i] and tries[i][-1].evidence > tries[best][-1].evidence + AUTO_MARGIN:
-                best = i
-        starts = [replace(cfg, activation=act, starts=cfg.starts // len(acts) + (i < cfg.starts % len(acts))).starts
-                  for i, act in enumerate(acts)]
-        offset = sum(starts[:best])  # the kept start's number among all of them
-        choice = ({"chosen": acts[best], "evidence": {a: finite_or_none(t[-1].evidence if t else -np.inf)
-                                                       for a, t in zip(acts, tries)}}
-                  if len(acts) > 1 else None)
-        cfg = replace(cfg, activation=acts[best])
-        kept, scout = None, None
         if race_on:
-            acfg, p0, p, kept, state, scout, _scout_run = tries[best]
-            scout["starts"] = cfg.starts  # every race's starts, and every race's pruning
-            scout["dropped"] = sum(t[-2]["dropped"] for t in tries if t)
-            scout["rerun"] = acfg.starts  # how many go on every point if the winner is not representative
-            run_cfg = replace(acfg, epochs=max(1, cfg.epochs - scout["epochs"]))  # --epochs caps both together
-            noise = race_noise(acfg, p, net, u[sub], v[sub], state)
+            p, kept, state, scout, first = race(batch, p0.copy(), u, v, net, sub, bayes, progress)
+            cfg = replace(cfg, activation=kind[kept[0]])
+            run_cfg = replace(cfg, epochs=max(1, cfg.epochs - scout["epochs"]))  # --epochs caps both together
+            noise = race_noise(cfg, p, net, u[sub], v[sub], state)
             # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many
             # times larger) and its alpha and gamma (with ARD, once the race has switched it on)
             state["mu"] = state["mu"] * len(tr) / len(sub)
             run = Run(run_cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes,
                       dict(lm_options, accelerate=True, state=state))
             run.go(progress)
-            scout["representative"] = representative(acfg, run, net, u[tr], v[tr], noise)
-            if not scout["representative"]:  # the race's points misled it: every start goes on every point, from
-                p, kept = least_squares_outputs(p0, net, u[tr], v[tr], acfg.activation), None  # where it began
+            scout["representative"] = representative(cfg, run, net, u[tr], v[tr], noise)
+            if not scout["representative"]:  # the race's points misled it: the winner's activation's starts go on
+                mine = np.flatnonzero(kind == cfg.activation)  # every point, from where they began
+                offset, kept, scout["rerun"] = int(mine[0]), None, len(mine)
+                p = least_squares_outputs(p0[mine], net, u[tr], v[tr], cfg.activation)
                 run = Run(run_cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
                 run.go(progress)
         else:
-            run = tries[best][2]
+            run = first = Run(batch, p0, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
+            run.go(progress)
+            cfg = replace(cfg, activation=kind[run.choose()])
+    choice = ({"chosen": cfg.activation, "evidence": {a: finite_or_none(e) for a, e in first.evidences.items()}}
+              if len(acts) > 1 else None)
     k = run.choose()
     params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr])
     x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
@@ -341,16 +320,18 @@ def settle_nats(n):
     return SETTLE * math.sqrt(n / 2)
 
 
-def race(cfg, p, u, v, net, sub, bayes, progress, keep=PRUNE_KEEP, label=False):
+def race(cfg, p, u, v, net, sub, bayes, progress):
     """Many starts on many points: race them on the points `sub` for up to SCOUT_EPOCHS epochs (with
-    the pruning, and leaving at least one of --epochs to the refinement); the one that wins (as the fit
-    would pick it: evidence) goes on, on every point. Returns its parameters (1, P), its index (1,),
-    its optimizer's state (LevenbergMarquardt.state_of) and what the model's extra["scout"] says."""
+    the pruning, each activation's starts apart, and leaving at least one of --epochs to the
+    refinement); the one that wins (as the fit would pick it: evidence) goes on, on every point.
+    Returns its parameters (1, P), its index (1,), its optimizer's state (LevenbergMarquardt.state_of),
+    what the model's extra["scout"] says, and the race's Run."""
     none = np.arange(0)
     epochs = min(max(1, cfg.epochs - 1), SCOUT_EPOCHS)
+    kinds = 1 if isinstance(cfg.activation, str) else len(set(cfg.activation.names))
     scout = Run(replace(cfg, epochs=epochs), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
-                bayes, {"settle": settle_nats(len(sub) * net.k)}, prune=True, keep=keep)
-    scout.go(progress, f"nnfit fit: race on {len(sub)} points" + (f" ({cfg.activation})" if label else ""))
+                bayes, {"settle": settle_nats(len(sub) * net.k)}, prune=True, keep=max(1, PRUNE_KEEP // kinds))
+    scout.go(progress, f"nnfit fit: race on {len(sub)} points")
     winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
     return (scout.opt.p[winner].copy(), winner, scout.opt.state_of(winner),
             {"points": len(sub), "epochs": len(scout.train), "starts": len(p), "dropped": scout.dropped}, scout)
@@ -484,28 +465,53 @@ class Run:
         if epoch in self.prune_at and self.active.sum() > self.keep:
             self.prune(watched)
 
+    def kinds(self):
+        """[(activation, mask of its starts)]: one entry, or one per activation of a PerStart batch."""
+        activation, K = self.cfg.activation, len(self.best_p)
+        if isinstance(activation, str):
+            return [(activation, np.ones(K, dtype=bool))]
+        return [(name, activation.names == name) for name in dict.fromkeys(activation.names)]
+
     def prune(self, watched):
-        """Drop the worse half of the running starts (by what picks the best)."""
-        run = np.flatnonzero(self.active)
-        score = np.where(np.isfinite(watched[run]), watched[run], np.inf)
-        keep = run[np.argsort(score, kind="stable")[:max(self.keep, len(run) // 2)]]
-        self.active[:] = False
-        self.active[keep] = True
-        self.why[np.setdiff1d(run, keep)] = "dropped early: behind the other starts"
-        self.dropped += len(run) - len(keep)
+        """Drop the worse half of the running starts (by what picks the best), each activation's apart."""
+        for _name, mine in self.kinds():
+            run = np.flatnonzero(self.active & mine)
+            if len(run) <= self.keep:
+                continue
+            score = np.where(np.isfinite(watched[run]), watched[run], np.inf)
+            keep = run[np.argsort(score, kind="stable")[:max(self.keep, len(run) // 2)]]
+            self.active[run] = False
+            self.active[keep] = True
+            self.why[np.setdiff1d(run, keep)] = "dropped early: behind the other starts"
+            self.dropped += len(run) - len(keep)
 
     def choose(self):
         """The start that is kept; TrainingDiverged when every start diverged (a start that diverged
-        is not kept even if it was fine before). Sets self.evidence: with Bayesian regularization the
-        kept start's log evidence (inf for an exact fit, see below), else -inf; what candidates'
-        activations are compared by."""
+        is not kept even if it was fine before). With several activations (a PerStart batch), each
+        one's best, then the first activation's (sigmoid's) unless another's evidence is larger by more
+        than AUTO_MARGIN; an activation whose every start diverged leaves it to the others. Sets
+        self.evidence, the kept start's log evidence with Bayesian regularization (inf for an exact
+        fit, see below; else -inf), and self.evidences, each activation's best's."""
         if getattr(self, "chosen", None) is None:
-            self.chosen, self.evidence = self._choose()
+            best, failed, self.evidences = None, None, {}
+            for name, mine in self.kinds():
+                try:
+                    k, evidence = self._choose(mine)
+                except TrainingDiverged as error:
+                    failed, self.evidences[name] = failed or error, -np.inf
+                    continue
+                self.evidences[name] = evidence
+                if best is None or evidence > best[1] + AUTO_MARGIN:
+                    best = (k, evidence)
+            if best is None:
+                raise failed
+            self.chosen, self.evidence = best
         return self.chosen
 
-    def _choose(self):
+    def _choose(self, mine):
+        """The best of the starts `mine` (mask) and its log evidence (see choose)."""
         diverged = np.array([str(r).startswith("diverged") for r in self.opt.reason])
-        finite = np.isfinite(self.best_loss) & ~diverged
+        finite = np.isfinite(self.best_loss) & ~diverged & mine
         if not self.bayes and (finite & self.reached).any():  # the goal was met: a start that met it, not one cut short
             finite &= self.reached
         if not finite.any():
@@ -518,7 +524,9 @@ class Run:
                 message = _("the loss became non-finite in every start with optimizer {optimizer}; {hint}")
             raise TrainingDiverged(message.format(optimizer=cfg.optimizer, lr=cfg.lr, hint=hint))
         if self.bayes and not len(self.data[2]):
-            score = -self.opt.log_evidence()  # best_p is the latest: the optimizer's own state
+            if getattr(self, "scores", None) is None:
+                self.scores = -self.opt.log_evidence()  # best_p is the latest: the optimizer's own state
+            score = self.scores
             # A start that fits every point to the goal has an evidence that cannot be evaluated (beta, the
             # noise's precision, is unbounded). With few effective parameters (gamma below half the values,
             # the diagnostics' own line) it explains noise-free data exactly: keep it. With about as many

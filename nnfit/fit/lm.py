@@ -133,7 +133,7 @@ class LevenbergMarquardt:
         # J^T J from a fixed random subset on large data (network.curvature); exact below that size
         self.sub = (np.sort(np.random.default_rng(len(x)).choice(len(x), HESSIAN_POINTS, replace=False))
                     if len(x) > 2 * HESSIAN_POINTS else None)
-        self.r, self.JtJ, self.Jtr = curvature(p, x, y, shape, cfg.activation, self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
+        self.r, self.JtJ, self.Jtr = curvature(p, x, y, shape, self.act(), self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
         self.mu = np.full(K, cfg.mu)
         self.accelerate = accelerate
         self.nu = np.full(K, 2.0)
@@ -163,6 +163,11 @@ class LevenbergMarquardt:
                 beta = np.maximum(N - self.gamma, 1.0) / (2 * self.sse_floored())
                 self.mu = self.mu * beta / self.beta
                 self.beta = beta
+
+    def act(self, idx=None):
+        """The activation of the starts idx (all when None): a name, or network.PerStart's subset."""
+        activation = self.cfg.activation
+        return activation if isinstance(activation, str) or idx is None else activation[idx]
 
     def state_of(self, k):
         """What another LevenbergMarquardt needs to go on from start(s) k where this one is: the damping
@@ -231,7 +236,7 @@ class LevenbergMarquardt:
                     delta = self._accelerate(p[t], k, damped, delta)
             trial = p[t] - delta
             with np.errstate(over="ignore", invalid="ignore"):
-                F_new = self.objective(trial, residuals(trial, self.x, self.y, self.shape, self.cfg.activation, self.ws), k)
+                F_new = self.objective(trial, residuals(trial, self.x, self.y, self.shape, self.act(k), self.ws), k)
             better = np.isfinite(F_new) & (F_new < F[t])
             self.p[k[better]] = trial[better]
             self.fall[k[better]] = ((F[t] - F_new) * nats[t])[better]
@@ -254,7 +259,7 @@ class LevenbergMarquardt:
         moved = idx[ok & ~self.stopped[idx]]
         if moved.size:
             self.r[moved], self.JtJ[moved], self.Jtr[moved] = curvature(self.p[moved], self.x, self.y, self.shape,
-                                                                       self.cfg.activation, self.ws, self.sub)
+                                                                       self.act(moved), self.ws, self.sub)
         if self.bayes:
             self._update_regularization(idx[ok], A[ok])
         g = 2 * (self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * self.p[idx]) / N
@@ -271,8 +276,8 @@ class LevenbergMarquardt:
         delta - a / 2, a = -(damped)^-1 beta J^T r_vv, where the correction is small (2|a| <= ACCEL_RATIO
         |delta|); delta alone elsewhere."""
         xs = self.x if self.sub is None else self.x[self.sub]  # on large data, the points J^T J comes from
-        z, h, yvv = along(p, delta, xs, self.shape, self.cfg.activation, self.ws)  # even in delta: along -delta too
-        Jt_rvv = backward(p, xs, yvv, z, h, self.shape, self.cfg.activation, scale=len(self.x)/len(xs), dz=self.ws.get("dz", z.shape), ws=self.ws)
+        z, h, yvv = along(p, delta, xs, self.shape, self.act(k), self.ws)  # even in delta: along -delta too
+        Jt_rvv = backward(p, xs, yvv, z, h, self.shape, self.act(k), scale=len(self.x)/len(xs), dz=self.ws.get("dz", z.shape), ws=self.ws)
         acc = solve_each(damped, -self.beta[k, None] * Jt_rvv)
         size = np.sqrt(np.sum(delta * delta, axis=1))
         small = np.isfinite(acc).all(axis=1) & (2 * np.sqrt(np.sum(acc * acc, axis=1)) <= ACCEL_RATIO * size)
@@ -345,7 +350,7 @@ class LevenbergMarquardt:
         alpha cancel."""
         N = self.n
         idx = np.arange(len(self.p))
-        _, JtJ, _ = curvature(self.p, self.x, self.y, self.shape, self.cfg.activation)  # exact, once
+        _, JtJ, _ = curvature(self.p, self.x, self.y, self.shape, self.act())  # exact, once
         _share, logdet_M, ok = self._scaled_data_hessian(idx, JtJ)
         with np.errstate(divide="ignore", invalid="ignore"):
             logdet = np.sum(np.log(self.alpha[:, self.group]), axis=1) + logdet_M

@@ -32,6 +32,42 @@ import numpy as np
 from ..activations import ACTIVATIONS, DERIVATIVES, SECOND
 
 
+class PerStart:
+    """Each start's own activation, names (K,): a fit that tries several activations (driver.AUTO) runs
+    all their starts as one batch. Indexing takes a subset of the starts, as the optimizers do."""
+
+    def __init__(self, names):
+        self.names = np.asarray(names, dtype=object)
+
+    def __getitem__(self, idx):
+        return PerStart(self.names[idx])
+
+    def __repr__(self):
+        return f"PerStart({list(self.names)})"
+
+
+def act(activation, table):
+    """table[activation] (ACTIVATIONS, DERIVATIVES or SECOND) for a name; for PerStart, a function of the
+    same signature whose result, (K, N, H), is each start's own activation's (every kind on every start,
+    kept where it is the start's)."""
+    if isinstance(activation, str):
+        return table[activation]
+    names = activation.names
+    kinds = list(dict.fromkeys(names))
+    if len(kinds) == 1:
+        return table[kinds[0]]
+
+    def each(z, *args, out=None):
+        result = table[kinds[0]](z, *args)
+        for kind in kinds[1:]:
+            np.copyto(result, table[kind](z, *args), where=(names == kind)[:, None, None])
+        if out is None:
+            return result
+        out[...] = result
+        return out
+    return each
+
+
 class Shape(NamedTuple):
     """The sizes of one network: d inputs, H hidden neurons, k outputs; bias: an output bias too."""
     d: int
@@ -98,7 +134,7 @@ def forward(p, x, shape, activation, ws=None):
     else:
         np.matmul(x[None], W.transpose(0, 2, 1), out=z)
     z += b[:, None, :]  # (K, N, H) = W x + b
-    h = ACTIVATIONS[activation](z, out=ws.get("h", z.shape))  # (K, N, H)
+    h = act(activation, ACTIVATIONS)(z, out=ws.get("h", z.shape))  # (K, N, H)
     y_hat = np.matmul(h, A.transpose(0, 2, 1))  # (K, N, k): y_hat = A h
     if shape.bias:
         y_hat += shape.out_bias(p)[:, None, :]  # + c
@@ -122,7 +158,7 @@ def jacobian_at(p, x, z, h, shape, activation):
     (d, H, k, _bias), (K, N) = shape, (len(p), len(x))
     A = shape.split(p)[2]  # (K, k, H)
     J = np.zeros((K, N, k, shape.P))  # d r_nj / d (W, b, A[, c])
-    dz = DERIVATIVES[activation](z, h)  # (K, N, H) = act'(z)
+    dz = act(activation, DERIVATIVES)(z, h)  # (K, N, H) = act'(z)
     Jb = J[..., H * d:H * (d + 1)]
     np.multiply(dz[:, :, None, :], A[:, None, :, :], out=Jb)  # A_ji act'(z_ni)
     if d == 1:
@@ -140,7 +176,7 @@ def backward(p, x, r, z, h, shape, activation, scale=1.0, dz=None, ws=None):
     """J^T r (K, P) without forming J: backpropagation of residuals r (K, N, k), times scale."""
     A = shape.split(p)[2]
     e = r * scale if scale != 1.0 else r
-    dz = DERIVATIVES[activation](z, h, out=dz)  # (K, N, H)
+    dz = act(activation, DERIVATIVES)(z, h, out=dz)  # (K, N, H)
     eA = np.empty_like(dz) if ws is None else ws.get("eA", dz.shape)
     if shape.k == 1:  # one output: a product (the same numbers as the matrix product, which is slower at this shape)
         np.multiply(e, A, out=eA)
@@ -174,9 +210,9 @@ def along(p, v, x, shape, activation, ws=None):
     else:
         np.matmul(x[None], V.transpose(0, 2, 1), out=dz)
     dz += e[:, None, :]  # (K, N, H) = z'
-    first = DERIVATIVES[activation](z, h, out=ws.get("first", z.shape))
+    first = act(activation, DERIVATIVES)(z, h, out=ws.get("first", z.shape))
     first *= dz
-    second = SECOND[activation](z, h, out=ws.get("second", z.shape))
+    second = act(activation, SECOND)(z, h, out=ws.get("second", z.shape))
     second *= dz
     second *= dz
     return z, h, 2 * np.matmul(first, B.transpose(0, 2, 1)) + np.matmul(second, A.transpose(0, 2, 1))

@@ -59,12 +59,11 @@ def summary(model):
         kept += _("; {dropped} starts dropped early, behind the others").format(dropped=e["dropped"])
     scout = e.get("scout")
     if scout and scout.get("representative", True):
-        kept += _("; those epochs are on every point, after the {starts} starts raced on {points} of the points (the "
-                  "winner's race: {epochs})").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
+        kept += _("; those epochs are on every point, after the {starts} starts raced on {points} of the points for "
+                  "{epochs}").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     elif scout:
-        kept += _("; the {starts} starts raced on {points} of the points (the winner's race: {epochs}), but the winner, "
-                  "refined on every point, fitted them worse than the noise allows, so the {rerun} {activation} starts "
-                  "went on every point").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]),
+        kept += _("; the {starts} starts raced on {points} of the points for {epochs}, but the winner, refined on every "
+                  "point, fitted them worse than the noise allows, so the {rerun} {activation} starts went on every point").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]),
                                                 rerun=scout.get("rerun", scout["starts"]), activation=f.activation)
     choice = e.get("activation")
     if choice:
