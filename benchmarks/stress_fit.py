@@ -70,7 +70,7 @@ def case(i, seed):
     c["data_seed"] = int(rng.integers(2**32))
     opts = {
         "optimizer": str(rng.choice(["lm", "lm", "lm", "lbfgs", "adam", "momentum", "sgd"])),
-        "activation": str(rng.choice(["sigmoid", "tanh", "relu"])),
+        "activation": str(rng.choice(["auto", "sigmoid", "tanh", "relu"])),
         "regularization": str(rng.choice(["auto", "auto", "bayes", "none"])),
         "scale": str(rng.choice(["standard", "standard", "minmax", "none"])),
         "hidden": int(np.clip(round(np.exp(rng.uniform(0, np.log(30)))), 1, 30)),

@@ -25,6 +25,18 @@ def activate(name, z):
     return ACTIVATIONS[name](z)
 
 
+def strict_json(value):
+    """value with every non-finite float replaced by None: JSON has no NaN or infinity (strict readers,
+    JavaScript's JSON.parse, refuse them)."""
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def network(params, x, activation):
     """y_hat = sum_i a_i act(w_i x + b_i) for each x, in float64; also z and h, (..., H).
 
@@ -164,7 +176,7 @@ class Model:
             "final_loss": json.dumps(self.final_loss if np.isfinite(self.final_loss) else None),
             "history": json.dumps([h if np.isfinite(h) else None for h in self.history]),
             "scaling": json.dumps(self.scaling),
-            "extra": json.dumps(self.extra),
+            "extra": json.dumps(strict_json(self.extra), allow_nan=False),  # NaN (R² of a constant y) as null
             "columns": json.dumps({"x": self.x_names, "y": self.y_names}),
         }
 
@@ -306,6 +318,9 @@ def from_file(path, meta, tensors):
         config = cls(**cfg).validate()
     except ConfigError as e:
         raise bad("config", _("field {error}").format(error=e)) from None
+    if config.activation not in ACTIVATIONS:  # "auto" is a fit's option, never a saved model's activation
+        raise bad("config", _("field activation must be one of {names}, got {value!r}").format(
+            names=", ".join(ACTIVATIONS), value=config.activation))
     for n in NAMES:
         t = tensors[n]
         if t.dtype not in (np.float16, np.float32, np.float64) or not (

@@ -209,7 +209,7 @@ def _fit_points(cfg, x, y, progress, names):
     where = sub if race_on else tr  # the points the starts' output weights are fitted to
     p0 = np.concatenate([draw_starts(start_rng, count, net, u[where], v[where], act, cfg.optimizer == "lm")
                          for act, count in zip(acts, counts)])
-    offset, kept, scout = 0, None, None  # the kept start's number among all of them is offset + its own
+    kept, scout = None, None
     with one_blas_thread():
         if race_on:
             p, kept, state, scout, first = race(batch, p0.copy(), u, v, net, sub, bayes, progress)
@@ -223,17 +223,18 @@ def _fit_points(cfg, x, y, progress, names):
                       dict(lm_options, accelerate=True, state=state))
             run.go(progress)
             scout["representative"] = representative(cfg, run, net, u[tr], v[tr], noise)
-            if not scout["representative"]:  # the race's points misled it: the winner's activation's starts go on
-                mine = np.flatnonzero(kind == cfg.activation)  # every point, from where they began
-                offset, kept, scout["rerun"] = int(mine[0]), None, len(mine)
-                p = least_squares_outputs(p0[mine], net, u[tr], v[tr], cfg.activation)
-                run = Run(run_cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
-                run.go(progress)
+            if not scout["representative"]:  # the race's points misled it (and may have misled the choice of
+                # activation too): every start goes on every point, from where it began
+                p, kept = least_squares_outputs(p0, net, u[tr], v[tr], batch.activation), None
+                run = first = Run(replace(run_cfg, activation=batch.activation), p, net, u[tr], v[tr], u[va], v[va],
+                                  u[te], v[te], bayes, lm_options)
+                run.go(progress, "nnfit fit: every start on every point")
+                cfg = replace(cfg, activation=kind[run.choose()])
         else:
             run = first = Run(batch, p0, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
             run.go(progress)
             cfg = replace(cfg, activation=kind[run.choose()])
-    choice = ({"chosen": cfg.activation, "evidence": {a: finite_or_none(e) for a, e in first.evidences.items()}}
+    choice = ({"chosen": cfg.activation, "evidence": {a: evidence_value(e) for a, e in first.evidences.items()}}
               if len(acts) > 1 else None)
     k = run.choose()
     params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr])
@@ -251,7 +252,7 @@ def _fit_points(cfg, x, y, progress, names):
     model.history = [float(h) for h in run.train[:stop, k] * y2]
     model.final_loss = metrics["train"]["mse"]
     model.extra = {
-        "kind": "fit", "parameters": net.P, "start": offset + int(k if kept is None else kept[k]), "epochs": int(stop),
+        "kind": "fit", "parameters": net.P, "start": int(k if kept is None else kept[k]), "epochs": int(stop),
         "dropped": run.dropped + (scout["dropped"] if scout and scout["representative"] else 0), "scout": scout,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"the epoch limit reached (--epochs {cfg.epochs})")),
@@ -271,7 +272,9 @@ def _fit_points(cfg, x, y, progress, names):
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
         model.posterior = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
-    model.extra["warnings"] = ([constant] if constant else []) + (constant_columns(x[tr], y[tr], names) + saturated_inputs(cfg, x[tr], names)
+    # with activation auto, sigmoid's half saturated too, whichever half was kept: the hint still applies
+    model.extra["warnings"] = ([constant] if constant else []) + (constant_columns(x[tr], y[tr], names)
+                               + saturated_inputs(replace(cfg, activation="sigmoid") if choice else cfg, x[tr], names)
                                + fit_warnings(model))  # plain words
     return model
 
@@ -310,9 +313,10 @@ def candidates(cfg, bayes):
     return AUTO if bayes and cfg.starts >= len(AUTO) else ("sigmoid",)
 
 
-def finite_or_none(value):
-    """A float for a model file's JSON metadata: None (null) where it is not finite (strict JSON has no inf)."""
-    return float(value) if math.isfinite(value) else None
+def evidence_value(value):
+    """A log evidence for the model file's JSON metadata (strict JSON has no infinity): a float, "exact"
+    for an exact fit's (+inf: see Run.choose), None where it could not be computed (-inf)."""
+    return float(value) if math.isfinite(value) else ("exact" if value > 0 else None)
 
 
 def settle_nats(n):
@@ -421,7 +425,7 @@ class Run:
                 self.record(epoch)
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix_str(f"{int(self.active.sum())} starts, MSE {np.nanmin(self.train[-1]):.3g}", refresh=False)
+                    bar.set_postfix_str(f"{int(self.active.sum())} start{'s' * int(self.active.sum() != 1)}, MSE {np.nanmin(self.train[-1]):.3g}", refresh=False)
                 reached = self.active & (self.train[-1] < cfg.goal)  # NaN (stopped) compares False
                 if reached.any():
                     self.why[reached] = f"training MSE below the goal {cfg.goal:g}"

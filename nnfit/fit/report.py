@@ -38,8 +38,26 @@ def stop_reason(text):
 
 
 def evidence_text(value):
-    """A log evidence as the summary prints it; None where it could not be computed."""
-    return _("not computable") if value is None else f"{value:.1f}"
+    """A log evidence as the summary prints it: a number, "exact" (a start fitted every point to the
+    goal: unbounded) or None (not computable: every start of that activation failed)."""
+    if value is None:
+        return _("not computable")
+    return _("exact fit") if value == "exact" else f"{value:.1f}"
+
+
+def activation_line(choice, scout):
+    """What activation "auto" kept and why (model.extra["activation"])."""
+    values = choice["evidence"]
+    if all(v is None for v in values.values()):
+        return _("activation {chosen}: no evidence could be computed to choose by, so the chapter's sigmoid was kept").format(
+            chosen=choice["chosen"])
+    others = "; ".join(f"{name} {evidence_text(value)}" for name, value in values.items() if name != choice["chosen"])
+    text = evidence_text(values[choice["chosen"]])
+    if scout and scout.get("representative", True):
+        return _("activation {chosen}, chosen by the evidence on the race's {points} points (log evidence {value}; {others})").format(
+            chosen=choice["chosen"], points=scout["points"], value=text, others=others)
+    return _("activation {chosen}, chosen by the evidence (log evidence {value}; {others})").format(
+        chosen=choice["chosen"], value=text, others=others)
 
 
 def epochs(n):
@@ -56,29 +74,26 @@ def summary(model):
         start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), best=e["best_epoch"],
         stopped=stop_reason(e["stopped"]), ms=e["seconds"] * 1e3)
     if e.get("dropped"):
-        kept += _("; {dropped} starts dropped early, behind the others").format(dropped=e["dropped"])
+        kept += (_("; 1 start dropped early, behind the others") if e["dropped"] == 1 else
+                 _("; {dropped} starts dropped early, behind the others").format(dropped=e["dropped"]))
     scout = e.get("scout")
     if scout and scout.get("representative", True):
         kept += _("; those epochs are on every point, after the {starts} starts raced on {points} of the points for "
                   "{epochs}").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     elif scout:
         kept += _("; the {starts} starts raced on {points} of the points for {epochs}, but the winner, refined on every "
-                  "point, fitted them worse than the noise allows, so the {rerun} {activation} starts went on every point").format(starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]),
-                                                rerun=scout.get("rerun", scout["starts"]), activation=f.activation)
-    choice = e.get("activation")
-    if choice:
-        kept_value = choice["evidence"][choice["chosen"]]
-        others = "; ".join(f"{name} {evidence_text(value)}" for name, value in choice["evidence"].items() if name != choice["chosen"])
-        choice_line = _("activation {chosen}, chosen by the evidence (log evidence {value}; {others})").format(
-            chosen=choice["chosen"], value=evidence_text(kept_value), others=others)
+                  "point, fitted them worse than the noise allows, so every start went on every point").format(
+                      starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
     lines = [_("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}").format(
                  optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
+    choice = e.get("activation")
     if choice:
-        lines.append(choice_line)
+        lines.append(activation_line(choice, scout))
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS
-               else _("Bayesian regularization trains on every point"))
+               else _("Bayesian regularization trains on every point") if e["bayes"]
+               else _("the validation and test fractions are 0"))
         lines.append(_("no validation or test split: {why}").format(why=why))
     else:
         lines.append(_("split: {train} train / {val} validation / {test} test (seeded)").format(train=n_tr, val=n_va, test=n_te))
@@ -89,11 +104,11 @@ def summary(model):
                               "of the outputs' R2)").format(k=k))
     labels = {"train": _("train"), "val": _("val"), "test": _("test")}
     for name, m in e["metrics"].items():
-        r2 = f"{m['r2']:.6f}" if m["r2"] == m["r2"] else _("n/a (y is constant)")
+        r2 = f"{m['r2']:.6f}" if m["r2"] is not None and m["r2"] == m["r2"] else _("n/a (y is constant)")  # None: read back
         lines.append(f"  {labels[name]:<5} n={m['n']:<5} MSE {m['mse']:.3e}  RMSE {m['rmse']:.3e}  R2 {r2}")
         names = model.y_names or [f"y[{j}]" for j in range(k)]
         for j, out in enumerate(m.get("outputs", [])):
-            r2 = f"{out['r2']:.6f}" if out["r2"] == out["r2"] else _("n/a (constant)")
+            r2 = f"{out['r2']:.6f}" if out["r2"] is not None and out["r2"] == out["r2"] else _("n/a (constant)")
             lines.append(f"        {names[j]}: RMSE {out['rmse']:.3e}  R2 {r2}")
     reg = e.get("regularization")
     if reg:
