@@ -48,22 +48,19 @@ class PerStart:
 
 def act(activation, table):
     """table[activation] (ACTIVATIONS, DERIVATIVES or SECOND) for a name; for PerStart, a function of the
-    same signature whose result, (K, N, H), is each start's own activation's (every kind on every start,
-    kept where it is the start's)."""
+    same signature that applies each start's own to its rows (K, ...) of every array argument: on
+    each run of equal names, a view (the driver orders the starts by kind, so a kind is one run)."""
     if isinstance(activation, str):
         return table[activation]
     names = activation.names
-    kinds = list(dict.fromkeys(names))
-    if len(kinds) == 1:
-        return table[kinds[0]]
+    cuts = [0] + [i for i in range(1, len(names)) if names[i] != names[i - 1]] + [len(names)]
+    if len(cuts) == 2:
+        return table[names[0]]
 
     def each(z, *args, out=None):
-        result = table[kinds[0]](z, *args)
-        for kind in kinds[1:]:
-            np.copyto(result, table[kind](z, *args), where=(names == kind)[:, None, None])
-        if out is None:
-            return result
-        out[...] = result
+        out = np.empty_like(z) if out is None else out
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            table[names[a]](z[a:b], *(arg[a:b] for arg in args), out=out[a:b])
         return out
     return each
 
