@@ -355,7 +355,9 @@ def add_fit_options(p):
     d = FitConfig()
     g = p.add_argument_group(_("fit (every part overridable)"))
     g.add_argument("--hidden", type=integer, default=d.hidden, help=_("neurons in the hidden layer (default %(default)s)"))
-    g.add_argument("--activation", default=d.activation, help=" | ".join(("auto",) + tuple(ACTIVATION_NAMES)) + _(" (default %(default)s)"))
+    g.add_argument("--activation", default=d.activation, help=" | ".join(("auto",) + tuple(ACTIVATION_NAMES)) + _(" (default %(default)s)")
+                   + _("; auto: with Bayesian regularization, half the starts sigmoid and half relu, the evidence picks; "
+                       "otherwise sigmoid"))
     g.add_argument("--optimizer", default=d.optimizer, help=" | ".join(OPTIMIZERS) + _(" (default %(default)s)"))
     g.add_argument("--starts", type=integer, default=d.starts, help=_("random starts trained at once (default %(default)s)"))
     g.add_argument("--seed", type=integer, help=_("seed of the starts and the split (default: drawn and printed)"))

@@ -634,7 +634,7 @@ def test_activation_auto_reports_honestly(tmp_path):
     exact = nnfit.fit(x, np.abs(x), seed=0)
     assert exact.extra["activation"] == {"chosen": "relu", "evidence": {"sigmoid": exact.extra["activation"]["evidence"]["sigmoid"],
                                                                         "relu": "exact"}}
-    assert "activation relu, chosen by the evidence (log evidence exact fit; sigmoid " in summary(exact)
+    assert "activation relu, chosen by the evidence (log evidence unbounded (an exact fit); sigmoid " in summary(exact)
     flat = nnfit.fit(x, np.full(50, 3.0), seed=0)
     assert flat.extra["metrics"]["train"]["r2"] != flat.extra["metrics"]["train"]["r2"]  # NaN: y is constant
     for model in (exact, flat):

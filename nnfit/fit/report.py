@@ -42,7 +42,9 @@ def evidence_text(value):
     goal: unbounded) or None (not computable: every start of that activation failed)."""
     if value is None:
         return _("not computable")
-    return _("exact fit") if value == "exact" else f"{value:.1f}"
+    if value == "exact":
+        return _("unbounded (an exact fit)")
+    return f"{value:.1f}" if abs(value) < 1e7 else f"{value:.3g}"
 
 
 def activation_line(choice, scout):
@@ -84,8 +86,9 @@ def summary(model):
         kept += _("; the {starts} starts raced on {points} of the points for {epochs}, but the winner, refined on every "
                   "point, fitted them worse than the noise allows, so every start went on every point").format(
                       starts=scout["starts"], points=scout["points"], epochs=epochs(scout["epochs"]))
-    lines = [_("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}").format(
-                 optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
+    header = (_("fit: {optimizer}, {how}, 1 start, {shape}, scaling {scale}, seed {seed}") if f.starts == 1 else
+              _("fit: {optimizer}, {how}, {starts} starts, {shape}, scaling {scale}, seed {seed}"))
+    lines = [header.format(optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
     choice = e.get("activation")
     if choice:
         lines.append(activation_line(choice, scout))
