@@ -493,10 +493,15 @@ PREDICT_VALUE_OPTIONS = ("--csv", "--x", "--lang")
 
 
 def prepare(argv):
-    """argv as argparse should see it. `nnfit` alone, or `nnfit --seed 0`, is `nnfit train`;
+    """argv as argparse should see it. `nnfit` alone, or `nnfit --seed 0`, is `nnfit train`; `--lang`
+    before a command goes after it;
     `--lr -1e-3` becomes `--lr=-1e-3` (argparse takes -1e-3 for an option); `predict M -1e5 -2`
     gets its model and X values after `--`, so that negative and scientific numbers are values."""
     argv = [str(a) for a in argv]
+    if len(argv) >= 3 and argv[0] == "--lang" and argv[2] in COMMANDS:  # `nnfit --lang zh fit ...`: the command first
+        argv = [argv[2], "--lang", argv[1]] + argv[3:]
+    elif len(argv) >= 2 and argv[0].startswith("--lang=") and argv[1] in COMMANDS:
+        argv = [argv[1], argv[0]] + argv[2:]
     if not argv or argv[0] not in COMMANDS + ("-h", "--help", "--version"):
         argv.insert(0, "train")
     if argv[0] == "predict":

@@ -556,3 +556,11 @@ def test_a_flat_fit_is_warned_about_and_numpy_stays_quiet():
     assert not any("variance" in w for w in nnfit.fit(x, np.sin(x), seed=0).extra["warnings"])
     far = np.linspace(20, 30, 50)
     assert any("with --scale none" in w for w in nnfit.fit(far, np.sin(far), scale="none", seed=0, epochs=20).extra["warnings"])
+
+
+def test_lang_before_the_command_goes_after_it():
+    """`nnfit --lang zh fit ...` is `nnfit fit --lang zh ...` (before, train took `fit` for a stray argument)."""
+    from nnfit.cli import prepare
+    assert prepare(["--lang", "zh", "fit", "--data", "d.csv"]) == ["fit", "--lang", "zh", "--data", "d.csv"]
+    assert prepare(["--lang=en", "export", "m", "--to", "c"]) == ["export", "--lang=en", "m", "--to", "c"]
+    assert prepare(["--lang", "zh"])[:3] == ["train", "--lang", "zh"]  # no command: train, as before
