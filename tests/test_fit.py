@@ -452,8 +452,8 @@ def test_a_race_whose_points_missed_a_cluster_still_fits_it():
         fell_back = "fitted them worse than the noise allows, so every start went on every point" in summary(model)
         assert fell_back is not representative
         if not representative:
-            # the full run's own pruning (each activation's 8 starts down to PRUNE_KEEP), not the race's too
-            assert model.extra["dropped"] == 16 - 2 * driver.PRUNE_KEEP
+            # the full run's own pruning (each activation's 8 starts down to PRUNE_KEEP / 2), not the race's too
+            assert model.extra["dropped"] == 16 - driver.PRUNE_KEEP
 
 
 def test_thousands_of_points_settle_without_regularization_too():

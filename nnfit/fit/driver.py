@@ -119,8 +119,8 @@ def column_values(v):
 
 def draw_starts(rng, starts, net, u, v, activation, fit_a=True):
     """K independent starts, (K, P), from N(0, 1) as the tutorial draws them (for LM, every other one
-    from N(0, 0.4^2): START_SCALES), the output bias, if any, from 0. For LM (fit_a), since y_hat is linear in a, the output weights are then the ones
-    that fit the training points best for those neurons (least squares with a small ridge, RIDGE): a
+    from N(0, 0.4^2): START_SCALES), the output bias, if any, from 0. For LM (fit_a), since y_hat is
+    linear in a, the output weights are then the ones that fit the training points best for those neurons (least squares with a small ridge, RIDGE): a
     start begins near the data instead of a random curve, which spares LM's first epochs and keeps
     Bayesian regularization from mistaking a bad start for noise. (First-order methods keep the
     random a: least-squares a can be large, and a fixed learning rate unstable with it.) The bias
@@ -332,9 +332,8 @@ def race(cfg, p, u, v, net, sub, bayes, progress):
     what the model's extra["scout"] says, and the race's Run."""
     none = np.arange(0)
     epochs = min(max(1, cfg.epochs - 1), SCOUT_EPOCHS)
-    kinds = 1 if isinstance(cfg.activation, str) else len(set(cfg.activation.names))
     scout = Run(replace(cfg, epochs=epochs), p, net, u[sub], v[sub], u[none], v[none], u[none], v[none],
-                bayes, {"settle": settle_nats(len(sub) * net.k)}, prune=True, keep=max(1, PRUNE_KEEP // kinds))
+                bayes, {"settle": settle_nats(len(sub) * net.k)}, prune=True)
     scout.go(progress, f"nnfit fit: race on {len(sub)} points")
     winner = np.array([scout.choose()])  # TrainingDiverged if every start failed
     return (scout.opt.p[winner].copy(), winner, scout.opt.state_of(winner),
@@ -391,8 +390,8 @@ class Run:
     """The epochs of one fit: every start's histories (train / val / test MSE per epoch, NaN once a
     start has stopped), its best parameters and epoch."""
 
-    def __init__(self, cfg, p, net, ut, vt, uv, vv, ue, ve, bayes, lm_options=None, prune=None, keep=PRUNE_KEEP):
-        self.cfg, self.net, self.bayes, self.keep = cfg, net, bayes, keep
+    def __init__(self, cfg, p, net, ut, vt, uv, vv, ue, ve, bayes, lm_options=None, prune=None):
+        self.cfg, self.net, self.bayes = cfg, net, bayes
         self.prune_at = PRUNE_AT if (len(ut) >= PRUNE_POINTS if prune is None else prune) else ()
         self.data = (ut, vt, uv, vv, ue, ve)
         K = len(p)
@@ -405,6 +404,8 @@ class Run:
         self.reached = np.zeros(K, dtype=bool)  # the starts whose training MSE fell below the goal
         self.train, self.val, self.test = [], [], []
         self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None, lm_options or {})
+        self.keep = max(1, PRUNE_KEEP // len(self.kinds()))  # pruning keeps PRUNE_KEEP starts, shared by the kinds
+        self.chosen, self.evidence, self.evidences, self.scores = None, -np.inf, {}, None  # set by choose()
 
     def lbfgs_watch(self, path):
         """L-BFGS-B's early stop: True once validation has not improved for `patience` iterations."""
@@ -496,8 +497,8 @@ class Run:
         than AUTO_MARGIN; an activation whose every start diverged leaves it to the others. Sets
         self.evidence, the kept start's log evidence with Bayesian regularization (inf for an exact
         fit, see below; else -inf), and self.evidences, each activation's best's."""
-        if getattr(self, "chosen", None) is None:
-            best, failed, self.evidences = None, None, {}
+        if self.chosen is None:
+            best, failed = None, None
             for name, mine in self.kinds():
                 try:
                     k, evidence = self._choose(mine)
@@ -528,7 +529,7 @@ class Run:
                 message = _("the loss became non-finite in every start with optimizer {optimizer}; {hint}")
             raise TrainingDiverged(message.format(optimizer=cfg.optimizer, lr=cfg.lr, hint=hint))
         if self.bayes and not len(self.data[2]):
-            if getattr(self, "scores", None) is None:
+            if self.scores is None:
                 self.scores = -self.opt.log_evidence()  # best_p is the latest: the optimizer's own state
             score = self.scores
             # A start that fits every point to the goal has an evidence that cannot be evaluated (beta, the
