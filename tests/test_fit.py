@@ -564,6 +564,11 @@ def test_activation_auto_lets_the_evidence_choose():
     # is within the margin of sigmoid's fit, so sigmoid (the chapter's) is kept
     model = nnfit.fit(seed=0, regularization="bayes")
     assert model.config.activation == "sigmoid" and model.extra["regularization"]["gamma"] > 2
+    # a constant y: every start fits it with a = 0, and the evidences differ by round-off only: nothing to choose
+    for y in (np.full(50, 3.0), np.tile([[3.0, -1e5]], (50, 1))):
+        model = nnfit.fit(np.linspace(0, 1, 50), y, hidden=5, seed=0)
+        assert model.config.activation == "sigmoid" and "activation" not in model.extra
+        assert np.allclose(model.predict([0.5]), y[0])
 
 
 def test_lm_starts_alternate_two_scales():
