@@ -659,3 +659,46 @@ def test_activation_auto_reports_honestly(tmp_path):
     assert "activation" in model.extra and any("--scale standard" in w for w in model.extra["warnings"])
     model = nnfit.fit(x, np.sin(x), seed=0, regularization="none", val_fraction=0.0)
     assert "no validation or test split: the validation and test fractions are 0" in summary(model)
+
+
+def test_each_output_is_no_worse_than_its_own_mean():
+    """The constant-mean guard works output by output: unscaled, a large output (sin x times 1000) hid a
+    small one of pure noise fitted 67 times worse than its mean. That output alone becomes its mean, with
+    a warning that names it; the other keeps its fit."""
+    rng = np.random.default_rng(0)
+    x = np.linspace(-1, 1, 30)
+    Y = np.column_stack([1000 * np.sin(3 * x), rng.normal(0, 1, 30)])
+    with pytest.warns(nnfit.DataWarning, match=r"output y\[1\] was no better than its constant mean"):
+        model = nnfit.fit(x, Y, optimizer="lbfgs", scale="none", hidden=3, regularization="none", seed=0)
+    tr = driver.split_indices(model.config, 30)[0]
+    ratio = np.mean((model.predict(x)[tr] - Y[tr]) ** 2, axis=0) / np.var(Y[tr], axis=0)
+    assert ratio[0] < 0.5 and ratio[1] == pytest.approx(1.0)
+    assert not model.extra["stopped"].startswith("no start beat") and len(model.extra["warnings"]) == 1
+
+
+def test_a_bayesian_fit_without_a_finite_posterior_still_saves(tmp_path, monkeypatch):
+    """Where the posterior covariance or the leave-one-out estimate overflows (beta J^T J past 1e308: x near
+    1e140 unscaled and an exact fit), the model has no intervals and a null estimate, and still saves,
+    loads and reports."""
+    from nnfit.fit.report import summary
+    monkeypatch.setattr(driver, "posterior_cov", lambda *a: np.full((3, 3), np.inf))
+    monkeypatch.setattr(driver, "loo_rmse", lambda *a: np.nan)
+    x = np.linspace(-2, 2, 40)
+    model = nnfit.fit(x, np.sin(x), hidden=3, seed=0)
+    assert model.posterior is None and model.extra["regularization"]["loo_rmse"] is None
+    path = tmp_path / "m.safetensors"
+    model.save(path)
+    loaded = nnfit.load(path)
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    assert "leave-one-out RMSE not computable" in summary(loaded)
+
+
+def test_progress_on_a_fit_whose_every_start_diverged_warns_nothing():
+    """The progress bar's MSE when every start's loss is NaN: no NumPy "All-NaN slice" warning before
+    TrainingDiverged."""
+    import warnings
+    x = np.linspace(-1, 1, 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(nnfit.TrainingDiverged):
+            nnfit.fit(x, 1e100 * np.sin(3 * x), optimizer="sgd", lr=1e300, scale="none", seed=0, epochs=3, progress=True)

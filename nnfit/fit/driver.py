@@ -237,7 +237,7 @@ def _fit_points(cfg, x, y, progress, names):
     choice = ({"chosen": cfg.activation, "evidence": {a: evidence_value(e) for a, e in first.evidences.items()}}
               if len(acts) > 1 else None)
     k = run.choose()
-    params, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr])
+    params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr], names[1])
     x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
     saved = dict(s, y_shift=column_values(np.array(s["y_shift"]) + net.out_bias(params) * np.array(s["y_scale"])))
     model = Model(net.split(params), cfg, x_range=x_range[0] if net.d == 1 else x_range, scaling=saved)
@@ -268,12 +268,15 @@ def _fit_points(cfg, x, y, progress, names):
         model.extra["regularization"] = {
             "gamma": float(opt.gamma[k]), "parameters": net.P, "alpha": [float(a) for a in opt.alpha[k, :opt.free]],
             "beta": float(opt.beta[k]),
-            "loo_rmse": loo_rmse(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k], s["y_scale"]),
+            "loo_rmse": finite_or_none(loo_rmse(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k],
+                                                s["y_scale"])),
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
-        model.posterior = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
+        cov = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
+        # beta J^T J overflows where x is near 1e140 unscaled and the fit is exact (beta ~ 1e30): no intervals then
+        model.posterior = cov if np.isfinite(cov).all() else None
     # with activation auto, sigmoid's half saturated too, whichever half was kept: the hint still applies
-    model.extra["warnings"] = ([constant] if constant else []) + (constant_columns(x[tr], y[tr], names)
+    model.extra["warnings"] = ([flat] if flat else []) + (constant_columns(x[tr], y[tr], names)
                                + saturated_inputs(replace(cfg, activation="sigmoid") if choice else cfg, x[tr], names)
                                + fit_warnings(model))  # plain words
     return model
@@ -313,6 +316,11 @@ def candidates(cfg, bayes, constant=False):
     if cfg.activation != "auto":
         return (cfg.activation,)
     return AUTO if bayes and cfg.starts >= len(AUTO) and not constant else ("sigmoid",)
+
+
+def finite_or_none(value):
+    """value as a float, or None (null in the model file) where it is not finite."""
+    return float(value) if math.isfinite(value) else None
 
 
 def evidence_value(value):
@@ -365,20 +373,29 @@ def representative(cfg, run, net, u, v, noise):
     return bool(np.mean(r * r) <= variance * (1 + 6 * math.sqrt(2 / dof + 2 / r.size)))
 
 
-def no_worse_than_the_mean(cfg, params, net, u, v):
-    """params, or the constant mean (a = 0 and c = 0: y_hat = y_shift) with a warning if that fits
-    the training points (u, v) better. Returns (params, the warning, or None when the fit was kept)."""
+def no_worse_than_the_mean(cfg, params, net, u, v, y_names=None):
+    """params, with each output that the constant mean (its a_j = 0 and c_j = 0: y_hat_j = y_shift_j)
+    fits better on the training points (u, v) set to that constant, and a warning. Output by output:
+    all of them together, in scaled units, let a large output (--scale none) hide a small one fitted
+    67 times worse than its mean. Returns (params, the warning or None when every output was kept,
+    whether every output is the constant)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        mse = float(np.mean(residuals(params[None, :], u, v, net, cfg.activation) ** 2))
-    if mse <= np.mean((v - np.mean(v, axis=0)) ** 2) * (1 + 1e-12):
-        return params, None
-    net.split(params)[2][:] = 0.0
-    net.out_bias(params)[:] = 0.0
-    message = (_("no start of the {optimizer} fit beat the constant mean of y on the training points: "
-                 "the model is that constant").format(optimizer=cfg.optimizer)
-               + (_(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""))
+        r = residuals(params[None, :], u, v, net, cfg.activation)[0].reshape(len(u), net.k)
+        worse = ~(np.mean(r * r, axis=0) <= np.mean((v - np.mean(v, axis=0)) ** 2, axis=0) * (1 + 1e-12))  # NaN too
+    if not worse.any():
+        return params, None, False
+    net.split(params)[2][worse] = 0.0
+    net.out_bias(params)[worse] = 0.0
+    hint = _(" (a first-order fit may need another --lr or more --epochs)") if cfg.optimizer in RULES else ""
+    if worse.all():
+        message = _("no start of the {optimizer} fit beat the constant mean of y on the training points: "
+                    "the model is that constant").format(optimizer=cfg.optimizer) + hint
+    else:
+        names = ", ".join(repr(y_names[j]) if y_names else f"y[{j}]" for j in np.flatnonzero(worse))
+        message = _("the {optimizer} fit of output {names} was no better than its constant mean on the training "
+                    "points: that output is the constant").format(optimizer=cfg.optimizer, names=names) + hint
     warnings.warn(message, DataWarning, stacklevel=4)
-    return params, message
+    return params, message, bool(worse.all())
 
 
 def one_blas_thread():
@@ -428,7 +445,9 @@ class Run:
                 self.record(epoch)
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix_str(f"{int(self.active.sum())} start{'s' * int(self.active.sum() != 1)}, MSE {np.nanmin(self.train[-1]):.3g}", refresh=False)
+                    finite = self.train[-1][np.isfinite(self.train[-1])]  # (np.nanmin warns when there is none)
+                    bar.set_postfix_str(f"{int(self.active.sum())} start{'s' * int(self.active.sum() != 1)}, "
+                                        f"MSE {finite.min() if finite.size else float('nan'):.3g}", refresh=False)
                 reached = self.active & (self.train[-1] < cfg.goal)  # NaN (stopped) compares False
                 if reached.any():
                     self.why[reached] = f"training MSE below the goal {cfg.goal:g}"

@@ -115,6 +115,7 @@ def summary(model):
             lines.append(f"        {names[j]}: RMSE {out['rmse']:.3e}  R2 {r2}")
     reg = e.get("regularization")
     if reg:
-        lines.append("  " + _("effective parameters {gamma:.1f} of {parameters}; approximate leave-one-out RMSE {loo:.3e} "
-                              "(a held-out estimate)").format(gamma=reg["gamma"], parameters=reg["parameters"], loo=reg["loo_rmse"]))
+        loo = f"{reg['loo_rmse']:.3e}" if reg["loo_rmse"] is not None else _("not computable")
+        lines.append("  " + _("effective parameters {gamma:.1f} of {parameters}; approximate leave-one-out RMSE {loo} "
+                              "(a held-out estimate)").format(gamma=reg["gamma"], parameters=reg["parameters"], loo=loo))
     return "\n".join(lines)
