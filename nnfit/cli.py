@@ -245,6 +245,15 @@ def cmd_predict(args):
     if args.std and model.posterior is None:
         raise Failure(_("--std needs a model from a Bayesian fit (nnfit fit, 20 points or more); {model} has no posterior")
                       .format(model=args.model), 2)
+    with np.errstate(all="ignore"):
+        columns = [model.predict(xs, return_std=True) if args.std else (model.predict(xs),)][0]
+    rows = [v.reshape(len(xs), -1) for v in (xs, *columns)]  # x, y_hat (and std): one row per point
+    bad = ~np.isfinite(np.hstack(rows[1:])).all(axis=1)
+    if bad.any():  # nothing printed: a number past float64's range is no prediction
+        at = rows[0][np.argmax(bad)]
+        where = _("outside the training range") if model.outside(at if d > 1 else at[0]) else _("inside the training range")
+        raise Failure(_("the prediction at x = {x} is past float64's range (over 1.8e308 in size), {where}").format(
+            x=",".join(f"{v:g}" for v in at), where=where))
     outside = model.outside(xs)
     if outside and d == 1:
         lo, hi = model.x_range
@@ -253,8 +262,6 @@ def cmd_predict(args):
     elif outside:
         print(_("nnfit: warning: {outside} of {n} points lie outside the training range of some input; "
                 "the fit there is an extrapolation").format(outside=outside, n=len(xs)), file=sys.stderr)
-    columns = [model.predict(xs, return_std=True) if args.std else (model.predict(xs),)][0]
-    rows = [v.reshape(len(xs), -1) for v in (xs, *columns)]  # x, y_hat (and std): one row per point
     for row in np.hstack(rows):
         print(",".join(repr(float(v)) for v in row))
     return 0
@@ -284,7 +291,7 @@ def read_inputs(path, x_cols, model):
     else the columns named as in the training data (when the model knows their names and the file
     has a header: every name must be there), else a file of exactly d columns, in order."""
     import numpy as np
-    from .data import DataError, column_list, read_table
+    from .data import DataError, _column, column_list, read_table
     d = model.n_inputs
     if d == 1 and x_cols is None and model.x_names:  # the column the model was fitted on, when the header has it
         values = read_table(path, lambda width, header: {"--x": model.x_names[0] if header and model.x_names[0] in header
@@ -300,7 +307,12 @@ def read_inputs(path, x_cols, model):
             if len(chosen) != d:
                 raise DataError(_("{path}: --x names {count} columns, but the model has {d} inputs").format(
                     path=path, count=len(chosen), d=d))
-            return {("--x", j): c for j, c in enumerate(chosen)}
+            index = [_column(path, header, width, c, "--x") for c in chosen]
+            for j, i in enumerate(index):
+                if i in index[:j]:
+                    raise DataError(_("{path}: column {name!r} is chosen twice in {flag}").format(
+                        path=path, name=header[i] if header else str(i), flag="--x"))
+            return {("--x", j): i for j, i in enumerate(index)}
         if header and model.x_names:
             missing = [n for n in model.x_names if n not in header]
             if missing:

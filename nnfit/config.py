@@ -138,9 +138,10 @@ def check_int(name, value, low, high=None):
 
 
 def shown_int(value):
-    """An integer as a message shows it: 1e+300 rather than its 301 digits (--epochs 1e300 parses exactly)."""
+    """An integer as a message shows it: 1e+300 rather than its 301 digits (--epochs 1e300 parses exactly),
+    but every digit up to 20 of them, so that 2**63 is not shown rounded to look like 2**63 - 1."""
     value = int(value)
-    return f"{value:.6g}" if abs(value) >= 10**16 else str(value)
+    return f"{value:.6g}" if abs(value) >= 10**20 else str(value)
 
 
 def check_number(name, value, low=None, high=None, low_open=False, high_open=False):

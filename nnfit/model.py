@@ -8,7 +8,7 @@ from dataclasses import fields
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .config import Config
+from .config import Config, ConfigError
 from .i18n import _
 from .params import NAMES, Params
 
@@ -122,7 +122,6 @@ class Model:
         if not return_std:
             return y_hat
         if self.posterior is None:
-            from .config import ConfigError
             raise ConfigError("return_std", _("needs a Bayesian fit (nnfit.fit with regularization 'bayes' or 'auto' "
                                                 "on 20 points or more): this model has no posterior"))
         from .fit.network import Shape, jacobian
@@ -277,7 +276,6 @@ def load(path):
 
 def from_file(path, meta, tensors):
     """Check the file's metadata field by field and its tensors, then build the Model."""
-    from .config import ConfigError
     from .fit.config import FitConfig
 
     def bad(field, why):
@@ -310,6 +308,11 @@ def from_file(path, meta, tensors):
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(cfg) - names)
     if unknown:
+        other = FitConfig if kind == "train" else Config
+        if not set(cfg) - {f.name for f in fields(other)}:  # a config of the other kind of model
+            raise bad("kind", _("is {kind!r}{missing}, but 'config' is a {other} model's (it has {name!r})").format(
+                kind=kind, missing=_(" (missing)") if "kind" not in meta else "", name=unknown[0],
+                other="fit" if kind == "train" else "train"))
         raise bad("config", _("has an unknown field {name!r}").format(name=unknown[0]))
     for required in ("hidden", "activation"):  # what predictions depend on: never a silent default
         if required not in cfg:
@@ -352,8 +355,8 @@ def from_file(path, meta, tensors):
         raise bad("final_loss", _("must be a finite number, got {value!r}").format(value=final_loss))
     if final_loss is not None and _finite(final_loss) and final_loss < 0:
         raise bad("final_loss", _("is a mean squared error, never below 0, got {value!r}").format(value=final_loss))
-    scaling = field("scaling", IDENTITY)
-    if scaling is None:
+    scaling = field("scaling") if kind == "fit" else field("scaling", IDENTITY)  # a fit's is never the identity
+    if scaling is None and kind == "train":
         scaling = IDENTITY
     def columns_of(key):  # a number for one column, else a list of one number per column
         v = scaling[key]
@@ -400,7 +403,27 @@ def from_file(path, meta, tensors):
         if not (isinstance(dof, (int, float)) and not isinstance(dof, bool) and dof > 0):  # NaN compares False
             raise bad("extra", _("regularization.dof must be a number > 0 with a posterior, got {value!r}").format(value=dof))
         model.posterior = posterior
+    finite_over_its_range(model, path)
     return model
+
+
+def finite_over_its_range(model, path):
+    """ModelFileError unless the model's predictions (and, with a posterior, their std) are finite at
+    the low end, the middle and the high end of its training range: numbers each finite can still
+    overflow together (output weights of 1e308, a y_scale of 1e308, an x_scale of 1e-320)."""
+    ranges = np.array(model.x_range, dtype=np.float64).reshape(-1, 2)  # (d, 2)
+    lo, hi = ranges[:, 0], ranges[:, 1]
+    points = np.stack([lo, lo / 2 + hi / 2, hi])  # (3, d); halves first: lo + hi can overflow
+    points = points if model.n_inputs > 1 else points[:, 0]
+    with np.errstate(all="ignore"):
+        values = model.predict(points, return_std=True) if model.posterior is not None else (model.predict(points),)
+    for v in values:
+        bad = ~np.isfinite(np.asarray(v, dtype=np.float64).reshape(3, -1)).all(axis=1)
+        if bad.any():
+            at = np.atleast_1d(points[np.argmax(bad)])
+            raise ModelFileError(_("{path}: the model's predictions are not finite at x = {x}, within its training "
+                                   "range: its numbers overflow float64 together").format(
+                                     path=path, x=",".join(f"{e:g}" for e in at)))
 
 
 def _finite(v):
@@ -420,9 +443,14 @@ class Models:
         return self.params.w.shape[0]
 
     def __getitem__(self, k):
+        """Model k (an integer, negative from the end), or a list of models for a slice."""
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+            raise ConfigError("index", _("must be an integer or a slice, got {value!r}").format(value=k))
         if not -len(self) <= k < len(self):
             raise IndexError(f"model {k} out of range for {len(self)} models")
-        k %= len(self)
+        k = int(k) % len(self)
         from dataclasses import replace
         cfg = replace(self.config, models=1, seed=self.config.seed + k)
         return Model(Params(*(p[k] for p in self.params)), cfg, self.histories[k], self.x_range)

@@ -564,3 +564,56 @@ def test_lang_before_the_command_goes_after_it():
     assert prepare(["--lang", "zh", "fit", "--data", "d.csv"]) == ["fit", "--lang", "zh", "--data", "d.csv"]
     assert prepare(["--lang=en", "export", "m", "--to", "c"]) == ["export", "--lang=en", "m", "--to", "c"]
     assert prepare(["--lang", "zh"])[:3] == ["train", "--lang", "zh"]  # no command: train, as before
+
+
+def test_model_files_whose_numbers_overflow_together_or_lack_a_fit_field(cli, tmp_path):
+    """Every number finite, yet together past float64 (output weights of 1e308, a y_scale of 1e308, an
+    x_scale of 1e-320): refused at load, as is a fit model without its scaling, or whose kind is missing
+    or swapped (the error names 'kind', not a config field). A prediction past float64's range from a
+    sound model is an error naming x, with nothing printed; a column picked twice in --x is refused."""
+    import json
+    from safetensors.numpy import safe_open, save_file
+    x = np.linspace(-2, 2, 30)
+    nnfit.fit(x, np.sin(x), hidden=3, seed=0).save(tmp_path / "fit.safetensors")
+    nnfit.train(seed=0, epochs=2).save(tmp_path / "train.safetensors")
+    with safe_open(str(tmp_path / "fit.safetensors"), framework="numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    with safe_open(str(tmp_path / "train.safetensors"), framework="numpy") as f:
+        train_meta, train_tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    scaling = json.loads(meta["scaling"])
+    cases = {
+        "big_a": ({**tensors, "a": np.full_like(tensors["a"], 1e308)}, meta, "not finite at x = "),
+        "y_scale": (tensors, {**meta, "scaling": json.dumps({**scaling, "y_scale": 1e308})}, "not finite at x = "),
+        "x_scale": (tensors, {**meta, "scaling": json.dumps({**scaling, "x_scale": 1e-320})}, "not finite at x = "),
+        "no_scaling": (tensors, {k: v for k, v in meta.items() if k != "scaling"}, "metadata 'scaling' is missing"),
+        "no_kind": (tensors, {k: v for k, v in meta.items() if k != "kind"}, "metadata 'kind' is 'train' (missing), but"),
+        "swapped": (train_tensors, {**train_meta, "kind": "fit"}, "metadata 'kind' is 'fit', but 'config' is a train"),
+    }
+    for name, (t, m, piece) in cases.items():
+        save_file(t, str(tmp_path / f"{name}.safetensors"), metadata=m)
+        status, out, err = cli("predict", f"{name}.safetensors", "0.5")
+        assert status == 1 and err.count("\n") == 1 and piece in err and out == "", (name, err)
+    # a relu fit of slope 1e150 / 1e-140: at x = 1e160 the curve is past 1.8e308
+    xr = np.linspace(0, 1e-140, 40)
+    nnfit.fit(xr, 1e150 * xr, activation="relu", seed=0).save(tmp_path / "steep.safetensors")
+    status, out, err = cli("predict", "steep.safetensors", "1e-141", "1e160", "--std")
+    assert status == 1 and out == "" and err.count("\n") == 1, err
+    assert "the prediction at x = 1e+160 is past float64's range" in err and "outside the training range" in err
+    (tmp_path / "three.csv").write_text("a,b,c\n0,0,0\n1,1,2\n")
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 3))
+    nnfit.fit(X, X.sum(axis=1), hidden=2, seed=0, x_names=["a", "b", "c"]).save(tmp_path / "three.safetensors")
+    status, out, err = cli("predict", "three.safetensors", "--csv", "three.csv", "--x", "a,a,b")
+    assert status == 1 and "column 'a' is chosen twice in --x" in err and out == "", err
+
+
+def test_models_index_like_a_sequence():
+    """Models[k]: an integer (NumPy's too; negative from the end) or a slice; anything else is a ConfigError,
+    past the end an IndexError (so that iteration stops)."""
+    models = nnfit.train(seed=0, models=3, epochs=2)
+    assert models[np.int64(-1)].config.seed == 2 and [m.config.seed for m in models[1:]] == [1, 2]
+    assert [m.config.seed for m in models] == [0, 1, 2]
+    for k in ("a", None, 1.5, True):
+        with pytest.raises(nnfit.ConfigError, match="must be an integer or a slice"):
+            models[k]
+    with pytest.raises(IndexError):
+        models[3]
