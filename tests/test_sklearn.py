@@ -92,6 +92,9 @@ def test_bad_option_is_a_value_error_at_fit_naming_it(friedman):
     est = NNFitRegressor(activation="softsign")  # stored unchanged: checked by fit, not by __init__
     with pytest.raises(ValueError, match="activation"):
         est.fit(X, y)
+    for rs in (1.5, "x", True):  # nnfit's own ConfigError (a ValueError), not scikit-learn's plain one
+        with pytest.raises(nnfit.ConfigError, match="random_state must be None, an int or a numpy RandomState"):
+            NNFitRegressor(hidden=2, random_state=rs).fit(X, y)
 
 
 def test_in_a_pipeline_grid_search_and_cross_val_score(friedman):
