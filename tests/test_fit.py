@@ -693,6 +693,17 @@ def test_a_bayesian_fit_without_a_finite_posterior_still_saves(tmp_path, monkeyp
     assert "leave-one-out RMSE not computable" in summary(loaded)
 
 
+def test_a_posterior_past_float64_is_dropped_not_raised():
+    """x near 1e150 unscaled with a relu fit: beta J^T J overflows, and NumPy's eigh raised LinAlgError
+    on it. The fit now keeps no posterior and no leave-one-out estimate; it saves and loads."""
+    rng = np.random.default_rng(0)
+    t = np.linspace(-1, 1, 40)
+    model = nnfit.fit(t * 1e150, (np.sin(3 * t) + 0.1 * rng.standard_normal(40)) * 1e-9, hidden=4, seed=0,
+                      activation="relu", scale="none", starts=4, epochs=50)
+    assert model.extra["bayes"] and model.posterior is None and model.extra["regularization"]["loo_rmse"] is None
+    assert np.all(np.isfinite(model.predict(t * 1e150)))
+
+
 def test_progress_on_a_fit_whose_every_start_diverged_warns_nothing():
     """The progress bar's MSE when every start's loss is NaN: no NumPy "All-NaN slice" warning before
     TrainingDiverged."""

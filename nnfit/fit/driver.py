@@ -587,6 +587,8 @@ def posterior_cov(cfg, p, net, u, v, alpha, beta):
     1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp."""
     _y, J = jacobian(p[None, :], u, v, net, cfg.activation)
     H = beta * J[0].T @ J[0] + np.diag(alpha)
+    if not np.isfinite(H).all():  # beta J^T J past float64 (unscaled x near 1e150 and an exact fit): NaN, dropped
+        return np.full_like(H, np.nan)
     s, U = np.linalg.eigh(H)
     s = np.maximum(s, MU_FLOOR * s.max())
     return (U / (2 * s)) @ U.T
@@ -599,6 +601,8 @@ def loo_rmse(cfg, p, net, u, v, alpha, beta, y_scale):
     r, J = jacobian(p[None, :], u, v, net, cfg.activation)
     r, J = r[0], J[0]  # (N k,), (N k, P)
     H = beta * J.T @ J + np.diag(alpha)
+    if not np.isfinite(H).all():  # as in posterior_cov
+        return math.nan
     H += MU_FLOOR * np.max(np.diag(H)) * np.eye(len(alpha))
     X = np.linalg.solve(H, J.T)  # (P, N); H is positive definite: alpha > 0 and the floor
     h = beta * np.einsum("np,pn->n", J, X)  # leverages, in [0, 1)
