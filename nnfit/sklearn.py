@@ -12,6 +12,9 @@ import numbers
 
 import numpy as np
 
+from .config import ConfigError
+from .i18n import _
+
 try:
     from sklearn.base import BaseEstimator, RegressorMixin
     from sklearn.utils import check_random_state
@@ -84,8 +87,6 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
             return int(self.random_state)
         if not (self.random_state is None or isinstance(self.random_state, np.random.RandomState)):
-            from .config import ConfigError
-            from .i18n import _
             raise ConfigError("random_state", _("must be None, an int or a numpy RandomState, got {value!r}").format(
                 value=self.random_state))
         return int(check_random_state(self.random_state).randint(2**31))
