@@ -226,8 +226,9 @@ def _fit_points(cfg, x, y, progress, names):
             if not scout["representative"]:  # the race's points misled it (and may have misled the choice of
                 # activation too): every start goes on every point, from where it began
                 p, kept = least_squares_outputs(p0, net, u[tr], v[tr], batch.activation), None
-                run = first = Run(replace(run_cfg, activation=batch.activation), p, net, u[tr], v[tr], u[va], v[va],
-                                  u[te], v[te], bayes, lm_options)
+                left = max(1, run_cfg.epochs - len(run.train))  # --epochs still caps them all together
+                run = first = Run(replace(run_cfg, activation=batch.activation, epochs=left), p, net, u[tr], v[tr],
+                                  u[va], v[va], u[te], v[te], bayes, lm_options)
                 run.go(progress, "nnfit fit: every start on every point")
                 cfg = replace(cfg, activation=kind[run.choose()])
         else:
