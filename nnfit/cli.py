@@ -250,10 +250,12 @@ def cmd_predict(args):
     rows = [v.reshape(len(xs), -1) for v in (xs, *columns)]  # x, y_hat (and std): one row per point
     bad = ~np.isfinite(np.hstack(rows[1:])).all(axis=1)
     if bad.any():  # nothing printed: a number past float64's range is no prediction
-        at = rows[0][np.argmax(bad)]
+        i = int(np.argmax(bad))
+        at = rows[0][i]
         where = _("outside the training range") if model.outside(at if d > 1 else at[0]) else _("inside the training range")
-        raise Failure(_("the prediction at x = {x} is past float64's range (over 1.8e308 in size), {where}").format(
-            x=",".join(f"{v:g}" for v in at), where=where))
+        what = _("the prediction") if not np.isfinite(rows[1][i]).all() else _("the standard deviation")
+        raise Failure(_("{what} at x = {x} is past float64's range (over 1.8e308 in size), {where}").format(
+            what=what, x=",".join(f"{v:g}" for v in at), where=where))
     outside = model.outside(xs)
     if outside and d == 1:
         lo, hi = model.x_range

@@ -327,8 +327,15 @@ def from_file(path, meta, tensors):
     for n in NAMES:
         t = tensors[n]
         if t.dtype not in (np.float16, np.float32, np.float64) or not (
-                t.shape == (config.hidden,) or (kind == "fit" and n == "w" and t.ndim == 2 and t.shape[0] == config.hidden)
-                or (kind == "fit" and n == "a" and t.ndim == 2 and t.shape[1] == config.hidden)):
+                t.shape == (config.hidden,) or (kind == "fit" and n == "w" and t.ndim == 2 and t.shape[0] == config.hidden
+                                                and t.shape[1] >= 1)
+                or (kind == "fit" and n == "a" and t.ndim == 2 and t.shape[1] == config.hidden and t.shape[0] >= 1)):
+            if kind == "fit" and n != "b":
+                raise ModelFileError(_("{path}: tensor {name!r} has shape {shape} and dtype {dtype}; expected floats of "
+                                       "shape {want} for hidden={hidden}").format(
+                                         path=path, name=n, shape=t.shape, dtype=t.dtype, hidden=config.hidden,
+                                         want=f"({config.hidden},) or ({config.hidden}, d)" if n == "w"
+                                         else f"({config.hidden},) or (k, {config.hidden})"))
             raise ModelFileError(_("{path}: tensor {name!r} has shape {shape} and dtype {dtype}; "
                                    "expected ({hidden},) floats for hidden={hidden}").format(
                                      path=path, name=n, shape=t.shape, dtype=t.dtype, hidden=config.hidden))
@@ -408,22 +415,44 @@ def from_file(path, meta, tensors):
 
 
 def finite_over_its_range(model, path):
-    """ModelFileError unless the model's predictions (and, with a posterior, their std) are finite at
-    the low end, the middle and the high end of its training range: numbers each finite can still
-    overflow together (output weights of 1e308, a y_scale of 1e308, an x_scale of 1e-320)."""
+    """ModelFileError unless the model's predictions (and, with a posterior, their std) are finite all
+    over its training range, as far as RANGE_POINTS points can tell: a grid (one input), or the corners
+    of the box and points drawn in it (several), and with relu each neuron's kink inside it, where a
+    piecewise-linear curve has its peaks. Numbers each finite can still overflow together (output
+    weights of 1e308, a y_scale of 1e308, an x_scale of 1e-320). nnfit predict refuses any prediction
+    that is not finite whatever this finds."""
     ranges = np.array(model.x_range, dtype=np.float64).reshape(-1, 2)  # (d, 2)
     lo, hi = ranges[:, 0], ranges[:, 1]
-    points = np.stack([lo, lo / 2 + hi / 2, hi])  # (3, d); halves first: lo + hi can overflow
-    points = points if model.n_inputs > 1 else points[:, 0]
+    d = len(lo)
+    t = np.linspace(0.0, 1.0, RANGE_POINTS)[:, None]
+    if d == 1:
+        points = lo + t * (hi - lo) if np.isfinite(hi - lo).all() else lo * (1 - t) + hi * t  # (n, 1)
+        if model.config.activation == "relu":
+            w, b = (np.asarray(p, dtype=np.float64).reshape(-1) for p in model.params[:2])
+            s = model.scaling or {}
+            with np.errstate(all="ignore"):
+                kinks = (-b / w) * s.get("x_scale", 1.0) + s.get("x_shift", 0.0)  # in the user's units
+            kinks = kinks[np.isfinite(kinks) & (kinks >= lo[0]) & (kinks <= hi[0])]
+            points = np.concatenate([points, kinks[:, None]])
+    else:
+        corners = np.array(np.meshgrid(*[[0.0, 1.0]] * min(d, 8))).reshape(min(d, 8), -1).T  # (2^d', d')
+        corners = np.hstack([corners, np.full((len(corners), d - corners.shape[1]), 0.5)])
+        inside = np.random.default_rng(0).uniform(0, 1, (RANGE_POINTS, d))
+        u = np.vstack([corners, inside])
+        points = lo * (1 - u) + hi * u
+    points = points if d > 1 else points[:, 0]
     with np.errstate(all="ignore"):
         values = model.predict(points, return_std=True) if model.posterior is not None else (model.predict(points),)
     for v in values:
-        bad = ~np.isfinite(np.asarray(v, dtype=np.float64).reshape(3, -1)).all(axis=1)
+        bad = ~np.isfinite(np.asarray(v, dtype=np.float64).reshape(len(points), -1)).all(axis=1)
         if bad.any():
             at = np.atleast_1d(points[np.argmax(bad)])
             raise ModelFileError(_("{path}: the model's predictions are not finite at x = {x}, within its training "
                                    "range: its numbers overflow float64 together").format(
                                      path=path, x=",".join(f"{e:g}" for e in at)))
+
+
+RANGE_POINTS = 257  # points finite_over_its_range tries (besides corners and kinks)
 
 
 def _finite(v):
@@ -445,7 +474,11 @@ class Models:
     def __getitem__(self, k):
         """Model k (an integer, negative from the end), or a list of models for a slice."""
         if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(len(self)))]
+            try:
+                return [self[i] for i in range(*k.indices(len(self)))]
+            except (TypeError, ValueError):  # bounds that are not integers, a step of 0
+                raise ConfigError("index", _("must be an integer or a slice of integers with a step other than 0, "
+                                             "got {value!r}").format(value=k)) from None
         if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
             raise ConfigError("index", _("must be an integer or a slice, got {value!r}").format(value=k))
         if not -len(self) <= k < len(self):

@@ -585,6 +585,14 @@ def test_model_files_whose_numbers_overflow_together_or_lack_a_fit_field(cli, tm
         "big_a": ({**tensors, "a": np.full_like(tensors["a"], 1e308)}, meta, "not finite at x = "),
         "y_scale": (tensors, {**meta, "scaling": json.dumps({**scaling, "y_scale": 1e308})}, "not finite at x = "),
         "x_scale": (tensors, {**meta, "scaling": json.dumps({**scaling, "x_scale": 1e-320})}, "not finite at x = "),
+        # finite at both ends and the middle, past float64 between them: a sine's peak, a relu tent
+        "peak": (tensors, {**meta, "scaling": json.dumps({**scaling, "y_scale": 1.5e308})}, "not finite at x = "),
+        # (a tent 2e-9 wide at x = 1: between the grid's points, found at its kink)
+        "tent": ({"w": np.full(3, 1e9), "b": -1e9 - np.arange(3.0), "a": np.array([2.0, -4.0, 2.0])},
+                 {**train_meta, "config": json.dumps({**json.loads(train_meta["config"]), "hidden": 3, "activation": "relu"}),
+                  "x_range": "[0.0, 4.0]", "scaling": json.dumps({**scaling, "x_shift": 0.0, "x_scale": 1.0,
+                                                                   "y_shift": 0.0, "y_scale": 1e308})},
+                 "not finite at x = 1,"),
         "no_scaling": (tensors, {k: v for k, v in meta.items() if k != "scaling"}, "metadata 'scaling' is missing"),
         "no_kind": (tensors, {k: v for k, v in meta.items() if k != "kind"}, "metadata 'kind' is 'train' (missing), but"),
         "swapped": (train_tensors, {**train_meta, "kind": "fit"}, "metadata 'kind' is 'fit', but 'config' is a train"),
@@ -612,7 +620,7 @@ def test_models_index_like_a_sequence():
     models = nnfit.train(seed=0, models=3, epochs=2)
     assert models[np.int64(-1)].config.seed == 2 and [m.config.seed for m in models[1:]] == [1, 2]
     assert [m.config.seed for m in models] == [0, 1, 2]
-    for k in ("a", None, 1.5, True):
+    for k in ("a", None, 1.5, True, slice("a", None), slice(1.5, None), slice(None, None, 0)):
         with pytest.raises(nnfit.ConfigError, match="must be an integer or a slice"):
             models[k]
     with pytest.raises(IndexError):
