@@ -454,9 +454,11 @@ def test_a_race_whose_points_missed_a_cluster_still_fits_it():
         if not representative:
             # the full run's own pruning (each activation's 8 starts down to PRUNE_KEEP / 2), not the race's too
             assert model.extra["dropped"] == 16 - driver.PRUNE_KEEP
-    # --epochs caps race, refinement and fallback together: here 10 + at least 1 + the rest
+    # --epochs caps race, refinement and fallback together: the fallback gets what the race (10 epochs here,
+    # 13 with OpenBLAS's Sandybridge kernels) and at least one epoch of refinement left, and at least one
     model = nnfit.fit(x, y, seed=2, epochs=14)
-    assert not model.extra["scout"]["representative"] and model.extra["scout"]["epochs"] + model.extra["epochs"] <= 13
+    assert not model.extra["scout"]["representative"]
+    assert model.extra["epochs"] <= max(1, 14 - model.extra["scout"]["epochs"] - 1)
 
 
 def test_thousands_of_points_settle_without_regularization_too():
