@@ -417,7 +417,8 @@ def from_file(path, meta, tensors):
 def finite_over_its_range(model, path):
     """ModelFileError unless the model's predictions (and, with a posterior, their std) are finite all
     over its training range, as far as RANGE_POINTS points can tell: a grid (one input), or the corners
-    of the box and points drawn in it (several), and with relu each neuron's kink inside it, where a
+    of the box (over its first 10 inputs, any others at their middles) and points drawn in it (several),
+    and with relu each neuron's kink inside it, where a
     piecewise-linear curve has its peaks. Numbers each finite can still overflow together (output
     weights of 1e308, a y_scale of 1e308, an x_scale of 1e-320). nnfit predict refuses any prediction
     that is not finite whatever this finds."""
@@ -435,7 +436,7 @@ def finite_over_its_range(model, path):
             kinks = kinks[np.isfinite(kinks) & (kinks >= lo[0]) & (kinks <= hi[0])]
             points = np.concatenate([points, kinks[:, None]])
     else:
-        corners = np.array(np.meshgrid(*[[0.0, 1.0]] * min(d, 8))).reshape(min(d, 8), -1).T  # (2^d', d')
+        corners = np.array(np.meshgrid(*[[0.0, 1.0]] * min(d, 10))).reshape(min(d, 10), -1).T  # (2^d', d')
         corners = np.hstack([corners, np.full((len(corners), d - corners.shape[1]), 0.5)])
         inside = np.random.default_rng(0).uniform(0, 1, (RANGE_POINTS, d))
         u = np.vstack([corners, inside])
