@@ -1,7 +1,8 @@
 """`python -m nnfit` and the `nnfit` command (pyproject.toml's [project.scripts] points here).
 
 Only `sys` is imported before the CLI, inside a handler for Ctrl-C: an interrupt while the rest
-loads ends the command quietly, with status 130, instead of printing a traceback.
+loads ends the command quietly, with status 130, instead of printing a traceback; one after the
+command is done is ignored (ignore_late_signals).
 """
 import sys
 
@@ -29,6 +30,20 @@ def run():
         return main()
     finally:
         sys.unraisablehook = python_hook
+        ignore_late_signals()
+
+
+def ignore_late_signals():
+    """The command is done: what is left is Python's shutdown. A Ctrl-C (or SIGTERM) that came now
+    could only interrupt that, and Python, half torn down, would report it as "lost sys.stderr" and die
+    of the signal (status -2) after the work was written. Ignore them instead: the status is the
+    command's."""
+    import signal
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except (ValueError, OSError):  # not the main thread: nothing to ignore there
+            pass
 
 
 def interrupted(e):
