@@ -6,30 +6,29 @@ command is done is ignored (ignore_late_signals).
 """
 import sys
 
+PYTHON_HOOK = sys.unraisablehook  # read here, not in run(): there every statement is inside the try
+
 
 def run():
-    # Ctrl-C that lands inside one of the import system's callbacks cannot stop anything: Python
-    # reports it as "Exception ignored" with a traceback and goes on. Say nothing instead (the command
-    # goes on as Python does; a second Ctrl-C stops it). Everything else goes to Python's own hook.
-    python_hook = sys.unraisablehook
-
-    def quiet_interrupts(unraisable):
-        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
-            python_hook(unraisable)
-
-    sys.unraisablehook = quiet_interrupts
-    speak_any_encoding()
     try:
-        try:
-            from .cli import main
-        except BaseException as e:  # Python wraps a Ctrl-C inside a class body's __set_name__ in a RuntimeError
-            if not interrupted(e):
-                raise
-            print("nnfit: error: interrupted", file=sys.stderr)
-            return 130
+        # Ctrl-C that lands inside one of the import system's callbacks cannot stop anything: Python
+        # reports it as "Exception ignored" with a traceback and goes on. Say nothing instead (the command
+        # goes on as Python does; a second Ctrl-C stops it). Everything else goes to Python's own hook.
+        def quiet_interrupts(unraisable):
+            if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+                PYTHON_HOOK(unraisable)
+
+        sys.unraisablehook = quiet_interrupts
+        speak_any_encoding()
+        from .cli import main
         return main()
+    except BaseException as e:  # Python wraps a Ctrl-C inside a class body's __set_name__ in a RuntimeError
+        if not interrupted(e):
+            raise
+        print("nnfit: error: interrupted", file=sys.stderr)
+        return 130
     finally:
-        sys.unraisablehook = python_hook
+        sys.unraisablehook = PYTHON_HOOK
         ignore_late_signals()
 
 
