@@ -393,8 +393,10 @@ def no_worse_than_the_mean(cfg, params, net, u, v, y_names=None):
                     "the model is that constant").format(optimizer=cfg.optimizer) + hint
     else:
         names = ", ".join(repr(y_names[j]) if y_names else f"y[{j}]" for j in np.flatnonzero(worse))
-        message = _("the {optimizer} fit of output {names} was no better than its constant mean on the training "
-                    "points: that output is the constant").format(optimizer=cfg.optimizer, names=names) + hint
+        message = (_("the {optimizer} fit of output {names} was no better than its constant mean on the training "
+                     "points: that output is the constant") if worse.sum() == 1 else
+                   _("the {optimizer} fit of outputs {names} was no better than their constant means on the training "
+                     "points: those outputs are their means")).format(optimizer=cfg.optimizer, names=names) + hint
     warnings.warn(message, DataWarning, stacklevel=4)
     return params, message, bool(worse.all())
 
