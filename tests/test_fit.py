@@ -77,6 +77,44 @@ def test_second_derivative_along_a_direction_equals_torch(activation, d, k, bias
     assert np.max(np.abs(SECOND[activation](t.detach().numpy(), hn) - second)) < 1e-15
 
 
+@pytest.mark.parametrize("d, k, n, activation, bayes, mu_rule, accelerate", [
+    (1, 1, 60, "sigmoid", True, "nielsen", False),  # the default fit of small data
+    (1, 1, 200, ("sigmoid", "relu"), True, "nielsen", False),  # activation auto: each start its own
+    (2, 3, 80, "tanh", True, "fixed", False),  # several inputs (ARD) and outputs, MATLAB's mu rule
+    (3, 2, 100, "relu", False, "nielsen", False),  # no regularization
+    (1, 1, 2500, "sigmoid", True, "nielsen", True),  # J^T J from a subset (HESSIAN_POINTS), geodesic acceleration
+    (2, 2, 300, "tanh", True, "nielsen", True),
+])
+def test_compiled_epoch_equals_numpy(d, k, n, activation, bayes, mu_rule, accelerate):
+    """compiled.lm_epoch against lm.py's NumPy step (the reference, COMPILED False): 12 epochs of 4 starts
+    from the same state give the same parameters, damping, hyperparameters, curvature and stops, to
+    round-off (the two sum in other orders; Cholesky there, LU here)."""
+    from dataclasses import replace
+    from nnfit.fit import lm
+    from nnfit.fit.network import PerStart
+    rng = np.random.default_rng(n + d)
+    x = rng.uniform(-1, 1, (n, d))
+    y = np.sin(3 * x[:, :1]) + 0.1 * rng.normal(size=(n, k))
+    y -= y.mean(axis=0)
+    net = Shape(d, 10, k, bias=True)
+    act = PerStart(np.repeat(activation, 2)) if isinstance(activation, tuple) else activation
+    cfg = replace(FitConfig(hidden=10), activation=act, mu_rule=mu_rule)
+    p0 = driver.draw_starts(rng, 4, net, x, y, "sigmoid")
+    runs = []
+    for compiled in (False, True):
+        opt = LevenbergMarquardt(cfg, p0.copy(), x, y, net, bayes, accelerate=accelerate)
+        opt.compiled = compiled
+        for _ in range(12):
+            opt.step(np.ones(4, dtype=bool))
+        runs.append(opt)
+    numpy_, compiled_ = runs
+    for name in ("p", "mu", "alpha", "beta", "gammas", "r", "JtJ", "Jtr", "fall"):
+        a, b = getattr(numpy_, name), getattr(compiled_, name)
+        worst = np.max(np.abs(a - b) / (np.abs(a) + 1e-6 * np.max(np.abs(a)) + 1e-300))
+        assert worst < 1e-5, (name, worst)
+    assert list(numpy_.reason) == list(compiled_.reason)
+
+
 def test_geodesic_acceleration_reaches_the_same_minimum():
     """LM with and without geodesic acceleration, one start, no regularization, data from a 1-2-1
     network: the same least-squares fit (a step is kept only when the objective falls, with or

@@ -46,6 +46,7 @@ nats of the Gaussian likelihood with the noise's variance estimated as E_D / (N 
 """
 import numpy as np
 
+from ..activations import CODES
 from .network import Workspace, along, backward, curvature, residuals
 
 MU_FLOOR = 1e-10     # mu is at least this times beta * max diag(J^T J)
@@ -67,6 +68,8 @@ GROUPS = "wba"       # one alpha each for w (for each input: ARD), b and a (MacK
                      # fitted to 10 values follow the noise)
 ACCEL_RATIO = 0.75   # geodesic acceleration a is used while 2 |a| <= this times |delta| (Transtrum and Sethna's 0.75)
 HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)
+COMPILED = True      # epochs run compiled.lm_epoch: the same arithmetic as _tries, without NumPy's cost per call
+                     # (2-4x faster epochs on fit mode's small arrays); False: the NumPy reference
 
 
 def cholesky_each(M):
@@ -133,7 +136,14 @@ class LevenbergMarquardt:
         # J^T J from a fixed random subset on large data (network.curvature); exact below that size
         self.sub = (np.sort(np.random.default_rng(len(x)).choice(len(x), HESSIAN_POINTS, replace=False))
                     if len(x) > 2 * HESSIAN_POINTS else None)
-        self.r, self.JtJ, self.Jtr = curvature(p, x, y, shape, self.act(), self.ws, self.sub)  # (K, N), (K, P, P), (K, P)
+        self.r, self.JtJ, self.Jtr = (np.ascontiguousarray(a) for a in curvature(p, x, y, shape, self.act(), self.ws, self.sub))
+        # (K, N), (K, P, P), (K, P). The compiled epoch (compiled.py) needs them, x, y and p contiguous float64
+        self.compiled = COMPILED and all(a.dtype == np.float64 and a.flags.c_contiguous for a in (p, x, y))
+        names = np.resize(np.asarray(getattr(cfg.activation, "names", cfg.activation), dtype=object), K)
+        self.codes = np.array([CODES[name] for name in names], dtype=np.int64)  # each start's activation
+        self.points = np.arange(len(x)) if self.sub is None else self.sub  # J^T J from these points' residuals,
+        self.rows = (self.points[:, None] * shape.k + np.arange(shape.k)).reshape(-1)  # these,
+        self.scale = len(x) / len(self.points)  # times this
         self.mu = np.full(K, cfg.mu)
         self.accelerate = accelerate
         self.nu = np.full(K, 2.0)
@@ -210,6 +220,34 @@ class LevenbergMarquardt:
         idx = np.flatnonzero(active & ~self.stopped)
         if not idx.size:
             return
+        self.epoch += 1
+        self.fall[idx] = 0.0
+        # the tries, then r, J^T J and J^T r at the new p; share: each parameter's part of gamma (rows idx[shared])
+        if self.compiled:
+            share, shared = self._tries_compiled(idx)
+        else:
+            share, shared = self._tries(idx)
+        if self.bayes:
+            self._update_regularization(idx[shared], share[shared])
+        g = 2 * (self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * self.p[idx]) / N
+        small = np.sqrt(np.sum(g * g, axis=1)) < cfg.min_grad
+        self._stop(idx[small], "gradient below min_grad")
+        self._stop(idx[~np.isfinite(self.sse()[idx])], "numbers went bad")
+        self.falls = (self.falls + [self.fall.copy()])[-STALL:]
+        if self.settle is not None and len(self.falls) == STALL:
+            slow = np.sum(self.falls, axis=0)[idx] < self.settle
+            self._stop(idx[slow], f"converged (F fell by less than {self.settle:.2g} nat in {STALL} epochs)")
+
+    def _nats(self, F):
+        """What a fall of F is in nats: F is one already with Bayesian regularization; without, F = E_D, and
+        the Gaussian log-likelihood with the noise's variance estimated from it, E_D / (N - P), changes by the
+        fall times this."""
+        return np.ones(len(F)) if self.bayes else max(self.n - self.p.shape[1], 1.0) / (2 * np.maximum(F, 1e-300))
+
+    def _tries(self, idx):
+        """The epoch's tries for the starts idx, in NumPy: the reference for compiled.lm_epoch. Returns the
+        gamma shares (len(idx), P) and which rows hold them (see step)."""
+        cfg = self.cfg
         r, p = self.r[idx], self.p[idx]
         A = self.JtJ[idx]  # (k, P, P) = J^T J
         ok = np.isfinite(A).all(axis=(1, 2))
@@ -218,13 +256,9 @@ class LevenbergMarquardt:
         gF = self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * p  # half of dF/dp
         F = self.objective(p, r, idx)
         floor = MU_FLOOR * self.beta[idx] * np.max(np.diagonal(A, axis1=1, axis2=2), axis=1) + 1e-300
-        # a fall of F in nats: F is one already with Bayesian regularization; without, F = E_D, and the Gaussian
-        # log-likelihood with the noise's variance estimated from it, E_D / (N - P), changes by the fall times this
-        nats = np.ones(len(idx)) if self.bayes else max(N - A.shape[1], 1.0) / (2 * np.maximum(F, 1e-300))
+        nats = self._nats(F)
         eye = np.eye(A.shape[1])
         todo = ok.copy()
-        self.epoch += 1
-        self.fall[idx] = 0.0
         while todo.any():
             t = np.flatnonzero(todo)
             k = idx[t]
@@ -260,16 +294,29 @@ class LevenbergMarquardt:
         if moved.size:
             self.r[moved], self.JtJ[moved], self.Jtr[moved] = curvature(self.p[moved], self.x, self.y, self.shape,
                                                                        self.act(moved), self.ws, self.sub)
-        if self.bayes:
-            self._update_regularization(idx[ok], A[ok])
-        g = 2 * (self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * self.p[idx]) / N
-        small = np.sqrt(np.sum(g * g, axis=1)) < cfg.min_grad
-        self._stop(idx[small], "gradient below min_grad")
-        self._stop(idx[~np.isfinite(self.sse()[idx])], "numbers went bad")
-        self.falls = (self.falls + [self.fall.copy()])[-STALL:]
-        if self.settle is not None and len(self.falls) == STALL:
-            slow = np.sum(self.falls, axis=0)[idx] < self.settle
-            self._stop(idx[slow], f"converged (F fell by less than {self.settle:.2g} nat in {STALL} epochs)")
+        share, shared = np.zeros((len(idx), A.shape[1])), np.zeros(len(idx), dtype=bool)
+        if self.bayes and ok.any():  # gamma from the J^T J the step was taken with
+            share[ok], shared[ok] = self._scaled_data_hessian(idx[ok], A[ok])[::2]
+        return share, shared
+
+    def _tries_compiled(self, idx):
+        """_tries, compiled (compiled.lm_epoch): the same arithmetic up to round-off, without NumPy's
+        per-call cost, which on the small arrays of fit mode was most of an epoch's time."""
+        from .compiled import lm_epoch
+        cfg, (K, P) = self.cfg, self.p.shape
+        nats = self._nats(self.sse()[idx])  # (used only without Bayesian regularization, where F = E_D)
+        bad, gave_up, shared = (np.zeros(K, dtype=bool) for _ in range(3))
+        share = np.zeros((K, P))
+        alpha_p = np.ascontiguousarray(self.alpha[:, self.group])  # (K, P) each parameter's alpha
+        lm_epoch(self.x, self.y, self.rows, self.points, self.scale, self.codes, self.shape.d, self.shape.H,
+                 self.shape.k, bool(self.shape.bias), idx, self.p, self.r, self.JtJ, self.Jtr, alpha_p, self.beta,
+                 self.mu, self.nu, bool(self.bayes), cfg.mu_rule == "nielsen", float(cfg.mu_down), float(cfg.mu_up),
+                 float(cfg.mu_max), MU_FLOOR, bool(self.accelerate and self.epoch > 1), ACCEL_RATIO, self.fall, bad,
+                 gave_up, share, shared)
+        self.fall[idx] *= nats
+        self._stop(idx[bad[idx]], "numbers went bad")
+        self._stop(idx[gave_up[idx]], "damping mu reached mu_max")
+        return share[idx], shared[idx]
 
     def _accelerate(self, p, k, damped, delta):
         """The step with Transtrum and Sethna's geodesic acceleration (see the module's docstring):
@@ -299,11 +346,10 @@ class LevenbergMarquardt:
         share = np.clip(1.0 - np.diagonal(Minv, axis1=1, axis2=2), 0.0, 1.0)
         return share, 2 * np.sum(np.log(np.diagonal(L, axis1=1, axis2=2)), axis=1), ok
 
-    def _update_regularization(self, idx, A):
-        """gamma per group, then alpha_g = gamma_g / (2 E_W,g) and beta = (N - gamma) / (2 E_D)."""
+    def _update_regularization(self, idx, share):
+        """gamma per group from each parameter's part of it, share (k, P) (_scaled_data_hessian), then
+        alpha_g = gamma_g / (2 E_W,g) and beta = (N - gamma) / (2 E_D)."""
         N = self.n
-        share, _logdet, ok = self._scaled_data_hessian(idx, A)  # (k, P): each parameter's part of gamma
-        idx, share = idx[ok], share[ok]
         gammas = share @ self.member  # (k, G)
         total = gammas.sum(axis=1)
         cap = N - 1.0 if N > 1 else 0.5

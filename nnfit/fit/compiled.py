@@ -1,0 +1,319 @@
+"""One Levenberg-Marquardt epoch compiled (Numba): the same arithmetic as lm.py's NumPy step, one start
+at a time instead of one NumPy call per array, for the small networks fit mode trains.
+
+Why: with 1 to 16 starts on 60 to 5000 points an epoch's arithmetic takes tens of microseconds, and the
+NumPy step spent about 1 ms of it calling NumPy (some 150 calls of a few microseconds each): at 5000
+points that was most of a fit's time, and on easy curves (a line, a logistic) it made nnfit slower than
+scikit-learn's lbfgs. lm.py keeps the NumPy step as the readable reference (and for the geodesic
+acceleration); tests/test_fit.py checks that the two give the same epochs to round-off.
+
+Per start k in idx, with H = beta J^T J + diag(alpha_p) (alpha_p: each parameter's alpha):
+
+    ok      J^T J finite; otherwise the start is marked bad (lm.py stops it: "numbers went bad")
+    share   with Bayesian regularization, each parameter's part of gamma from the J^T J it stepped with:
+            1 - [M^-1]_jj, M = beta D^-1 J^T J D^-1 + I, D = diag(sqrt alpha_p) (lm._scaled_data_hessian)
+    tries   (H + mu I) delta = beta J^T r + alpha_p p, solved by Cholesky after equilibrating by the
+            diagonal; p - delta kept when F = beta sum r^2 + sum alpha_p p^2 falls; mu by Nielsen's rule
+            or MATLAB's fixed factors, as lm.py; mu past mu_max ends the tries (gave_up)
+    after   r, J^T J and J^T r at the new p, from the accepted try's forward pass (network.curvature:
+            J^T J from the residuals `rows` only, times `scale`, on large data; by BLAS)
+
+The parameter layout is network.py's: p = (W row by row (H, d), b (H), A row by row (k, H)[, c (k)]).
+Activation codes are activations.CODES's: 0 sigmoid, 1 tanh, 2 relu.
+"""
+import math
+
+import numba
+import numpy as np
+
+from ..engines.manual import cache_where_numba_cannot
+
+cache_where_numba_cannot()  # (manual.py has done it already on import; kept for a reader of this file alone)
+
+JIT = dict(cache=True, error_model="numpy", nogil=True)
+
+
+@numba.njit(inline="always", **JIT)
+def act(code, z):
+    if code == 0:
+        return 1.0 / (1.0 + math.exp(-z))  # sigmoid (exp(-z) = inf for very negative z gives 0, as it should)
+    if code == 1:
+        return math.tanh(z)
+    return z if z > 0.0 else 0.0
+
+
+@numba.njit(inline="always", **JIT)
+def prime(code, z, h):
+    if code == 0:
+        return (1.0 - h) * h
+    if code == 1:
+        return 1.0 - h * h
+    return 1.0 if z > 0.0 else 0.0
+
+
+@numba.njit(inline="always", **JIT)
+def second(code, h):
+    if code == 0:
+        return h * (1.0 - 3.0 * h + 2.0 * h * h)  # sigma'' = sigma (1 - sigma) (1 - 2 sigma)
+    if code == 1:
+        return 2.0 * h * (h * h - 1.0)
+    return 0.0
+
+
+@numba.njit(**JIT)
+def forward(p, x, y, d, H, k, bias, code, Z, Hh, r):
+    """z, h (N, H) into Z, Hh and r = y_hat - y (N k,) into r, at p; returns sum r^2."""
+    base = H * (d + 1)
+    total = 0.0
+    for n in range(x.shape[0]):
+        for i in range(H):
+            s = p[H * d + i]  # b_i
+            for c in range(d):
+                s += p[i * d + c] * x[n, c]  # W_ic x_c
+            Z[n, i] = s
+            Hh[n, i] = act(code, s)
+        for j in range(k):
+            s = p[H * (d + 1 + k) + j] if bias else 0.0  # c_j
+            for i in range(H):
+                s += p[base + j * H + i] * Hh[n, i]  # A_ji h_i
+            e = s - y[n, j]
+            r[n * k + j] = e
+            total += e * e
+    return total
+
+
+@numba.njit(**JIT)
+def curvature(p, x, d, H, k, bias, code, Z, Hh, r, rows, scale, J, Js, JtJ, Jtr):
+    """J^T J (P, P) and J^T r (P,) of one start from its forward pass (Z, Hh, r), in place
+    (network.curvature): J (N k, P) = dr/dp row by row, J^T J from the rows `rows` only, times scale."""
+    base = H * (d + 1)
+    for n in range(x.shape[0]):
+        for j in range(k):
+            row = J[n * k + j]  # d r_nj / dp
+            row[:] = 0.0
+            for i in range(H):
+                g = p[base + j * H + i] * prime(code, Z[n, i], Hh[n, i])  # A_ji act'(z_ni)
+                row[H * d + i] = g
+                for c in range(d):
+                    row[i * d + c] = g * x[n, c]
+                row[base + j * H + i] = Hh[n, i]
+            if bias:
+                row[H * (d + 1 + k) + j] = 1.0
+    Jtr[:] = np.dot(J.T, r)
+    if rows.shape[0] == J.shape[0]:
+        JtJ[:, :] = np.dot(J.T, J)
+    else:
+        for m in range(rows.shape[0]):
+            Js[m] = J[rows[m]]
+        JtJ[:, :] = np.dot(Js.T, Js) * scale
+
+
+@numba.njit(**JIT)
+def along(p, v, x, d, H, k, bias, code, points, scale, out, z, h, dz, row):
+    """J^T r_vv (P,) into out, for lm._accelerate: r_vv (network.along) is the second derivative of the
+    residuals along v (even in v), d2 y_hat_nj = 2 sum_i B_ji act'(z_ni) z'_ni + sum_i A_ji act''(z_ni) z'_ni^2
+    with z' = V x + e; at the points `points` only, times scale."""
+    out[:] = 0.0
+    base = H * (d + 1)
+    for m in range(points.shape[0]):
+        n = points[m]
+        for i in range(H):
+            s, t = p[H * d + i], v[H * d + i]  # z_i = W_i x + b_i and z'_i = V_i x + e_i
+            for c in range(d):
+                s += p[i * d + c] * x[n, c]
+                t += v[i * d + c] * x[n, c]
+            z[i], dz[i] = s, t
+            h[i] = act(code, s)
+        for j in range(k):
+            yvv = 0.0
+            row[:] = 0.0  # d r_nj / dp
+            for i in range(H):
+                d1 = prime(code, z[i], h[i])
+                yvv += 2.0 * v[base + j * H + i] * d1 * dz[i] + p[base + j * H + i] * second(code, h[i]) * dz[i] * dz[i]
+                g = p[base + j * H + i] * d1
+                row[H * d + i] = g
+                for c in range(d):
+                    row[i * d + c] = g * x[n, c]
+                row[base + j * H + i] = h[i]
+            if bias:
+                row[H * (d + 1 + k) + j] = 1.0
+            for a in range(row.shape[0]):
+                out[a] += row[a] * yvv
+    for a in range(out.shape[0]):
+        out[a] *= scale
+
+
+@numba.njit(**JIT)
+def cholesky(M, L):
+    """L (P, P) lower with L L^T = M; False where M is not (numerically) positive definite."""
+    P = M.shape[0]
+    L[:, :] = 0.0
+    for j in range(P):
+        s = M[j, j]
+        for m in range(j):
+            s -= L[j, m] * L[j, m]
+        if not (s > 0.0) or not math.isfinite(s):
+            return False
+        L[j, j] = math.sqrt(s)
+        for i in range(j + 1, P):
+            t = M[i, j]
+            for m in range(j):
+                t -= L[i, m] * L[j, m]
+            L[i, j] = t / L[j, j]
+    return True
+
+
+@numba.njit(**JIT)
+def solve_damped(M, g, delta, Ms, L, dd, tmp):
+    """delta from M delta = g, equilibrated by M's diagonal (lm.solve_each), by Cholesky; NaN when M
+    cannot be factored."""
+    P = M.shape[0]
+    for a in range(P):
+        dd[a] = 1.0 / math.sqrt(max(M[a, a], 1e-300))
+    for a in range(P):
+        for b in range(P):
+            Ms[a, b] = dd[a] * M[a, b] * dd[b]
+    if not cholesky(Ms, L):
+        delta[:] = np.nan
+        return
+    for a in range(P):  # L t = dd g
+        s = dd[a] * g[a]
+        for m in range(a):
+            s -= L[a, m] * tmp[m]
+        tmp[a] = s / L[a, a]
+    for a in range(P - 1, -1, -1):  # L^T u = t
+        s = tmp[a]
+        for m in range(a + 1, P):
+            s -= L[m, a] * tmp[m]
+        tmp[a] = s / L[a, a]
+    for a in range(P):
+        delta[a] = dd[a] * tmp[a]
+
+
+@numba.njit(**JIT)
+def gamma_shares(A, alpha_p, beta, share, M, L, Linv, dd):
+    """Each parameter's part of gamma, 1 - [M^-1]_jj (clipped to [0, 1]), into share (P,); returns
+    ln det M, or NaN where M cannot be factored (lm._scaled_data_hessian)."""
+    P = A.shape[0]
+    for a in range(P):
+        dd[a] = 1.0 / math.sqrt(alpha_p[a])
+    for a in range(P):
+        for b in range(P):
+            M[a, b] = beta * dd[a] * A[a, b] * dd[b]
+        M[a, a] += 1.0
+    if not cholesky(M, L):
+        return np.nan
+    logdet = 0.0
+    Linv[:, :] = 0.0
+    for j in range(P):  # L^-1, column by column (lower triangular)
+        logdet += 2.0 * math.log(L[j, j])
+        Linv[j, j] = 1.0 / L[j, j]
+        for i in range(j + 1, P):
+            s = 0.0
+            for m in range(j, i):
+                s -= L[i, m] * Linv[m, j]
+            Linv[i, j] = s / L[i, i]
+    for j in range(P):  # [M^-1]_jj = sum_i (L^-1)_ij^2
+        s = 0.0
+        for i in range(j, P):
+            s += Linv[i, j] * Linv[i, j]
+        share[j] = min(max(1.0 - s, 0.0), 1.0)
+    return logdet
+
+
+@numba.njit(**JIT)
+def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jtr, alpha_p, beta, mu, nu,
+             bayes, nielsen, mu_down, mu_up, mu_max, mu_floor, accelerate, ratio, fall, bad, gave_up, share, shared):
+    """One epoch for the starts idx, in place (see the module's docstring). Per start: bad (J^T J not
+    finite), gave_up (mu passed mu_max), shared (share holds its gamma parts), fall (F's fall; times
+    `nats` in lm.py). rows: the residuals J^T J is taken from (all of them, or a subset times scale), points:
+    their points. accelerate: add the geodesic acceleration where 2 |a| <= ratio |delta| (lm._accelerate)."""
+    P = p.shape[1]
+    N, Nk = x.shape[0], r.shape[1]
+    Hm, damped, Ms, L, Linv = np.empty((P, P)), np.empty((P, P)), np.empty((P, P)), np.empty((P, P)), np.empty((P, P))
+    gF, delta, trial, dd, tmp = np.empty(P), np.empty(P), np.empty(P), np.empty(P), np.empty(P)
+    rvv, acc, row, z, h, dz = np.empty(P), np.empty(P), np.empty(P), np.empty(H), np.empty(H), np.empty(H)
+    Z, Hh, rt = np.empty((N, H)), np.empty((N, H)), np.empty(Nk)  # the trial's forward pass
+    J, Js = np.empty((Nk, P)), np.empty((rows.shape[0], P))
+    for t in range(idx.shape[0]):
+        s = idx[t]
+        A = JtJ[s]
+        fine = True
+        for a in range(P):
+            for b in range(P):
+                if not math.isfinite(A[a, b]):
+                    fine = False
+        if not fine:
+            bad[s] = True
+            continue
+        code = codes[s]
+        if bayes:
+            shared[s] = not math.isnan(gamma_shares(A, alpha_p[s], beta[s], share[s], Ms, L, Linv, dd))
+        top = 0.0
+        for a in range(P):
+            for b in range(P):
+                Hm[a, b] = beta[s] * A[a, b]
+            Hm[a, a] += alpha_p[s, a]
+            gF[a] = beta[s] * Jtr[s, a] + alpha_p[s, a] * p[s, a]
+            top = max(top, A[a, a])
+        F = 0.0
+        for n in range(Nk):
+            F += r[s, n] * r[s, n]
+        F *= beta[s]
+        for a in range(P):
+            F += alpha_p[s, a] * p[s, a] * p[s, a]
+        floor = mu_floor * beta[s] * top + 1e-300
+        while True:
+            m = max(mu[s], floor)
+            for a in range(P):
+                for b in range(P):
+                    damped[a, b] = Hm[a, b]
+                damped[a, a] += m
+            solve_damped(damped, gF, delta, Ms, L, dd, tmp)
+            if accelerate:
+                along(p[s], delta, x, d, H, k, bias, code, points, scale, rvv, z, h, dz, row)
+                for a in range(P):
+                    rvv[a] *= -beta[s]
+                solve_damped(damped, rvv, acc, Ms, L, dd, tmp)
+                size, big = 0.0, 0.0
+                for a in range(P):
+                    size += delta[a] * delta[a]
+                    big += acc[a] * acc[a]
+                if 2.0 * math.sqrt(big) <= ratio * math.sqrt(size):  # (False for NaN)
+                    for a in range(P):
+                        delta[a] -= acc[a] / 2.0
+            for a in range(P):
+                trial[a] = p[s, a] - delta[a]
+            F_new = beta[s] * forward(trial, x, y, d, H, k, bias, code, Z, Hh, rt)
+            for a in range(P):
+                F_new += alpha_p[s, a] * trial[a] * trial[a]
+            better = math.isfinite(F_new) and F_new < F
+            if better:
+                p[s, :] = trial
+                r[s, :] = rt
+                fall[s] = F - F_new
+            if nielsen:
+                if better:
+                    pred = 0.0
+                    for a in range(P):
+                        q = 0.0
+                        for b in range(P):
+                            q += Hm[a, b] * delta[b]
+                        pred += 2.0 * delta[a] * gF[a] - delta[a] * q
+                    rho = (F - F_new) / max(pred, 1e-300)
+                    c = 2.0 * min(max(rho, 0.0), 1.0) - 1.0
+                    mu[s] = max(m * max(1.0 / 3.0, 1.0 - c * c * c), 1e-300)
+                    nu[s] = 2.0
+                else:
+                    mu[s] = m * nu[s]
+                    nu[s] *= 2.0
+            elif better:
+                mu[s] = max(mu[s] * mu_down, 1e-300)
+            else:
+                mu[s] *= mu_up
+            if better:  # r, J^T J and J^T r at the new p, from the accepted try's forward pass
+                curvature(p[s], x, d, H, k, bias, code, Z, Hh, r[s], rows, scale, J, Js, JtJ[s], Jtr[s])
+                break
+            if not (mu[s] <= mu_max):  # NaN too
+                gave_up[s] = True
+                break
