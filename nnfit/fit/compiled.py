@@ -83,29 +83,55 @@ def forward(p, x, y, d, H, k, bias, code, Z, Hh, r):
 
 
 @numba.njit(**JIT)
-def curvature(p, x, d, H, k, bias, code, Z, Hh, r, rows, scale, J, Js, JtJ, Jtr):
-    """J^T J (P, P) and J^T r (P,) of one start from its forward pass (Z, Hh, r), in place
-    (network.curvature): J (N k, P) = dr/dp row by row, J^T J from the rows `rows` only, times scale."""
+def jacobian_row(p, x, d, H, k, bias, code, Z, Hh, n, j, row):
+    """Row (n, j) of J = dr/dp into row (P,): the chain rule of network.py's docstring."""
     base = H * (d + 1)
-    for n in range(x.shape[0]):
-        for j in range(k):
-            row = J[n * k + j]  # d r_nj / dp
-            row[:] = 0.0
-            for i in range(H):
-                g = p[base + j * H + i] * prime(code, Z[n, i], Hh[n, i])  # A_ji act'(z_ni)
-                row[H * d + i] = g
-                for c in range(d):
-                    row[i * d + c] = g * x[n, c]
-                row[base + j * H + i] = Hh[n, i]
-            if bias:
-                row[H * (d + 1 + k) + j] = 1.0
-    Jtr[:] = np.dot(J.T, r)
-    if rows.shape[0] == J.shape[0]:
-        JtJ[:, :] = np.dot(J.T, J)
+    if k > 1:
+        row[:] = 0.0  # the other outputs' weights
+    for i in range(H):
+        g = p[base + j * H + i] * prime(code, Z[n, i], Hh[n, i])  # A_ji act'(z_ni)
+        row[H * d + i] = g
+        for c in range(d):
+            row[i * d + c] = g * x[n, c]
+        row[base + j * H + i] = Hh[n, i]
+    if bias:
+        row[H * (d + 1 + k) + j] = 1.0
+
+
+@numba.njit(**JIT)
+def curvature(p, x, d, H, k, bias, code, Z, Hh, r, rows, scale, Js, JtJ, Jtr):
+    """J^T J (P, P) and J^T r (P,) of one start from its forward pass (Z, Hh, r), in place
+    (network.curvature): J^T J from the residuals `rows` only (their rows of J into Js), times scale,
+    and J^T r over every residual (from Js where rows are all of them, else backpropagated)."""
+    Jtr[:] = 0.0
+    if rows.shape[0] == r.shape[0]:
+        for n in range(x.shape[0]):
+            for j in range(k):
+                row = Js[n * k + j]
+                jacobian_row(p, x, d, H, k, bias, code, Z, Hh, n, j, row)
+                e = r[n * k + j]
+                for a in range(row.shape[0]):
+                    Jtr[a] += row[a] * e
     else:
+        base = H * (d + 1)
+        for n in range(x.shape[0]):
+            for j in range(k):
+                e = r[n * k + j]
+                for i in range(H):
+                    g = p[base + j * H + i] * prime(code, Z[n, i], Hh[n, i]) * e  # A_ji act'(z_ni) e
+                    Jtr[H * d + i] += g
+                    for c in range(d):
+                        Jtr[i * d + c] += g * x[n, c]
+                    Jtr[base + j * H + i] += Hh[n, i] * e
+                if bias:
+                    Jtr[H * (d + 1 + k) + j] += e
         for m in range(rows.shape[0]):
-            Js[m] = J[rows[m]]
-        JtJ[:, :] = np.dot(Js.T, Js) * scale
+            jacobian_row(p, x, d, H, k, bias, code, Z, Hh, rows[m] // k, rows[m] % k, Js[m])
+    JtJ[:, :] = np.dot(Js.T, Js)
+    if scale != 1.0:
+        for a in range(JtJ.shape[0]):
+            for b in range(JtJ.shape[1]):
+                JtJ[a, b] *= scale
 
 
 @numba.njit(**JIT)
@@ -234,7 +260,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
     gF, delta, trial, dd, tmp = np.empty(P), np.empty(P), np.empty(P), np.empty(P), np.empty(P)
     rvv, acc, row, z, h, dz = np.empty(P), np.empty(P), np.empty(P), np.empty(H), np.empty(H), np.empty(H)
     Z, Hh, rt = np.empty((N, H)), np.empty((N, H)), np.empty(Nk)  # the trial's forward pass
-    J, Js = np.empty((Nk, P)), np.empty((rows.shape[0], P))
+    Js = np.empty((rows.shape[0], P))
     for t in range(idx.shape[0]):
         s = idx[t]
         A = JtJ[s]
@@ -312,8 +338,19 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             else:
                 mu[s] *= mu_up
             if better:  # r, J^T J and J^T r at the new p, from the accepted try's forward pass
-                curvature(p[s], x, d, H, k, bias, code, Z, Hh, r[s], rows, scale, J, Js, JtJ[s], Jtr[s])
+                curvature(p[s], x, d, H, k, bias, code, Z, Hh, r[s], rows, scale, Js, JtJ[s], Jtr[s])
                 break
             if not (mu[s] <= mu_max):  # NaN too
                 gave_up[s] = True
                 break
+
+
+@numba.njit(**JIT)
+def curvatures(x, y, rows, scale, codes, d, H, k, bias, p, r, JtJ, Jtr):
+    """r (K, N k), J^T J (K, P, P) and J^T r (K, P) of every start, in place (network.curvature)."""
+    P, N, Nk = p.shape[1], x.shape[0], r.shape[1]
+    Z, Hh = np.empty((N, H)), np.empty((N, H))
+    Js = np.empty((rows.shape[0], P))
+    for s in range(p.shape[0]):
+        forward(p[s], x, y, d, H, k, bias, codes[s], Z, Hh, r[s])
+        curvature(p[s], x, d, H, k, bias, codes[s], Z, Hh, r[s], rows, scale, Js, JtJ[s], Jtr[s])

@@ -22,6 +22,7 @@ measure. The optimizers themselves live in lm.py and first_order.py.
 """
 import math
 import os
+import sys
 import time
 import warnings
 from dataclasses import replace
@@ -403,9 +404,17 @@ def no_worse_than_the_mean(cfg, params, net, u, v, y_names=None):
 
 def one_blas_thread():
     """BLAS on one thread for the duration of the fit (restored after): the matrices are small, and
-    BLAS threads spinning against a busy machine made a fit 10x slower. threadpoolctl sets it."""
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=1, user_api="blas")
+    BLAS threads spinning against a busy machine made a fit 10x slower. threadpoolctl sets it; its
+    controller (which finds the loaded BLAS libraries, 2 ms) is made once per process, and again only
+    when another library has been loaded since."""
+    global _controller
+    from threadpoolctl import ThreadpoolController
+    if _controller is None or _controller[1] != len(sys.modules):
+        _controller = (ThreadpoolController(), len(sys.modules))
+    return _controller[0].limit(limits=1, user_api="blas")
+
+
+_controller = None
 
 
 class Run:

@@ -136,14 +136,14 @@ class LevenbergMarquardt:
         # J^T J from a fixed random subset on large data (network.curvature); exact below that size
         self.sub = (np.sort(np.random.default_rng(len(x)).choice(len(x), HESSIAN_POINTS, replace=False))
                     if len(x) > 2 * HESSIAN_POINTS else None)
-        self.r, self.JtJ, self.Jtr = (np.ascontiguousarray(a) for a in curvature(p, x, y, shape, self.act(), self.ws, self.sub))
-        # (K, N), (K, P, P), (K, P). The compiled epoch (compiled.py) needs them, x, y and p contiguous float64
+        # the compiled epoch (compiled.py) needs x, y and p contiguous float64
         self.compiled = COMPILED and all(a.dtype == np.float64 and a.flags.c_contiguous for a in (p, x, y))
         names = np.resize(np.asarray(getattr(cfg.activation, "names", cfg.activation), dtype=object), K)
         self.codes = np.array([CODES[name] for name in names], dtype=np.int64)  # each start's activation
         self.points = np.arange(len(x)) if self.sub is None else self.sub  # J^T J from these points' residuals,
         self.rows = (self.points[:, None] * shape.k + np.arange(shape.k)).reshape(-1)  # these,
         self.scale = len(x) / len(self.points)  # times this
+        self.r, self.JtJ, self.Jtr = self.curvature(self.sub)  # (K, N), (K, P, P), (K, P)
         self.mu = np.full(K, cfg.mu)
         self.accelerate = accelerate
         self.nu = np.full(K, 2.0)
@@ -173,6 +173,19 @@ class LevenbergMarquardt:
                 beta = np.maximum(N - self.gamma, 1.0) / (2 * self.sse_floored())
                 self.mu = self.mu * beta / self.beta
                 self.beta = beta
+
+    def curvature(self, sub):
+        """r, J^T J and J^T r of every start at p (network.curvature; J^T J from the points sub, or exact)."""
+        if not self.compiled:
+            return tuple(np.ascontiguousarray(a) for a in curvature(self.p, self.x, self.y, self.shape, self.act(),
+                                                                   self.ws, sub))
+        from .compiled import curvatures
+        (K, P), points = self.p.shape, (np.arange(len(self.x)) if sub is None else sub)
+        r, JtJ, Jtr = np.empty((K, self.y.size)), np.empty((K, P, P)), np.empty((K, P))
+        rows = (points[:, None] * self.shape.k + np.arange(self.shape.k)).reshape(-1)
+        curvatures(self.x, self.y, rows, len(self.x) / len(points), self.codes, self.shape.d, self.shape.H,
+                   self.shape.k, bool(self.shape.bias), self.p, r, JtJ, Jtr)
+        return r, JtJ, Jtr
 
     def act(self, idx=None):
         """The activation of the starts idx (all when None): a name, or network.PerStart's subset."""
@@ -396,7 +409,7 @@ class LevenbergMarquardt:
         alpha cancel."""
         N = self.n
         idx = np.arange(len(self.p))
-        _, JtJ, _ = curvature(self.p, self.x, self.y, self.shape, self.act())  # exact, once
+        _, JtJ, _ = self.curvature(None)  # exact, once
         _share, logdet_M, ok = self._scaled_data_hessian(idx, JtJ)
         with np.errstate(divide="ignore", invalid="ignore"):
             logdet = np.sum(np.log(self.alpha[:, self.group]), axis=1) + logdet_M
