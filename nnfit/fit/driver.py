@@ -177,7 +177,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
     the user's units: for d = 1 and k = 1 the chapter's 1-H-1 network. names: the columns' names.
     NumPy's floating-point warnings stay inside: the fit checks for non-finite numbers itself (a start
     whose numbers go bad stops; TrainingDiverged when every start did)."""
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), one_blas_thread():
         return _fit_points(cfg, x, y, progress, names)
 
 
@@ -211,31 +211,30 @@ def _fit_points(cfg, x, y, progress, names):
     p0 = np.concatenate([draw_starts(start_rng, count, net, u[where], v[where], act, cfg.optimizer == "lm")
                          for act, count in zip(acts, counts)])
     kept, scout = None, None
-    with one_blas_thread():
-        if race_on:
-            p, kept, state, scout, first = race(batch, p0.copy(), u, v, net, sub, bayes, progress)
-            cfg = replace(cfg, activation=kind[kept[0]])
-            run_cfg = replace(cfg, epochs=max(1, cfg.epochs - scout["epochs"]))  # --epochs caps both together
-            noise = race_noise(cfg, p, net, u[sub], v[sub], state)
-            # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many
-            # times larger) and its alpha and gamma (with ARD, once the race has switched it on)
-            state["mu"] = state["mu"] * len(tr) / len(sub)
-            run = Run(run_cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes,
-                      dict(lm_options, accelerate=True, state=state))
-            run.go(progress)
-            scout["representative"] = representative(cfg, run, net, u[tr], v[tr], noise)
-            if not scout["representative"]:  # the race's points misled it (and may have misled the choice of
-                # activation too): every start goes on every point, from where it began
-                p, kept = least_squares_outputs(p0, net, u[tr], v[tr], batch.activation), None
-                left = max(1, run_cfg.epochs - len(run.train))  # --epochs still caps them all together
-                run = first = Run(replace(run_cfg, activation=batch.activation, epochs=left), p, net, u[tr], v[tr],
-                                  u[va], v[va], u[te], v[te], bayes, lm_options)
-                run.go(progress, "nnfit fit: every start on every point")
-                cfg = replace(cfg, activation=kind[run.choose()])
-        else:
-            run = first = Run(batch, p0, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
-            run.go(progress)
+    if race_on:
+        p, kept, state, scout, first = race(batch, p0.copy(), u, v, net, sub, bayes, progress)
+        cfg = replace(cfg, activation=kind[kept[0]])
+        run_cfg = replace(cfg, epochs=max(1, cfg.epochs - scout["epochs"]))  # --epochs caps both together
+        noise = race_noise(cfg, p, net, u[sub], v[sub], state)
+        # the winner goes on from its damping (on len(tr) / len(sub) times the points, J^T J is as many
+        # times larger) and its alpha and gamma (with ARD, once the race has switched it on)
+        state["mu"] = state["mu"] * len(tr) / len(sub)
+        run = Run(run_cfg, p, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes,
+                  dict(lm_options, accelerate=True, state=state))
+        run.go(progress)
+        scout["representative"] = representative(cfg, run, net, u[tr], v[tr], noise)
+        if not scout["representative"]:  # the race's points misled it (and may have misled the choice of
+            # activation too): every start goes on every point, from where it began
+            p, kept = least_squares_outputs(p0, net, u[tr], v[tr], batch.activation), None
+            left = max(1, run_cfg.epochs - len(run.train))  # --epochs still caps them all together
+            run = first = Run(replace(run_cfg, activation=batch.activation, epochs=left), p, net, u[tr], v[tr],
+                              u[va], v[va], u[te], v[te], bayes, lm_options)
+            run.go(progress, "nnfit fit: every start on every point")
             cfg = replace(cfg, activation=kind[run.choose()])
+    else:
+        run = first = Run(batch, p0, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
+        run.go(progress)
+        cfg = replace(cfg, activation=kind[run.choose()])
     choice = ({"chosen": cfg.activation, "evidence": {a: evidence_value(e) for a, e in first.evidences.items()}}
               if len(acts) > 1 else None)
     k = run.choose()
