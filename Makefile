@@ -44,7 +44,8 @@ $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
-	$(BIN)/python -c "import nnfit; nnfit.train(seed=0); nnfit.train(seed=0, models=300); nnfit.fit(seed=0)"
+	$(BIN)/python -c "import nnfit; nnfit.train(seed=0); nnfit.train(seed=0, models=300); nnfit.fit(seed=0); \
+		nnfit.fit([i / 29 for i in range(30)], [(i % 7) / 7 for i in range(30)], hidden=3, starts=2)"
 	touch $(READY)
 
 $(VENV)/.bench: requirements-bench.txt $(READY)

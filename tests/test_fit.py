@@ -46,6 +46,17 @@ def test_hand_jacobian_equals_torch_func(activation, d, k, bias):
     _, Js = jacobian(p, x[sub], y[sub], net, activation)
     assert np.max(np.abs(JtJ3 - np.einsum("knp,knq->kpq", Js, Js) * 9 / 4)) < 1e-12
     assert np.max(np.abs(Jtr3 - Jtr)) < 1e-12 and np.max(np.abs(r3 - r)) < 1e-15
+    # the compiled epoch's arithmetic (compiled.py): the same r, J, J^T J and J^T r, also from the subset
+    from nnfit.fit import compiled
+    from nnfit.activations import CODES
+    for s in range(3):
+        rc, Jc = compiled.residuals_and_jacobian(p[s], x, y, net, activation)
+        assert np.max(np.abs(Jc - J[s])) < 1e-12 and np.max(np.abs(rc - r[s])) < 1e-12
+    for points, want in ((np.arange(9), JtJ), (sub, JtJ3)):
+        rows = (points[:, None] * k + np.arange(k)).reshape(-1)
+        rc, JtJc, Jtrc = np.empty_like(r), np.empty_like(JtJ), np.empty_like(Jtr)
+        compiled.curvatures(x, y, rows, 9 / len(points), np.full(3, CODES[activation]), d, 4, k, bias, p, rc, JtJc, Jtrc)
+        assert np.max(np.abs(JtJc - want)) < 1e-12 and np.max(np.abs(Jtrc - Jtr)) < 1e-12 and np.max(np.abs(rc - r)) < 1e-12
 
 
 @pytest.mark.parametrize("bias", [False, True])

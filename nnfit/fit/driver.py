@@ -266,14 +266,15 @@ def _fit_points(cfg, x, y, progress, names):
         model.extra["activation"] = choice
     if bayes:
         opt = run.opt
+        rJ = jacobian_of(cfg, params, net, u[tr], v[tr])  # for the leave-one-out RMSE and the posterior
         model.extra["regularization"] = {
             "gamma": float(opt.gamma[k]), "parameters": net.P, "alpha": [float(a) for a in opt.alpha[k, :opt.free]],
             "beta": float(opt.beta[k]),
             "loo_rmse": finite_or_none(loo_rmse(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k],
-                                                s["y_scale"])),
+                                                s["y_scale"], rJ)),
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
-        cov = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k])
+        cov = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k], rJ)
         # beta J^T J overflows where x is near 1e140 unscaled and the fit is exact (beta ~ 1e30): no intervals then
         model.posterior = cov if np.isfinite(cov).all() else None
     # with activation auto, sigmoid's half saturated too, whichever half was kept: the hint still applies
@@ -370,7 +371,10 @@ def representative(cfg, run, net, u, v, noise):
     noise: race_noise's (variance, dof)."""
     variance, dof = noise
     k = run.choose()
-    r = residuals(run.best_p[k][None, :], u, v, net, cfg.activation)[0]
+    if np.array_equal(run.best_p[k], run.opt.p[k]):  # (with Bayesian regularization the best is the latest)
+        r = run.opt.r[k]  # LM's residuals there
+    else:
+        r = residuals(run.best_p[k][None, :], u, v, net, cfg.activation)[0]
     return bool(np.mean(r * r) <= variance * (1 + 6 * math.sqrt(2 / dof + 2 / r.size)))
 
 
@@ -592,12 +596,23 @@ def progress_bar(total, progress, description=None):
                 disable=None if progress is None else False)
 
 
-def posterior_cov(cfg, p, net, u, v, alpha, beta):
+def jacobian_of(cfg, p, net, u, v):
+    """r (N k,) and J (N k, P) of the network p (P,) on (u, v): compiled (compiled.residuals_and_jacobian) when
+    the optimizer's epochs are, else network.jacobian."""
+    from . import lm
+    if lm.COMPILED:
+        from .compiled import residuals_and_jacobian
+        return residuals_and_jacobian(p, u, v, net, cfg.activation)
+    return tuple(a[0] for a in jacobian(p[None, :], u, v, net, cfg.activation))
+
+
+def posterior_cov(cfg, p, net, u, v, alpha, beta, rJ=None):
     """The parameters' posterior covariance (Laplace, MacKay) in scaled units, (P, P): the inverse of
     MacKay's A = 2 (beta J^T J + diag alpha), through its eigen-decomposition. With the noise variance
-    1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp."""
-    _y, J = jacobian(p[None, :], u, v, net, cfg.activation)
-    H = beta * J[0].T @ J[0] + np.diag(alpha)
+    1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp.
+    rJ: the residuals and Jacobian at p (jacobian_of), if already computed."""
+    J = rJ[1] if rJ is not None else jacobian(p[None, :], u, v, net, cfg.activation)[1][0]
+    H = beta * J.T @ J + np.diag(alpha)
     if not np.isfinite(H).all():  # beta J^T J past float64 (unscaled x near 1e150 and an exact fit): NaN, dropped
         return np.full_like(H, np.nan)
     s, U = np.linalg.eigh(H)
@@ -605,18 +620,21 @@ def posterior_cov(cfg, p, net, u, v, alpha, beta):
     return (U / (2 * s)) @ U.T
 
 
-def loo_rmse(cfg, p, net, u, v, alpha, beta, y_scale):
+def loo_rmse(cfg, p, net, u, v, alpha, beta, y_scale, rJ=None):
     """Approximate leave-one-out RMSE of a Bayesian fit, in y's units (over all outputs): the
     linearized model's PRESS residuals r_n / (1 - h_nn), with leverages
-    h_nn = beta j_n^T (beta J^T J + diag alpha)^-1 j_n (one residual of one output at a time)."""
-    r, J = jacobian(p[None, :], u, v, net, cfg.activation)
-    r, J = r[0], J[0]  # (N k,), (N k, P)
+    h_nn = beta j_n^T (beta J^T J + diag alpha)^-1 j_n (one residual of one output at a time). rJ: as
+    posterior_cov's."""
+    if rJ is None:
+        rJ = tuple(a[0] for a in jacobian(p[None, :], u, v, net, cfg.activation))
+    r, J = rJ  # (N k,), (N k, P)
     H = beta * J.T @ J + np.diag(alpha)
     if not np.isfinite(H).all():  # as in posterior_cov
         return math.nan
     H += MU_FLOOR * np.max(np.diag(H)) * np.eye(len(alpha))
-    X = np.linalg.solve(H, J.T)  # (P, N); H is positive definite: alpha > 0 and the floor
-    h = beta * np.einsum("np,pn->n", J, X)  # leverages, in [0, 1)
+    X = J @ np.linalg.inv(H)  # (N k, P); H is positive definite (alpha > 0 and the floor) and P x P: its inverse,
+    h = beta * np.einsum("np,np->n", X, J)  # then one matrix product, is 3x cheaper than solving for N k columns
+    # leverages, in [0, 1)
     press = (r / np.maximum(1 - h, 1e-3)).reshape(len(u), net.k) * np.array(y_scale)
     return float(np.sqrt(np.mean(press * press)))
 
