@@ -284,6 +284,19 @@ def sklearn_lbfgs(x, y, s, activation="logistic"):
         return m.fit(x[:, None], y)
 
 
+def three_fits(x, y, s):
+    """nnfit.fit(hidden=10), scikit-learn lbfgs (logistic) and scikit-learn lbfgs (relu) on the same points,
+    one after the other: the three models and their times (s)."""
+    t0 = time.perf_counter()
+    ours = nnfit.fit(x, y, hidden=10, seed=s)
+    t1 = time.perf_counter()
+    theirs = sklearn_lbfgs(x, y, s)
+    t2 = time.perf_counter()
+    relu = sklearn_lbfgs(x, y, s, "relu")
+    t3 = time.perf_counter()
+    return (ours, theirs, relu), (t1 - t0, t2 - t1, t3 - t2)
+
+
 def section_noisy():
     say(f"## Noisy functions: N samples with N(0, 0.1^2) noise; test RMSE on 1000 noise-free points (median of {NOISY_SEEDS} seeds)")
     say()
@@ -302,14 +315,9 @@ def section_noisy():
                 rng = np.random.default_rng(100 + s)
                 x = rng.uniform(lo, hi, n)
                 y = f(x) + rng.normal(0, 0.1, n)
-                t0 = time.perf_counter()
-                ours = nnfit.fit(x, y, hidden=10, seed=s)
-                t1 = time.perf_counter()
-                theirs = sklearn_lbfgs(x, y, s)
-                t2 = time.perf_counter()
-                relu = sklearn_lbfgs(x, y, s, "relu")
+                (ours, theirs, relu), (t_ours, t_theirs, _t_relu) = three_fits(x, y, s)
                 rows.append((np.sqrt(np.mean((ours.predict(grid) - f(grid)) ** 2)),
-                             np.sqrt(np.mean((theirs.predict(grid[:, None]) - f(grid)) ** 2)), t1 - t0, t2 - t1,
+                             np.sqrt(np.mean((theirs.predict(grid[:, None]) - f(grid)) ** 2)), t_ours, t_theirs,
                              np.sqrt(np.mean((relu.predict(grid[:, None]) - f(grid)) ** 2))))
             a, b, ta, tb, c = np.median(np.array(rows), axis=0)
             ratios.append(a / b)
@@ -346,14 +354,8 @@ def section_large():
             y = f(x) + rng.normal(0, 0.1, 5000)
             times = []
             for _ in range(LARGE_REPEATS):  # taken in turn, the median of each: one fit's time varies by 30% here
-                t0 = time.perf_counter()
-                ours = nnfit.fit(x, y, hidden=10, seed=s)
-                t1 = time.perf_counter()
-                theirs = sklearn_lbfgs(x, y, s)
-                t2 = time.perf_counter()
-                relu = sklearn_lbfgs(x, y, s, "relu")
-                t3 = time.perf_counter()
-                times.append((t1 - t0, t2 - t1, t3 - t2))
+                (ours, theirs, relu), seconds = three_fits(x, y, s)
+                times.append(seconds)
             (t_ours, t_theirs, t_relu) = np.median(times, axis=0)
             rows.append((t_ours, t_theirs, np.sqrt(np.mean((ours.predict(grid) - f(grid)) ** 2)),
                          np.sqrt(np.mean((theirs.predict(grid[:, None]) - f(grid)) ** 2)), t_relu,
