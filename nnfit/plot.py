@@ -37,6 +37,7 @@ COLORS = {"train": "blue", "val": "orange", "test": "green"}  # the splits, in e
 SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_FRAMES = 100  # train.gif: one frame per epoch up to this many epochs, evenly spaced epochs beyond
+MANY_POINTS = 200  # fit.png: above this many points, the points are drawn small and under the curve
 
 
 def style():
@@ -92,8 +93,12 @@ def draw_fit(ax, model, x, y, t, terms=False, **legend):
         mean, std = model.predict(x_dense, return_std=True)
         ax.fill_between(x_dense, mean - 1.96 * std, mean + 1.96 * std, color="blue", alpha=0.15, linewidth=0,
                         label=t["band"])
-    ax.scatter(x, y, color="red", label=t["data"], zorder=5)
-    (curve,) = ax.plot(x_dense, model.predict(x_dense), color="blue", label=t["model"], linewidth=2)
+    if len(x) <= MANY_POINTS:  # the chapter's plot: the points drawn over the curve
+        ax.scatter(x, y, color="red", label=t["data"], zorder=5)
+    else:  # thousands of points would hide the curve: small, faint points under it
+        ax.scatter(x, y, color="red", label=t["data"], s=6, alpha=0.35, linewidths=0, zorder=1)
+    (curve,) = ax.plot(x_dense, model.predict(x_dense), color="blue", label=t["model"], linewidth=2,
+                       zorder=2 if len(x) <= MANY_POINTS else 6)
     lines = []
     if terms:
         H = model.config.hidden
