@@ -143,6 +143,7 @@ class LevenbergMarquardt:
         self.points = np.arange(len(x)) if self.sub is None else self.sub  # J^T J from these points' residuals,
         self.rows = (self.points[:, None] * shape.k + np.arange(shape.k)).reshape(-1)  # these,
         self.scale = len(x) / len(self.points)  # times this
+        self._sse = None
         self.r, self.JtJ, self.Jtr = self.curvature(self.sub)  # (K, N), (K, P, P), (K, P)
         self.mu = np.full(K, cfg.mu)
         self.accelerate = accelerate
@@ -204,7 +205,10 @@ class LevenbergMarquardt:
         return self.gammas.sum(axis=1)  # (K,) effective number of parameters
 
     def sse(self):
-        return np.sum(self.r * self.r, axis=1)  # (K,) E_D
+        """(K,) E_D, kept until the residuals change (step): half a dozen uses an epoch, each a pass over r."""
+        if self._sse is None:
+            self._sse = np.einsum("kn,kn->k", self.r, self.r)
+        return self._sse
 
     def sse_floored(self):
         return np.maximum(self.sse(), self.n * 1e-30)  # keeps beta finite on data fitted exactly
@@ -217,7 +221,7 @@ class LevenbergMarquardt:
         return self.beta[idx] * np.sum(r * r, axis=1) + np.sum(self.alpha[idx] * self.ssw(p), axis=1)
 
     def mse(self):
-        return np.mean(self.r * self.r, axis=1)
+        return self.sse() / self.r.shape[1]
 
     def regularized_mse(self):
         """(E_D + sum_g alpha_g / beta E_W,g) / N: what a Bayesian fit minimizes, in the units of the MSE."""
@@ -240,6 +244,7 @@ class LevenbergMarquardt:
             share, shared = self._tries_compiled(idx)
         else:
             share, shared = self._tries(idx)
+        self._sse = None  # r has changed
         if self.bayes:
             self._update_regularization(idx[shared], share[shared])
         g = 2 * (self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * self.p[idx]) / N
