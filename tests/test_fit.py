@@ -96,13 +96,15 @@ def test_second_derivative_along_a_direction_equals_torch(activation, d, k, bias
     (1, 1, 2500, "sigmoid", True, "nielsen", True),  # J^T J from a subset (HESSIAN_POINTS), geodesic acceleration
     (2, 2, 300, "tanh", True, "nielsen", True),
 ])
-def test_compiled_epoch_equals_numpy(d, k, n, activation, bayes, mu_rule, accelerate):
+def test_compiled_epoch_equals_numpy(d, k, n, activation, bayes, mu_rule, accelerate, monkeypatch):
     """compiled.lm_epoch against lm.py's NumPy step (the reference, COMPILED False): 12 epochs of 4 starts
     from the same state give the same parameters, damping, hyperparameters, curvature and stops, to
-    round-off (the two sum in other orders; Cholesky there, LU here)."""
+    round-off (the two sum in other orders; Cholesky there, LU here). With several inputs, their weights
+    share one alpha for 6 epochs here (lm.ARD_AFTER), then have one each (ARD), so both phases run."""
     from dataclasses import replace
     from nnfit.fit import lm
     from nnfit.fit.network import PerStart
+    monkeypatch.setattr(lm, "ARD_AFTER", 6)
     rng = np.random.default_rng(n + d)
     x = rng.uniform(-1, 1, (n, d))
     y = np.sin(3 * x[:, :1]) + 0.1 * rng.normal(size=(n, k))

@@ -249,16 +249,23 @@ def gamma_shares(A, alpha_p, beta, share, M, L, Linv, dd):
 
 @numba.njit(**JIT)
 def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jtr, alpha_p, beta, mu, nu,
-             bayes, nielsen, mu_down, mu_up, mu_max, mu_floor, accelerate, ratio, fall, bad, gave_up, share, shared):
+             bayes, nielsen, mu_down, mu_up, mu_max, mu_floor, accelerate, ratio, fall, bad, gave_up, shared,
+             group, alpha, gammas, free, ard, alpha_min, alpha_max, min_grad, small, nonfinite):
     """One epoch for the starts idx, in place (see the module's docstring). Per start: bad (J^T J not
     finite), gave_up (mu passed mu_max), shared (share holds its gamma parts), fall (F's fall; times
     `nats` in lm.py). rows: the residuals J^T J is taken from (all of them, or a subset times scale), points:
-    their points. accelerate: add the geodesic acceleration where 2 |a| <= ratio |delta| (lm._accelerate)."""
+    their points. accelerate: add the geodesic acceleration where 2 |a| <= ratio |delta| (lm._accelerate).
+    Then, with Bayesian regularization, each start's new alpha (K, G) and beta from its gamma shares
+    (lm._update_regularization: group, the parameters' groups; free, the output bias's group or -1; ard,
+    the input groups that still share one alpha, or 0), and per start: small (the gradient of F / N
+    below min_grad) and nonfinite (E_D is not finite)."""
     P = p.shape[1]
-    N, Nk = x.shape[0], r.shape[1]
+    N = x.shape[0]
     Hm, damped, Ms, L, Linv = np.empty((P, P)), np.empty((P, P)), np.empty((P, P)), np.empty((P, P)), np.empty((P, P))
     gF, delta, trial, dd, tmp = np.empty(P), np.empty(P), np.empty(P), np.empty(P), np.empty(P)
     rvv, acc, row, z, h, dz = np.empty(P), np.empty(P), np.empty(P), np.empty(H), np.empty(H), np.empty(H)
+    share, G, Nk = np.empty(P), alpha.shape[1], r.shape[1]
+    gam, ssw = np.empty(G), np.empty(G)
     Z, Hh, rt = np.empty((N, H)), np.empty((N, H)), np.empty(Nk)  # the trial's forward pass
     Js = np.empty((rows.shape[0], P))
     for t in range(idx.shape[0]):
@@ -274,7 +281,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             continue
         code = codes[s]
         if bayes:
-            shared[s] = not math.isnan(gamma_shares(A, alpha_p[s], beta[s], share[s], Ms, L, Linv, dd))
+            shared[s] = not math.isnan(gamma_shares(A, alpha_p[s], beta[s], share, Ms, L, Linv, dd))
         top = 0.0
         for a in range(P):
             for b in range(P):
@@ -343,6 +350,44 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             if not (mu[s] <= mu_max):  # NaN too
                 gave_up[s] = True
                 break
+        if bayes and shared[s]:  # gamma per group, alpha_g = gamma_g / (2 E_W,g), beta = (N - gamma) / (2 E_D)
+            gam[:], ssw[:] = 0.0, 0.0
+            for a in range(P):
+                gam[group[a]] += share[a]
+                ssw[group[a]] += p[s, a] * p[s, a]
+            total = 0.0
+            for g in range(G):
+                total += gam[g]
+            cap = Nk - 1.0 if Nk > 1 else 0.5
+            if total > cap:
+                for g in range(G):
+                    gam[g] *= cap / max(total, 1e-300)
+            total, shared_gam, shared_ssw = 0.0, 0.0, 0.0
+            for g in range(G):
+                total += gam[g]
+                gammas[s, g] = gam[g]
+                alpha[s, g] = gam[g] / (2.0 * max(ssw[g], 1e-300))
+                if g < ard:
+                    shared_gam += gam[g]
+                    shared_ssw += ssw[g]
+            for g in range(ard):  # the inputs' weights share one alpha at first
+                alpha[s, g] = shared_gam / (2.0 * max(shared_ssw, 1e-300))
+            if free >= 0:
+                alpha[s, free] = alpha_min
+            for g in range(G):
+                alpha[s, g] = min(max(alpha[s, g], alpha_min), alpha_max)
+            sse = 0.0
+            for n in range(Nk):
+                sse += r[s, n] * r[s, n]
+            beta[s] = (Nk - total) / (2.0 * max(sse, Nk * 1e-30))
+        sse, size = 0.0, 0.0
+        for n in range(Nk):
+            sse += r[s, n] * r[s, n]
+        for a in range(P):  # the gradient of F / N: 2 (beta J^T r + alpha p) / N
+            g = 2.0 * (beta[s] * Jtr[s, a] + alpha[s, group[a]] * p[s, a]) / Nk
+            size += g * g
+        small[s] = math.sqrt(size) < min_grad
+        nonfinite[s] = not math.isfinite(sse)
 
 
 @numba.njit(**JIT)

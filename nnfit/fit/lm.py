@@ -239,18 +239,23 @@ class LevenbergMarquardt:
             return
         self.epoch += 1
         self.fall[idx] = 0.0
-        # the tries, then r, J^T J and J^T r at the new p; share: each parameter's part of gamma (rows idx[shared])
+        # the tries, then r, J^T J and J^T r at the new p, and with Bayesian regularization alpha and beta
+        # (for the starts idx[shared]); small: the gradient below min_grad, nonfinite: E_D not finite
         if self.compiled:
-            share, shared = self._tries_compiled(idx)
+            shared, small, nonfinite = self._epoch_compiled(idx)
+            self._sse = None  # r has changed
+            if self.bayes:
+                self._after_update(idx[shared])
         else:
             share, shared = self._tries(idx)
-        self._sse = None  # r has changed
-        if self.bayes:
-            self._update_regularization(idx[shared], share[shared])
-        g = 2 * (self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * self.p[idx]) / N
-        small = np.sqrt(np.sum(g * g, axis=1)) < cfg.min_grad
+            self._sse = None
+            if self.bayes:
+                self._update_regularization(idx[shared], share[shared])
+            g = 2 * (self.beta[idx, None] * self.Jtr[idx] + self.alpha[idx][:, self.group] * self.p[idx]) / N
+            small = np.sqrt(np.sum(g * g, axis=1)) < cfg.min_grad
+            nonfinite = ~np.isfinite(self.sse()[idx])
         self._stop(idx[small], "gradient below min_grad")
-        self._stop(idx[~np.isfinite(self.sse()[idx])], "numbers went bad")
+        self._stop(idx[nonfinite], "numbers went bad")
         self.falls = (self.falls + [self.fall.copy()])[-STALL:]
         if self.settle is not None and len(self.falls) == STALL:
             slow = np.sum(self.falls, axis=0)[idx] < self.settle
@@ -317,24 +322,28 @@ class LevenbergMarquardt:
             share[ok], shared[ok] = self._scaled_data_hessian(idx[ok], A[ok])[::2]
         return share, shared
 
-    def _tries_compiled(self, idx):
-        """_tries, compiled (compiled.lm_epoch): the same arithmetic up to round-off, without NumPy's
-        per-call cost, which on the small arrays of fit mode was most of an epoch's time."""
+    def _epoch_compiled(self, idx):
+        """_tries, the hyperparameters' update (_update_regularization's arithmetic) and the gradient and
+        E_D tests of step, compiled (compiled.lm_epoch): the same arithmetic up to round-off, without
+        NumPy's per-call cost, which on the small arrays of fit mode was most of an epoch's time. Returns,
+        for the starts idx, which had alpha and beta updated, which have a gradient below min_grad and
+        which a non-finite E_D."""
         from .compiled import lm_epoch
-        cfg, (K, P) = self.cfg, self.p.shape
+        cfg, (K, P), d = self.cfg, self.p.shape, self.ard_groups
         nats = self._nats(self.sse()[idx])  # (used only without Bayesian regularization, where F = E_D)
-        bad, gave_up, shared = (np.zeros(K, dtype=bool) for _ in range(3))
-        share = np.zeros((K, P))
-        alpha_p = np.ascontiguousarray(self.alpha[:, self.group])  # (K, P) each parameter's alpha
+        bad, gave_up, shared, small, nonfinite = (np.zeros(K, dtype=bool) for _ in range(5))
+        alpha_p = np.ascontiguousarray(self.alpha[:, self.group])  # (K, P) each parameter's alpha, for the step
         lm_epoch(self.x, self.y, self.rows, self.points, self.scale, self.codes, self.shape.d, self.shape.H,
                  self.shape.k, bool(self.shape.bias), idx, self.p, self.r, self.JtJ, self.Jtr, alpha_p, self.beta,
                  self.mu, self.nu, bool(self.bayes), cfg.mu_rule == "nielsen", float(cfg.mu_down), float(cfg.mu_up),
                  float(cfg.mu_max), MU_FLOOR, bool(self.accelerate and self.epoch > 1), ACCEL_RATIO, self.fall, bad,
-                 gave_up, share, shared)
+                 gave_up, shared, self.group, self.alpha, self.gammas, -1 if self.free is None else int(self.free),
+                 d if d > 1 and self.updates < ARD_AFTER else 0, ALPHA_MIN, ALPHA_MAX, float(cfg.min_grad), small,
+                 nonfinite)
         self.fall[idx] *= nats
         self._stop(idx[bad[idx]], "numbers went bad")
         self._stop(idx[gave_up[idx]], "damping mu reached mu_max")
-        return share[idx], shared[idx]
+        return shared[idx], small[idx], nonfinite[idx]
 
     def _accelerate(self, p, k, damped, delta):
         """The step with Transtrum and Sethna's geodesic acceleration (see the module's docstring):
@@ -382,6 +391,12 @@ class LevenbergMarquardt:
             alpha[:, self.free] = ALPHA_MIN
         self.alpha[idx] = np.clip(alpha, ALPHA_MIN, ALPHA_MAX)
         self.beta[idx] = (N - gammas.sum(axis=1)) / (2 * self.sse_floored()[idx])
+        self._after_update(idx)
+
+    def _after_update(self, idx):
+        """After alpha and beta of the starts idx were re-estimated: the tests that they have converged
+        (E_D and gamma stalled, or the fitted values no longer moving), and the count of updates."""
+        N = self.n
         self.recent.append((self.sse().copy(), self.gamma.copy()))
         if len(self.recent) > STALL:
             self.recent.pop(0)
