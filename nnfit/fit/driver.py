@@ -437,6 +437,7 @@ class Run:
         self.why = np.full(K, "", dtype=object)  # why a start stopped, where the driver stopped it
         self.reached = np.zeros(K, dtype=bool)  # the starts whose training MSE fell below the goal
         self.train, self.val, self.test = [], [], []
+        self.none = np.full(K, np.nan)  # the history of a split with no points
         self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None, lm_options or {})
         self.keep = max(1, PRUNE_KEEP // len(self.kinds()))  # pruning keeps PRUNE_KEEP starts, shared by the kinds
         self.chosen, self.evidence, self.evidences, self.scores = None, -np.inf, {}, None  # set by choose()
@@ -448,8 +449,10 @@ class Run:
         return len(path) > self.cfg.patience and np.argmin(losses) == 0
 
     def mse_on(self, u, v):
+        if not len(u):
+            return np.full(len(self.opt.p), np.nan)
         with np.errstate(over="ignore", invalid="ignore"):
-            return np.mean(residuals(self.opt.p, u, v, self.net, self.cfg.activation) ** 2, axis=1) if len(u) else np.full(len(self.opt.p), np.nan)
+            return np.mean(residuals(self.opt.p, u, v, self.net, self.cfg.activation) ** 2, axis=1)
 
     def go(self, progress, description=None):
         cfg = self.cfg
@@ -485,8 +488,8 @@ class Run:
         was = self.active.copy()
         mse = np.where(was, self.opt.mse(), np.nan)
         self.train.append(mse)
-        self.val.append(np.where(was, self.mse_on(uv, vv), np.nan))
-        self.test.append(np.where(was, self.mse_on(ue, ve), np.nan))
+        self.val.append(np.where(was, self.mse_on(uv, vv), np.nan) if len(uv) else self.none)
+        self.test.append(np.where(was, self.mse_on(ue, ve), np.nan) if len(ue) else self.none)
         self.last_epoch[was] = epoch
         if len(uv):  # early stopping: the best validation MSE, and patience
             watched = self.val[-1]
