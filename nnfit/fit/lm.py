@@ -431,7 +431,7 @@ class LevenbergMarquardt:
         alpha cancel."""
         N = self.n
         idx = np.arange(len(self.p))
-        _, JtJ, _ = self.curvature(None)  # exact, once
+        JtJ = self.JtJ if self.sub is None else self.curvature(None)[1]  # exact: the epochs' own, or once here
         _share, logdet_M, ok = self._scaled_data_hessian(idx, JtJ)
         with np.errstate(divide="ignore", invalid="ignore"):
             logdet = np.sum(np.log(self.alpha[:, self.group]), axis=1) + logdet_M
