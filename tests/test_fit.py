@@ -599,6 +599,45 @@ def test_prediction_intervals_far_outside_the_data_stay_numbers():
     assert np.isinf(y_max[0]) and np.isinf(s_max[0])
 
 
+def test_evidence_of_a_near_exact_fit_survives_round_off():
+    """On a near-exact fit beta is ~1e11 and the output bias's alpha 1e-8, so J^T J's round-off eigenvalues
+    of -1e-14 made M = beta D^-1 J^T J D^-1 + I indefinite: the evidence was -inf and a start fitted to
+    1.5e-12 lost to one at 1.3e-6 (a helper's case, below). The evidence repairs M (its eigenvalues floored
+    at 1, as in exact arithmetic): on a J^T J pushed below 0 along its null direction, the same gamma shares
+    and ln det as from the J^T J before."""
+    net = Shape(1, 3, 1, bias=True)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (40, 1))
+    y = np.sin(x)
+    opt = LevenbergMarquardt(FitConfig(hidden=3, activation="sigmoid"), driver.draw_starts(rng, 1, net, x, y, "sigmoid"),
+                             x, y, net, bayes=True)
+    opt.beta[:], opt.alpha[:] = 1e3, 1.0
+    J = jacobian(opt.p, x, y, net, "sigmoid")[1][0]
+    J[:, 9] = J[:, 0]  # a column copied: J^T J singular along u
+    exact = J.T @ J
+    u = np.zeros(net.P)
+    u[0], u[9] = 1 / np.sqrt(2), -1 / np.sqrt(2)
+    rounded = exact - 10 / 1e3 * np.outer(u, u)  # along u, M's eigenvalue 1 becomes -9
+    want_share, want_logdet, ok = opt._scaled_data_hessian(np.arange(1), exact[None])
+    assert ok.all()
+    assert not opt._scaled_data_hessian(np.arange(1), rounded[None])[2].any()  # unrepaired: cannot be factored
+    share, logdet, ok = opt._scaled_data_hessian(np.arange(1), rounded[None], repair=True)
+    assert ok.all() and np.max(np.abs(share - want_share)) < 1e-8 and abs(logdet[0] - want_logdet[0]) < 1e-8 * abs(want_logdet[0])
+    # the helper's case: 200 noise-free points of sin x; start 0 fits to 1.5e-12 with either step
+    from nnfit.fit import lm
+    rng = np.random.default_rng([7, 37])
+    n, d, k, f = int(rng.choice([20, 30, 60, 100, 200, 500, 1200, 2500])), rng.random(), rng.random(), rng.choice(8)
+    t = rng.uniform(-2, 2, (n, 1))
+    assert n == 200
+    for compiled in (True, False):
+        lm.COMPILED = compiled
+        try:
+            model = nnfit.fit(t[:, 0], np.sin(t[:, 0]), seed=739272820, hidden=5, starts=4, mu_rule="fixed", progress=False)
+        finally:
+            lm.COMPILED = True
+        assert model.final_loss < 1e-10 and model.extra["start"] == 0
+
+
 def test_activation_auto_lets_the_evidence_choose():
     """activation "auto" (the default) with Bayesian regularization: half the starts sigmoid, half relu,
     and the kept fit is the one with the larger log evidence, relu only when it is larger by more than

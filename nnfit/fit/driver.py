@@ -572,11 +572,12 @@ class Run:
                 self.scores = -self.opt.log_evidence()  # best_p is the latest: the optimizer's own state
             score = self.scores
             # A start that fits every point to the goal has an evidence that cannot be evaluated (beta, the
-            # noise's precision, is unbounded). With few effective parameters (gamma below half the values,
-            # the diagnostics' own line) it explains noise-free data exactly: keep it. With about as many
-            # as there are values it has threaded the noise (the tutorial's 10 points): the evidence of the
-            # others decides.
-            exact = finite & self.reached & ~np.isfinite(score) & (self.opt.gamma < self.opt.n / 2)
+            # noise's precision, is unbounded: whatever number comes out depends on beta's floor, or is -inf
+            # where round-off spoils the factorization). With few effective parameters (gamma below half the
+            # values, the diagnostics' own line) it explains noise-free data exactly: keep it. With about as
+            # many as there are values it has threaded the noise (the tutorial's 10 points): the evidence of
+            # the others decides.
+            exact = finite & self.reached & (self.opt.gamma < self.opt.n / 2)
             if exact.any():
                 return int(np.argmin(np.where(exact, self.best_loss, np.inf))), np.inf
             score = np.where(finite & np.isfinite(score), score, np.inf)

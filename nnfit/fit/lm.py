@@ -357,7 +357,7 @@ class LevenbergMarquardt:
         small = np.isfinite(acc).all(axis=1) & (2 * np.sqrt(np.sum(acc * acc, axis=1)) <= ACCEL_RATIO * size)
         return np.where(small[:, None], delta - acc / 2, delta)
 
-    def _scaled_data_hessian(self, idx, A):
+    def _scaled_data_hessian(self, idx, A, repair=False):
         """What Bayesian regularization needs from H = beta J^T J + diag alpha, through the scaled
         M = B + I, B = beta D^-1 J^T J D^-1, D = diag(sqrt alpha), so that H = D M D: each parameter's
         part of gamma, alpha_j (H^-1)_jj = [M^-1]_jj, so share_j = 1 - [M^-1]_jj (in [0, 1]), and
@@ -365,13 +365,28 @@ class LevenbergMarquardt:
         Cholesky factor and inverse are well conditioned whatever J^T J is (a dead neuron, a column
         copied): 3-7x cheaper than an eigen-decomposition, with the same numbers up to round-off.
         With one alpha, gamma = sum_j beta l_j / (beta l_j + alpha) over the eigenvalues l of J^T J.
-        Returns share (k, P), ln det M (k,) and which starts could be factored (NaN otherwise)."""
+        Returns share (k, P), ln det M (k,) and which starts could be factored (NaN otherwise).
+
+        repair (for the evidence): where the Cholesky factorization fails on a finite M, its eigenvalues,
+        floored at 1. In exact arithmetic they are at least 1, but on a near-exact fit beta is ~1e11 and
+        the output bias's alpha 1e-8 (ALPHA_MIN), so J^T J's round-off eigenvalues of -1e-14 become
+        -1e5 in M: the factorization failed, the evidence was -inf, and a start fitted to 1.5e-12 lost to
+        one at 1.3e-6 (the epochs keep skipping such an update, in both the NumPy and compiled steps)."""
         d = 1.0 / np.sqrt(self.alpha[idx][:, self.group])  # (k, P)
         M = self.beta[idx, None, None] * d[:, :, None] * A * d[:, None, :]
         M += np.eye(A.shape[1])
         L, Minv, ok = cholesky_each(M)
         share = np.clip(1.0 - np.diagonal(Minv, axis1=1, axis2=2), 0.0, 1.0)
-        return share, 2 * np.sum(np.log(np.diagonal(L, axis1=1, axis2=2)), axis=1), ok
+        logdet = 2 * np.sum(np.log(np.diagonal(L, axis1=1, axis2=2)), axis=1)
+        for j in np.flatnonzero(~ok & np.isfinite(M).all(axis=(1, 2))) if repair else ():
+            try:
+                lam, U = np.linalg.eigh((M[j] + M[j].T) / 2)
+            except np.linalg.LinAlgError:
+                continue
+            lam = np.maximum(lam, 1.0)  # M = I + a positive semi-definite matrix
+            share[j] = np.clip(1.0 - np.einsum("pi,i,pi->p", U, 1.0 / lam, U), 0.0, 1.0)
+            logdet[j], ok[j] = np.sum(np.log(lam)), True
+        return share, logdet, ok
 
     def _update_regularization(self, idx, share):
         """gamma per group from each parameter's part of it, share (k, P) (_scaled_data_hessian), then
@@ -432,7 +447,7 @@ class LevenbergMarquardt:
         N = self.n
         idx = np.arange(len(self.p))
         JtJ = self.JtJ if self.sub is None else self.curvature(None)[1]  # exact: the epochs' own, or once here
-        _share, logdet_M, ok = self._scaled_data_hessian(idx, JtJ)
+        _share, logdet_M, ok = self._scaled_data_hessian(idx, JtJ, repair=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             logdet = np.sum(np.log(self.alpha[:, self.group]), axis=1) + logdet_M
             ev = (-self.objective(self.p, self.r, idx) - 0.5 * logdet
