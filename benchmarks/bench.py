@@ -360,15 +360,17 @@ def section_large():
             rows.append((t_ours, t_theirs, np.sqrt(np.mean((ours.predict(grid) - f(grid)) ** 2)),
                          np.sqrt(np.mean((theirs.predict(grid[:, None]) - f(grid)) ** 2)), t_relu,
                          np.sqrt(np.mean((relu.predict(grid[:, None]) - f(grid)) ** 2))))
-            slower.append(rows[-1][0] > rows[-1][1])
+            slower.append((rows[-1][0] > rows[-1][1], f"{name.split(':')[0]} seed {s} ({1e3 * rows[-1][0]:.0f} ms against {1e3 * rows[-1][1]:.0f} ms)"))
             totals.append(rows[-1][:2])
         cols = [" / ".join(f"{r[i]:{fmt}}" for r in rows)
                 for i, fmt in ((0, ".2f"), (1, ".2f"), (2, ".4f"), (3, ".4f"), (4, ".2f"), (5, ".4f"))]
         say(f"| {name} | " + " | ".join(cols) + " |")
     say()
     ours, theirs = np.sum(totals, axis=0)
-    say(f"nnfit no slower than scikit-learn lbfgs (logistic) in {len(slower) - sum(slower)} of {len(slower)} fits; "
-        f"all {len(slower)} fits together: nnfit {ours:.2f} s, scikit-learn {theirs:.2f} s.")
+    late = [what for is_slower, what in slower if is_slower]
+    say(f"nnfit no slower than scikit-learn lbfgs (logistic) in {len(slower) - len(late)} of {len(slower)} fits; "
+        f"all {len(slower)} fits together: nnfit {ours:.2f} s, scikit-learn {theirs:.2f} s."
+        + (f" Slower: {'; '.join(late)}." if late else ""))
     say()
 
 
