@@ -87,12 +87,14 @@ def relu(z):
 
 
 @numba.njit(**JIT)
-def prime(code, z, h):
+def prime(code, h):
+    """act'(z) from h = act(z) alone (relu: h > 0 where z > 0), so that z need not be kept: on thousands
+    of points the passes over (N, H) arrays are bound by memory, not arithmetic."""
     if code == 0:
         return (1.0 - h) * h
     if code == 1:
         return 1.0 - h * h
-    return 1.0 if z > 0.0 else 0.0
+    return 1.0 if h > 0.0 else 0.0
 
 
 @numba.njit(**JIT)
@@ -105,26 +107,26 @@ def second(code, h):
 
 
 @numba.njit(**JIT)
-def forward(p, x, y, d, H, k, bias, code, Z, Hh, r):
-    """z, h (N, H) into Z, Hh and r = y_hat - y (N k,) into r, at p; returns sum r^2. The activation
-    runs over all of z in one flat loop, which the compiler vectorizes."""
+def forward(p, x, y, d, H, k, bias, code, Hh, r):
+    """h (N, H) into Hh and r = y_hat - y (N k,) into r, at p; returns sum r^2. z goes into Hh first, and
+    the activation then runs over it in one flat loop, which the compiler vectorizes."""
     base, N = H * (d + 1), x.shape[0]
     for n in range(N):
         for i in range(H):
             s = p[H * d + i]  # b_i
             for c in range(d):
                 s += p[i * d + c] * x[n, c]  # W_ic x_c
-            Z[n, i] = s
-    z, h = Z[:N].ravel(), Hh[:N].ravel()
+            Hh[n, i] = s
+    h = Hh[:N].ravel()
     if code == 0:
-        for t in range(z.shape[0]):
-            h[t] = sigmoid(z[t])
+        for t in range(h.shape[0]):
+            h[t] = sigmoid(h[t])
     elif code == 1:
-        for t in range(z.shape[0]):
-            h[t] = math.tanh(z[t])
+        for t in range(h.shape[0]):
+            h[t] = math.tanh(h[t])
     else:
-        for t in range(z.shape[0]):
-            h[t] = relu(z[t])
+        for t in range(h.shape[0]):
+            h[t] = relu(h[t])
     total = 0.0
     for n in range(N):
         for j in range(k):
@@ -138,13 +140,13 @@ def forward(p, x, y, d, H, k, bias, code, Z, Hh, r):
 
 
 @numba.njit(**JIT)
-def jacobian_row(p, x, d, H, k, bias, code, Z, Hh, n, j, row):
+def jacobian_row(p, x, d, H, k, bias, code, Hh, n, j, row):
     """Row (n, j) of J = dr/dp into row (P,): the chain rule of network.py's docstring."""
     base = H * (d + 1)
     if k > 1:
         row[:] = 0.0  # the other outputs' weights
     for i in range(H):
-        g = p[base + j * H + i] * prime(code, Z[n, i], Hh[n, i])  # A_ji act'(z_ni)
+        g = p[base + j * H + i] * prime(code, Hh[n, i])  # A_ji act'(z_ni)
         row[H * d + i] = g
         for c in range(d):
             row[i * d + c] = g * x[n, c]
@@ -154,8 +156,8 @@ def jacobian_row(p, x, d, H, k, bias, code, Z, Hh, n, j, row):
 
 
 @numba.njit(**JIT)
-def curvature(p, x, d, H, k, bias, code, Z, Hh, r, rows, scale, Js, JtJ, Jtr):
-    """J^T J (P, P) and J^T r (P,) of one start from its forward pass (Z, Hh, r), in place
+def curvature(p, x, d, H, k, bias, code, Hh, r, rows, scale, Js, JtJ, Jtr):
+    """J^T J (P, P) and J^T r (P,) of one start from its forward pass (Hh, r), in place
     (network.curvature): J^T J from the residuals `rows` only (their rows of J into Js), times scale,
     and J^T r over every residual (from Js where rows are all of them, else backpropagated)."""
     Jtr[:] = 0.0
@@ -163,7 +165,7 @@ def curvature(p, x, d, H, k, bias, code, Z, Hh, r, rows, scale, Js, JtJ, Jtr):
         for n in range(x.shape[0]):
             for j in range(k):
                 row = Js[n * k + j]
-                jacobian_row(p, x, d, H, k, bias, code, Z, Hh, n, j, row)
+                jacobian_row(p, x, d, H, k, bias, code, Hh, n, j, row)
                 e = r[n * k + j]
                 for a in range(row.shape[0]):
                     Jtr[a] += row[a] * e
@@ -173,7 +175,7 @@ def curvature(p, x, d, H, k, bias, code, Z, Hh, r, rows, scale, Js, JtJ, Jtr):
             for j in range(k):
                 e = r[n * k + j]
                 for i in range(H):
-                    g = p[base + j * H + i] * prime(code, Z[n, i], Hh[n, i]) * e  # A_ji act'(z_ni) e
+                    g = p[base + j * H + i] * prime(code, Hh[n, i]) * e  # A_ji act'(z_ni) e
                     Jtr[H * d + i] += g
                     for c in range(d):
                         Jtr[i * d + c] += g * x[n, c]
@@ -181,7 +183,7 @@ def curvature(p, x, d, H, k, bias, code, Z, Hh, r, rows, scale, Js, JtJ, Jtr):
                 if bias:
                     Jtr[H * (d + 1 + k) + j] += e
         for m in range(rows.shape[0]):
-            jacobian_row(p, x, d, H, k, bias, code, Z, Hh, rows[m] // k, rows[m] % k, Js[m])
+            jacobian_row(p, x, d, H, k, bias, code, Hh, rows[m] // k, rows[m] % k, Js[m])
     JtJ[:, :] = np.dot(Js.T, Js)  # (BLAS: 4x faster here than the rows' outer products summed in a loop)
     if scale != 1.0:
         for a in range(JtJ.shape[0]):
@@ -209,7 +211,7 @@ def along(p, v, x, d, H, k, bias, code, points, scale, out, z, h, dz, row):
             yvv = 0.0
             row[:] = 0.0  # d r_nj / dp
             for i in range(H):
-                d1 = prime(code, z[i], h[i])
+                d1 = prime(code, h[i])
                 yvv += 2.0 * v[base + j * H + i] * d1 * dz[i] + p[base + j * H + i] * second(code, h[i]) * dz[i] * dz[i]
                 g = p[base + j * H + i] * d1
                 row[H * d + i] = g
@@ -321,7 +323,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
     rvv, acc, row, z, h, dz = np.empty(P), np.empty(P), np.empty(P), np.empty(H), np.empty(H), np.empty(H)
     share, G, Nk = np.empty(P), alpha.shape[1], r.shape[1]
     gam, ssw = np.empty(G), np.empty(G)
-    Z, Hh, rt = np.empty((N, H)), np.empty((N, H)), np.empty(Nk)  # the trial's forward pass
+    Hh, rt = np.empty((N, H)), np.empty(Nk)  # the trial's forward pass
     Js = np.empty((rows.shape[0], P))
     for t in range(idx.shape[0]):
         s = idx[t]
@@ -372,7 +374,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
                         delta[a] -= acc[a] / 2.0
             for a in range(P):
                 trial[a] = p[s, a] - delta[a]
-            F_new = beta[s] * forward(trial, x, y, d, H, k, bias, code, Z, Hh, rt)
+            F_new = beta[s] * forward(trial, x, y, d, H, k, bias, code, Hh, rt)
             for a in range(P):
                 F_new += alpha_p[s, a] * trial[a] * trial[a]
             better = math.isfinite(F_new) and F_new < F
@@ -400,7 +402,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             else:
                 mu[s] *= mu_up
             if better:  # r, J^T J and J^T r at the new p, from the accepted try's forward pass
-                curvature(p[s], x, d, H, k, bias, code, Z, Hh, r[s], rows, scale, Js, JtJ[s], Jtr[s])
+                curvature(p[s], x, d, H, k, bias, code, Hh, r[s], rows, scale, Js, JtJ[s], Jtr[s])
                 break
             if not (mu[s] <= mu_max):  # NaN too
                 gave_up[s] = True
@@ -449,22 +451,22 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
 def curvatures(x, y, rows, scale, codes, d, H, k, bias, p, r, JtJ, Jtr):
     """r (K, N k), J^T J (K, P, P) and J^T r (K, P) of every start, in place (network.curvature)."""
     P, N, Nk = p.shape[1], x.shape[0], r.shape[1]
-    Z, Hh = np.empty((N, H)), np.empty((N, H))
+    Hh = np.empty((N, H))
     Js = np.empty((rows.shape[0], P))
     for s in range(p.shape[0]):
-        forward(p[s], x, y, d, H, k, bias, codes[s], Z, Hh, r[s])
-        curvature(p[s], x, d, H, k, bias, codes[s], Z, Hh, r[s], rows, scale, Js, JtJ[s], Jtr[s])
+        forward(p[s], x, y, d, H, k, bias, codes[s], Hh, r[s])
+        curvature(p[s], x, d, H, k, bias, codes[s], Hh, r[s], rows, scale, Js, JtJ[s], Jtr[s])
 
 
 @numba.njit(**JIT)
 def jacobian(x, y, code, d, H, k, bias, p, r, J):
     """r (N k,) and J = dr/dp (N k, P) of one network p (P,), in place (network.jacobian)."""
     N = x.shape[0]
-    Z, Hh = np.empty((N, H)), np.empty((N, H))
-    forward(p, x, y, d, H, k, bias, code, Z, Hh, r)
+    Hh = np.empty((N, H))
+    forward(p, x, y, d, H, k, bias, code, Hh, r)
     for n in range(N):
         for j in range(k):
-            jacobian_row(p, x, d, H, k, bias, code, Z, Hh, n, j, J[n * k + j])
+            jacobian_row(p, x, d, H, k, bias, code, Hh, n, j, J[n * k + j])
 
 
 def residuals_and_jacobian(p, x, y, shape, activation):
