@@ -27,6 +27,9 @@ is slow (sin 3x at 20000 points: RMSE 0.0023 against 0.0066; 2000 exact points: 
 Not used in the race (there it favoured winners with their biases switched off, 2-4x worse on sin 3x
 in a new-user trial) nor on small data (30% slower, no closer).
 
+Each epoch runs compiled (compiled.py, the same arithmetic one start at a time) unless COMPILED is False;
+the NumPy step below is the reference that tests/test_fit.py holds it to.
+
 Bayesian regularization re-estimates alpha and beta after each step from the effective number of
 parameters of each group (with d inputs, the weights of each input are a group of their own after
 ARD_AFTER epochs: MacKay's automatic relevance determination, which switches off inputs the data do
@@ -68,8 +71,8 @@ GROUPS = "wba"       # one alpha each for w (for each input: ARD), b and a (MacK
                      # fitted to 10 values follow the noise)
 ACCEL_RATIO = 0.75   # geodesic acceleration a is used while 2 |a| <= this times |delta| (Transtrum and Sethna's 0.75)
 HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)
-COMPILED = True      # epochs run compiled.lm_epoch: the same arithmetic as _tries, without NumPy's cost per call
-                     # (2-4x faster epochs on fit mode's small arrays); False: the NumPy reference
+COMPILED = True      # epochs run compiled.lm_epoch: the same arithmetic as _tries and _update_regularization, without
+                     # NumPy's cost per call (2.5-5x faster epochs on fit mode's small arrays); False: the NumPy reference
 
 
 def cholesky_each(M):
@@ -140,9 +143,7 @@ class LevenbergMarquardt:
         self.compiled = COMPILED and all(a.dtype == np.float64 and a.flags.c_contiguous for a in (p, x, y))
         names = np.resize(np.asarray(getattr(cfg.activation, "names", cfg.activation), dtype=object), K)
         self.codes = np.array([CODES[name] for name in names], dtype=np.int64)  # each start's activation
-        self.points = np.arange(len(x)) if self.sub is None else self.sub  # J^T J from these points' residuals,
-        self.rows = (self.points[:, None] * shape.k + np.arange(shape.k)).reshape(-1)  # these,
-        self.scale = len(x) / len(self.points)  # times this
+        self.points, self.rows, self.scale = self._subset(self.sub)
         self._sse = None
         self.r, self.JtJ, self.Jtr = self.curvature(self.sub)  # (K, N), (K, P, P), (K, P)
         self.mu = np.full(K, cfg.mu)
@@ -175,17 +176,22 @@ class LevenbergMarquardt:
                 self.mu = self.mu * beta / self.beta
                 self.beta = beta
 
+    def _subset(self, sub):
+        """The points J^T J comes from (sub, or all of them), their residuals' indices (a point's k
+        outputs), and the factor that scales their J^T J to all the points'."""
+        points = np.arange(len(self.x)) if sub is None else sub
+        return points, (points[:, None] * self.shape.k + np.arange(self.shape.k)).reshape(-1), len(self.x) / len(points)
+
     def curvature(self, sub):
         """r, J^T J and J^T r of every start at p (network.curvature; J^T J from the points sub, or exact)."""
         if not self.compiled:
             return tuple(np.ascontiguousarray(a) for a in curvature(self.p, self.x, self.y, self.shape, self.act(),
                                                                    self.ws, sub))
         from .compiled import curvatures
-        (K, P), points = self.p.shape, (np.arange(len(self.x)) if sub is None else sub)
+        (K, P), (_points, rows, scale) = self.p.shape, self._subset(sub)
         r, JtJ, Jtr = np.empty((K, self.y.size)), np.empty((K, P, P)), np.empty((K, P))
-        rows = (points[:, None] * self.shape.k + np.arange(self.shape.k)).reshape(-1)
-        curvatures(self.x, self.y, rows, len(self.x) / len(points), self.codes, self.shape.d, self.shape.H,
-                   self.shape.k, bool(self.shape.bias), self.p, r, JtJ, Jtr)
+        curvatures(self.x, self.y, rows, scale, self.codes, self.shape.d, self.shape.H, self.shape.k,
+                   bool(self.shape.bias), self.p, r, JtJ, Jtr)
         return r, JtJ, Jtr
 
     def act(self, idx=None):
