@@ -305,6 +305,75 @@ def gamma_shares(A, alpha_p, beta, share, M, L, Linv, dd):
 
 
 @numba.njit(**JIT)
+def accelerated(delta, damped, Jt_rvv, beta, ratio, acc, Ms, L, dd, tmp):
+    """delta - a / 2 in place, a = -(damped)^-1 beta J^T r_vv, where 2 |a| <= ratio |delta| (lm._accelerate)."""
+    for a in range(Jt_rvv.shape[0]):
+        Jt_rvv[a] *= -beta
+    solve_damped(damped, Jt_rvv, acc, Ms, L, dd, tmp)
+    size, big = 0.0, 0.0
+    for a in range(delta.shape[0]):
+        size += delta[a] * delta[a]
+        big += acc[a] * acc[a]
+    if 2.0 * math.sqrt(big) <= ratio * math.sqrt(size):  # (False for NaN)
+        for a in range(delta.shape[0]):
+            delta[a] -= acc[a] / 2.0
+
+
+@numba.njit(**JIT)
+def nielsen_damping(better, mu, nu, F, F_new, delta, gF, Hm):
+    """The next (mu, nu) by Nielsen's rule from the gain ratio rho, the actual over the predicted fall of F
+    (2 g.delta - delta^T H delta): after a kept step mu times max(1/3, 1 - (2 rho - 1)^3), after a failed
+    one mu times nu, nu doubling."""
+    if not better:
+        return mu * nu, nu * 2.0
+    pred = 0.0
+    for a in range(delta.shape[0]):
+        q = 0.0
+        for b in range(delta.shape[0]):
+            q += Hm[a, b] * delta[b]
+        pred += 2.0 * delta[a] * gF[a] - delta[a] * q
+    rho = (F - F_new) / max(pred, 1e-300)
+    c = 2.0 * min(max(rho, 0.0), 1.0) - 1.0
+    return max(mu * max(1.0 / 3.0, 1.0 - c * c * c), 1e-300), 2.0
+
+
+@numba.njit(**JIT)
+def hyperparameters(p, r, share, group, free, ard, alpha_min, alpha_max, gam, ssw, alpha, gammas, beta, s):
+    """One start's gamma per group from its parameters' shares, alpha_g = gamma_g / (2 E_W,g) and
+    beta[s] = (N - gamma) / (2 E_D), in place (lm._update_regularization)."""
+    G, Nk = alpha.shape[0], r.shape[0]
+    gam[:], ssw[:] = 0.0, 0.0
+    for a in range(p.shape[0]):
+        gam[group[a]] += share[a]
+        ssw[group[a]] += p[a] * p[a]
+    total = 0.0
+    for g in range(G):
+        total += gam[g]
+    cap = Nk - 1.0 if Nk > 1 else 0.5
+    if total > cap:
+        for g in range(G):
+            gam[g] *= cap / max(total, 1e-300)
+    total, shared_gam, shared_ssw = 0.0, 0.0, 0.0
+    for g in range(G):
+        total += gam[g]
+        gammas[g] = gam[g]
+        alpha[g] = gam[g] / (2.0 * max(ssw[g], 1e-300))
+        if g < ard:
+            shared_gam += gam[g]
+            shared_ssw += ssw[g]
+    for g in range(ard):  # the inputs' weights share one alpha at first
+        alpha[g] = shared_gam / (2.0 * max(shared_ssw, 1e-300))
+    if free >= 0:
+        alpha[free] = alpha_min
+    for g in range(G):
+        alpha[g] = min(max(alpha[g], alpha_min), alpha_max)
+    sse = 0.0
+    for n in range(Nk):
+        sse += r[n] * r[n]
+    beta[s] = (Nk - total) / (2.0 * max(sse, Nk * 1e-30))
+
+
+@numba.njit(**JIT)
 def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jtr, alpha_p, beta, mu, nu,
              bayes, nielsen, mu_down, mu_up, mu_max, mu_floor, accelerate, ratio, fall, bad, gave_up, shared,
              group, alpha, gammas, free, ard, alpha_min, alpha_max, min_grad, small, nonfinite):
@@ -362,16 +431,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             solve_damped(damped, gF, delta, Ms, L, dd, tmp)
             if accelerate:
                 along(p[s], delta, x, d, H, k, bias, code, points, scale, rvv, z, h, dz, row)
-                for a in range(P):
-                    rvv[a] *= -beta[s]
-                solve_damped(damped, rvv, acc, Ms, L, dd, tmp)
-                size, big = 0.0, 0.0
-                for a in range(P):
-                    size += delta[a] * delta[a]
-                    big += acc[a] * acc[a]
-                if 2.0 * math.sqrt(big) <= ratio * math.sqrt(size):  # (False for NaN)
-                    for a in range(P):
-                        delta[a] -= acc[a] / 2.0
+                accelerated(delta, damped, rvv, beta[s], ratio, acc, Ms, L, dd, tmp)
             for a in range(P):
                 trial[a] = p[s, a] - delta[a]
             F_new = beta[s] * forward(trial, x, y, d, H, k, bias, code, Hh, rt)
@@ -383,20 +443,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
                 r[s, :] = rt
                 fall[s] = F - F_new
             if nielsen:
-                if better:
-                    pred = 0.0
-                    for a in range(P):
-                        q = 0.0
-                        for b in range(P):
-                            q += Hm[a, b] * delta[b]
-                        pred += 2.0 * delta[a] * gF[a] - delta[a] * q
-                    rho = (F - F_new) / max(pred, 1e-300)
-                    c = 2.0 * min(max(rho, 0.0), 1.0) - 1.0
-                    mu[s] = max(m * max(1.0 / 3.0, 1.0 - c * c * c), 1e-300)
-                    nu[s] = 2.0
-                else:
-                    mu[s] = m * nu[s]
-                    nu[s] *= 2.0
+                mu[s], nu[s] = nielsen_damping(better, m, nu[s], F, F_new, delta, gF, Hm)
             elif better:
                 mu[s] = max(mu[s] * mu_down, 1e-300)
             else:
@@ -407,36 +454,8 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             if not (mu[s] <= mu_max):  # NaN too
                 gave_up[s] = True
                 break
-        if bayes and shared[s]:  # gamma per group, alpha_g = gamma_g / (2 E_W,g), beta = (N - gamma) / (2 E_D)
-            gam[:], ssw[:] = 0.0, 0.0
-            for a in range(P):
-                gam[group[a]] += share[a]
-                ssw[group[a]] += p[s, a] * p[s, a]
-            total = 0.0
-            for g in range(G):
-                total += gam[g]
-            cap = Nk - 1.0 if Nk > 1 else 0.5
-            if total > cap:
-                for g in range(G):
-                    gam[g] *= cap / max(total, 1e-300)
-            total, shared_gam, shared_ssw = 0.0, 0.0, 0.0
-            for g in range(G):
-                total += gam[g]
-                gammas[s, g] = gam[g]
-                alpha[s, g] = gam[g] / (2.0 * max(ssw[g], 1e-300))
-                if g < ard:
-                    shared_gam += gam[g]
-                    shared_ssw += ssw[g]
-            for g in range(ard):  # the inputs' weights share one alpha at first
-                alpha[s, g] = shared_gam / (2.0 * max(shared_ssw, 1e-300))
-            if free >= 0:
-                alpha[s, free] = alpha_min
-            for g in range(G):
-                alpha[s, g] = min(max(alpha[s, g], alpha_min), alpha_max)
-            sse = 0.0
-            for n in range(Nk):
-                sse += r[s, n] * r[s, n]
-            beta[s] = (Nk - total) / (2.0 * max(sse, Nk * 1e-30))
+        if bayes and shared[s]:
+            hyperparameters(p[s], r[s], share, group, free, ard, alpha_min, alpha_max, gam, ssw, alpha[s], gammas[s], beta, s)
         sse, size = 0.0, 0.0
         for n in range(Nk):
             sse += r[s, n] * r[s, n]
