@@ -432,6 +432,9 @@ def _column(path, header, width, col, flag):
     if header is None:
         raise DataError(_("{path}: {flag} {col!r}: the file has no header, so pick columns by 0-based index").format(
             path=path, flag=flag, col=col))
+    if name not in header and "," in name and all(part.strip() in header for part in name.split(",")):
+        raise DataError(_("{path}: {flag} {col!r}: this command takes one column (nnfit fit takes several, "
+                          "separated by commas)").format(path=path, flag=flag, col=col))
     if name not in header:
         raise DataError(_("{path}: {flag} {col!r}: no such column; the header has {names}").format(
             path=path, flag=flag, col=col, names=", ".join(map(repr, header))))

@@ -184,6 +184,7 @@ COLUMN_CHOICES = [  # (file, --x, --y, pieces)
     ("t,noise,value\n0,9,0\n1,9,1\n", "²", "2", ["no such column"]),
     ("t,t,value\n0,9,0\n1,9,1\n", "t", "value", ["columns 0 and 1"]),
     ("0,9,0\n1,9,1\n", "t", "2", ["no header"]),
+    ("t,noise,value\n0,9,0\n1,9,1\n", "t,noise", "value", ["takes one column", "nnfit fit"]),  # fit's list, to train
 ]
 
 

@@ -123,8 +123,9 @@ def test_compiled_epoch_equals_numpy(d, k, n, activation, bayes, mu_rule, accele
     numpy_, compiled_ = runs
     # start by start, relative to its largest value; J^T r (the gradient, small near a minimum: a difference of
     # large sums) relative to the size of its terms, sqrt(max diag J^T J) |r|, and the fall of F (a difference
-    # of two values of F, in nats) relative to F's own size, N / 2 nats (J^T r relative to its largest differed by
-    # 1.3e-6 under OPENBLAS_CORETYPE=Sandybridge); 1e-5: the largest difference here is 1.3e-7 (gamma)
+    # of two values of F, in nats) relative to F's own size, N / 2 nats (a first version compared J^T r to its own
+    # largest value, and differed by 1.3e-6 under OPENBLAS_CORETYPE=Sandybridge); the bound, 1e-5, is well above
+    # the largest difference on these scales, 1.3e-7 (gamma, also under Sandybridge)
     r = numpy_.r
     scales = {"Jtr": np.sqrt(np.max(np.diagonal(numpy_.JtJ, axis1=1, axis2=2), axis=1) * np.sum(r * r, axis=1)),
               "fall": np.full(4, r.shape[1] / 2)}
