@@ -376,7 +376,7 @@ def hyperparameters(p, r, share, group, free, ard, alpha_min, alpha_max, gam, ss
 @numba.njit(**JIT)
 def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jtr, alpha_p, beta, mu, nu,
              bayes, nielsen, mu_down, mu_up, mu_max, mu_floor, accelerate, ratio, fall, bad, gave_up, shared,
-             group, alpha, gammas, free, ard, alpha_min, alpha_max, min_grad, small, nonfinite):
+             group, alpha, gammas, free, ard, alpha_min, alpha_max, min_grad, small, nonfinite, e_d):
     """One epoch for the starts idx, in place (see the module's docstring). Per start: bad (J^T J not
     finite), gave_up (mu passed mu_max), shared (share holds its gamma parts), fall (F's fall; times
     `nats` in lm.py). rows: the residuals J^T J is taken from (all of them, or a subset times scale), points:
@@ -384,7 +384,8 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
     Then, with Bayesian regularization, each start's new alpha (K, G) and beta from its gamma shares
     (lm._update_regularization: group, the parameters' groups; free, the output bias's group or -1; ard,
     the input groups that still share one alpha, or 0), and per start: small (the gradient of F / N
-    below min_grad) and nonfinite (E_D is not finite)."""
+    below min_grad), nonfinite (E_D is not finite) and e_d (E_D at the start's new p: kept where J^T J
+    was not finite)."""
     P = p.shape[1]
     N = x.shape[0]
     Hm, damped, Ms, L, Linv = np.empty((P, P)), np.empty((P, P)), np.empty((P, P)), np.empty((P, P)), np.empty((P, P))
@@ -464,6 +465,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             size += g * g
         small[s] = math.sqrt(size) < min_grad
         nonfinite[s] = not math.isfinite(sse)
+        e_d[s] = sse
 
 
 @numba.njit(**JIT)

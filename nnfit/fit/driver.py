@@ -206,8 +206,8 @@ def _fit_points(cfg, x, y, progress, names):
     s = scaling(x[tr], y[tr], cfg.scale)
     u = (x - np.array(s["x_shift"])) / np.array(s["x_scale"])
     v = (y - np.array(s["y_shift"])) / np.array(s["y_scale"])
-    for c in range(net.d):
-        if len(np.unique(u[tr, c])) < 2 and len(np.unique(x[tr, c])) >= 2:
+    for c in range(net.d):  # (finite values: one distinct value is a range of 0)
+        if np.ptp(u[tr, c]) == 0 and np.ptp(x[tr, c]) > 0:
             raise DataError(_("the x values differ by less than float64 can resolve after scaling; "
                               "subtract their common offset first") + (_(" (x column {column})").format(column=c) if net.d > 1 else ""))
     lm_options = {"settle": settle_nats(len(tr) * net.k)} if cfg.optimizer == "lm" else {}
@@ -248,7 +248,9 @@ def _fit_points(cfg, x, y, progress, names):
     choice = ({"chosen": cfg.activation, "evidence": {a: evidence_value(e) for a, e in first.evidences.items()}}
               if len(acts) > 1 else None)
     k = run.choose()
-    params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr], names[1])
+    latest = np.array_equal(run.best_p[k], run.opt.p[k]) and hasattr(run.opt, "r")  # LM's residuals are at best_p
+    params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr], names[1],
+                                                    run.opt.r[k] if latest else None)
     x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
     saved = dict(s, y_shift=column_values(np.array(s["y_shift"]) + net.out_bias(params) * np.array(s["y_scale"])))
     model = Model(net.split(params), cfg, x_range=x_range[0] if net.d == 1 else x_range, scaling=saved)
@@ -388,14 +390,14 @@ def representative(cfg, run, net, u, v, noise):
     return bool(np.mean(r * r) <= variance * (1 + 6 * math.sqrt(2 / dof + 2 / r.size)))
 
 
-def no_worse_than_the_mean(cfg, params, net, u, v, y_names=None):
+def no_worse_than_the_mean(cfg, params, net, u, v, y_names=None, r=None):
     """params, with each output that the constant mean (its a_j = 0 and c_j = 0: y_hat_j = y_shift_j)
     fits better on the training points (u, v) set to that constant, and a warning. Output by output:
     all of them together, in scaled units, let a large output (--scale none) hide a small one fitted
     67 times worse than its mean. Returns (params, the warning or None when every output was kept,
-    whether every output is the constant)."""
+    whether every output is the constant). r: the residuals of params on (u, v), if already computed."""
     with np.errstate(over="ignore", invalid="ignore"):
-        r = residuals(params[None, :], u, v, net, cfg.activation)[0].reshape(len(u), net.k)
+        r = (residuals(params[None, :], u, v, net, cfg.activation)[0] if r is None else r).reshape(len(u), net.k)
         worse = ~(np.mean(r * r, axis=0) <= np.mean((v - np.mean(v, axis=0)) ** 2, axis=0) * (1 + 1e-12))  # NaN too
     if not worse.any():
         return params, None, False
@@ -450,6 +452,7 @@ class Run:
         self.train, self.val, self.test = [], [], []
         self.none = np.full(K, np.nan)  # the history of a split with no points
         self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None, lm_options or {})
+        self._kinds = None  # (kinds)
         self.keep = max(1, PRUNE_KEEP // len(self.kinds()))  # pruning keeps PRUNE_KEEP starts, shared by the kinds
         self.chosen, self.evidence, self.evidences, self.scores = None, -np.inf, {}, None  # set by choose()
 
@@ -522,10 +525,11 @@ class Run:
 
     def kinds(self):
         """[(activation, mask of its starts)]: one entry, or one per activation of a PerStart batch."""
-        activation, K = self.cfg.activation, len(self.best_p)
-        if isinstance(activation, str):
-            return [(activation, np.ones(K, dtype=bool))]
-        return [(name, activation.names == name) for name in dict.fromkeys(activation.names)]
+        if self._kinds is None:
+            activation, K = self.cfg.activation, len(self.best_p)
+            self._kinds = ([(activation, np.ones(K, dtype=bool))] if isinstance(activation, str) else
+                           [(name, activation.names == name) for name in dict.fromkeys(activation.names)])
+        return self._kinds
 
     def prune(self, watched):
         """Drop the worse half of the running starts (by what picks the best), each activation's apart."""
@@ -534,11 +538,10 @@ class Run:
             if len(run) <= self.keep:
                 continue
             score = np.where(np.isfinite(watched[run]), watched[run], np.inf)
-            keep = run[np.argsort(score, kind="stable")[:max(self.keep, len(run) // 2)]]
-            self.active[run] = False
-            self.active[keep] = True
-            self.why[np.setdiff1d(run, keep)] = "dropped early: behind the other starts"
-            self.dropped += len(run) - len(keep)
+            drop = run[np.argsort(score, kind="stable")[max(self.keep, len(run) // 2):]]
+            self.active[drop] = False
+            self.why[drop] = "dropped early: behind the other starts"
+            self.dropped += len(drop)
 
     def choose(self):
         """The start that is kept; TrainingDiverged when every start diverged (a start that diverged
@@ -617,8 +620,9 @@ class Run:
 
 def progress_bar(total, progress, description=None):
     """A tqdm bar on stderr, shown after one second and only on a terminal (progress=None), always
-    (True) or never (False)."""
-    if progress is False:
+    (True) or never (False). None where nothing would show (tqdm's own test for a terminal, made here: a
+    disabled bar still cost 0.1 ms to make and its caption formatted every epoch, 1 ms of a 30 ms fit)."""
+    if progress is False or (progress is None and not _is_terminal(sys.stderr)):
         return None
     try:
         from tqdm import tqdm
@@ -628,23 +632,32 @@ def progress_bar(total, progress, description=None):
                 disable=None if progress is None else False)
 
 
+def _is_terminal(stream):
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
 def jacobian_of(cfg, p, net, u, v):
-    """r (N k,) and J (N k, P) of the network p (P,) on (u, v): compiled (compiled.residuals_and_jacobian) when
-    the optimizer's epochs are, else network.jacobian."""
+    """r (N k,), J (N k, P) and J^T J (P, P) of the network p (P,) on (u, v): compiled
+    (compiled.residuals_and_jacobian) when the optimizer's epochs are, else network.jacobian."""
     from . import lm
     if lm.COMPILED:
         from .compiled import residuals_and_jacobian
-        return residuals_and_jacobian(p, u, v, net, cfg.activation)
-    return tuple(a[0] for a in jacobian(p[None, :], u, v, net, cfg.activation))
+        r, J = residuals_and_jacobian(p, u, v, net, cfg.activation)
+    else:
+        r, J = (a[0] for a in jacobian(p[None, :], u, v, net, cfg.activation))
+    return r, J, J.T @ J
 
 
 def posterior_cov(cfg, p, net, u, v, alpha, beta, rJ=None):
     """The parameters' posterior covariance (Laplace, MacKay) in scaled units, (P, P): the inverse of
     MacKay's A = 2 (beta J^T J + diag alpha), through its eigen-decomposition. With the noise variance
     1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp.
-    rJ: the residuals and Jacobian at p (jacobian_of), if already computed."""
-    J = rJ[1] if rJ is not None else jacobian(p[None, :], u, v, net, cfg.activation)[1][0]
-    H = beta * J.T @ J + np.diag(alpha)
+    rJ: the residuals, Jacobian and J^T J at p (jacobian_of), if already computed."""
+    rJ = rJ if rJ is not None else jacobian_of(cfg, p, net, u, v)
+    H = beta * rJ[2] + np.diag(alpha)
     if not np.isfinite(H).all():  # beta J^T J past float64 (unscaled x near 1e150 and an exact fit): NaN, dropped
         return np.full_like(H, np.nan)
     s, U = np.linalg.eigh(H)
@@ -657,10 +670,8 @@ def loo_rmse(cfg, p, net, u, v, alpha, beta, y_scale, rJ=None):
     linearized model's PRESS residuals r_n / (1 - h_nn), with leverages
     h_nn = beta j_n^T (beta J^T J + diag alpha)^-1 j_n (one residual of one output at a time). rJ: as
     posterior_cov's."""
-    if rJ is None:
-        rJ = tuple(a[0] for a in jacobian(p[None, :], u, v, net, cfg.activation))
-    r, J = rJ  # (N k,), (N k, P)
-    H = beta * J.T @ J + np.diag(alpha)
+    r, J, JtJ = rJ if rJ is not None else jacobian_of(cfg, p, net, u, v)  # (N k,), (N k, P), (P, P)
+    H = beta * JtJ + np.diag(alpha)
     if not np.isfinite(H).all():  # as in posterior_cov
         return math.nan
     H += MU_FLOOR * np.max(np.diag(H)) * np.eye(len(alpha))

@@ -160,10 +160,12 @@ class LevenbergMarquardt:
         else:
             self.gammas, self.alpha, self.beta = np.tile(self.sizes, (K, 1)).astype(float), np.zeros((K, G)), np.ones(K)
         self.epoch = 0
-        self.recent = []  # (E_D, gamma) of the last epochs, for the stall test
+        self.recent = np.zeros((STALL, 2, K))  # (E_D, gamma) after the last STALL updates, for the stall test
+        self.recorded = 0  # ... how many updates it has seen (row: recorded % STALL)
         self.settle = settle  # nats: with it, a start whose F fell less than this in STALL epochs has converged
         self.fall = np.zeros(K)  # each start's fall of F in its latest epoch (nats)
-        self.falls = []  # ... in the last STALL epochs
+        self.falls = np.zeros((STALL, K))  # ... in the last STALL epochs (row: epoch % STALL)
+        self.flags = np.zeros((5, K), dtype=bool)  # (the compiled epoch's per-start answers, _epoch_compiled)
         self.then, self.updates = None, 0  # the residuals STALL updates ago, for the "no longer moving" test
         self.ard_groups = shape.d if groups == "wba" else 1  # groups of input weights (ARD)
         if state is not None:  # going on from another run's state (a race's winner): see state_of
@@ -248,8 +250,7 @@ class LevenbergMarquardt:
         # the tries, then r, J^T J and J^T r at the new p, and with Bayesian regularization alpha and beta
         # (for the starts idx[shared]); small: the gradient below min_grad, nonfinite: E_D not finite
         if self.compiled:
-            shared, small, nonfinite = self._epoch_compiled(idx)
-            self._sse = None  # r has changed
+            shared, small, nonfinite = self._epoch_compiled(idx)  # (E_D too)
             if self.bayes:
                 self._after_update(idx[shared])
         else:
@@ -262,9 +263,9 @@ class LevenbergMarquardt:
             nonfinite = ~np.isfinite(self.sse()[idx])
         self._stop(idx[small], "gradient below min_grad")
         self._stop(idx[nonfinite], "numbers went bad")
-        self.falls = (self.falls + [self.fall.copy()])[-STALL:]
-        if self.settle is not None and len(self.falls) == STALL:
-            slow = np.sum(self.falls, axis=0)[idx] < self.settle
+        self.falls[self.epoch % STALL] = self.fall
+        if self.settle is not None and self.epoch >= STALL:
+            slow = self.falls.sum(axis=0)[idx] < self.settle
             self._stop(idx[slow], f"converged (F fell by less than {self.settle:.2g} nat in {STALL} epochs)")
 
     def _nats(self, F):
@@ -336,19 +337,24 @@ class LevenbergMarquardt:
         which a non-finite E_D."""
         from .compiled import lm_epoch
         cfg, (K, P), d = self.cfg, self.p.shape, self.ard_groups
-        nats = self._nats(self.sse()[idx])  # (used only without Bayesian regularization, where F = E_D)
-        bad, gave_up, shared, small, nonfinite = (np.zeros(K, dtype=bool) for _ in range(5))
+        nats = None if self.bayes else self._nats(self.sse()[idx])  # (F = E_D without Bayesian regularization)
+        self.flags[:] = False
+        bad, gave_up, shared, small, nonfinite = self.flags
         alpha_p = np.ascontiguousarray(self.alpha[:, self.group])  # (K, P) each parameter's alpha, for the step
+        e_d = self.sse().copy()  # E_D, the idx starts' at their new p once the epoch is done
         lm_epoch(self.x, self.y, self.rows, self.points, self.scale, self.codes, self.shape.d, self.shape.H,
                  self.shape.k, bool(self.shape.bias), idx, self.p, self.r, self.JtJ, self.Jtr, alpha_p, self.beta,
                  self.mu, self.nu, bool(self.bayes), cfg.mu_rule == "nielsen", float(cfg.mu_down), float(cfg.mu_up),
                  float(cfg.mu_max), MU_FLOOR, bool(self.accelerate and self.epoch > 1), ACCEL_RATIO, self.fall, bad,
                  gave_up, shared, self.group, self.alpha, self.gammas, -1 if self.free is None else int(self.free),
                  d if d > 1 and self.updates < ARD_AFTER else 0, ALPHA_MIN, ALPHA_MAX, float(cfg.min_grad), small,
-                 nonfinite)
-        self.fall[idx] *= nats
-        self._stop(idx[bad[idx]], "numbers went bad")
-        self._stop(idx[gave_up[idx]], "damping mu reached mu_max")
+                 nonfinite, e_d)
+        self._sse = e_d
+        if nats is not None:
+            self.fall[idx] *= nats
+        if self.flags[:2].any():
+            self._stop(idx[bad[idx]], "numbers went bad")
+            self._stop(idx[gave_up[idx]], "damping mu reached mu_max")
         return shared[idx], small[idx], nonfinite[idx]
 
     def _accelerate(self, p, k, damped, delta):
@@ -418,11 +424,10 @@ class LevenbergMarquardt:
         """After alpha and beta of the starts idx were re-estimated: the tests that they have converged
         (E_D and gamma stalled, or the fitted values no longer moving), and the count of updates."""
         N = self.n
-        self.recent.append((self.sse().copy(), self.gamma.copy()))
-        if len(self.recent) > STALL:
-            self.recent.pop(0)
-            sse = np.array([e for e, _ in self.recent])  # (STALL, K)
-            gam = np.array([g for _, g in self.recent])
+        self.recent[self.recorded % STALL] = self.sse(), self.gamma
+        self.recorded += 1
+        if self.recorded > STALL:  # the last STALL updates, this one's included, and one before them
+            sse, gam = self.recent[:, 0], self.recent[:, 1]  # (STALL, K)
             span = (sse.max(axis=0) - sse.min(axis=0)) / np.maximum(sse.max(axis=0), 1e-300)
             still = (span < STALL_RTOL) & (gam.max(axis=0) - gam.min(axis=0) < STALL_GAMMA)
             self._stop(idx[still[idx]], "converged (E_D and gamma stalled)")
