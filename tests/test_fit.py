@@ -659,6 +659,18 @@ def test_the_evidence_ties_are_broken_by_leave_one_out(monkeypatch):
     assert np.all(after <= before * (1 + 1e-9)) and np.mean(after) < 0.75 * np.mean(before), (before, after)
 
 
+def test_the_activation_line_shows_why_sigmoid_stayed():
+    """The summary's activation line: evidences closer than its one decimal shows get three, and where
+    sigmoid is kept though relu's number is larger (by less than driver.AUTO_MARGIN), it says why."""
+    from nnfit.fit.report import activation_line
+    close = activation_line({"chosen": "sigmoid", "evidence": {"sigmoid": -15.02, "relu": -15.004}}, None)
+    assert "log evidence -15.020; relu -15.004" in close and f"more than {driver.AUTO_MARGIN:g} nat" in close
+    apart = activation_line({"chosen": "sigmoid", "evidence": {"sigmoid": -15.0, "relu": -15.5}}, {"points": 500})
+    assert apart.endswith("(log evidence -15.0; relu -15.5)")
+    relu = activation_line({"chosen": "relu", "evidence": {"sigmoid": -15.0, "relu": -12.5}}, None)
+    assert relu.endswith("(log evidence -12.5; sigmoid -15.0)")
+
+
 def test_activation_auto_lets_the_evidence_choose():
     """activation "auto" (the default) with Bayesian regularization: half the starts sigmoid, half relu,
     and the kept fit is the one with the larger log evidence, relu only when it is larger by more than
@@ -672,6 +684,7 @@ def test_activation_auto_lets_the_evidence_choose():
         model = nnfit.fit(x, f(x) + noise, hidden=10, seed=1)
         choice = model.extra["activation"]
         assert choice["chosen"] == chosen == model.config.activation and set(choice["evidence"]) == {"sigmoid", "relu"}
+        assert model.config.regularization == "bayes"
         other = "sigmoid" if chosen == "relu" else "relu"
         margin = driver.AUTO_MARGIN if chosen == "relu" else -driver.AUTO_MARGIN
         assert choice["evidence"][chosen] > choice["evidence"][other] + margin
@@ -684,6 +697,8 @@ def test_activation_auto_lets_the_evidence_choose():
                                 ({"optimizer": "lbfgs"}, "sigmoid")):
         model = nnfit.fit(x, np.abs(x) + noise, hidden=4, seed=1, **options)
         assert model.config.activation == activation and "activation" not in model.extra
+        # the saved config says what ran: regularization "auto" resolved too
+        assert model.config.regularization == ("bayes" if "activation" in options else "none") == ("bayes" if model.extra["bayes"] else "none")
     # the tutorial's 10 points under Bayesian regularization: relu's starts die to the constant, whose evidence
     # is within the margin of sigmoid's fit, so sigmoid (the chapter's) is kept
     model = nnfit.fit(seed=0, regularization="bayes")

@@ -253,6 +253,7 @@ def _fit_points(cfg, x, y, progress, names):
                                                     run.opt.r[k] if latest else None)
     x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
     saved = dict(s, y_shift=column_values(np.array(s["y_shift"]) + net.out_bias(params) * np.array(s["y_scale"])))
+    cfg = replace(cfg, regularization="bayes" if bayes else "none")  # the model's config says what the fit did ("auto" resolved)
     model = Model(net.split(params), cfg, x_range=x_range[0] if net.d == 1 else x_range, scaling=saved)
     model.x_names, model.y_names = names
     # the histories are the mean over outputs of the squared error; with one output, in y's units

@@ -6,6 +6,7 @@ import re
 
 from ..i18n import _
 from .config import MIN_SPLIT_POINTS
+from .driver import AUTO, AUTO_MARGIN
 
 
 def stop_reason(text):
@@ -37,14 +38,15 @@ def stop_reason(text):
     return text
 
 
-def evidence_text(value):
-    """A log evidence as the summary prints it: a number, "exact" (a start fitted every point to the
-    goal: unbounded) or None (not computable: every start of that activation failed)."""
+def evidence_text(value, digits=1):
+    """A log evidence as the summary prints it: a number (with `digits` decimals), "exact" (a start
+    fitted every point to the goal: unbounded) or None (not computable: every start of that activation
+    failed)."""
     if value is None:
         return _("not computable")
     if value == "exact":
         return _("unbounded (an exact fit)")
-    return f"{value:.1f}" if abs(value) < 1e7 else f"{value:.3g}"
+    return f"{value:.{digits}f}" if abs(value) < 1e7 else f"{value:.3g}"
 
 
 def activation_line(choice, scout):
@@ -53,13 +55,20 @@ def activation_line(choice, scout):
     if all(v is None for v in values.values()):
         return _("activation {chosen}: no evidence could be computed to choose by, so the chapter's sigmoid was kept").format(
             chosen=choice["chosen"])
-    others = "; ".join(f"{name} {evidence_text(value)}" for name, value in values.items() if name != choice["chosen"])
-    text = evidence_text(values[choice["chosen"]])
+    chosen, numbers = choice["chosen"], [v for v in values.values() if isinstance(v, float)]
+    digits = 3 if len(numbers) > 1 and max(numbers) - min(numbers) < 0.1 else 1  # a gap the numbers show
+    others = "; ".join(f"{name} {evidence_text(value, digits)}" for name, value in values.items() if name != chosen)
+    text = evidence_text(values[chosen], digits)
     if scout and scout.get("representative", True):
-        return _("activation {chosen}, chosen by the evidence on the race's {points} points (log evidence {value}; {others})").format(
-            chosen=choice["chosen"], points=scout["points"], value=text, others=others)
-    return _("activation {chosen}, chosen by the evidence (log evidence {value}; {others})").format(
-        chosen=choice["chosen"], value=text, others=others)
+        line = _("activation {chosen}, chosen by the evidence on the race's {points} points (log evidence {value}; {others})").format(
+            chosen=chosen, points=scout["points"], value=text, others=others)
+    else:
+        line = _("activation {chosen}, chosen by the evidence (log evidence {value}; {others})").format(
+            chosen=chosen, value=text, others=others)
+    mine = values[chosen]
+    if chosen == AUTO[0] and isinstance(mine, float) and any(isinstance(v, float) and v > mine for v in values.values()):
+        line += _(": {chosen} is kept unless another's is larger by more than {margin:g} nat").format(chosen=chosen, margin=AUTO_MARGIN)
+    return line
 
 
 def epochs(n):
