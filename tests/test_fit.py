@@ -1,5 +1,6 @@
 """Fit mode: Levenberg-Marquardt from many starts finds a near-perfect fit; scaling; early stopping;
 Bayesian regularization; starts that differ across seeds; honest model files."""
+import warnings
 import numpy as np
 import pytest
 import torch
@@ -708,6 +709,25 @@ def test_activation_auto_lets_the_evidence_choose():
         model = nnfit.fit(np.linspace(0, 1, 50), y, hidden=5, seed=0)
         assert model.config.activation == "sigmoid" and "activation" not in model.extra
         assert np.allclose(model.predict([0.5]), y[0])
+
+
+def test_a_constant_column_is_shifted_by_its_own_value():
+    """A column with one value: its mean can be a unit in the last place off that value (1e140 repeated 18
+    times), and y scaled by it was +-2e124, not 0: the fit then "failed to beat the mean". The shift is
+    the value itself, so the model is that constant exactly, with no warning but the constant's; x the
+    same (and minmax's midpoint halves first: hi + lo overflows past 9e307)."""
+    for n in (3, 13, 18, 40, 77):
+        for c in (1e140, 3.3e139, 1.234e100):
+            y = np.full(n, c)
+            assert n != 18 or c != 1e140 or np.mean(y) != c  # a case that failed
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                model = nnfit.fit(np.linspace(-2, 2, n), y, hidden=3, seed=0)
+            assert np.all(model.predict(np.linspace(-3, 3, 7)) == c)
+    s = driver.scaling(np.full((5, 2), [1e140, 1e308]), np.zeros((5, 1)), "minmax")
+    assert s["x_shift"] == [1e140, 1e308]
+    s = driver.scaling(np.full((5, 1), 1e140), np.zeros((5, 1)), "standard")
+    assert s["x_shift"] == 1e140 and s["x_scale"] == 1.0
 
 
 def test_lm_starts_alternate_two_scales():

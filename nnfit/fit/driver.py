@@ -109,15 +109,17 @@ def scaling(x, y, how):
     a_i = 0 and c = 0, where Bayesian regularization pulls) is the best constant; the saved model's
     y_shift also takes the fitted output bias c (fit_points). standard: x
     and y to mean 0, std 1; minmax: x to [-1, 1], y's half-range to 1; none: x as it is, y only
-    centered. A spread of 0 (every value equal) keeps the scale 1."""
-    y_shift = np.mean(y, axis=0)
+    centered. A spread of 0 (every value equal) keeps the scale 1, and the shift is that value itself (the
+    mean of 1e140 repeated can be a unit in the last place off it, which scaled y to +-2e124 instead of 0)."""
+    y_shift = np.where(np.ptp(y, axis=0) == 0, y[0], np.mean(y, axis=0))
     if how == "none":
         x_shift, x_scale, y_scale = np.zeros(x.shape[1]), np.ones(x.shape[1]), np.ones(y.shape[1])
     elif how == "standard":
         x_shift, x_scale, y_scale = np.mean(x, axis=0), np.std(x, axis=0), np.std(y, axis=0)
-    else:  # minmax
+        x_shift = np.where(np.ptp(x, axis=0) == 0, x[0], x_shift)
+    else:  # minmax (halves first: hi + lo overflows past 9e307)
         lo, hi = x.min(axis=0), x.max(axis=0)
-        x_shift, x_scale, y_scale = (hi + lo) / 2, (hi - lo) / 2, (y.max(axis=0) - y.min(axis=0)) / 2
+        x_shift, x_scale, y_scale = hi / 2 + lo / 2, (hi - lo) / 2, (y.max(axis=0) - y.min(axis=0)) / 2
     return {"x_shift": column_values(x_shift), "x_scale": column_values(np.where(x_scale > 0, x_scale, 1.0)),
             "y_shift": column_values(y_shift), "y_scale": column_values(np.where(y_scale > 0, y_scale, 1.0))}
 
