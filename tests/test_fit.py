@@ -436,6 +436,20 @@ def test_a_damping_gone_bad_ends_the_tries():
     assert opt.stopped[0] and opt.reason[0] == "damping mu reached mu_max" and not opt.stopped[1]
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_an_epoch_s_tries_are_capped(monkeypatch, compiled):
+    """The fixed rule with mu_up near 1 (legal: any factor above 1) and mu far below mu_max: every try
+    failed (x all 0, nothing to fit but a constant the starts have), and one epoch took a million tries.
+    After lm.MAX_TRIES failed tries the start stops and says why; mu grows from the damping used, not
+    from a mu below the floor (the same system solved again and again). Both paths."""
+    import nnfit.fit.lm as lm
+    monkeypatch.setattr(lm, "COMPILED", compiled)
+    model = nnfit.fit(np.zeros(10), np.arange(10.0), seed=0, hidden=3, starts=2, epochs=3, mu_rule="fixed",
+                      mu_up=1.01, mu=1e-300, mu_max=1e300)
+    assert model.extra["stopped"] == f"no try lowered F in {lm.MAX_TRIES} tries of one epoch (mu grows by mu_up 1.01 a try)"
+    assert np.all(np.isfinite(model.predict(np.linspace(-1, 1, 5))))
+
+
 def test_a_settled_objective_ends_a_bayesian_start():
     """With `settle` (the driver's: driver.settle_nats) a start stops once its steps
     lowered F by less than that many nats in lm.STALL epochs; the F it records is the objective's

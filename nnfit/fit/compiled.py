@@ -14,7 +14,8 @@ Per start k in idx, with H = beta J^T J + diag(alpha_p) (alpha_p: each parameter
             1 - [M^-1]_jj, M = beta D^-1 J^T J D^-1 + I, D = diag(sqrt alpha_p) (lm._scaled_data_hessian)
     tries   (H + mu I) delta = beta J^T r + alpha_p p, solved by Cholesky after equilibrating by the
             diagonal; p - delta kept when F = beta sum r^2 + sum alpha_p p^2 falls; mu by Nielsen's rule
-            or MATLAB's fixed factors, as lm.py; mu past mu_max ends the tries (gave_up); with
+            or MATLAB's fixed factors, as lm.py; mu past mu_max, or max_tries failed tries (lm.MAX_TRIES),
+            ends the tries (gave_up); with
             `accelerate`, Transtrum and Sethna's geodesic acceleration (lm._accelerate)
     after   r, J^T J and J^T r at the new p, from the accepted try's forward pass (network.curvature:
             J^T J from the residuals `rows` only, times `scale`, on large data)
@@ -375,10 +376,10 @@ def hyperparameters(p, r, share, group, free, ard, alpha_min, alpha_max, gam, ss
 
 @numba.njit(**JIT)
 def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jtr, alpha_p, beta, mu, nu,
-             bayes, nielsen, mu_down, mu_up, mu_max, mu_floor, accelerate, ratio, fall, bad, gave_up, shared,
+             bayes, nielsen, mu_down, mu_up, mu_max, max_tries, mu_floor, accelerate, ratio, fall, bad, gave_up, shared,
              group, alpha, gammas, free, ard, alpha_min, alpha_max, min_grad, small, nonfinite, e_d):
     """One epoch for the starts idx, in place (see the module's docstring). Per start: bad (J^T J not
-    finite), gave_up (mu passed mu_max), shared (share holds its gamma parts), fall (F's fall; times
+    finite), gave_up (mu passed mu_max, or max_tries tries failed), shared (share holds its gamma parts), fall (F's fall; times
     `nats` in lm.py). rows: the residuals J^T J is taken from (all of them, or a subset times scale), points:
     their points. accelerate: add the geodesic acceleration where 2 |a| <= ratio |delta| (lm._accelerate).
     Then, with Bayesian regularization, each start's new alpha (K, G) and beta from its gamma shares
@@ -423,6 +424,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
         for a in range(P):
             F += alpha_p[s, a] * p[s, a] * p[s, a]
         floor = mu_floor * beta[s] * top + 1e-300
+        tries = 0
         while True:
             m = max(mu[s], floor)
             for a in range(P):
@@ -446,13 +448,14 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             if nielsen:
                 mu[s], nu[s] = nielsen_damping(better, m, nu[s], F, F_new, delta, gF, Hm)
             elif better:
-                mu[s] = max(mu[s] * mu_down, 1e-300)
+                mu[s] = max(m * mu_down, 1e-300)
             else:
-                mu[s] *= mu_up
+                mu[s] = m * mu_up
             if better:  # r, J^T J and J^T r at the new p, from the accepted try's forward pass
                 curvature(p[s], x, d, H, k, bias, code, Hh, r[s], rows, scale, Js, JtJ[s], Jtr[s])
                 break
-            if not (mu[s] <= mu_max):  # NaN too
+            tries += 1
+            if not (mu[s] <= mu_max) or tries >= max_tries:  # NaN too
                 gave_up[s] = True
                 break
         if bayes and shared[s]:

@@ -69,6 +69,9 @@ GROUPS = "wba"       # one alpha each for w (for each input: ARD), b and a (MacK
                      # functions it halved the error on steps but cost 5-10% on smooth curves, and on the
                      # tutorial's 10 points it kept 6.8 effective parameters instead of 4 (11 hyperparameters
                      # fitted to 10 values follow the noise)
+MAX_TRIES = 100      # a start whose tries in one epoch all fail this many times stops: with the fixed rule, mu_up near 1
+                     # (legal: any factor above 1) took a million tries of one epoch from mu to mu_max (a fit of 10
+                     # points ran for hours); the defaults give up at mu_max within about 20 tries
 ACCEL_RATIO = 0.75   # geodesic acceleration a is used while 2 |a| <= this times |delta| (Transtrum and Sethna's 0.75)
 HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)
 COMPILED = True      # epochs run compiled.lm_epoch: the same arithmetic as _tries and _update_regularization, without
@@ -288,7 +291,7 @@ class LevenbergMarquardt:
         floor = MU_FLOOR * self.beta[idx] * np.max(np.diagonal(A, axis1=1, axis2=2), axis=1) + 1e-300
         nats = self._nats(F)
         eye = np.eye(A.shape[1])
-        todo = ok.copy()
+        todo, tries = ok.copy(), 0
         while todo.any():
             t = np.flatnonzero(todo)
             k = idx[t]
@@ -313,13 +316,17 @@ class LevenbergMarquardt:
                 self.nu[k[better]] = 2.0
                 self.mu[k[~better]] = mu[~better] * self.nu[k[~better]]
                 self.nu[k[~better]] *= 2
-            else:
-                self.mu[k[better]] = np.maximum(self.mu[k[better]] * cfg.mu_down, 1e-300)
-                self.mu[k[~better]] *= cfg.mu_up
+            else:  # MATLAB's factors, from the damping used (mu below the floor would grow unseen)
+                self.mu[k[better]] = np.maximum(mu[better] * cfg.mu_down, 1e-300)
+                self.mu[k[~better]] = mu[~better] * cfg.mu_up
             todo[t[better]] = False
             give_up = t[~better][~(self.mu[k[~better]] <= cfg.mu_max)]  # NaN too: a damping gone bad ends the tries
             todo[give_up] = False
             self._stop(idx[give_up], "damping mu reached mu_max")
+            tries += 1
+            if tries >= MAX_TRIES and todo.any():
+                self._stop(idx[todo], self._stuck())
+                todo[:] = False
         moved = idx[ok & ~self.stopped[idx]]
         if moved.size:
             self.r[moved], self.JtJ[moved], self.Jtr[moved] = curvature(self.p[moved], self.x, self.y, self.shape,
@@ -345,7 +352,7 @@ class LevenbergMarquardt:
         lm_epoch(self.x, self.y, self.rows, self.points, self.scale, self.codes, self.shape.d, self.shape.H,
                  self.shape.k, bool(self.shape.bias), idx, self.p, self.r, self.JtJ, self.Jtr, alpha_p, self.beta,
                  self.mu, self.nu, bool(self.bayes), cfg.mu_rule == "nielsen", float(cfg.mu_down), float(cfg.mu_up),
-                 float(cfg.mu_max), MU_FLOOR, bool(self.accelerate and self.epoch > 1), ACCEL_RATIO, self.fall, bad,
+                 float(cfg.mu_max), MAX_TRIES, MU_FLOOR, bool(self.accelerate and self.epoch > 1), ACCEL_RATIO, self.fall, bad,
                  gave_up, shared, self.group, self.alpha, self.gammas, -1 if self.free is None else int(self.free),
                  d if d > 1 and self.updates < ARD_AFTER else 0, ALPHA_MIN, ALPHA_MAX, float(cfg.min_grad), small,
                  nonfinite, e_d)
@@ -354,8 +361,13 @@ class LevenbergMarquardt:
             self.fall[idx] *= nats
         if self.flags[:2].any():
             self._stop(idx[bad[idx]], "numbers went bad")
+            stuck = gave_up & (self.mu <= cfg.mu_max)  # (gave up before mu_max: MAX_TRIES tries)
+            self._stop(idx[stuck[idx]], self._stuck())
             self._stop(idx[gave_up[idx]], "damping mu reached mu_max")
         return shared[idx], small[idx], nonfinite[idx]
+
+    def _stuck(self):
+        return f"no try lowered F in {MAX_TRIES} tries of one epoch (mu grows by mu_up {self.cfg.mu_up:g} a try)"
 
     def _accelerate(self, p, k, damped, delta):
         """The step with Transtrum and Sethna's geodesic acceleration (see the module's docstring):
