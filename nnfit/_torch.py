@@ -2,6 +2,7 @@
 fit mode run without it. What needs it (the scalar and matrix engines, explain's autograd column,
 compare) asks for it here, so that a missing torch is one line naming what to install."""
 from .config import ConfigError
+from .i18n import _
 
 
 def require_torch(what, option="engine"):
@@ -9,5 +10,5 @@ def require_torch(what, option="engine"):
     try:
         import torch
     except ImportError:
-        raise ConfigError(option, f"{what} needs PyTorch, which is not installed: pip install 'nnfit[torch]'") from None
+        raise ConfigError(option, _("{what} needs PyTorch, which is not installed: pip install 'nnfit[torch]'").format(what=what)) from None
     return torch

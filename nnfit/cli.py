@@ -124,7 +124,7 @@ def build_parser():
     x.add_argument("model", help=_("a model.safetensors written by nnfit"))
     x.add_argument("--to", required=True, metavar="TARGET", help=_("python | c | js | latex | onnx"))
     x.add_argument("-o", "--output", metavar="FILE", help=_("a new file to write (never overwritten; default stdout; onnx needs it)"))
-    for q in (r, x):
+    for q in (r, x, c, w):
         q.add_argument("--lang", help=_("zh | en: the messages' language (default: the locale's)"))
     return p
 
@@ -356,6 +356,8 @@ def cmd_explain(args):
 
 def cmd_compare(args):
     from .compare import compare
+    if args.lang is not None:
+        check_lang(args.lang)
     if args.engine != "auto":
         raise Failure(_("--engine: compare runs every engine side by side; drop --engine"), 2)
     cfg = seeded(config_from(args), args)
@@ -440,6 +442,8 @@ def load_table(args):
 
 def cmd_play(args):
     from .config import shown_int
+    if args.lang is not None:
+        check_lang(args.lang)
     if not 0 <= args.port <= 65535:
         raise Failure(_("--port must be between 0 and 65535, got {port}").format(port=shown_int(args.port)), 2)
     if not args.host.strip():  # an empty host would listen on every interface, not this machine only
@@ -494,12 +498,14 @@ def cmd_export(args):
 
 
 def chosen_language(argv):
-    """The value of --lang in argv when it is zh or en (before argparse, whose help it translates)."""
+    """The value of --lang in argv when it is zh or en (before argparse, whose help it translates); the
+    last one, as argparse takes it (`nnfit --lang zh train --lang en`: en)."""
+    chosen = None
     for k, a in enumerate(argv):
         value = argv[k + 1] if a == "--lang" and k + 1 < len(argv) else a[7:] if a.startswith("--lang=") else None
         if value in ("zh", "en"):
-            return value
-    return None
+            chosen = value
+    return chosen
 
 
 NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]|\.[0-9]|inf|nan)", re.IGNORECASE)
@@ -562,6 +568,8 @@ class Output:
                 return self.stream.write(text)
             except BrokenPipeError:
                 self.reader_left()
+            except OSError as e:  # /dev/full: say where
+                raise OSError(e.errno, e.strerror, _("standard output")) from None
         return len(text)
 
     def flush(self):
@@ -570,6 +578,8 @@ class Output:
                 self.stream.flush()
             except BrokenPipeError:
                 self.reader_left()
+            except OSError as e:
+                raise OSError(e.errno, e.strerror, _("standard output")) from None
 
     def reader_left(self):
         self.gone = True
@@ -603,6 +613,14 @@ def main(argv=None):
                 sigterm = signal.signal(signal.SIGTERM, on_sigterm)
             with argparse_speaks():  # argparse's own words in the chosen language too
                 args = build_parser().parse_args(argv)
+            try:
+                os.getcwd()
+            except FileNotFoundError:
+                raise Failure(_("the current directory no longer exists (it was removed): cd to another one")) from None
+            if stdout is None and (args.command in ("predict", "explain", "compare")
+                                   or args.command == "export" and not args.output):
+                raise Failure(_("standard output is closed: nnfit {command} prints its result there").format(
+                    command=args.command))
             return globals()[f"cmd_{args.command}"](args)
     except SystemExit as e:  # --help, --version
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
@@ -649,6 +667,10 @@ def describe(e):
             name=e.name, package=f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
     if isinstance(e, OSError) and e.strerror:  # (main writes a line break in the file name as \n)
         return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+    threads = os.environ.get("NUMBA_NUM_THREADS")
+    if isinstance(e, ValueError) and threads is not None and "threads" in first:  # Numba's words
+        return _("NUMBA_NUM_THREADS={value!r} in the environment is not a number of threads Numba can use: unset it, "
+                 "or set it to 1 or more").format(value=threads)
     backend = os.environ.get("MPLBACKEND")
     if isinstance(e, ValueError) and backend and "backend" in first and repr(backend) in first:  # matplotlib's words
         return _("MPLBACKEND={backend!r} is not a matplotlib backend: unset it, or name one such as Agg").format(

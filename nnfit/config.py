@@ -53,7 +53,10 @@ class Config:
         self.shuffle = check_bool("shuffle", self.shuffle)
         self.models = check_int("models", self.models, 1, MAX_MODELS)
         if self.seed is not None:
-            self.seed = check_int("seed", self.seed, 0, SEED_LIMIT - self.models)
+            self.seed = check_int("seed", self.seed, 0, SEED_LIMIT - 1)
+            if self.seed > SEED_LIMIT - self.models:  # model k trains from seed + k
+                raise ConfigError("seed", _("must be <= {top} with --models {models} (model k trains from seed + k), got {seed}").format(
+                    top=SEED_LIMIT - self.models, models=self.models, seed=self.seed))
         self.engine = check_choice("engine", self.engine, ENGINE_NAMES)
         self.dtype = check_choice("dtype", self.dtype, DTYPE_NAMES)
         self.device = check_choice("device", self.device, DEVICE_NAMES)
@@ -61,6 +64,10 @@ class Config:
         self.check_memory(n=10)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
             raise ConfigError("device", _("cuda runs only the matrix engine: choose it (--engine matrix, engine='matrix')"))
+        if self.device == "cuda":  # now, before a seed is drawn and printed or anything trains
+            from ._torch import require_torch
+            if not require_torch(_("--device cuda"), "device").cuda.is_available():
+                raise ConfigError("device", _("cuda: no CUDA GPU is available here (torch.cuda.is_available() is False)"))
         check_bool("keep_grads", self.keep_grads)
         if self.keep_grads and (self.resolved_engine() != "scalar" or self.models > 1):
             raise ConfigError("keep_grads", _("is the chapter's own loop: the scalar engine, one model; "

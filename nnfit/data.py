@@ -11,6 +11,7 @@ mixes numbers and text where the next line has numbers is a typo, not a header, 
 import array
 import codecs
 import csv
+import errno
 import itertools
 import math
 import numbers
@@ -162,6 +163,8 @@ def open_text(path):
     except IsADirectoryError:
         raise DataError(_("{path}: is a directory, not a CSV file").format(path=path)) from None
     except OSError as e:
+        if e.errno == errno.ENXIO:  # a socket, or a device with nothing behind it
+            raise DataError(_("{path}: is not a regular file (a pipe, device or socket); give a CSV file").format(path=path)) from None
         raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
@@ -172,8 +175,12 @@ def open_text(path):
     if info.st_size > MAX_BYTES:
         os.close(fd)
         raise DataError(_("{path}: is {size:.1f} GiB; nnfit reads CSV files up to 1 GiB").format(path=path, size=info.st_size / 2**30))
-    head = os.read(fd, 4096)
-    os.lseek(fd, 0, os.SEEK_SET)
+    try:
+        head = os.read(fd, 4096)
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError as e:
+        os.close(fd)
+        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
     encoding = ("utf-32" if head[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)  # before UTF-16: FF FE 00 00
                 else "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig")
     if b"\x00" in head and encoding == "utf-8-sig":
@@ -214,6 +221,8 @@ def _lines(path, f, wide):
             if "\x00" in line and not wide:
                 raise DataError(_("{path}: not a text file (it contains NUL bytes, line {line})").format(path=path, line=n))
             yield line
+    except OSError as e:  # a read that fails midway (a disk error, a file on a dying mount)
+        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror or e)) from None
     except UnicodeDecodeError as e:
         if wide:  # UTF-16 or UTF-32 (a BOM said so): a lone surrogate, a cut-off last character
             line, unit = bad_wide(path, f.encoding, n + 1, e.object[e.start:e.end])

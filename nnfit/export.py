@@ -34,6 +34,7 @@ from string import Template
 
 import numpy as np
 
+from .i18n import _
 from .model import IDENTITY
 
 # act(z) in each language, written as Model.predict computes it (nnfit/activations.py): the sigmoid
@@ -381,7 +382,7 @@ def to_js(model, source=None):
 
 def tex(v):
     """|v| in LaTeX at full precision: 1.25e-05 -> 1.25\\times 10^{-5}."""
-    m, _, e = num(abs(v)).partition("e")
+    m, _e, e = num(abs(v)).partition("e")
     return f"{m}\\times 10^{{{int(e)}}}" if e else m
 
 
@@ -504,7 +505,7 @@ def write_new(path, content):
     from .runs import RunDirError, umask
     path = os.fspath(path)
     if os.path.lexists(path):
-        raise RunDirError(f"{path}: already exists; nnfit never overwrites a file, give a new -o")
+        raise RunDirError(_("{path}: already exists; nnfit never overwrites a file, give a new -o").format(path=path))
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = None, None
     try:
@@ -516,13 +517,13 @@ def write_new(path, content):
         try:
             os.link(tmp, path)  # atomic, and never replaces
         except FileExistsError:
-            raise RunDirError(f"{path}: already exists; nnfit never overwrites a file, give a new -o") from None
+            raise RunDirError(_("{path}: already exists; nnfit never overwrites a file, give a new -o").format(path=path)) from None
         except OSError as e:
             if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
                 raise
             os.rename(tmp, path)  # a file system without hard links
     except OSError as e:
-        raise RunDirError(f"{path}: cannot write: {e.strerror or e}") from None
+        raise RunDirError(_("{path}: cannot write: {reason}").format(path=path, reason=e.strerror or e)) from None
     finally:
         if fd is not None:
             os.close(fd)

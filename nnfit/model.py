@@ -252,6 +252,8 @@ def load(path):
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise ModelFileError(_("a model file path must be a string or path, got {path!r}").format(path=path))
     path = os.fsdecode(os.fspath(path))
+    if not path:
+        raise ModelFileError(_("the model file name is empty; give a .safetensors file"))
     if not os.path.exists(path):
         raise ModelFileError(_("{path}: no such file").format(path=path))
     if os.path.isdir(path):

@@ -7,6 +7,9 @@ Chinese text uses the Noto Sans SC font that ships in the pylopdf-fonts-zh-cn wh
 a machine with no Chinese font installed; registering it with matplotlib's font list is the one
 lasting effect, and it is idempotent.
 """
+import os
+import sys
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -40,8 +43,33 @@ MAX_FRAMES = 100  # train.gif: one frame per epoch up to this many epochs, evenl
 MANY_POINTS = 200  # fit.png: above this many points, the points are drawn small and under the curve
 
 
+def writable_config_dir():
+    """Before matplotlib is first imported: where it could not write its config and cache folder (no home
+    directory, a read-only one, MPLCONFIGDIR not a writable folder) it would make a new temporary one
+    each run, rebuild its font list there and say so on stderr in two lines; it gets a private folder
+    under the system's temporary directory instead, kept between runs (runs.private_temp_dir)."""
+    if "matplotlib" in sys.modules:
+        return
+    home = os.path.expanduser("~")
+    given = os.environ.get("MPLCONFIGDIR")
+    folders = [given] if given else [os.path.join(os.environ.get(var) or os.path.join(home, sub), "matplotlib")
+                                     for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache"))]
+    if not all(writable_folder(folder) for folder in folders):
+        from .runs import private_temp_dir
+        os.environ["MPLCONFIGDIR"] = private_temp_dir("matplotlib")
+
+
+def writable_folder(path):
+    try:
+        os.makedirs(path, exist_ok=True)  # (what matplotlib would do)
+    except OSError:
+        return False
+    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+
+
 def style():
     """The rc settings of every figure: the bundled Chinese font first, '-' as the minus sign."""
+    writable_config_dir()
     from matplotlib import font_manager
     import pylopdf_fonts_zh_cn
     path = str(pylopdf_fonts_zh_cn.sans_path())
@@ -55,6 +83,7 @@ def style():
 def figure(show=False, **kw):
     """A Figure inside rc_context; everything drawn and saved inside the `with` uses the style.
     With show=True it is a pyplot figure, shown when the block ends (needs a screen)."""
+    writable_config_dir()
     import matplotlib
     with matplotlib.rc_context(style()):
         if not show:
@@ -65,7 +94,9 @@ def figure(show=False, **kw):
         fig = plt.figure(**kw)
         try:
             yield fig
-            plt.show()
+            with warnings.catch_warnings():  # DISPLAY set but no window to be had: pyplot fell back to Agg,
+                warnings.filterwarnings("ignore", message=".*non-interactive")  # as with no screen, nothing is shown
+                plt.show()
         finally:
             plt.close(fig)
 

@@ -11,6 +11,7 @@ import re
 import secrets
 import shutil
 import signal
+import tempfile
 
 from .i18n import _
 
@@ -145,21 +146,27 @@ def write_run(out, model, files=None, models=None, auto=False):
     """Write a run into the new directory `out`, all or nothing: model.safetensors, history.csv,
     models.csv (with `models`, many models trained at once) and `files` ({name: write(path)}, e.g. the
     plots). auto: `out` is the runs/NNN nnfit chose (NewRunDir). Returns the directory and the names written."""
+    jobs = {"model.safetensors": model.save, "history.csv": lambda path: write_history(path, model)}
+    if models is not None:
+        jobs["models.csv"] = lambda path: write_models(path, models)
+    jobs.update(files or {})
     run = NewRunDir(out, auto)
     with run as tmp:
-        model.save(os.path.join(tmp, "model.safetensors"))
-        write_history(os.path.join(tmp, "history.csv"), model)
-        names = ["model.safetensors", "history.csv"]
-        if models is not None:
-            with open(os.path.join(tmp, "models.csv"), "w") as f:
-                f.write("model,seed,final_loss\n")
-                for k, loss in enumerate(models.final_losses):
-                    f.write(f"{k},{models.config.seed + k},{float(loss)!r}\n")
-            names.append("models.csv")
-        for name, write in (files or {}).items():
-            write(os.path.join(tmp, name))
-            names.append(name)
-    return run.path, names
+        for name, write in jobs.items():
+            try:
+                write(os.path.join(tmp, name))
+            except OSError as e:  # a full disk, a quota: which file, not just the reason (the run is removed)
+                raise RunDirError(_("{path}: cannot write: {reason}").format(
+                    path=os.path.join(run.path, name), reason=e.strerror or e)) from None
+    return run.path, list(jobs)
+
+
+def write_models(path, models):
+    """models.csv: each model's seed and final loss (many models trained at once)."""
+    with open(path, "w") as f:
+        f.write("model,seed,final_loss\n")
+        for k, loss in enumerate(models.final_losses):
+            f.write(f"{k},{models.config.seed + k},{float(loss)!r}\n")
 
 
 def write_history(path, model):
@@ -172,3 +179,17 @@ def write_history(path, model):
         f.write(",".join(["epoch", *columns]) + "\n")
         for i in range(len(model.history)):
             f.write(",".join([str(i + 1), *(repr(c[i]) if i < len(c) else "" for c in columns.values())]) + "\n")
+
+
+def private_temp_dir(name):
+    """A folder of this user's alone under the system's temporary directory, kept between runs, for a
+    cache that has nowhere else to go (Numba's kernels, matplotlib's font list): nnfit-NAME-UID, 0o700;
+    if that name is taken by another user, a link or a folder others may write, a new one."""
+    path = os.path.join(tempfile.gettempdir(), f"nnfit-{name}-{os.getuid()}")
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        st = os.lstat(path)
+        if st.st_uid != os.getuid() or st.st_mode & 0o077 or not os.path.isdir(path) or os.path.islink(path):
+            path = tempfile.mkdtemp(prefix=f"nnfit-{name}-")
+    return path

@@ -53,8 +53,6 @@ def option_cases():
         for option, values in CHOICES.items():
             if command == "fit" and option in ("--dtype", "--engine", "--device"):
                 continue
-            if option == "--lang" and command == "compare":
-                continue
             for value in values:
                 yield pytest.param(command, option, value, id=f"{command} {option} {value!r}")
 
@@ -435,3 +433,119 @@ def test_api_names_with_commas_are_refused():
     nnfit.fit (a CSV header cell "a,b" keeps no names, as before)."""
     with pytest.raises(nnfit.ConfigError, match="^x_names must be distinct, non-empty names without control characters or commas"):
         nnfit.fit([[1, 2], [3, 4], [5, 7]], [1, 2, 3], x_names=["a,b", "c"], epochs=2)
+
+
+
+# --- streams, the environment, the file system --------------------------------------------------------------
+
+def run_nnfit(args, cwd, **env):
+    """nnfit in a new process (for what a process is started with: its environment, its streams)."""
+    import subprocess
+    import sys
+    full = dict(os.environ, LANG="C.UTF-8", TMPDIR=str(cwd), **env)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        full.pop(name, None)
+    return subprocess.run([sys.executable, "-m", "nnfit", *args], cwd=cwd, env=full, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_read_error_names_the_file(workdir):
+    """A file that opens but cannot be read (/proc/self/mem: EIO), and a socket (ENXIO on open): the
+    file named, not the bare reason."""
+    import socket
+    if os.path.exists("/proc/self/mem"):
+        workdir(BASE["train"] + ["--data", "/proc/self/mem"], 1, "/proc/self/mem: cannot read")
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(workdir.path / "points.csv"))
+        workdir.put("unrelated.txt", "")
+        workdir(BASE["fit"] + ["--data", "points.csv"], 1, "points.csv: is not a regular file")
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("command", ["train", "fit"])
+def test_a_write_that_fails_names_the_file_and_leaves_nothing(workdir, monkeypatch, command):
+    """A full disk while the run is written (a write with no file name in its error, as savefig's):
+    the file named, and nothing of the run left."""
+    import errno
+    from nnfit import runs
+
+    def full(path, model):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(runs, "write_history", full)
+    quiet = ["--hidden", "1"] if command == "fit" else []  # (no warning about parameters for 10 values)
+    workdir(BASE[command] + quiet + ["--out", "r"], 1, os.path.join("r", "history.csv") + ": cannot write: No space left")
+
+
+def test_stdout_closed_or_full(workdir, model_file, monkeypatch):
+    """Started with stdout closed, a command whose result goes there says so (it exited 0 having printed
+    nothing); a full stdout (/dev/full) is named."""
+    import errno
+    import sys
+    monkeypatch.setattr(sys, "stdout", None)
+    workdir(["predict", model_file, "1"], 1, "standard output is closed: nnfit predict")
+    workdir(["explain", "--seed", "0"], 1, "standard output is closed: nnfit explain")
+
+    class Full:
+        def write(self, text):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def flush(self):
+            pass
+    monkeypatch.setattr(sys, "stdout", Full())
+    workdir(["predict", model_file, "1"], 1, "standard output: No space left on device")
+
+
+def test_predict_an_empty_model_name(workdir):
+    workdir(["predict", "", "1"], 1, "the model file name is empty")
+
+
+def test_a_removed_working_directory(tmp_path, monkeypatch, capsys):
+    from nnfit.cli import main
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert main(["train", "--no-plot", "--seed", "0"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["nnfit: error: the current directory no longer exists (it was removed): cd to another one"]
+
+
+def test_seed_bound_with_many_models_and_cuda_before_the_seed_line(workdir):
+    workdir(["train", "--no-plot", "--seed", str(2**63 - 1), "--models", "2"], 2,
+            f"--seed must be <= {2**63 - 2} with --models 2")
+    import torch
+    if not torch.cuda.is_available():  # refused before a seed is drawn and printed: one line
+        workdir(["train", "--no-plot", "--device", "cuda", "--engine", "matrix"], 2, "no CUDA GPU")
+
+
+def test_the_last_lang_wins_and_every_command_takes_it(workdir, capsys):
+    from nnfit.cli import main
+    workdir(["--lang", "zh", "train", "--lang", "en", "--hidden", "0"], 2, "--hidden must be >= 1")
+    assert main(["compare", "--seed", "0", "--epochs", "2", "--lang", "en"]) == 0
+    capsys.readouterr()
+    workdir(["play", "--lang", "en", "--port", "70000"], 2, "--port must be between 0 and 65535")
+
+
+def test_environment_that_numba_or_matplotlib_cannot_use(tmp_path):
+    """NUMBA_NUM_THREADS=0 (Numba refuses it on import: "internal error, please report" before) and an
+    MPLCONFIGDIR that is a file (matplotlib wrote two lines about a temporary cache folder; no home
+    directory or a read-only one did the same): one clear line, or none beyond nnfit's own."""
+    done = run_nnfit(["train", "--no-plot", "--seed", "0", "--epochs", "1"], tmp_path, NUMBA_NUM_THREADS="0")
+    assert done.returncode == 1 and done.stderr.splitlines() == [
+        "nnfit: error: NUMBA_NUM_THREADS='0' in the environment is not a number of threads Numba can use: unset it, or set it to 1 or more"]
+    (tmp_path / "afile").write_text("")
+    done = run_nnfit(["train", "--seed", "0", "--epochs", "2", "--out", "r"], tmp_path, MPLCONFIGDIR=str(tmp_path / "afile"),
+                     DISPLAY=":99")  # and --show's pyplot with no window to be had: silent, as with no screen
+    assert done.returncode == 0 and done.stderr.splitlines() == ["wrote r/: model.safetensors, history.csv, fit.png, loss.png"]
+    done = run_nnfit(["train", "--seed", "0", "--epochs", "2", "--out", "s", "--show"], tmp_path,
+                     MPLCONFIGDIR=str(tmp_path / "afile"), DISPLAY=":99")
+    assert done.returncode == 0 and done.stderr.splitlines() == ["wrote s/: model.safetensors, history.csv, fit.png, loss.png"]
+    assert os.path.isdir(tmp_path / f"nnfit-matplotlib-{os.getuid()}")
+
+
+def test_memory_refusal_names_the_inputs():
+    x = np.random.default_rng(0).normal(size=(25, 1000))
+    with pytest.raises(nnfit.ConfigError, match="^hidden 5 with 1000 inputs, 16 starts and 25 points needs about .* use fewer inputs"):
+        nnfit.fit(x, np.arange(25.0), seed=0)

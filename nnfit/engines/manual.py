@@ -30,8 +30,6 @@ block of models per CPU core. In float32 the operations come in the order torch'
 them in the tutorial's program, so the losses match it to the last printed digit in practice.
 """
 import math
-import os
-import tempfile
 
 import numba
 import numpy as np
@@ -55,14 +53,8 @@ def cache_where_numba_cannot():
             return
     except (AttributeError, OSError):  # another Numba's internals: leave its caching alone
         return
-    path = os.path.join(tempfile.gettempdir(), f"nnfit-numba-{os.getuid()}")
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        st = os.lstat(path)
-        if st.st_uid != os.getuid() or st.st_mode & 0o077 or not os.path.isdir(path) or os.path.islink(path):
-            path = tempfile.mkdtemp(prefix="nnfit-numba-")
-    numba.config.CACHE_DIR = path
+    from ..runs import private_temp_dir
+    numba.config.CACHE_DIR = private_temp_dir("numba")
 
 
 cache_where_numba_cannot()

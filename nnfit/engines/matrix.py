@@ -26,7 +26,8 @@ class Engine:
     def __init__(self, params, cfg):
         if cfg.device == "cuda" and not torch.cuda.is_available():
             from ..config import ConfigError
-            raise ConfigError("device", "cuda: no CUDA GPU is available here (torch.cuda.is_available() is False)")
+            from ..i18n import _
+            raise ConfigError("device", _("cuda: no CUDA GPU is available here (torch.cuda.is_available() is False)"))
         self.device = torch.device(cfg.device)
         self.dtype = getattr(torch, cfg.dtype)
         self.lr = cfg.lr

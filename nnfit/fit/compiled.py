@@ -474,7 +474,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
 @numba.njit(**JIT)
 def curvatures(x, y, rows, scale, codes, d, H, k, bias, p, r, JtJ, Jtr):
     """r (K, N k), J^T J (K, P, P) and J^T r (K, P) of every start, in place (network.curvature)."""
-    P, N, Nk = p.shape[1], x.shape[0], r.shape[1]
+    P, N = p.shape[1], x.shape[0]
     Hh = np.empty((N, H))
     Js = np.empty((rows.shape[0], P))
     for s in range(p.shape[0]):

@@ -169,6 +169,11 @@ def check_memory(cfg, n, net):
         have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         have = 8 * 2**30
+    if need > have / 2 and net.d > 1:  # P grows with the inputs: H (d + k + 1) + k parameters
+        raise ConfigError("hidden", _("{hidden} with {inputs} inputs, {starts} starts and {n} points needs about {need:.1f} GiB, "
+                                       "more than half of this machine's {have:.1f} GiB; use fewer inputs, fewer starts or a "
+                                       "smaller hidden layer").format(hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, n=n,
+                                                                      need=need / 2**30, have=have / 2**30))
     if need > have / 2:
         raise ConfigError("hidden", _("{hidden} with {starts} starts and {n} points needs about {need:.1f} GiB, more "
                                        "than half of this machine's {have:.1f} GiB; use fewer starts, a smaller hidden "

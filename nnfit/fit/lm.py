@@ -343,7 +343,7 @@ class LevenbergMarquardt:
         for the starts idx, which had alpha and beta updated, which have a gradient below min_grad and
         which a non-finite E_D."""
         from .compiled import lm_epoch
-        cfg, (K, P), d = self.cfg, self.p.shape, self.ard_groups
+        cfg, d = self.cfg, self.ard_groups
         nats = None if self.bayes else self._nats(self.sse()[idx])  # (F = E_D without Bayesian regularization)
         self.flags[:] = False
         bad, gave_up, shared, small, nonfinite = self.flags
