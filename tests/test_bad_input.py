@@ -289,6 +289,16 @@ def test_unusable_out(workdir, command, out, piece):
     workdir(BASE[command] + ["--out", out], 1, piece)
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="Linux's /proc")
+def test_out_where_access_says_yes_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    """/proc passes access(W_OK) for root, and mkdir there fails: found by trying, before any epoch."""
+    from nnfit.cli import main
+    monkeypatch.chdir(tmp_path)
+    assert main(BASE["train"] + ["--out", "/proc/nnfit-run"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("nnfit: error: /proc/nnfit-run: cannot create") and err.count("\n") == 1
+
+
 # --- the Python API ---------------------------------------------------------------------------------------
 
 WRONG_TYPES = {  # option -> values of a wrong type or range
