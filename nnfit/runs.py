@@ -45,8 +45,9 @@ def check_new(path, taken_ok=False):
     full = os.path.abspath(path)
     if len(os.fsencode(full)) + 20 >= whole or any(len(os.fsencode(part)) > longest for part in full.split(os.sep)):
         raise RunDirError(_("{path}: cannot create: {reason}").format(path=path, reason=os.strerror(errno.ENAMETOOLONG)))
-    probe = os.path.join(parent, f".nnfit_probe_{secrets.token_hex(4)}")  # what access() cannot tell: /proc, read-only
-    try:                                                              # mount for root, a quota
+    # what access() cannot tell (/proc, a read-only mount for root, a quota): found by trying
+    probe = os.path.join(parent, f".nnfit_probe_{secrets.token_hex(4)}")
+    try:
         with held_signals():
             os.mkdir(probe)
             os.rmdir(probe)
