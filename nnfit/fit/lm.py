@@ -438,7 +438,7 @@ class LevenbergMarquardt:
         N = self.n
         self.recent[self.recorded % STALL] = self.sse(), self.gamma
         self.recorded += 1
-        if self.recorded > STALL:  # the last STALL updates, this one's included, and one before them
+        if self.recorded > STALL:  # over the last STALL updates, from the (STALL + 1)-th on
             sse, gam = self.recent[:, 0], self.recent[:, 1]  # (STALL, K)
             span = (sse.max(axis=0) - sse.min(axis=0)) / np.maximum(sse.max(axis=0), 1e-300)
             still = (span < STALL_RTOL) & (gam.max(axis=0) - gam.min(axis=0) < STALL_GAMMA)
