@@ -51,14 +51,24 @@ def formulas(activation, hidden, batch=1):
     return text
 
 
+SCALAR_SAMPLES = 200_000  # the most samples the scalar engine trains on to reach a step (about 0.4 ms each: 80 s)
+
+
 def check_step(cfg, n, epoch, sample):
-    """ValueError (one line) unless step `sample` of epoch `epoch` exists for n points."""
+    """ValueError (one line) unless step `sample` of epoch `epoch` exists for n points, and, on the
+    scalar engine (the chapter's, explain's default), can be reached in minutes: it trains per neuron
+    through torch's autograd, and --epoch 1e8 ran for days."""
     steps = -(-n // cfg.batch_size)
     if not 1 <= epoch <= cfg.epochs:
         raise ValueError(_("--epoch must be between 1 and {epochs}, got {epoch}").format(epochs=cfg.epochs, epoch=shown_int(epoch)))
     if not 1 <= sample <= steps:
         raise ValueError(_("--sample must be between 1 and {steps} (steps per epoch), got {sample}").format(
             steps=steps, sample=shown_int(sample)))
+    if cfg.resolved_engine() == "scalar" and (epoch - 1) * n > SCALAR_SAMPLES:
+        raise ValueError(_("--epoch {epoch} on {n} points is {samples} samples for the scalar engine, more than its "
+                           "{limit} (about 0.4 ms each); use --engine manual (the same digits in practice) or an earlier "
+                           "--epoch").format(epoch=shown_int(epoch), n=n, samples=shown_int((epoch - 1) * n),
+                                             limit=shown_int(SCALAR_SAMPLES)))
 
 
 def state_before_step(cfg, x, y, epoch, sample):

@@ -110,6 +110,21 @@ def test_explain_bad_step(cli):
     assert status == 2 and "--epoch must be between 1 and 50" in err
 
 
+def test_explain_refuses_a_step_the_scalar_engine_would_take_hours_to_reach(cli):
+    """--epoch 1e8 trained on the per-neuron autograd engine for days: refused at once, before a seed is
+    drawn, naming the manual engine; the manual engine reaches it (here 30001 epochs) in a second."""
+    from nnfit.explain import SCALAR_SAMPLES
+    status, out, err = cli("explain", "--epochs", "1e8", "--epoch", "1e8")
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "--epoch 100000000 on 10 points is 999999990 samples for the scalar engine" in err and "--engine manual" in err
+    epoch = SCALAR_SAMPLES // 10 + 2
+    status, out, err = cli("explain", "--epochs", str(epoch), "--epoch", str(epoch), "--seed", "0", "--lang", "en")
+    assert status == 2 and "for the scalar engine" in err
+    status, out, err = cli("explain", "--epochs", str(epoch), "--epoch", str(epoch), "--seed", "0", "--lang", "en",
+                           "--engine", "manual")
+    assert status == 0 and out.startswith(f"SGD step 1 of epoch {epoch}"), err
+
+
 def test_compare_cli(cli):
     status, out, err = cli("compare", "--seed", "0", "--dtype", "float64", "--epochs", "5")
     assert status == 0, err
