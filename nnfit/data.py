@@ -444,6 +444,11 @@ def _column(path, header, width, col, flag):
     if name not in header and "," in name and all(part.strip() in header for part in name.split(",")):
         raise DataError(_("{path}: {flag} {col!r}: this command takes one column (nnfit fit takes several, "
                           "separated by commas)").format(path=path, flag=flag, col=col))
+    commas = [i for i, h in enumerate(header) if "," in h and name in (part.strip() for part in h.split(","))]
+    if name not in header and commas:  # --x splits "a,b" at its comma: that column is reached by its index only
+        raise DataError(_("{path}: {flag} {col!r}: no such column; the header's {name!r} has a comma, which {flag} "
+                          "splits names at: pick that column by its index, {index}").format(
+                            path=path, flag=flag, col=col, name=header[commas[0]], index=commas[0]))
     if name not in header:
         raise DataError(_("{path}: {flag} {col!r}: no such column; the header has {names}").format(
             path=path, flag=flag, col=col, names=", ".join(map(repr, header))))

@@ -192,6 +192,13 @@ def test_bad_column_choices(workdir, content, x, y, pieces):
     workdir(BASE["train"] + ["--data", "d.csv", "--x", x, "--y", y], 1, *pieces)
 
 
+def test_a_header_name_with_a_comma_is_reached_by_index(workdir):
+    """fit's --x splits names at commas, so a header cell "a,b" cannot be named: the error says to use
+    its index (train takes one column and finds it by name)."""
+    workdir.put("d.csv", '"a,b",y\n' + "".join(f"{i},{i % 3}\n" for i in range(6)))
+    workdir(BASE["fit"] + ["--data", "d.csv", "--x", "a,b"], 1, "the header's 'a,b' has a comma", "by its index, 0")
+
+
 @pytest.mark.parametrize("kind", ["fifo", "directory", "missing", "device"])
 def test_data_that_is_not_a_regular_file(workdir, kind):
     path = {"fifo": "pipe.csv", "directory": "dir.csv", "missing": "none.csv", "device": "/dev/zero"}[kind]
