@@ -10,7 +10,16 @@ PYTHON_HOOK = sys.unraisablehook  # read here, not in run(): there every stateme
 
 
 def run():
+    seen = []  # a Ctrl-C has come: the first one is noted, then raised as Python's own handler does
     try:
+        import signal
+
+        def note_interrupt(signum, frame):
+            seen.append(signum)
+            raise KeyboardInterrupt
+
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, note_interrupt)
         # Ctrl-C that lands inside one of the import system's callbacks cannot stop anything: Python
         # reports it as "Exception ignored" with a traceback and goes on. Say nothing instead (the command
         # goes on as Python does; a second Ctrl-C stops it). Everything else goes to Python's own hook.
@@ -22,9 +31,9 @@ def run():
         speak_any_encoding()
         from .cli import main
         return main()
-    except BaseException as e:  # Python wraps a Ctrl-C inside a class body's __set_name__ in a RuntimeError
-        if not interrupted(e):
-            raise
+    except BaseException as e:  # Python wraps a Ctrl-C inside a class body's __set_name__ in a RuntimeError,
+        if not (interrupted(e) or seen):  # and NumPy's C import of datetime turns one into an ImportError
+            raise                        # that no longer carries it (seen: it came all the same)
         print("nnfit: error: interrupted", file=sys.stderr)
         return 130
     finally:
