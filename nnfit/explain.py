@@ -51,24 +51,28 @@ def formulas(activation, hidden, batch=1):
     return text
 
 
-SCALAR_SAMPLES = 200_000  # the most samples the scalar engine trains on to reach a step (about 0.4 ms each: 80 s)
+TORCH_SAMPLES = 200_000  # the most samples the torch engines (scalar, matrix) train on to reach a step (about 0.3-0.4 ms each:
+                         # 80 s); the manual engine has no such limit
 
 
 def check_step(cfg, n, epoch, sample):
     """ValueError (one line) unless step `sample` of epoch `epoch` exists for n points, and, on the
-    scalar engine (the chapter's, explain's default), can be reached in minutes: it trains per neuron
-    through torch's autograd, and --epoch 1e8 ran for days."""
+    torch engines (the chapter's scalar one is explain's default), can be reached in minutes: they train
+    through torch's autograd one sample at a time, and --epoch 1e8 ran for days."""
     steps = -(-n // cfg.batch_size)
     if not 1 <= epoch <= cfg.epochs:
-        raise ValueError(_("--epoch must be between 1 and {epochs}, got {epoch}").format(epochs=cfg.epochs, epoch=shown_int(epoch)))
+        raise ValueError(_("--epoch must be between 1 and {epochs} (the run's --epochs), got {epoch}").format(
+            epochs=cfg.epochs, epoch=shown_int(epoch)))
     if not 1 <= sample <= steps:
         raise ValueError(_("--sample must be between 1 and {steps} (steps per epoch), got {sample}").format(
             steps=steps, sample=shown_int(sample)))
-    if cfg.resolved_engine() == "scalar" and (epoch - 1) * n > SCALAR_SAMPLES:
-        raise ValueError(_("--epoch {epoch} on {n} points is {samples} samples for the scalar engine, more than its "
-                           "{limit} (about 0.4 ms each); use --engine manual (the same digits in practice) or an earlier "
-                           "--epoch").format(epoch=shown_int(epoch), n=n, samples=shown_int((epoch - 1) * n),
-                                             limit=shown_int(SCALAR_SAMPLES)))
+    before = (epoch - 1) * n + (sample - 1) * cfg.batch_size  # the samples trained on before the step
+    if cfg.resolved_engine() in ("scalar", "matrix") and before > TORCH_SAMPLES:
+        raise ValueError(_("--epoch {epoch} --sample {sample} on {n} points is {samples} samples before the step for the "
+                           "{engine} engine, more than its {limit} (about 0.4 ms each); use --engine manual (the same "
+                           "digits in practice) or an earlier step").format(
+                             epoch=shown_int(epoch), sample=shown_int(sample), n=n, samples=shown_int(before),
+                             engine=cfg.resolved_engine(), limit=shown_int(TORCH_SAMPLES)))
 
 
 def state_before_step(cfg, x, y, epoch, sample):

@@ -13,6 +13,8 @@ from .i18n import _
 from .params import NAMES, Params
 
 FORMAT = "nnfit-1"
+HISTORY_IN_METADATA = 100_000  # epochs of loss history kept in the JSON metadata; a longer history is the float64
+                               # tensor "history" (safetensors refuses a header over 100 MB: about 4.5e6 epochs as JSON)
 IDENTITY = {"x_shift": 0.0, "x_scale": 1.0, "y_shift": 0.0, "y_scale": 1.0}
 
 
@@ -173,7 +175,8 @@ class Model:
             "config": json.dumps(self.config.to_dict()),
             "x_range": json.dumps(self.x_range),
             "final_loss": json.dumps(self.final_loss if np.isfinite(self.final_loss) else None),
-            "history": json.dumps([h if np.isfinite(h) else None for h in self.history]),
+            "history": json.dumps("tensor" if len(self.history) > HISTORY_IN_METADATA else
+                                  [h if np.isfinite(h) else None for h in self.history]),
             "scaling": json.dumps(self.scaling),
             "extra": json.dumps(strict_json(self.extra), allow_nan=False),  # NaN (R² of a constant y) as null
             "columns": json.dumps({"x": self.x_names, "y": self.y_names}),
@@ -201,6 +204,8 @@ class Model:
             tensors = {n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}
             if self.posterior is not None:
                 tensors["posterior_cov"] = np.ascontiguousarray(self.posterior, dtype=np.float64)
+            if len(self.history) > HISTORY_IN_METADATA:
+                tensors["history"] = np.array(self.history, dtype=np.float64)
             directory = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(directory):
                 raise ModelFileError(_("{path}: no such directory {directory!r}; create it first").format(
@@ -300,6 +305,7 @@ def from_file(path, meta, tensors):
     if kind not in ("train", "fit"):
         raise bad("kind", _("must be 'train' or 'fit', got {kind!r}").format(kind=kind))
     posterior = tensors.pop("posterior_cov", None)
+    long_history = tensors.pop("history", None)
     if sorted(tensors) != sorted(NAMES):
         raise ModelFileError(_("{path}: expected tensors a, b, w; found {found}").format(
             path=path, found=", ".join(sorted(tensors)) or _("none")))
@@ -352,6 +358,12 @@ def from_file(path, meta, tensors):
                               _("must be {d} pairs [low, high] of finite numbers with low <= high, got {text!r}")).format(
             d=d, text=meta["x_range"][:60]))
     history = field("history", [])
+    if history == "tensor" or long_history is not None:  # a long history: the tensor (HISTORY_IN_METADATA)
+        if history != "tensor" or long_history is None or long_history.dtype != np.float64 or long_history.ndim != 1:
+            raise bad("history", _("and the tensor 'history' must come together: \"tensor\" and a float64 vector"))
+        if not np.all(np.isnan(long_history) | (np.isfinite(long_history) & (long_history >= 0))):
+            raise bad("history", _("must be a list of numbers"))
+        history = [None if v != v else v for v in long_history.tolist()]
     if not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
         raise bad("history", _("must be a list of numbers"))  # losses: mean squared errors, never below 0
     final_loss = field("final_loss", "null") if "final_loss" in meta else None

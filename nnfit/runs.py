@@ -158,6 +158,7 @@ def write_run(out, model, files=None, models=None, auto=False):
     if models is not None:
         jobs["models.csv"] = lambda path: write_models(path, models)
     jobs.update(files or {})
+    from .model import ModelFileError
     run = NewRunDir(out, auto)
     with run as tmp:
         for name, write in jobs.items():
@@ -166,6 +167,8 @@ def write_run(out, model, files=None, models=None, auto=False):
             except OSError as e:  # a full disk, a quota: which file, not just the reason (the run is removed)
                 raise RunDirError(_("{path}: cannot write: {reason}").format(
                     path=os.path.join(run.path, name), reason=e.strerror or e)) from None
+            except ModelFileError as e:  # named in the run's folder, not the temporary one (removed)
+                raise RunDirError(str(e).replace(tmp, run.path)) from None
     return run.path, list(jobs)
 
 

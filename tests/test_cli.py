@@ -441,6 +441,29 @@ def test_bad_posterior_metadata_of_a_fit_model(cli, tmp_path):
     assert status == 1 and "must be (10, 10) float64 (or (9, 9), from before fits had an output bias), got shape (11, 11)" in err, err
 
 
+def test_a_long_history_is_saved_as_a_tensor(cli, tmp_path, monkeypatch):
+    """A run of millions of epochs: its loss history as JSON passed safetensors' 100 MB header limit
+    (about 4.5e6 epochs), and the run, trained for minutes, could not be saved. Past
+    model.HISTORY_IN_METADATA epochs it is the float64 tensor "history" (NaN kept); loaded back the
+    same. The two must come together."""
+    from safetensors.numpy import safe_open, save_file
+    from nnfit import model as model_module
+    monkeypatch.setattr(model_module, "HISTORY_IN_METADATA", 30)
+    status, out, err = cli("train", "--seed", "0", "--epochs", "31", "--no-plot", "--out", "r")
+    assert status == 0, err
+    path = tmp_path / "r" / "model.safetensors"
+    with safe_open(str(path), framework="numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    assert meta["history"] == '"tensor"' and tensors["history"].shape == (31,)
+    assert nnfit.load(path).history == nnfit.train(seed=0, epochs=31).history
+    for broken_meta, broken in (({**meta, "history": "[]"}, tensors), (meta, {k: v for k, v in tensors.items() if k != "history"}),
+                                (meta, {**tensors, "history": tensors["history"].astype(np.float32)}),
+                                (meta, {**tensors, "history": -tensors["history"]})):
+        save_file(broken, str(tmp_path / "bad.safetensors"), metadata=broken_meta)
+        status, out, err = cli("predict", "bad.safetensors", "0.5")
+        assert status == 1 and err.count("\n") == 1 and "metadata 'history'" in err, err
+
+
 def test_the_constant_kept_is_said_once_and_kept_in_the_model(cli, tmp_path):
     x = np.linspace(-3, 3, 60)
     (tmp_path / "pts.csv").write_text("x,y\n" + "".join(f"{a:.17g},{b:.17g}\n" for a, b in zip(x, np.sin(x))))

@@ -107,19 +107,26 @@ def test_explain_diverged_run_is_one_line(cli):
 
 def test_explain_bad_step(cli):
     status, out, err = cli("explain", "--epoch", "99")
-    assert status == 2 and "--epoch must be between 1 and 50" in err
+    assert status == 2 and "--epoch must be between 1 and 50 (the run's --epochs), got 99" in err
 
 
 def test_explain_refuses_a_step_the_scalar_engine_would_take_hours_to_reach(cli):
     """--epoch 1e8 trained on the per-neuron autograd engine for days: refused at once, before a seed is
     drawn, naming the manual engine; the manual engine reaches it (here 30001 epochs) in a second."""
-    from nnfit.explain import SCALAR_SAMPLES
+    from nnfit.explain import TORCH_SAMPLES, check_step
+    from nnfit.config import Config
     status, out, err = cli("explain", "--epochs", "1e8", "--epoch", "1e8")
     assert status == 2 and out == "" and err.count("\n") == 1
-    assert "--epoch 100000000 on 10 points is 999999990 samples for the scalar engine" in err and "--engine manual" in err
-    epoch = SCALAR_SAMPLES // 10 + 2
+    assert "--epoch 100000000 --sample 1 on 10 points is 999999990 samples before the step for the scalar engine" in err
+    assert "--engine manual" in err
+    epoch = TORCH_SAMPLES // 10 + 2
     status, out, err = cli("explain", "--epochs", str(epoch), "--epoch", str(epoch), "--seed", "0", "--lang", "en")
     assert status == 2 and "for the scalar engine" in err
+    # the samples of the step's own epoch count too (a large file), and the matrix engine is as slow
+    with pytest.raises(ValueError, match="samples before the step for the scalar engine"):
+        check_step(Config(epochs=1, engine="scalar"), 10**6, 1, 10**6)
+    with pytest.raises(ValueError, match="for the matrix engine"):
+        check_step(Config(epochs=10**8, engine="matrix"), 10, 10**8, 1)
     status, out, err = cli("explain", "--epochs", str(epoch), "--epoch", str(epoch), "--seed", "0", "--lang", "en",
                            "--engine", "manual")
     assert status == 0 and out.startswith(f"SGD step 1 of epoch {epoch}"), err
