@@ -255,9 +255,8 @@ def _fit_points(cfg, x, y, progress, names):
     choice = ({"chosen": cfg.activation, "evidence": {a: evidence_value(e) for a, e in first.evidences.items()}}
               if len(acts) > 1 else None)
     k = run.choose()
-    latest = np.array_equal(run.best_p[k], run.opt.p[k]) and hasattr(run.opt, "r")  # LM's residuals are at best_p
-    params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr], names[1],
-                                                    run.opt.r[k] if latest else None)
+    params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr],
+                                                    best_residuals(cfg, run, k, net, u[tr], v[tr]), names[1])
     x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
     saved = dict(s, y_shift=column_values(np.array(s["y_shift"]) + net.out_bias(params) * np.array(s["y_scale"])))
     cfg = replace(cfg, regularization="bayes" if bayes else "none")  # the model's config says what the fit did ("auto" resolved)
@@ -390,22 +389,26 @@ def representative(cfg, run, net, u, v, noise):
     points showed less sharply (a step's exact place) the refinement learns, so the test comes after it.
     noise: race_noise's (variance, dof)."""
     variance, dof = noise
-    k = run.choose()
-    if np.array_equal(run.best_p[k], run.opt.p[k]):  # (with Bayesian regularization the best is the latest)
-        r = run.opt.r[k]  # LM's residuals there
-    else:
-        r = residuals(run.best_p[k][None, :], u, v, net, cfg.activation)[0]
+    r = best_residuals(cfg, run, run.choose(), net, u, v)
     return bool(np.mean(r * r) <= variance * (1 + 6 * math.sqrt(2 / dof + 2 / r.size)))
 
 
-def no_worse_than_the_mean(cfg, params, net, u, v, y_names=None, r=None):
+def best_residuals(cfg, run, k, net, u, v):
+    """The residuals (N k,) of start k's best parameters on the run's training points (u, v): LM's own
+    where the best is the latest (always, with Bayesian regularization), else computed."""
+    if hasattr(run.opt, "r") and np.array_equal(run.best_p[k], run.opt.p[k]):
+        return run.opt.r[k]
+    return residuals(run.best_p[k][None, :], u, v, net, cfg.activation)[0]
+
+
+def no_worse_than_the_mean(cfg, params, net, u, v, r, y_names=None):
     """params, with each output that the constant mean (its a_j = 0 and c_j = 0: y_hat_j = y_shift_j)
     fits better on the training points (u, v) set to that constant, and a warning. Output by output:
     all of them together, in scaled units, let a large output (--scale none) hide a small one fitted
     67 times worse than its mean. Returns (params, the warning or None when every output was kept,
-    whether every output is the constant). r: the residuals of params on (u, v), if already computed."""
+    whether every output is the constant). r: the residuals of params on (u, v) (best_residuals)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        r = (residuals(params[None, :], u, v, net, cfg.activation)[0] if r is None else r).reshape(len(u), net.k)
+        r = r.reshape(len(u), net.k)
         worse = ~(np.mean(r * r, axis=0) <= np.mean((v - np.mean(v, axis=0)) ** 2, axis=0) * (1 + 1e-12))  # NaN too
     if not worse.any():
         return params, None, False
