@@ -69,7 +69,6 @@ def writable_folder(path):
 
 def style():
     """The rc settings of every figure: the bundled Chinese font first, '-' as the minus sign."""
-    writable_config_dir()
     from matplotlib import font_manager
     import pylopdf_fonts_zh_cn
     path = str(pylopdf_fonts_zh_cn.sans_path())
