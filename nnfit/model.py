@@ -364,7 +364,7 @@ def from_file(path, meta, tensors):
         if not np.all(np.isnan(long_history) | (np.isfinite(long_history) & (long_history >= 0))):
             raise bad("history", _("must be a list of numbers"))
         history = [None if v != v else v for v in long_history.tolist()]
-    if not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
+    elif not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
         raise bad("history", _("must be a list of numbers"))  # losses: mean squared errors, never below 0
     final_loss = field("final_loss", "null") if "final_loss" in meta else None
     if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
