@@ -9,7 +9,7 @@ import nnfit
 from nnfit.data import tutorial_data
 from nnfit.fit.driver import split
 from nnfit.activations import DERIVATIVES, SECOND
-from nnfit.fit import driver
+from nnfit.fit import driver, lm
 from nnfit.fit.config import FitConfig
 from nnfit.fit.lm import LevenbergMarquardt
 from nnfit.fit.network import Shape, Workspace, along, curvature, gradient, jacobian, residuals
@@ -101,11 +101,14 @@ def test_compiled_epoch_equals_numpy(d, k, n, activation, bayes, mu_rule, accele
     """compiled.lm_epoch against lm.py's NumPy step (the reference, COMPILED False): 12 epochs of 4 starts
     from the same state give the same parameters, damping, hyperparameters, curvature and stops, to
     round-off (the two sum in other orders; Cholesky there, LU here). With several inputs, their weights
-    share one alpha for 6 epochs here (lm.ARD_AFTER), then have one each (ARD), so both phases run."""
+    share one alpha for 6 epochs here (lm.ARD_AFTER), then have one each (ARD), so both phases run; with
+    Bayesian regularization starts 1 and 3 warm up on plain LM for 5 epochs (lm.WARM_EPOCHS), so the
+    switch runs too."""
     from dataclasses import replace
     from nnfit.fit import lm
     from nnfit.fit.network import PerStart
     monkeypatch.setattr(lm, "ARD_AFTER", 6)
+    monkeypatch.setattr(lm, "WARM_EPOCHS", 5)  # starts 1 and 3 on plain LM for 5 epochs first (with bayes)
     rng = np.random.default_rng(n + d)
     x = rng.uniform(-1, 1, (n, d))
     y = np.sin(3 * x[:, :1]) + 0.1 * rng.normal(size=(n, k))
@@ -116,7 +119,7 @@ def test_compiled_epoch_equals_numpy(d, k, n, activation, bayes, mu_rule, accele
     p0 = driver.draw_starts(rng, 4, net, x, y, "sigmoid")
     runs = []
     for compiled in (False, True):
-        opt = LevenbergMarquardt(cfg, p0.copy(), x, y, net, bayes, accelerate=accelerate)
+        opt = LevenbergMarquardt(cfg, p0.copy(), x, y, net, bayes, accelerate=accelerate, warm=[0, 1, 0, 1])
         opt.compiled = compiled
         for _ in range(12):
             opt.step(np.ones(4, dtype=bool))
@@ -758,10 +761,11 @@ def test_lm_starts_alternate_two_scales():
     assert not np.array_equal(lm_starts[:, inner:], plain[:, inner:])  # least-squares output weights
 
 
-def test_activation_auto_splits_every_start_and_survives_a_failed_half():
+def test_activation_auto_splits_every_start_and_survives_a_failed_half(monkeypatch):
     """auto's halves add up to --starts (sigmoid takes the odd one; one start is sigmoid's alone), the
     summary's numbers are those that ran, and an activation whose every start failed leaves the fit to
-    the other: y near 1e100 unscaled, where every relu start's loss overflows."""
+    the other: y near 1e100 unscaled, where every relu start's loss overflows (without the warm-up: a
+    relu start on plain LM gets through)."""
     from nnfit.fit.report import summary
     rng = np.random.default_rng(0)
     x = np.linspace(-3, 3, 60)
@@ -772,6 +776,7 @@ def test_activation_auto_splits_every_start_and_survives_a_failed_half():
         assert ("activation" in model.extra) is (starts > 1)
     x = np.linspace(-1, 1, 40)
     y = (np.abs(x) + 0.05 * rng.standard_normal(40)) * 1e100
+    monkeypatch.setattr(lm, "WARM_EPOCHS", 0)
     model = nnfit.fit(x, y, seed=1, scale="none")
     assert model.config.activation == "sigmoid" and np.all(np.isfinite(model.predict(x)))
     assert model.extra["activation"]["evidence"]["relu"] is None and "relu not computable" in summary(model)
@@ -866,9 +871,11 @@ def test_a_bayesian_fit_without_a_finite_posterior_still_saves(tmp_path, monkeyp
     assert "leave-one-out RMSE not computable" in summary(loaded)
 
 
-def test_a_posterior_past_float64_is_dropped_not_raised():
+def test_a_posterior_past_float64_is_dropped_not_raised(monkeypatch):
     """x near 1e150 unscaled with a relu fit: beta J^T J overflows, and NumPy's eigh raised LinAlgError
-    on it. The fit now keeps no posterior and no leave-one-out estimate; it saves and loads."""
+    on it. The fit now keeps no posterior and no leave-one-out estimate; it saves and loads. (Without
+    the warm-up, whose plain-LM start keeps a finite posterior here.)"""
+    monkeypatch.setattr(lm, "WARM_EPOCHS", 0)
     rng = np.random.default_rng(0)
     t = np.linspace(-1, 1, 40)
     model = nnfit.fit(t * 1e150, (np.sin(3 * t) + 0.1 * rng.standard_normal(40)) * 1e-9, hidden=4, seed=0,
@@ -886,3 +893,65 @@ def test_progress_on_a_fit_whose_every_start_diverged_warns_nothing():
         warnings.simplefilter("error")
         with pytest.raises(nnfit.TrainingDiverged):
             nnfit.fit(x, 1e100 * np.sin(3 * x), optimizer="sgd", lr=1e300, scale="none", seed=0, epochs=3, progress=True)
+
+
+def test_warm_starts_run_plain_lm_then_begin_bayesian_updates():
+    """lm's `warm` starts: alpha 0 and beta 1 (plain LM, no hyperparameter updates) for lm.WARM_EPOCHS
+    epochs while the others are Bayesian from the first; then Foresee and Hagan's start at where they
+    got to (gamma = P, beta = (N - gamma) / 2 E_D), mu scaled by that beta; never stopped as converged
+    while warm. Both paths (NumPy and compiled)."""
+    from dataclasses import replace
+    from nnfit.fit.network import Shape
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, (40, 1))
+    y = np.sin(4 * x) + 0.1 * rng.normal(size=(40, 1))
+    y -= y.mean()
+    net = Shape(1, 6, 1, bias=True)
+    cfg = replace(FitConfig(hidden=6), activation="sigmoid")
+    p0 = driver.draw_starts(rng, 4, net, x, y, "sigmoid")
+    for compiled in (False, True):
+        opt = lm.LevenbergMarquardt(cfg, p0.copy(), x, y, net, True, warm=[False, True, False, True])
+        opt.compiled = compiled
+        seen = []  # mu where the switch begins
+        begin = opt._begin_bayes
+        opt._begin_bayes = lambda idx: (seen.append(opt.mu[idx].copy()), begin(idx))
+        assert np.all(opt.alpha[[1, 3]] == 0) and np.all(opt.beta[[1, 3]] == 1) and np.all(opt.alpha[[0, 2]] > 0)
+        for epoch in range(1, lm.WARM_EPOCHS + 3):
+            alpha = opt.alpha.copy()
+            opt.step(np.ones(4, dtype=bool))
+            if epoch < lm.WARM_EPOCHS:
+                assert np.all(opt.alpha[[1, 3]] == 0) and np.all(opt.beta[[1, 3]] == 1) and not opt.stopped[[1, 3]].any()
+                assert opt.warm[[1, 3]].all() and not opt.warm[[0, 2]].any()
+            elif epoch == lm.WARM_EPOCHS:  # the switch, after this epoch's plain step
+                assert not opt.warm.any()
+                N, P = opt.n, opt.p.shape[1]
+                e_d = np.sum(opt.r[[1, 3]] ** 2, axis=1)
+                assert np.allclose(opt.beta[[1, 3]], (N - min(P, N - 1)) / (2 * e_d))
+                assert len(seen) == 1 and np.allclose(opt.mu[[1, 3]], seen[0] * opt.beta[[1, 3]])
+                assert np.all(opt.alpha[[1, 3]] > 0)
+            else:  # Bayesian updates for all
+                assert np.all(opt.alpha[:, :-1] != alpha[:, :-1])  # (the output bias: ALPHA_MIN, fixed)
+
+
+def test_the_warm_up_finds_the_fit_the_bayesian_start_locks_out():
+    """Two bumps, 30 noisy points, hidden 10: from a random start MacKay's updates lock every start into
+    a one-bump or flat fit (2-5 effective parameters, RMSE against the truth 0.24-0.36 in 7 of 8 seeds);
+    with half the starts warmed up on plain LM (lm.WARM_EPOCHS), the evidence finds the two bumps."""
+    f = lambda t: np.exp(-8 * (t - 0.5) ** 2) + np.exp(-8 * (t + 0.5) ** 2)
+    grid = np.linspace(-1.5, 1.5, 500)
+    def errors():
+        out = []
+        for s in range(6):
+            rng = np.random.default_rng(500 + s)
+            x = rng.uniform(-1.5, 1.5, 30)
+            model = nnfit.fit(x, f(x) + rng.normal(0, 0.1, 30), hidden=10, seed=s)
+            out.append(np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2)))
+        return np.array(out)
+    warm = errors()
+    assert warm.max() < 0.15 and np.median(warm) < 0.1, warm
+    lm.WARM_EPOCHS, saved = 0, lm.WARM_EPOCHS
+    try:
+        cold = errors()
+    finally:
+        lm.WARM_EPOCHS = saved
+    assert np.median(cold) > 0.2, cold  # (the oracle that the test tests the warm-up)

@@ -376,13 +376,13 @@ def hyperparameters(p, r, share, group, free, ard, alpha_min, alpha_max, gam, ss
 
 @numba.njit(**JIT)
 def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jtr, alpha_p, beta, mu, nu,
-             bayes, nielsen, mu_down, mu_up, mu_max, max_tries, mu_floor, accelerate, ratio, fall, bad, gave_up, shared,
+             bayes, warm, nielsen, mu_down, mu_up, mu_max, max_tries, mu_floor, accelerate, ratio, fall, bad, gave_up, shared,
              group, alpha, gammas, free, ard, alpha_min, alpha_max, min_grad, small, nonfinite, e_d):
     """One epoch for the starts idx, in place (see the module's docstring). Per start: bad (J^T J not
     finite), gave_up (mu passed mu_max, or max_tries tries failed), shared (share holds its gamma parts), fall (F's fall; times
     `nats` in lm.py). rows: the residuals J^T J is taken from (all of them, or a subset times scale), points:
     their points. accelerate: add the geodesic acceleration where 2 |a| <= ratio |delta| (lm._accelerate).
-    Then, with Bayesian regularization, each start's new alpha (K, G) and beta from its gamma shares
+    Then, with Bayesian regularization, each start's (but a warm start's: plain LM) new alpha (K, G) and beta from its gamma shares
     (lm._update_regularization: group, the parameters' groups; free, the output bias's group or -1; ard,
     the input groups that still share one alpha, or 0), and per start: small (the gradient of F / N
     below min_grad), nonfinite (E_D is not finite) and e_d (E_D at the start's new p: kept where J^T J
@@ -408,7 +408,7 @@ def lm_epoch(x, y, rows, points, scale, codes, d, H, k, bias, idx, p, r, JtJ, Jt
             bad[s] = True
             continue
         code = codes[s]
-        if bayes:
+        if bayes and not warm[s]:
             shared[s] = not math.isnan(gamma_shares(A, alpha_p[s], beta[s], share, Ms, L, Linv, dd))
         top = 0.0
         for a in range(P):

@@ -249,7 +249,10 @@ def _fit_points(cfg, x, y, progress, names):
             run.go(progress, "nnfit fit: every start on every point")
             cfg = replace(cfg, activation=kind[run.choose()])
     else:
-        run = first = Run(batch, p0, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, lm_options)
+        # with Bayesian regularization, every other pair of starts (of each activation, of each START_SCALES)
+        # warms up on plain LM first (lm.WARM_EPOCHS); not in the race, where the data pin the weights
+        warm = {"warm": np.arange(len(p0)) // 2 % 2 == 1} if cfg.optimizer == "lm" and bayes else {}
+        run = first = Run(batch, p0, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, dict(lm_options, **warm))
         run.go(progress)
         cfg = replace(cfg, activation=kind[run.choose()])
     choice = ({"chosen": cfg.activation, "evidence": {a: evidence_value(e) for a, e in first.evidences.items()}}
