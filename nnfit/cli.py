@@ -296,9 +296,13 @@ def read_inputs(path, x_cols, model):
     from .data import DataError, _column, column_list, read_table
     d = model.n_inputs
     if d == 1 and x_cols is None and model.x_names:  # the column the model was fitted on, when the header has it
-        values = read_table(path, lambda width, header: {"--x": model.x_names[0] if header and model.x_names[0] in header
-                                                          else 0})[1]
-        return list(values["--x"])
+        key = _("the model's input")  # (what a message names: the user gave no --x)
+        values = read_table(path, lambda width, header: {key: model.x_names[0] if header and model.x_names[0] in header
+                                                         else 0})[1]
+        return list(values[key])
+    if d == 1 and x_cols is not None and len(column_list(x_cols)) != 1:
+        raise DataError(_("{path}: --x names {count} columns, but the model has one input").format(
+            path=path, count=len(column_list(x_cols))))
     if d == 1:
         from .data import read_x_csv
         return list(read_x_csv(path, x_cols))
@@ -458,8 +462,10 @@ def cmd_play(args):
         from .play.server import serve
         serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
     except OSError as e:
-        raise Failure(_("--host {host} --port {port}: cannot serve there: {error}").format(
-            host=args.host, port=args.port, error=e.strerror or e)) from None
+        if e.filename is not None:  # not the socket: standard output (Output names it), the browser's files
+            raise
+        where = f"--host {args.host}" + (f" --port {args.port}" if args.port else "")  # (port 0: any free one)
+        raise Failure(_("{where}: cannot serve there: {error}").format(where=where, error=e.strerror or e)) from None
     return 0
 
 
@@ -617,7 +623,7 @@ def main(argv=None):
                 os.getcwd()
             except FileNotFoundError:
                 raise Failure(_("the current directory no longer exists (it was removed): cd to another one")) from None
-            if stdout is None and (args.command in ("predict", "explain", "compare")
+            if stdout is None and (args.command in ("predict", "explain", "compare", "play")
                                    or args.command == "export" and not args.output):
                 raise Failure(_("standard output is closed: nnfit {command} prints its result there").format(
                     command=args.command))

@@ -95,9 +95,7 @@ def _numbers(v, name):
     """v as a float64 array of any shape: real numbers only (not strings, bools, dicts or ragged lists)."""
     if isinstance(v, (str, bytes, dict, set)):
         raise DataError(_("{name} must be a list or array of numbers, got {type}").format(name=name, type=type(v).__name__))
-    if np.ma.is_masked(v):  # np.asarray would drop the mask and use the values under it
-        where = ", ".join(map(str, np.argwhere(np.ma.getmaskarray(v))[0]))
-        raise DataError(_("{name}[{index}] is masked: fill or drop the masked values first").format(name=name, index=where))
+    reject_masked(v, name)
     try:
         arr = np.asarray(v)
     except (TypeError, ValueError) as e:
@@ -113,6 +111,13 @@ def _numbers(v, name):
         raise DataError(_("{name} must be real numbers, got an array of {dtype} {sample}").format(
             name=name, dtype=arr.dtype, sample=_sample(arr)))
     return arr.astype(np.float64)
+
+
+def reject_masked(v, name):
+    """DataError at the first masked value of v: np.asarray would drop the mask and use the values under it."""
+    if np.ma.is_masked(v):
+        where = ", ".join(map(str, np.argwhere(np.ma.getmaskarray(v))[0]))
+        raise DataError(_("{name}[{index}] is masked: fill or drop the masked values first").format(name=name, index=where))
 
 
 def _finite_or_error(arr, name):
@@ -438,12 +443,12 @@ def _column(path, header, width, col, flag):
             raise DataError(_("{path}: {flag} {col}: no such column (the file has columns 0 to {last})").format(
                 path=path, flag=flag, col=col, last=width - 1))
         return i
+    if "," in name and all(INDEX.fullmatch(part.strip()) or header and part.strip() in header for part in name.split(",")):
+        raise DataError(_("{path}: {flag} {col!r}: this command takes one column (nnfit fit takes several, "
+                          "separated by commas)").format(path=path, flag=flag, col=col))
     if header is None:
         raise DataError(_("{path}: {flag} {col!r}: the file has no header, so pick columns by 0-based index").format(
             path=path, flag=flag, col=col))
-    if name not in header and "," in name and all(part.strip() in header for part in name.split(",")):
-        raise DataError(_("{path}: {flag} {col!r}: this command takes one column (nnfit fit takes several, "
-                          "separated by commas)").format(path=path, flag=flag, col=col))
     commas = [i for i, h in enumerate(header) if "," in h and name in (part.strip() for part in h.split(","))]
     if name not in header and commas:  # --x splits "a,b" at its comma: that column is reached by its index only
         raise DataError(_("{path}: {flag} {col!r}: no such column; the header's {name!r} has a comma, which {flag} "

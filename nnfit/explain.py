@@ -148,8 +148,11 @@ def step_ledger(params, x, y, idx, cfg):
     engine.epoch(x, y, idx[None, :], len(idx))  # the step itself, as training does it
     new = Params(*(p[0] for p in engine.params()))
     if not (np.isfinite(loss) and np.all(np.isfinite(new.flat())) and np.all(np.isfinite(autograd.flat()))):
-        raise TrainingDiverged(f"the loss became {loss} at this step with lr {cfg.lr:g}; "
-                               f"try a smaller learning rate (e.g. --lr {cfg.lr / 10:g}) or scaled data")
+        what = (_("the loss became {loss}").format(loss=loss) if not np.isfinite(loss) else
+                _("the gradient became non-finite") if not np.all(np.isfinite(autograd.flat())) else
+                _("the new weights became non-finite ({dtype} overflowed)").format(dtype=cfg.dtype))
+        raise TrainingDiverged(_("{what} at this step with lr {lr:g}; try a smaller learning rate (e.g. --lr {smaller:g}) "
+                                 "or scaled data").format(what=what, lr=cfg.lr, smaller=cfg.lr / 10))
     text = formulas(cfg.activation, cfg.hidden, len(idx))
     forward = forward_in_dtype(params, xb, yb, cfg.activation, cfg.dtype)
     samples = [{"index": int(k), "x": float(xv), "y": float(yv), "z": z, "h": h, "ah": ah, "y_hat": y_hat, "error": error}

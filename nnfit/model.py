@@ -297,6 +297,8 @@ def from_file(path, meta, tensors):
             return json.loads(meta[name])
         except ValueError:
             raise bad(name, _("is not valid JSON: {text!r}").format(text=meta[name][:60])) from None
+        except RecursionError:  # arrays nested thousands deep: no field of a model is
+            raise bad(name, _("is nested too deeply: {text!r}").format(text=meta[name][:60])) from None
 
     if meta.get("format") != FORMAT:
         raise ModelFileError(_("{path}: not an nnfit model (metadata 'format' is {format!r})").format(

@@ -60,7 +60,10 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         """Fit to X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs). Bad options
         raise nnfit.ConfigError, bad data nnfit.DataError (both are ValueErrors)."""
         import nnfit
+        from .data import reject_masked
+        reject_masked(X, "X"), reject_masked(y, "y")  # (validate_data would use the values under the mask)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
+        y = y.astype(np.float64)  # a bool or int target, as MLPRegressor takes it
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]  # one target column is fit and predicted as (n_samples,), as MLPRegressor does
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
@@ -79,6 +82,8 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         """y_hat, (n_samples,) or (n_samples, n_outputs). return_std (Bayesian fits only, else
         nnfit.ConfigError): also the standard deviation of a new observation, of the same shape."""
         check_is_fitted(self)
+        from .data import reject_masked
+        reject_masked(X, "X")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.model_.predict(X, return_std=return_std)
 

@@ -510,8 +510,42 @@ def test_stdout_closed_or_full(workdir, model_file, monkeypatch):
 
         def flush(self):
             pass
+
+        def isatty(self):  # (uvicorn's logging asks)
+            return False
     monkeypatch.setattr(sys, "stdout", Full())
     workdir(["predict", model_file, "1"], 1, "standard output: No space left on device")
+    pytest.importorskip("uvicorn")
+    workdir(["play", "--no-browser"], 1, "standard output: No space left on device")  # its URL: not the host's fault
+    monkeypatch.setattr(sys, "stdout", None)
+    workdir(["play", "--no-browser"], 1, "standard output is closed: nnfit play")
+
+
+def test_explain_says_what_overflowed(workdir):
+    """A finite loss whose update overflows float32 is not "the loss became 7.2"."""
+    workdir(["explain", "--seed", "0", "--lr", "1e38", "--sample", "1"], 1,
+            "the new weights became non-finite (float32 overflowed) at this step with lr 1e+38")
+
+
+def test_predict_csv_columns_for_a_one_input_model(workdir, tmp_path_factory):
+    """--x with two columns for a one-input model says so, header or not; a header naming the model's
+    input twice names no --x the user never gave; deep-nested metadata is a model file error."""
+    tmp_path = tmp_path_factory.mktemp("models")
+    model = tmp_path / "named.safetensors"
+    nnfit.fit(np.linspace(-1, 1, 20), np.linspace(-1, 1, 20) ** 2, x_names=["x"], epochs=2, starts=2).save(model)
+    workdir.put("nh.csv", "1,2\n3,4\n")
+    workdir.put("fb.csv", "foo,bar\n1,2\n")
+    workdir.put("dup.csv", "x,x\n0.5,9\n")
+    for name in ("nh.csv", "fb.csv"):
+        workdir(["predict", model, "--csv", name, "--x", "0,1"], 1, f"{name}: --x names 2 columns, but the model has one input")
+    workdir(["predict", model, "--csv", "dup.csv"], 1, "dup.csv: the model's input 'x': the header names columns 0 and 1")
+    workdir(["train", "--data", "nh.csv", "--x", "0,1"], 1, "nh.csv: --x '0,1': this command takes one column")
+    from safetensors.numpy import safe_open, save_file
+    with safe_open(str(model), framework="numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    save_file(tensors, str(tmp_path / "deep.safetensors"), metadata=dict(meta, extra="[" * 100_000 + "]" * 100_000))
+    for command in (["predict", tmp_path / "deep.safetensors", "1"], ["export", tmp_path / "deep.safetensors", "--to", "python"]):
+        workdir(command, 1, "metadata 'extra' is nested too deeply")
 
 
 def test_predict_an_empty_model_name(workdir):

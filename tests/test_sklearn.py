@@ -122,3 +122,20 @@ def test_importing_nnfit_does_not_import_sklearn_and_without_it_says_what_to_ins
             "try:\n    nnfit.NNFitRegressor\nexcept ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "nnfit.NNFitRegressor needs scikit-learn 1.6 or later: pip install nnfit[sklearn]"
+
+
+def test_masked_values_are_refused_and_a_bool_target_is_taken():
+    """A masked X or y is refused as nnfit.fit refuses it (validate_data would use the values under the
+    mask); a bool y is fitted as numbers, as MLPRegressor takes it."""
+    X = np.linspace(-1, 1, 20)[:, None]
+    masked = np.ma.masked_array(X, mask=np.zeros_like(X, dtype=bool))
+    masked[3, 0] = np.ma.masked
+    estimator = NNFitRegressor(starts=2, epochs=5, random_state=0)
+    with pytest.raises(nnfit.DataError, match=r"^X\[3, 0\] is masked"):
+        estimator.fit(masked, X[:, 0])
+    with pytest.raises(nnfit.DataError, match=r"^y\[2\] is masked"):
+        estimator.fit(X, np.ma.masked_array(X[:, 0], mask=np.arange(20) == 2))
+    fitted = estimator.fit(X, X[:, 0] > 0)
+    assert fitted.predict(X).dtype == np.float64
+    with pytest.raises(nnfit.DataError, match=r"^X\[3, 0\] is masked"):
+        fitted.predict(masked)
