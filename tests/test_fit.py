@@ -955,3 +955,13 @@ def test_the_warm_up_finds_the_fit_the_bayesian_start_locks_out():
     finally:
         lm.WARM_EPOCHS = saved
     assert np.median(cold) > 0.2, cold  # (the oracle that the test tests the warm-up)
+
+
+def test_a_start_still_warm_when_the_fit_ends_has_bayesian_hyperparameters():
+    """Every start met the goal (1e9: at once) while half were still on plain LM (alpha 0, beta 1): the
+    one kept has Foresee and Hagan's alpha and beta at its parameters, not plain LM's."""
+    x = np.linspace(-3, 3, 200)
+    for seed in range(4):
+        model = nnfit.fit(x, np.sin(x), hidden=10, seed=seed, goal=1e9)
+        reg = model.extra["regularization"]
+        assert all(a > 0 for a in reg["alpha"]) and reg["beta"] != 1.0, (seed, model.extra["start"], reg)

@@ -511,6 +511,9 @@ class Run:
         finally:
             if bar is not None:
                 bar.close()
+        warm = getattr(self.opt, "warm", None)
+        if warm is not None and warm.any():  # every start stopped (the goal) while some were warming up: theirs
+            self.opt._begin_bayes(np.flatnonzero(warm))  # hyperparameters too, Foresee and Hagan's at their p
         self.train, self.val, self.test = (np.array(h) for h in (self.train, self.val, self.test))
 
     def record(self, epoch):
