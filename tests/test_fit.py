@@ -965,3 +965,29 @@ def test_a_start_still_warm_when_the_fit_ends_has_bayesian_hyperparameters():
         model = nnfit.fit(x, np.sin(x), hidden=10, seed=seed, goal=1e9)
         reg = model.extra["regularization"]
         assert all(a > 0 for a in reg["alpha"]) and reg["beta"] != 1.0, (seed, model.extra["start"], reg)
+
+
+def test_a_warm_start_that_gives_up_begins_bayesian_alike_on_both_paths(monkeypatch):
+    """mu_max = mu: plain LM gives up at once, and the warm starts begin their Bayesian updates the next
+    epoch on the NumPy path as on the compiled one (the NumPy step once updated them in the same epoch)."""
+    from dataclasses import replace
+    from nnfit.fit.network import Shape
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, (40, 1))
+    y = np.sin(4 * x) + 0.1 * rng.normal(size=(40, 1))
+    y -= y.mean()
+    net = Shape(1, 6, 1, bias=True)
+    cfg = replace(FitConfig(hidden=6, mu=1e-3, mu_max=1e-3), activation="sigmoid")
+    p0 = driver.draw_starts(rng, 4, net, x, y, "sigmoid")
+    runs = []
+    for compiled in (True, False):
+        monkeypatch.setattr(lm, "COMPILED", compiled)
+        opt = lm.LevenbergMarquardt(cfg, p0.copy(), x, y, net, True, warm=[False, True, False, True])
+        for _ in range(3):
+            opt.step(np.ones(4, dtype=bool))
+        runs.append(opt)
+    a, b = runs
+    assert not a.warm.any() and not b.warm.any()
+    for name in ("p", "alpha", "beta", "mu"):
+        assert np.allclose(getattr(a, name), getattr(b, name), rtol=1e-6, atol=1e-12), name  # (round-off: 1e-8)
+    assert list(a.reason) == list(b.reason)

@@ -610,8 +610,8 @@ class Run:
             # many as there are values it has threaded the noise (the tutorial's 10 points): the evidence of
             # the others decides.
             exact = finite & self.reached & (self.opt.gamma < self.opt.n / 2)
-            if exact.any():
-                return int(np.argmin(np.where(exact, self.best_loss, np.inf))), np.inf
+            if exact.any():  # the closest (the training MSE: a start that met it while warm has no prior term)
+                return int(np.argmin(np.where(exact, self.opt.mse(), np.inf))), np.inf
             if finite.sum() == 1 and len(self.kinds()) == 1:  # nothing to choose between (a race's winner refined
                 return int(np.flatnonzero(finite)[0]), -np.inf  # on every point): no evidence computed (1.4 ms there)
             if self.scores is None:

@@ -334,6 +334,7 @@ class LevenbergMarquardt:
         nats = self._nats(F)
         eye = np.eye(A.shape[1])
         todo, tries = ok.copy(), 0
+        warm = self.warm[idx].copy()  # (as the epoch began: a warm start that gives up below begins Bayesian next epoch)
         while todo.any():
             t = np.flatnonzero(todo)
             k = idx[t]
@@ -376,7 +377,7 @@ class LevenbergMarquardt:
         share, shared = np.zeros((len(idx), A.shape[1])), np.zeros(len(idx), dtype=bool)
         if self.bayes and ok.any():  # gamma from the J^T J the step was taken with
             share[ok], shared[ok] = self._scaled_data_hessian(idx[ok], A[ok])[::2]
-            shared &= ~self.warm[idx]  # (warm starts: no updates yet)
+            shared &= ~warm  # (warm starts: no updates yet)
         return share, shared
 
     def _epoch_compiled(self, idx):
