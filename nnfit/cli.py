@@ -175,7 +175,7 @@ def seeded(cfg, args):
 def cmd_train(args):
     import numpy as np
     from .params import Params
-    from .runs import NewRunDir, next_run_dir
+    from .runs import NewRunDir
     from .train import run
     check_lang(args.lang)
     if args.terms and args.no_plot:
@@ -405,7 +405,7 @@ def cmd_fit(args):
     from .fit import FitConfig, fit_points, summary
     from .fit.driver import split_indices
     from .plot import plot_diagnostics, plot_loss, plot_targets
-    from .runs import NewRunDir, next_run_dir
+    from .runs import NewRunDir
     check_lang(args.lang)
     cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
     x, y, names = load_table(args)

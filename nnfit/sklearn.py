@@ -61,7 +61,8 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         raise nnfit.ConfigError, bad data nnfit.DataError (both are ValueErrors)."""
         import nnfit
         from .data import reject_masked
-        reject_masked(X, "X"), reject_masked(y, "y")  # (validate_data would use the values under the mask)
+        reject_masked(X, "X")  # (validate_data would use the values under the mask)
+        reject_masked(y, "y")
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
         y = y.astype(np.float64)  # a bool or int target, as MLPRegressor takes it
         if y.ndim == 2 and y.shape[1] == 1:

@@ -913,8 +913,8 @@ def test_warm_starts_run_plain_lm_then_begin_bayesian_updates():
         opt = lm.LevenbergMarquardt(cfg, p0.copy(), x, y, net, True, warm=[False, True, False, True])
         opt.compiled = compiled
         seen = []  # mu where the switch begins
-        begin = opt._begin_bayes
-        opt._begin_bayes = lambda idx: (seen.append(opt.mu[idx].copy()), begin(idx))
+        begin = opt.begin_bayes
+        opt.begin_bayes = lambda idx: (seen.append(opt.mu[idx].copy()), begin(idx))
         assert np.all(opt.alpha[[1, 3]] == 0) and np.all(opt.beta[[1, 3]] == 1) and np.all(opt.alpha[[0, 2]] > 0)
         for epoch in range(1, lm.WARM_EPOCHS + 3):
             alpha = opt.alpha.copy()

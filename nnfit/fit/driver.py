@@ -513,11 +513,11 @@ class Run:
                 bar.close()
         warm = getattr(self.opt, "warm", None)
         if warm is not None and warm.any():  # every start stopped (the goal) while some were warming up: theirs
-            self.opt._begin_bayes(np.flatnonzero(warm))  # hyperparameters too, Foresee and Hagan's at their p
+            self.opt.begin_bayes(np.flatnonzero(warm))  # hyperparameters too, Foresee and Hagan's at their p
         self.train, self.val, self.test = (np.array(h) for h in (self.train, self.val, self.test))
 
     def record(self, epoch):
-        cfg, (ut, vt, uv, vv, ue, ve) = self.cfg, self.data
+        cfg, (_ut, _vt, uv, vv, ue, ve) = self.cfg, self.data
         was = self.active.copy()
         mse = np.where(was, self.opt.mse(), np.nan)
         self.train.append(mse)

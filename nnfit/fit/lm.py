@@ -47,9 +47,9 @@ epochs. F is a negative log posterior (beta E_D, the data's part, is about N / 2
 a fall of F is a log-likelihood ratio; without regularization F = E_D, and its fall is counted in
 nats of the Gaussian likelihood with the noise's variance estimated as E_D / (N - P).
 
-With `warm` (the driver's, on small data: every other pair of starts), those starts first run
-WARM_EPOCHS epochs of plain LM (alpha = 0, beta = 1), and MacKay's updates begin afterwards, from
-Foresee and Hagan's start at where they got to. From a random start the updates can lock a network
+With `warm` (the driver's, on small data with one input: every other pair of starts), those starts
+first run WARM_EPOCHS epochs of plain LM (alpha = 0, beta = 1), and MacKay's updates begin afterwards,
+from Foresee and Hagan's start at where they got to. From a random start the updates can lock a network
 into a near-constant fit before the data have shaped it: where N is near P, the start's beta is
 (N - P) / (2 E_D) with E_D the untrained start's, so the prior outweighs the data from the first
 epoch (two bumps at 30 points: all 16 starts ended with 2-4 effective parameters, test RMSE 0.24
@@ -292,11 +292,12 @@ class LevenbergMarquardt:
             slow = self.falls.sum(axis=0)[idx] < self.settle
             self._stop(idx[slow], f"converged (F fell by less than {self.settle:.2g} nat in {STALL} epochs)")
         if self.epoch >= self.warm_until and self.warm.any():
-            self._begin_bayes(np.flatnonzero(self.warm))
+            self.begin_bayes(np.flatnonzero(self.warm))
 
-    def _begin_bayes(self, idx):
+    def begin_bayes(self, idx):
         """The warm starts idx begin MacKay's updates: Foresee and Hagan's start (gamma = P, at most N - 1)
-        at their parameters, mu afresh, and none of the convergence tests' records from their plain epochs."""
+        at their parameters, mu as damped as it was, and none of the convergence tests' records from their
+        plain epochs. Also for starts still warm when a run ends (driver.Run.go)."""
         N, P = self.n, self.p.shape[1]
         self.warm[idx] = False
         self._sse = None
@@ -506,7 +507,7 @@ class LevenbergMarquardt:
             # go on (mu at mu_max, MAX_TRIES failed tries), its Bayesian updates begin now
             warm = self.warm[idx]
             if reason.startswith(("damping", "no try")):
-                self._begin_bayes(idx[warm])
+                self.begin_bayes(idx[warm])
             idx = idx[~warm]
             if not idx.size:
                 return
