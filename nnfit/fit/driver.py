@@ -251,7 +251,7 @@ def _fit_points(cfg, x, y, progress, names):
     else:
         # with Bayesian regularization and one input, every other pair of starts (of each activation, of each
         # START_SCALES) warms up on plain LM first (lm.WARM_EPOCHS). Not in the race, where the data pin the
-        # weights, nor with several inputs: on the tabular benchmark (300-442 rows, 4-10 inputs) it cost 1-1.5%
+        # weights, nor with several inputs: on the tabular benchmark (300-442 rows, 4-10 inputs) it cost up to 1.5%
         # RMSE and 27% more time
         warm = {"warm": np.arange(len(p0)) // 2 % 2 == 1} if cfg.optimizer == "lm" and bayes and net.d == 1 else {}
         run = first = Run(batch, p0, net, u[tr], v[tr], u[va], v[va], u[te], v[te], bayes, dict(lm_options, **warm))
