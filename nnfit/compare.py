@@ -5,6 +5,8 @@ from dataclasses import replace
 import numpy as np
 
 from .engines import ENGINES
+from .explain import table
+from .i18n import _
 from .train import run
 
 
@@ -25,8 +27,8 @@ def compare(cfg, x, y):
             reference = (name, flat)
         diff = float(np.max(np.abs(flat.astype(np.float64) - reference[1])))
         rows.append((name, final, diff, seconds))
-    head = f"{'engine':<8} {'final loss':>12} {'max |param - ' + reference[0] + '|':>24} {'time (ms)':>10}"
-    lines = [f"seed {cfg.seed}, {cfg.models} model(s), dtype {cfg.dtype}, {cfg.epochs} epochs", head]
-    for name, final, diff, seconds in rows:
-        lines.append(f"{name:<8} {final:>12.6f} {diff:>24.3g} {seconds * 1e3:>10.2f}")
-    return "\n".join(lines)
+    cells = [[_("engine"), _("final loss"), _("max |param - {engine}|").format(engine=reference[0]), _("time (ms)")]]
+    cells += [[name, f"{final:.6f}", f"{diff:.3g}", f"{seconds * 1e3:.2f}"] for name, final, diff, seconds in rows]
+    title = _("seed {seed}, {models} model(s), dtype {dtype}, {epochs} epochs").format(
+        seed=cfg.seed, models=cfg.models, dtype=cfg.dtype, epochs=cfg.epochs)
+    return "\n".join([title] + table(cells, "<>>>"))  # (columns by display width: Chinese headings take two a character)

@@ -140,6 +140,11 @@ def test_compare_cli(cli):
     assert all(float(r[2]) < 1e-9 for r in rows.values())
     status, out, err = cli("compare", "--seed", "0", "--engine", "scalar")
     assert status == 2 and err.startswith("nnfit: error: --engine: compare runs every engine") and not out
+    from nnfit.explain import width
+    status, out, err = cli("compare", "--seed", "0", "--epochs", "2", "--lang", "zh")  # a learner's table, in Chinese
+    lines = out.splitlines()
+    assert status == 0 and lines[0].startswith("种子 0") and lines[1].startswith("引擎")
+    assert len({width(line) for line in lines[1:]}) == 1  # columns line up by display width (a Chinese character: 2)
     status, out, err = cli("train", "--seed", "0", "--terms", "--no-plot")
     assert status == 2 and err.startswith("nnfit: error: --terms draws in fit.png") and not out
 
