@@ -672,7 +672,7 @@ def describe(e):
         return _("{name} is not installed: pip install {package}").format(
             name=e.name, package=f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
     if isinstance(e, OSError) and e.strerror:  # (main writes a line break in the file name as \n)
-        return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+        return _("{file}: {error}").format(file=e.filename, error=e.strerror) if e.filename else e.strerror
     threads = os.environ.get("NUMBA_NUM_THREADS")
     if isinstance(e, ValueError) and threads is not None and "threads" in first:  # Numba's words
         return _("NUMBA_NUM_THREADS={value!r} in the environment is not a number of threads Numba can use: unset it, "

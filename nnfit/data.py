@@ -459,8 +459,8 @@ def _column(path, header, width, col, flag):
             path=path, flag=flag, col=col, names=", ".join(map(repr, header))))
     if header.count(name) > 1:
         where = [i for i, h in enumerate(header) if h == name]
-        raise DataError(_("{path}: {flag} {col!r}: the header names columns {first} and {second} so; "
-                          "pick one by 0-based index").format(path=path, flag=flag, col=col, first=where[0], second=where[1]))
+        raise DataError(_("{path}: {flag} {col!r}: columns {first} and {second} of the header both have that name; "
+                          "pick one by its 0-based index").format(path=path, flag=flag, col=col, first=where[0], second=where[1]))
     return header.index(name)
 
 

@@ -538,7 +538,7 @@ def test_predict_csv_columns_for_a_one_input_model(workdir, tmp_path_factory):
     workdir.put("dup.csv", "x,x\n0.5,9\n")
     for name in ("nh.csv", "fb.csv"):
         workdir(["predict", model, "--csv", name, "--x", "0,1"], 1, f"{name}: --x names 2 columns, but the model has one input")
-    workdir(["predict", model, "--csv", "dup.csv"], 1, "dup.csv: the model's input 'x': the header names columns 0 and 1")
+    workdir(["predict", model, "--csv", "dup.csv"], 1, "dup.csv: the model's input 'x': columns 0 and 1 of the header both have that name")
     workdir(["train", "--data", "nh.csv", "--x", "0,1"], 1, "nh.csv: --x '0,1': this command takes one column")
     from safetensors.numpy import safe_open, save_file
     with safe_open(str(model), framework="numpy") as f:

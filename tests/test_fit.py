@@ -939,6 +939,9 @@ def test_the_warm_up_finds_the_fit_the_bayesian_start_locks_out():
     with half the starts warmed up on plain LM (lm.WARM_EPOCHS), the evidence finds the two bumps."""
     f = lambda t: np.exp(-8 * (t - 0.5) ** 2) + np.exp(-8 * (t + 0.5) ** 2)
     grid = np.linspace(-1.5, 1.5, 500)
+    from nnfit.fit.report import summary
+    warmed = []
+
     def errors():
         out = []
         for s in range(6):
@@ -946,9 +949,13 @@ def test_the_warm_up_finds_the_fit_the_bayesian_start_locks_out():
             x = rng.uniform(-1.5, 1.5, 30)
             model = nnfit.fit(x, f(x) + rng.normal(0, 0.1, 30), hidden=10, seed=s)
             out.append(np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2)))
+            warmed.append(model.extra["warm_start"])
+            assert ("(the warm-up)" in summary(model)) is model.extra["warm_start"]
+            assert model.extra["warm_start"] is (lm.WARM_EPOCHS > 0 and model.extra["start"] // 2 % 2 == 1)  # starts 3-4, 7-8, ...
         return np.array(out)
     warm = errors()
     assert warm.max() < 0.15 and np.median(warm) < 0.1, warm
+    assert any(warmed)  # (the summary says which)
     lm.WARM_EPOCHS, saved = 0, lm.WARM_EPOCHS
     try:
         cold = errors()

@@ -260,6 +260,7 @@ def _fit_points(cfg, x, y, progress, names):
     choice = ({"chosen": cfg.activation, "evidence": {a: evidence_value(e) for a, e in first.evidences.items()}}
               if len(acts) > 1 else None)
     k = run.choose()
+    warmed = bool(kept is None and getattr(run.opt, "warmed", np.zeros(k + 1, dtype=bool))[k])
     params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr],
                                                     best_residuals(cfg, run, k, net, u[tr], v[tr]), names[1])
     x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
@@ -281,7 +282,7 @@ def _fit_points(cfg, x, y, progress, names):
         "dropped": run.dropped + (scout["dropped"] if scout and scout["representative"] else 0), "scout": scout,
         "best_epoch": int(run.best_epoch[k]), "stopped": ("no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"the epoch limit reached (--epochs {cfg.epochs})")),
-        "bayes": bool(bayes), "split": [len(tr), len(va), len(te)], "metrics": metrics,
+        "bayes": bool(bayes), "warm_start": warmed, "split": [len(tr), len(va), len(te)], "metrics": metrics,
         "val_history": [float(h) for h in run.val[:stop, k] * y2] if len(va) else [],
         "test_history": [float(h) for h in run.test[:stop, k] * y2] if len(te) else [],
         "seconds": time.perf_counter() - t0,

@@ -192,6 +192,7 @@ class LevenbergMarquardt:
         if not self.warm_until:
             self.warm[:] = False
         self.alpha[self.warm], self.beta[self.warm] = 0.0, 1.0
+        self.warmed = self.warm.copy()  # (which starts had the warm-up: the summary says so of the kept one)
         if state is not None:  # going on from another run's state (a race's winner): see state_of
             for name in ("mu", "alpha", "beta", "gammas", "updates"):
                 setattr(self, name, np.array(state[name], dtype=float) if name != "updates" else state[name])

@@ -7,6 +7,7 @@ import re
 from ..i18n import _
 from .config import MIN_SPLIT_POINTS
 from .driver import AUTO, AUTO_MARGIN
+from .lm import WARM_EPOCHS
 
 
 def stop_reason(text):
@@ -84,6 +85,9 @@ def summary(model):
     kept = _("kept: start {start} of {starts}, {epochs} (best epoch {best}; stopped: {stopped}), {ms:.1f} ms").format(
         start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), best=e["best_epoch"],
         stopped=stop_reason(e["stopped"]), ms=e["seconds"] * 1e3)
+    if e.get("warm_start"):
+        kept += _("; it began on plain LM for up to {epochs} epochs, then Bayesian updates (the warm-up)").format(
+            epochs=min(WARM_EPOCHS, f.epochs // 2))
     if e.get("dropped"):
         kept += (_("; 1 start dropped early, behind the others") if e["dropped"] == 1 else
                  _("; {dropped} starts dropped early, behind the others").format(dropped=e["dropped"]))
