@@ -6,7 +6,7 @@ import re
 
 from ..i18n import _
 from .config import MIN_SPLIT_POINTS
-from .driver import AUTO, AUTO_MARGIN
+from .driver import AUTO, AUTO_MARGIN, ORIGIN_MARGIN
 from .lm import WARM_EPOCHS
 
 
@@ -72,6 +72,16 @@ def activation_line(choice, scout):
     return line
 
 
+def origin_line(origin):
+    """Where x's origin was put, and why (model.extra["x_origin"]; driver.ORIGIN_MARGIN)."""
+    mean, low = (evidence_text(origin["evidence"][where]) for where in ("mean", "min"))
+    if origin["chosen"] == "min":
+        return _("x's origin: its smallest value, chosen by the evidence (log evidence {low}; with the origin at x's mean "
+                 "{mean}): the starts ran in both").format(low=low, mean=mean)
+    return _("x's origin: its mean (log evidence {mean}; the starts again with the origin at x's smallest value: {low}, "
+             "kept only if larger by more than {margin:g} nat)").format(mean=mean, low=low, margin=ORIGIN_MARGIN)
+
+
 def epochs(n):
     return _("1 epoch") if n == 1 else _("{n} epochs").format(n=n)
 
@@ -105,6 +115,8 @@ def summary(model):
     choice = e.get("activation")
     if choice:
         lines.append(activation_line(choice, scout))
+    if e.get("x_origin"):
+        lines.append(origin_line(e["x_origin"]))
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS
