@@ -1,6 +1,5 @@
 """Fit mode: Levenberg-Marquardt from many starts finds a near-perfect fit; scaling; early stopping;
 Bayesian regularization; starts that differ across seeds; honest model files."""
-import math
 import warnings
 
 import numpy as np
@@ -357,7 +356,8 @@ def test_the_output_bias_is_fitted_freely_and_saved_in_y_shift(tmp_path):
         x = rng.uniform(-2, 2, 60)
         y = np.exp(x) + rng.normal(0, 0.1, 60)
         model = nnfit.fit(x, y, hidden=6, seed=0)
-    run, k = runs[-1], model.extra["start"]
+    frames = list(dict.fromkeys(runs))  # x's origin at its mean, then its smallest and largest value (ORIGIN_FRAMES)
+    run, k = frames[("mean", *driver.ORIGIN_FRAMES).index(model.extra["x_origin"]["chosen"])], model.extra["start"]
     net = run.net
     assert net.bias and net.P == 6 * 3 + 1 and np.all(run.opt.alpha[:, run.opt.free] == ALPHA_MIN)
     assert len(model.extra["regularization"]["alpha"]) == 3  # w, b, a: the bias has no prior to report
@@ -365,7 +365,7 @@ def test_the_output_bias_is_fitted_freely_and_saved_in_y_shift(tmp_path):
     y_scale = float(np.std(y))
     assert model.scaling["y_shift"] == pytest.approx(np.mean(y) + c * y_scale, abs=1e-12)
     grid = np.linspace(-2.5, 2.5, 50)
-    u = ((grid - np.mean(x)) / np.std(x))[:, None]
+    u = ((grid - model.scaling["x_shift"]) / np.std(x))[:, None]
     fitted = forward(run.opt.p[[k]], u, net, "sigmoid")[2][0, :, 0] * y_scale + np.mean(y)
     assert np.max(np.abs(model.predict(grid) - fitted)) < 1e-10
     mean, std = model.predict(grid, return_std=True)
@@ -650,7 +650,7 @@ def test_evidence_of_a_near_exact_fit_survives_round_off(monkeypatch):
     n, d, k, f = int(rng.choice([20, 30, 60, 100, 200, 500, 1200, 2500])), rng.random(), rng.random(), rng.choice(8)
     t = rng.uniform(-2, 2, (n, 1))
     assert n == 200
-    monkeypatch.setattr(driver, "ORIGIN_MARGIN", math.inf)  # the starts in x's first frame only (its start 0)
+    monkeypatch.setattr(driver, "ORIGIN_FRAMES", ())  # the starts in x's first frame only (its start 0)
     for compiled in (True, False):
         lm.COMPILED = compiled
         try:
@@ -680,45 +680,47 @@ def test_the_evidence_ties_are_broken_by_leave_one_out(monkeypatch):
     assert np.all(after <= before * (1 + 1e-9)) and np.mean(after) < 0.75 * np.mean(before), (before, after)
 
 
-def test_x_origin_at_its_smallest_value_when_the_evidence_says_so(monkeypatch, tmp_path):
-    """With Bayesian regularization, one input and standardized x, the starts run a second time with x's origin
-    at its smallest training value (the scale kept), and that fit is kept when its log evidence is larger by
-    more than driver.ORIGIN_MARGIN. log(1 + x) on [0, 10] (its bend at the left edge; the second benchmark
-    set's data): the shifted origin is chosen on every seed, the saved scaling is that frame's (the model
-    predicts the same after a save and load), the summary says so, and the test RMSE is lower than with the
-    one frame on average (1.13x -> 1.06x of scikit-learn's at 100 points)."""
+@pytest.mark.parametrize("edge", ["left", "right"])
+def test_x_origin_at_an_edge_when_the_evidence_says_so(monkeypatch, tmp_path, edge):
+    """With Bayesian regularization, one input and standardized x, the starts run again with x's origin at its
+    smallest and at its largest training value (the scale kept: driver.ORIGIN_FRAMES). log(1 + x) on [0, 10]
+    bends at the left edge (the second benchmark set's data), log(10.01 - x) at the right: the edge's frame is
+    kept on most seeds, the saved scaling is that frame's (the model predicts the same after a save and load),
+    the summary says so, and the test RMSE is lower than with one frame on average."""
     from nnfit.fit.report import summary
-    f = np.log1p
+    f = np.log1p if edge == "left" else (lambda t: np.log(10.01 - t))
     grid = np.linspace(0, 10, 1000)
-    errors = {}
-    for margin in (math.inf, driver.ORIGIN_MARGIN):
-        monkeypatch.setattr(driver, "ORIGIN_MARGIN", margin)
+    errors, kept = {}, []
+    for frames in ((), driver.ORIGIN_FRAMES):
+        monkeypatch.setattr(driver, "ORIGIN_FRAMES", frames)
         for s in range(4):
             rng = np.random.default_rng(500 + s)
             x = rng.uniform(0, 10, 100)
             model = nnfit.fit(x, f(x) + rng.normal(0, 0.1, 100), hidden=10, seed=s)
-            errors[margin, s] = np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2))
+            errors[frames, s] = np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2))
             origin = model.extra.get("x_origin")
-            if margin == math.inf:
+            if not frames:
                 assert origin is None and model.scaling["x_shift"] == pytest.approx(np.mean(x))
                 continue
-            assert origin["chosen"] == "min" and origin["evidence"]["min"] > origin["evidence"]["mean"] + margin
-            assert model.scaling["x_shift"] == np.min(x) and model.scaling["x_scale"] == pytest.approx(np.std(x))
-            assert "x's origin: its smallest value, chosen by the evidence" in summary(model)
+            kept.append(origin["chosen"])
+            at = {"mean": pytest.approx(np.mean(x)), "min": np.min(x), "max": np.max(x)}[origin["chosen"]]
+            assert model.scaling["x_shift"] == at and model.scaling["x_scale"] == pytest.approx(np.std(x))
+            assert "x's origin: its " in summary(model)
             model.save(tmp_path / f"m{s}")
             again = nnfit.load(tmp_path / f"m{s}")
             assert again.extra["x_origin"] == origin and np.allclose(again.predict(grid), model.predict(grid), rtol=0, atol=1e-12)
-    before = np.array([errors[math.inf, s] for s in range(4)])
-    after = np.array([errors[driver.ORIGIN_MARGIN, s] for s in range(4)])
+    assert kept.count("min" if edge == "left" else "max") >= 3, kept
+    before = np.array([errors[(), s] for s in range(4)])
+    after = np.array([errors[driver.ORIGIN_FRAMES, s] for s in range(4)])
     assert np.mean(after) < 0.95 * np.mean(before), (before, after)
 
 
 def test_x_origin_is_tried_only_where_it_applies():
-    """The second frame runs only with LM, Bayesian regularization, one input, standardized x and no race
+    """The other frames run only with LM, Bayesian regularization, one input, standardized x and no race
     (below driver.SCOUT_FROM training points): elsewhere the model has no x_origin and x's shift is its
-    mean (standard) or the middle of its range (minmax). Where it runs, the kept frame is the one whose
-    evidence the rule prefers, and the summary names the other's."""
-    from nnfit.fit.report import summary
+    mean (standard) or the middle of its range (minmax). Where they run, the kept fit is, of every
+    activation's best in every frame, the first within driver.ORIGIN_MARGIN nats of the largest log
+    evidence (sigmoid before relu; the mean, then the smallest, then the largest value)."""
     rng = np.random.default_rng(3)
     x = rng.uniform(0, 4, 80)
     y = np.sqrt(x) + rng.normal(0, 0.1, 80)
@@ -730,13 +732,19 @@ def test_x_origin_is_tried_only_where_it_applies():
     assert "x_origin" not in two.extra
     big = np.linspace(0, 4, driver.SCOUT_FROM)
     assert "x_origin" not in nnfit.fit(big, np.sqrt(big), hidden=3, seed=0, starts=4).extra
-    for s in range(6):
-        model = nnfit.fit(x, np.sin(3 * x) + rng.normal(0, 0.1, 80), hidden=6, seed=s, starts=4)
+    seen = set()
+    for s in range(8):
+        y = np.sin(3 * x) + np.exp(x / 2) * (s % 2) + rng.normal(0, 0.1, 80)
+        model = nnfit.fit(x, y, hidden=6, seed=s, starts=4)
         origin = model.extra["x_origin"]
-        low, mean = origin["evidence"]["min"], origin["evidence"]["mean"]
-        assert origin["chosen"] == ("min" if low > mean + driver.ORIGIN_MARGIN else "mean")
-        assert model.scaling["x_shift"] == (np.min(x) if origin["chosen"] == "min" else pytest.approx(np.mean(x)))
-        assert "x's origin: its " + ("smallest value" if origin["chosen"] == "min" else "mean") in summary(model)
+        fits = [(name, where, e) for name in driver.AUTO for where in ("mean", *driver.ORIGIN_FRAMES)
+                for e in [origin["evidence"][where][name]] if isinstance(e, float)]
+        top = max(e for *_, e in fits)
+        name, where, _e = next(fit for fit in fits if fit[2] >= top - driver.ORIGIN_MARGIN)
+        assert (origin["chosen"], model.config.activation) == (where, name)
+        assert model.extra["activation"]["evidence"] == origin["evidence"][where]  # the kept frame's numbers
+        seen.add(where)
+    assert len(seen) >= 2, seen  # the rule was exercised, not one frame every time
 
 
 def test_the_activation_line_shows_why_sigmoid_stayed():
@@ -749,6 +757,17 @@ def test_the_activation_line_shows_why_sigmoid_stayed():
     assert apart.endswith("(log evidence -15.0; relu -15.5)")
     relu = activation_line({"chosen": "relu", "evidence": {"sigmoid": -15.0, "relu": -12.5}}, None)
     assert relu.endswith("(log evidence -12.5; sigmoid -15.0)")
+
+
+def test_the_origin_line_names_each_frames_best():
+    """The summary's x_origin line: each frame's largest log evidence over its activations, "unbounded" for an
+    exact fit, "not computable" for a frame with none (every start failed, or missing from the file)."""
+    from nnfit.fit.report import origin_line
+    line = origin_line({"chosen": "max", "evidence": {"mean": {"sigmoid": 3.0, "relu": 5.25},
+                                                        "min": {"sigmoid": None, "relu": 1.0}, "max": {"sigmoid": 9.5, "relu": None}}})
+    assert line.startswith("x's origin: its largest value, chosen by the evidence") and "x's mean 5.2, at its smallest value 1.0, at its largest 9.5" in line
+    line = origin_line({"chosen": "min", "evidence": {"mean": {"sigmoid": 3.0}, "min": {"sigmoid": "exact"}}})
+    assert "its smallest value" in line and "unbounded (an exact fit)" in line and "at its largest not computable" in line
 
 
 def test_activation_auto_lets_the_evidence_choose():

@@ -73,13 +73,19 @@ def activation_line(choice, scout):
 
 
 def origin_line(origin):
-    """Where x's origin was put, and why (model.extra["x_origin"]; driver.ORIGIN_MARGIN)."""
-    mean, low = (evidence_text(origin["evidence"][where]) for where in ("mean", "min"))
-    if origin["chosen"] == "min":
-        return _("x's origin: its smallest value, chosen by the evidence (log evidence {low}; with the origin at x's mean "
-                 "{mean}): the starts ran in both").format(low=low, mean=mean)
-    return _("x's origin: its mean (log evidence {mean}; the starts again with the origin at x's smallest value: {low}, "
-             "kept only if larger by more than {margin:g} nat)").format(mean=mean, low=low, margin=ORIGIN_MARGIN)
+    """Where x's origin was put, and why (model.extra["x_origin"]; driver.ORIGIN_FRAMES, ORIGIN_MARGIN): each
+    frame's largest log evidence over its activations."""
+    def best(where):
+        values = origin["evidence"].get(where, {}).values()
+        if "exact" in values:
+            return evidence_text("exact")
+        numbers = [v for v in values if isinstance(v, float)]
+        return evidence_text(max(numbers) if numbers else None)
+    where = {"mean": _("its mean"), "min": _("its smallest value"), "max": _("its largest value")}
+    return _("x's origin: {where}, chosen by the evidence (the largest log evidence with the origin at x's mean {mean}, "
+             "at its smallest value {low}, at its largest {high}; the first within {margin:g} nat of the largest is "
+             "kept, in that order)").format(where=where[origin["chosen"]], mean=best("mean"), low=best("min"),
+                                            high=best("max"), margin=ORIGIN_MARGIN)
 
 
 def epochs(n):
