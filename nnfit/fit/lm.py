@@ -49,8 +49,9 @@ nats of the Gaussian likelihood with the noise's variance estimated as E_D / (N 
 
 With `warm` (the driver's, on small data with one input: every other pair of starts), those starts
 first run WARM_EPOCHS epochs of plain LM (alpha = 0, beta = 1), and MacKay's updates begin afterwards,
-from Foresee and Hagan's start at where they got to. From a random start the updates can lock a network
-into a near-constant fit before the data have shaped it: where N is near P, the start's beta is
+from Foresee and Hagan's start at where they got to (gamma at most WARM_GAMMA N). From a random
+start the updates can lock a network into a near-constant fit before the data have shaped it: where N
+is near P, the start's beta is
 (N - P) / (2 E_D) with E_D the untrained start's, so the prior outweighs the data from the first
 epoch (two bumps at 30 points: all 16 starts ended with 2-4 effective parameters, test RMSE 0.24
 against scikit-learn's 0.09, where a start that had first fitted the data found 11 and a log
