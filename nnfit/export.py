@@ -103,7 +103,8 @@ def header(model, source):
     if names:  # x = t, or x[0] = age, x[1] = height; then y likewise
         lines.append("Columns: " + "; ".join(", ".join(f"{side}{'' if len(n) == 1 else f'[{j}]'} = {shown(name)}"
                                                        for j, name in enumerate(n)) for side, n in names) + ".")
-    return lines + ["Same float64 operations, in the same order, as nnfit's Model.predict."]
+    return lines + ["The same float64 steps as nnfit's Model.predict; its sums may round in another order (a few units "
+                    "in the last place of the terms summed)."]
 
 
 def commented(model, source, mark):

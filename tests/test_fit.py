@@ -759,15 +759,34 @@ def test_the_activation_line_shows_why_sigmoid_stayed():
     assert relu.endswith("(log evidence -12.5; sigmoid -15.0)")
 
 
-def test_the_origin_line_names_each_frames_best():
-    """The summary's x_origin line: each frame's largest log evidence over its activations, "unbounded" for an
-    exact fit, "not computable" for a frame with none (every start failed, or missing from the file)."""
+def test_the_origin_line_names_each_frames_evidences():
+    """The summary's x_origin line: every frame's log evidence of every activation (the rule's own numbers, so
+    that a reader can follow it: there the mean's -508.2 was relu's, and sigmoid's -509.0 was not within 1 nat
+    of the largest), with 3 decimals where 1 would show two different numbers alike, "unbounded" for an exact
+    fit, "not computable" for a fit that has none; the rule in words, with the activations' order when
+    there are two."""
     from nnfit.fit.report import origin_line
-    line = origin_line({"chosen": "max", "evidence": {"mean": {"sigmoid": 3.0, "relu": 5.25},
-                                                        "min": {"sigmoid": None, "relu": 1.0}, "max": {"sigmoid": 9.5, "relu": None}}})
-    assert line.startswith("x's origin: its largest value, chosen by the evidence") and "x's mean 5.2, at its smallest value 1.0, at its largest 9.5" in line
-    line = origin_line({"chosen": "min", "evidence": {"mean": {"sigmoid": 3.0}, "min": {"sigmoid": "exact"}}})
-    assert "its smallest value" in line and "unbounded (an exact fit)" in line and "at its largest not computable" in line
+    line = origin_line({"chosen": "max", "evidence": {"mean": {"sigmoid": -509.0, "relu": -508.217},
+                                                        "min": {"sigmoid": -510.0, "relu": -508.192},
+                                                        "max": {"sigmoid": -508.0, "relu": None}}})
+    assert line.startswith("x's origin: its largest value, chosen by the evidence (log evidence at x's mean: sigmoid "
+                           "-509.000, relu -508.217; at its smallest value: sigmoid -510.000, relu -508.192; at its "
+                           "largest value: sigmoid -508.000, relu not computable; the first within 1 nat")
+    assert "sigmoid before relu, and for each the mean before the smallest before the largest value)" in line
+    line = origin_line({"chosen": "min", "evidence": {"mean": {"sigmoid": 3.0}, "min": {"sigmoid": "exact"},
+                                                        "max": {"sigmoid": 1.25}}})
+    assert ("(log evidence at x's mean: 3.0; at its smallest value: unbounded (an exact fit); at its largest value: "
+            "1.2; the first within 1 nat of the largest is kept, the mean before") in line
+
+
+def test_no_other_origins_for_a_constant_y_or_an_exact_fit():
+    """A constant y (every fit has a = 0; the evidences differ by round-off) and an exact fit (an unbounded
+    evidence) leave nothing for the other frames to decide: x's origin stays at its mean, with no x_origin."""
+    for s in range(3):
+        x = np.random.default_rng(s).uniform(0, 1, 50)
+        for y in (np.full(50, 3.0), 2 * x + 1):
+            model = nnfit.fit(x, y, seed=s)
+            assert "x_origin" not in model.extra and model.scaling["x_shift"] == pytest.approx(np.mean(x))
 
 
 def test_activation_auto_lets_the_evidence_choose():

@@ -283,8 +283,9 @@ def _fit_points(cfg, x, y, progress, names):
             return run
 
         run = first = all_starts(p0, u)
+        # (not for a constant y, nor an exact fit: their evidences differ by round-off, or are unbounded)
         if (cfg.optimizer == "lm" and bayes and net.d == 1 and cfg.scale == "standard" and np.ptp(x[tr]) > 0
-                and math.isfinite(run.evidence) and ORIGIN_FRAMES):
+                and np.ptp(v[tr]) > 0 and math.isfinite(run.evidence) and ORIGIN_FRAMES):
             s, u, run, origin = other_origins(s, u, run, x, v, tr, net, acts, counts, start_rng, all_starts)
             first = run
         cfg = replace(cfg, activation=kind[run.chosen])

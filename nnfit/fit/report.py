@@ -74,18 +74,25 @@ def activation_line(choice, scout):
 
 def origin_line(origin):
     """Where x's origin was put, and why (model.extra["x_origin"]; driver.ORIGIN_FRAMES, ORIGIN_MARGIN): each
-    frame's largest log evidence over its activations."""
-    def best(where):
-        values = origin["evidence"].get(where, {}).values()
-        if "exact" in values:
-            return evidence_text("exact")
-        numbers = [v for v in values if isinstance(v, float)]
-        return evidence_text(max(numbers) if numbers else None)
+    frame's log evidence of each activation, with 3 decimals where 1 would show two different numbers alike."""
+    frames = origin["evidence"]
+    names = list(dict.fromkeys(name for values in frames.values() for name in values))
+    numbers = {v for values in frames.values() for v in values.values() if isinstance(v, float)}
+    digits = 3 if len({f"{v:.1f}" for v in numbers}) < len(numbers) else 1
     where = {"mean": _("its mean"), "min": _("its smallest value"), "max": _("its largest value")}
-    return _("x's origin: {where}, chosen by the evidence (the largest log evidence with the origin at x's mean {mean}, "
-             "at its smallest value {low}, at its largest {high}; the first within {margin:g} nat of the largest is "
-             "kept, in that order)").format(where=where[origin["chosen"]], mean=best("mean"), low=best("min"),
-                                            high=best("max"), margin=ORIGIN_MARGIN)
+    at = {"mean": _("at x's mean"), "min": _("at its smallest value"), "max": _("at its largest value")}
+    parts = []
+    for frame, values in frames.items():
+        shown = (", ".join(f"{name} {evidence_text(values.get(name), digits)}" for name in names) if len(names) > 1
+                 else evidence_text(values.get(names[0]), digits))
+        parts.append(_("{at}: {values}").format(at=at[frame], values=shown))
+    rule = (_("the first within {margin:g} nat of the largest is kept, {first} before {second}, and for each the mean "
+              "before the smallest before the largest value").format(margin=ORIGIN_MARGIN, first=names[0], second=names[1])
+            if len(names) == 2 else
+            _("the first within {margin:g} nat of the largest is kept, the mean before the smallest before the largest "
+              "value").format(margin=ORIGIN_MARGIN))
+    return _("x's origin: {where}, chosen by the evidence (log evidence {values}; {rule})").format(
+        where=where[origin["chosen"]], values="; ".join(parts), rule=rule)
 
 
 def epochs(n):
