@@ -87,6 +87,8 @@ def build_parser():
                                             "With no command: nnfit train."))
     p.add_argument("--version", action="version", version=f"nnfit {__version__}",
                    help=_("show program's version number and exit"))
+    p.add_argument("--lang", dest="top_lang", default=argparse.SUPPRESS, metavar="LANG",
+                   help=_("zh | en: the language of the help and messages (before or after the command)"))
     sub = p.add_subparsers(dest="command", parser_class=Parser)
     t = sub.add_parser("train", help=_("train the tutorial's network (the default command)"))
     add_training_options(t)
@@ -528,6 +530,9 @@ def prepare(argv):
         argv = [argv[2], "--lang", argv[1]] + argv[3:]
     elif len(argv) >= 2 and argv[0].startswith("--lang=") and argv[1] in COMMANDS:
         argv = [argv[1], argv[0]] + argv[2:]
+    lead = 2 if argv[:1] == ["--lang"] else 1 if argv[:1] and argv[0].startswith("--lang=") else 0
+    if argv[lead:lead + 1] and argv[lead] in ("-h", "--help", "--version"):  # `nnfit --lang zh --help`: nnfit's own
+        return argv
     if not argv or argv[0] not in COMMANDS + ("-h", "--help", "--version"):
         argv.insert(0, "train")
     if argv[0] == "predict":

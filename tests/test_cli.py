@@ -594,6 +594,16 @@ def test_lang_before_the_command_goes_after_it():
     assert prepare(["--lang", "zh"])[:3] == ["train", "--lang", "zh"]  # no command: train, as before
 
 
+def test_lang_before_help_gives_nnfits_own_help(capsys):
+    """`nnfit --lang zh --help` is nnfit's help in Chinese (it was train's), and the top-level help lists --lang."""
+    from nnfit.cli import main
+    for argv, words in ((["--lang", "zh", "--help"], "位置参数"), (["--lang=en", "-h"], "positional arguments")):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert words in out and "{train,predict,explain,compare,fit,play,export}" in out and "--lang LANG" in out
+    assert main(["--lang", "en", "--version"]) == 0 and capsys.readouterr().out.startswith("nnfit ")
+
+
 def test_model_files_whose_numbers_overflow_together_or_lack_a_fit_field(cli, tmp_path):
     """Every number finite, yet together past float64 (output weights of 1e308, a y_scale of 1e308, an
     x_scale of 1e-320): refused at load, as is a fit model without its scaling, or whose kind is missing

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..i18n import _
+
 STATIC = Path(__file__).parent / "static"
 FILES = {"app.js": "text/javascript", "plot.js": "text/javascript", "ledger.js": "text/javascript",
          "i18n.js": "text/javascript", "style.css": "text/css"}
@@ -169,7 +171,7 @@ def serve(host="127.0.0.1", port=0, open_browser=False, out=sys.stdout):
     config = uvicorn.Config(create_app(host), log_level="warning", lifespan="off", ws_max_size=FRAME_LIMIT,
                             ws_per_message_deflate=False, timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
-    print(f"nnfit play: {url}  (Ctrl-C stops it)", file=out, flush=True)
+    print(f"nnfit play: {url}  " + _("(Ctrl-C stops it)"), file=out, flush=True)  # the URL part in every language
     if open_browser:
         import webbrowser
         webbrowser.open(url)
@@ -179,5 +181,5 @@ def serve(host="127.0.0.1", port=0, open_browser=False, out=sys.stdout):
         pass
     finally:
         sock.close()
-    print("nnfit play: stopped", file=out, flush=True)
+    print(_("nnfit play: stopped"), file=out, flush=True)
     return url
