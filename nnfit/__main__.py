@@ -42,12 +42,13 @@ def run():
 
 
 def ignore_late_signals():
-    """The command is done: what is left is Python's shutdown. A Ctrl-C (or SIGTERM) that came now
+    """The command is done: what is left is Python's shutdown. A Ctrl-C (or SIGTERM, SIGHUP...) that came now
     could only interrupt that, and Python, half torn down, would report it as "lost sys.stderr" and die
     of the signal (status -2) after the work was written. Ignore them instead: the status is the
     command's."""
     import signal
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, *(getattr(signal, name) for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM")
+                                                   if hasattr(signal, name))):
         try:
             signal.signal(sig, signal.SIG_IGN)
         except (ValueError, OSError):  # not the main thread: nothing to ignore there

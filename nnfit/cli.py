@@ -6,6 +6,7 @@ is one line on stderr and a non-zero exit: 2 for a bad option, 1 for bad data, a
 unusable output directory or a diverged run.
 """
 import argparse
+import math
 import os
 import re
 import signal
@@ -40,14 +41,20 @@ def real(text):
     """argparse type for numbers written in ASCII: 0.01, -1e-3, inf (float() would also take '١' and '1_0')."""
     if not REAL.fullmatch(text.strip()):
         raise argparse.ArgumentTypeError(_("must be a number, got {text!r}").format(text=text))
-    return float(text)
+    value = float(text)
+    written = re.split(r"[eE]", text.strip())[0]
+    if value == 0 and any(c in "123456789" for c in written):  # 1e-400: the typed value, not the 0.0 it became
+        raise argparse.ArgumentTypeError(_("{text} is too small for a float (below 5e-324 it is 0)").format(text=text.strip()))
+    if math.isinf(value) and "n" not in text.lower():           # 1e400 (but inf as written is left to the option's check)
+        raise argparse.ArgumentTypeError(_("{text} is too large for a float (at most 1.8e308)").format(text=text.strip()))
+    return value
 
 
 def integer(text):
     """argparse type for counts and seeds: 1000 or 1e3 (an integral value), as a Python int."""
     if re.fullmatch(r"[+-]?[0-9]+", text.strip()):
         return int(text)  # exact, however many digits
-    v = real(text) if REAL.fullmatch(text.strip()) else float("nan")
+    v = float(text) if REAL.fullmatch(text.strip()) else float("nan")
     if v != v or abs(v) == float("inf") or v != int(v):
         raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text))
     return int(v)
@@ -526,12 +533,12 @@ def prepare(argv):
     `--lr -1e-3` becomes `--lr=-1e-3` (argparse takes -1e-3 for an option); `predict M -1e5 -2`
     gets its model and X values after `--`, so that negative and scientific numbers are values."""
     argv = [str(a) for a in argv]
-    if len(argv) >= 3 and argv[0] == "--lang" and argv[2] in COMMANDS:  # `nnfit --lang zh fit ...`: the command first
-        argv = [argv[2], "--lang", argv[1]] + argv[3:]
-    elif len(argv) >= 2 and argv[0].startswith("--lang=") and argv[1] in COMMANDS:
-        argv = [argv[1], argv[0]] + argv[2:]
-    lead = 2 if argv[:1] == ["--lang"] else 1 if argv[:1] and argv[0].startswith("--lang=") else 0
-    if argv[lead:lead + 1] and argv[lead] in ("-h", "--help", "--version"):  # `nnfit --lang zh --help`: nnfit's own
+    lead = 0  # the leading --lang options (one or several)
+    while lead < len(argv) and (argv[lead] == "--lang" and lead + 1 < len(argv) or argv[lead].startswith("--lang=")):
+        lead += 2 if argv[lead] == "--lang" else 1
+    if lead and argv[lead:lead + 1] and argv[lead] in COMMANDS:  # `nnfit --lang zh fit ...`: the command first
+        argv = [argv[lead]] + argv[:lead] + argv[lead + 1:]
+    elif argv[lead:lead + 1] and argv[lead] in ("-h", "--help", "--version"):  # `nnfit --lang zh --help`: nnfit's own
         return argv
     if not argv or argv[0] not in COMMANDS + ("-h", "--help", "--version"):
         argv.insert(0, "train")
@@ -558,12 +565,30 @@ def prepare(argv):
     return out
 
 
+# Signals whose default is to end the process at once: they unwind like Ctrl-C instead, so that a run being
+# written is removed (SIGHUP: the terminal closed or ssh dropped).
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM")
+                       if hasattr(signal, name))
+
+
 class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C, so that a run being written is removed."""
+    """An ending signal arrived; the status is 128 + its number, as the shell reports a process it killed."""
+
+    def __init__(self, signum=signal.SIGTERM):
+        super().__init__(signum)
+        self.signum = signum
+
+    def status(self):
+        return 128 + int(self.signum)
+
+    def message(self):
+        if self.signum == signal.SIGTERM:
+            return _("terminated")
+        return _("terminated by {signal}").format(signal=signal.Signals(self.signum).name)
 
 
 def on_sigterm(signum, frame):
-    raise Terminated()
+    raise Terminated(signum)
 
 
 class Output:
@@ -572,6 +597,7 @@ class Output:
 
     def __init__(self, stream):
         self.stream, self.gone = stream, stream is None  # None: started with stdout closed
+        self.failed = None  # the error of a write that failed (argparse's --help and --version swallow it)
 
     def write(self, text):
         if not self.gone:
@@ -580,7 +606,8 @@ class Output:
             except BrokenPipeError:
                 self.reader_left()
             except OSError as e:  # /dev/full: say where
-                raise OSError(e.errno, e.strerror, _("standard output")) from None
+                self.failed = OSError(e.errno, e.strerror, _("standard output"))
+                raise self.failed from None
         return len(text)
 
     def flush(self):
@@ -590,7 +617,8 @@ class Output:
             except BrokenPipeError:
                 self.reader_left()
             except OSError as e:
-                raise OSError(e.errno, e.strerror, _("standard output")) from None
+                self.failed = OSError(e.errno, e.strerror, _("standard output"))
+                raise self.failed from None
 
     def reader_left(self):
         self.gone = True
@@ -605,10 +633,17 @@ class Output:
         return getattr(self.stream, name)
 
 
+def show_warning(message, category, *rest, **kw):
+    """A warning nnfit gives (a DataWarning: nnfit.data is not imported for it) as one line; any other is not for users."""
+    if category.__name__ == "DataWarning" and category.__module__ == "nnfit.data":
+        print(_("nnfit: warning: {message}").format(message=message), file=sys.stderr)
+
+
 def main(argv=None):
     """Run one command; return the exit status. Every failure is one line on stderr, never a traceback:
     2 for a bad option, 1 for bad data, model file, output directory or a diverged run, 1 and a request
-    to report it for anything unexpected, 130 for Ctrl-C, 143 for SIGTERM."""
+    to report it for anything unexpected, 130 for Ctrl-C, 143 for SIGTERM (128 + the signal's number for
+    SIGHUP, SIGUSR1, SIGUSR2 and SIGALRM)."""
     argv = prepare(sys.argv[1:] if argv is None else argv)
     use_language(chosen_language(argv))  # help and messages: --lang zh|en, else the locale's
     stdout, sigterm = sys.stdout, None
@@ -616,12 +651,11 @@ def main(argv=None):
         sys.stdout = Output(stdout)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # NumPy's floating-point warnings and the like: not for users
-            warnings.filterwarnings("default", category=UserWarning, module="nnfit")  # e.g. DataWarning
-            warnings.showwarning = lambda message, *rest, **kw: print(_("nnfit: warning: {message}").format(
-                message=message), file=sys.stderr)
-            if threading.current_thread() is threading.main_thread() and \
-                    signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-                sigterm = signal.signal(signal.SIGTERM, on_sigterm)
+            warnings.filterwarnings("default", category=UserWarning)  # then shown only if nnfit's own DataWarning:
+            warnings.showwarning = show_warning                        # matplotlib's point into nnfit's frames too
+            if threading.current_thread() is threading.main_thread():
+                sigterm = {sig: signal.signal(sig, on_sigterm) for sig in ENDING_SIGNALS
+                           if signal.getsignal(sig) == signal.SIG_DFL}
             with argparse_speaks():  # argparse's own words in the chosen language too
                 args = build_parser().parse_args(argv)
             try:
@@ -634,21 +668,29 @@ def main(argv=None):
                     command=args.command))
             return globals()[f"cmd_{args.command}"](args)
     except SystemExit as e:  # --help, --version
-        return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+        code = e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+        try:
+            sys.stdout.flush()  # the help is all out, or its error is known now (not at exit, unseen)
+        except OSError:
+            pass
+        failed = getattr(sys.stdout, "failed", None)
+        if code != 0 or failed is None:
+            return code
+        status, message = 1, describe(failed)
     except Failure as e:
         status, message = e.status, str(e)
     except ConfigError as e:
         status, message = 2, f"--{e.option.replace('_', '-')} {e.message}"
     except (KeyboardInterrupt, Terminated) as e:
-        status, message = (130, _("interrupted")) if isinstance(e, KeyboardInterrupt) else (143, _("terminated"))
+        status, message = (130, _("interrupted")) if isinstance(e, KeyboardInterrupt) else (e.status(), e.message())
     except BrokenPipeError:  # stdout's reader left while nothing was being written (Output covers the rest)
         return 0
     except Exception as e:
         from .__main__ import interrupted
         status, message = (130, _("interrupted")) if interrupted(e) else (1, describe(e))  # Ctrl-C in an import
     finally:
-        if sigterm is not None:
-            signal.signal(signal.SIGTERM, sigterm)
+        for sig, handler in (sigterm or {}).items():
+            signal.signal(sig, handler)
         sys.stdout = stdout
         Output(stdout).flush()
     print(_("nnfit: error: {message}").format(message=one_line(message)), file=sys.stderr)

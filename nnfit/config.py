@@ -4,6 +4,7 @@ import math
 import numbers
 import os
 import struct
+import warnings
 
 from .activations import NAMES as ACTIVATION_NAMES
 from .i18n import _
@@ -156,12 +157,35 @@ def check_number(name, value, low=None, high=None, low_open=False, high_open=Fal
     bounds = [f"{'>' if low_open else '>='} {low:g}" if low is not None else "",
               f"{'<' if high_open else '<='} {high:g}" if high is not None else ""]
     want = _("must be a finite number {bounds}").format(bounds=_(" and ").join(b for b in bounds if b))
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ConfigError(name, _("{want}, got {value!r}").format(want=want.rstrip(), value=value))
-    if (low is not None and (value < low or (low_open and value == low))) or \
-            (high is not None and (value > high or (high_open and value == high))):
-        raise ConfigError(name, _("{want}, got {value!r}").format(want=want, value=value))
-    return float(value)
+    number = as_float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
+    if number is None or not math.isfinite(number):
+        raise ConfigError(name, _("{want}, got {value}").format(want=want.rstrip(), value=shown_number(value, number)))
+    if (low is not None and (number < low or (low_open and number == low))) or \
+            (high is not None and (number > high or (high_open and number == high))):
+        raise ConfigError(name, _("{want}, got {value}").format(want=want, value=shown_number(value, number)))
+    return number
+
+
+def shown_number(value, number):
+    """A value as a message shows it: its repr, or for a huge int or Fraction the first digits (3.14159e+400)."""
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    if isinstance(value, numbers.Rational) and number is not None and math.isinf(number):
+        digits = str(abs(int(value)))
+        return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:6]}e+{len(digits) - 1}"
+    return text[:40] + "..."
+
+
+def as_float(value):
+    """A real number as a Python float, compared from then on as one: a NumPy float32 or longdouble,
+    a Fraction or a huge int past float's range becomes +-inf, with no NumPy warning on the way."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
 
 
 def check_representable(name, value, dtype):
@@ -184,7 +208,7 @@ def check_representable(name, value, dtype):
 def check_choice(name, value, choices):
     if not isinstance(value, str) or value not in choices:
         raise ConfigError(name, _("must be one of {choices}; got {value!r}").format(choices=", ".join(choices), value=value))
-    return value
+    return str(value)
 
 
 def check_bool(name, value):

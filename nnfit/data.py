@@ -11,6 +11,7 @@ mixes numbers and text where the next line has numbers is a typo, not a header, 
 import array
 import codecs
 import csv
+import difflib
 import errno
 import itertools
 import math
@@ -18,6 +19,7 @@ import numbers
 import os
 import re
 import stat
+import warnings
 
 import numpy as np
 
@@ -29,10 +31,13 @@ TUTORIAL_Y = (0.9413, 1.1254, 1.2278, 1.1222, 1.1027, 0.4576, -0.1547, 0.4595, 0
 
 NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only
 NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+INTEGER = re.compile(r"[+-]?[0-9]+")
 INDEX = re.compile(r"[0-9]+")  # a column picked by 0-based index (ASCII digits; "²" is a name)
 MAX_BYTES = 2**30  # larger files are refused: the points must fit in memory many times over
 MAX_MAGNITUDE = 1e150  # larger values are refused: a fit squares its errors and sums them over the points, and
                        # beyond this float64 overflows (y ~ 1e300 gave a NaN model, exit 0; y ~ 1e307 hung)
+MIN_SPREAD = 1e-150    # a column whose values differ by less (but not 0) is refused: their squared differences
+                       # underflow (y = i*1e-200 fit as a constant, denormal values broke the histogram)
 
 
 class DataError(ValueError):
@@ -58,6 +63,8 @@ def as_points(x, y):
         raise DataError(_("x and y have different lengths: {x} and {y}").format(x=len(x), y=len(y)))
     if len(x) < 2:
         raise DataError(_("need at least 2 points, got {count}").format(count=len(x)))
+    check_spread(x, "x")
+    check_spread(y, "y")
     return x, y
 
 
@@ -78,7 +85,23 @@ def as_table(x, y):
     for name, arr in (("x", x), ("y", y)):
         if arr.shape[1] == 0:
             raise DataError(_("{name} has no columns").format(name=name))
+        for j in range(arr.shape[1]):
+            check_spread(arr[:, j], name if arr.shape[1] == 1 else f"{name}[:, {j}]")
     return x, y
+
+
+def column_where(path, header, i):
+    """How a message names a file's column: by its header name, else by its 0-based index."""
+    return _("{path}, column {column!r}").format(path=path, column=header[i] if header else str(i))
+
+
+def check_spread(values, where):
+    """DataError when a column's values differ, but by less than MIN_SPREAD: the mirror of MAX_MAGNITUDE."""
+    lo, hi = float(values.min()), float(values.max())
+    if 0 < hi - lo < MIN_SPREAD:
+        raise DataError(_("{where}: the values differ by only {spread:g} (from {lo:g} to {hi:g}): below {limit:g}, "
+                          "the smallest spread nnfit works with (squared differences would be 0 in float64); "
+                          "rescale the column").format(where=where, spread=hi - lo, lo=lo, hi=hi, limit=MIN_SPREAD))
 
 
 def _matrix(v, name):
@@ -312,14 +335,24 @@ def read_table(path, columns):
               for flag, col in chosen.items()}
     values = {flag: array.array("d") for flag in picked}  # 8 bytes a value, however long the file
     data = ([] if header else [first]) + ([second] if second else [])
-    count = 0
+    count, rounded = 0, []
     for n, row in itertools.chain(data, rows):
         if len(row) != width:
             raise DataError(_("{path}, line {line}: has {count} columns, but line {first} has {width}").format(
                 path=path, line=n, count=len(row), first=line, width=width))
         for flag, i in picked.items():
-            values[flag].append(_number(path, n, header[i] if header else str(i), row[i]))
+            v = _number(path, n, header[i] if header else str(i), row[i])
+            values[flag].append(v)
+            if abs(v) >= 2**53 and INTEGER.fullmatch(row[i]) and int(row[i]) != v:  # float64 skips integers there
+                rounded.append((n, header[i] if header else str(i), row[i], v))
         count += 1
+    if rounded:
+        n, column, text, v = rounded[0]
+        warnings.warn(DataWarning(_("{path}, line {line}, column {column!r}: the integer {text} is beyond 2**53, where "
+                                    "float64 cannot hold every integer, and is read as {value} ({count} such cells "
+                                    "in all); subtract an offset first if their differences matter").format(
+                                        path=path, line=n, column=column, text=_short(text), value=int(v), count=len(rounded))),
+                      stacklevel=3)
     if header and not count:
         raise DataError(_("{path}: has a header but no rows of data").format(path=path))
     return header, {flag: np.array(v, dtype=np.float64) for flag, v in values.items()}
@@ -331,6 +364,8 @@ def read_csv(path, x_col=None, y_col=None):
     With more columns, x_col / y_col pick them by header name or 0-based index.
     Returns (x, y) as float64 arrays; raises DataError on anything bad.
     """
+    chosen_columns = {}
+
     def columns(width, _header):
         if width < 2 and (x_col is None or y_col is None or str(x_col) == str(y_col)):
             raise DataError(_("{path}: needs two columns (x, y), found {width}").format(path=path, width=width))
@@ -343,11 +378,14 @@ def read_csv(path, x_col=None, y_col=None):
             name = _header[picked["--x"]] if _header else str(picked["--x"])
             raise DataError(_("{path}: column {name!r} is chosen twice ({first} and {second})").format(
                 path=path, name=name, first="--x", second="--y"))
+        chosen_columns.update(picked)
         return picked
     _header, values = read_table(path, columns)
     x, y = values["--x"], values["--y"]
     if len(x) < 2:
         raise DataError(_("{path}: needs at least 2 points, found {count}").format(path=path, count=len(x)))
+    for flag, values_ in (("--x", x), ("--y", y)):
+        check_spread(values_, column_where(path, _header, chosen_columns[flag]))
     return x, y
 
 
@@ -419,6 +457,9 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
     x, y = (np.column_stack([values[(flag, j)] for j in range(len(chosen[flag]))]) for flag in flags)
     if len(x) < 2:
         raise DataError(_("{path}: needs at least 2 points, found {count}").format(path=path, count=len(x)))
+    for flag, table in zip(flags, (x, y)):
+        for j, i in enumerate(chosen[flag]):
+            check_spread(table[:, j], column_where(path, header, i))
     names = tuple([header[i] for i in chosen[flag]] if header else None for flag in flags)
     if names[0] and names[1] and set(names[0]) & set(names[1]):  # a header x,x: an input and an output of one name
         names = (None, None)
@@ -456,12 +497,20 @@ def _column(path, header, width, col, flag):
                             path=path, flag=flag, col=col, name=header[commas[0]], index=commas[0]))
     if name not in header:
         raise DataError(_("{path}: {flag} {col!r}: no such column; the header has {names}").format(
-            path=path, flag=flag, col=col, names=", ".join(map(repr, header))))
+            path=path, flag=flag, col=col, names=shown_names(header, name)))
     if header.count(name) > 1:
         where = [i for i, h in enumerate(header) if h == name]
         raise DataError(_("{path}: {flag} {col!r}: columns {first} and {second} of the header both have that name; "
                           "pick one by its 0-based index").format(path=path, flag=flag, col=col, first=where[0], second=where[1]))
     return header.index(name)
+
+
+def shown_names(header, wanted, limit=20):
+    """A header's names for a message: all of them up to `limit`, else the closest to `wanted` and how many."""
+    if len(header) <= limit:
+        return ", ".join(map(repr, header))
+    close = difflib.get_close_matches(wanted, header, n=5, cutoff=0.5) or header[:5]
+    return _("{count} columns, among them {names}").format(count=len(header), names=", ".join(map(repr, close)))
 
 
 def _number(path, line, column, text):

@@ -39,7 +39,12 @@ def regression(t, o):
 def error_histogram(errors, bins=BINS):
     """Common bin edges (bins + 1,) over every error, and each group's counts (bins,) in them."""
     every = np.concatenate([np.ravel(e) for e in errors])
-    edges = np.histogram_bin_edges(every, bins)
+    try:
+        edges = np.histogram_bin_edges(every, bins)
+    except ValueError:  # errors that differ in the last digits only: no bins fit between them, so a wider window
+        mid = float(np.median(every))
+        half = max(float(every.max() - every.min()), abs(mid) * 1e-6, 1e-300)
+        edges = np.histogram_bin_edges(every, bins, range=(mid - half, mid + half))
     return edges, [np.histogram(np.ravel(e), edges)[0] for e in errors]
 
 

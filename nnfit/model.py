@@ -196,6 +196,9 @@ class Model:
         shown = path
         if os.path.islink(path):  # through the link, as numpy.save writes: the link stays, its target is replaced
             path = os.path.realpath(path)
+            if os.path.islink(path):  # realpath stops inside a loop of links: there is no file to write through to
+                raise ModelFileError(_("{path}: a loop of symbolic links; give a file name to save the model to").format(
+                    path=shown))
         mode = (os.stat(path).st_mode & 0o7777) if os.path.isfile(path) else 0o666 & ~umask()  # a file keeps its mode
         if os.path.exists(path) and not os.path.isfile(path):  # never swap a device or a directory for a file
             raise ModelFileError(_("{path}: not a regular file; give a file name to save the model to").format(path=path))

@@ -33,6 +33,9 @@ def check_new(path, taken_ok=False):
         raise RunDirError(_("{path}: already exists; nnfit never overwrites a run, give a new --out directory").format(path=path))
     parent = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(parent):  # the nearest folder that exists must take new entries
+        if os.path.lexists(parent):  # a link to nothing, or a loop of links: nothing can be created below it
+            raise RunDirError(_("{path}: cannot create: {parent} is a symbolic link that leads nowhere ({target})").format(
+                path=path, parent=parent, target=link_target(parent)))
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
         raise RunDirError(_("{path}: cannot create: {parent} is not a directory").format(path=path, parent=parent))
@@ -53,6 +56,19 @@ def check_new(path, taken_ok=False):
             os.rmdir(probe)
     except OSError as e:
         raise RunDirError(_("{path}: cannot create: {reason}").format(path=path, reason=e.strerror)) from None
+
+
+def link_target(path):
+    """What a link points to, as a message shows it ("a loop of links" when it leads back to itself)."""
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return _("a loop of links")
+    try:
+        return "-> " + os.readlink(path)
+    except OSError as e:
+        return e.strerror
 
 
 class NewRunDir:

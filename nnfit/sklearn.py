@@ -8,6 +8,7 @@ fit(X, y) calls nnfit.fit(X, y, **options) and keeps the Model it returns as `mo
 model_.predict. The options keep FitConfig's names and defaults, with two exceptions said below.
 No sample_weight: the fit mode's least squares have no weights to give it.
 """
+import contextlib
 import numbers
 
 import numpy as np
@@ -21,6 +22,21 @@ try:
     from sklearn.utils.validation import check_is_fitted, validate_data
 except ImportError:
     raise ImportError("nnfit.NNFitRegressor needs scikit-learn 1.6 or later: pip install nnfit[sklearn]") from None
+
+
+@contextlib.contextmanager
+def sklearn_errors_as_data_errors():
+    """scikit-learn's checks of X and y (NaN, inf, sparse, strings, shapes) raise nnfit.DataError, as
+    nnfit.fit does for the same data; its message is kept (a DataError is a ValueError, as sklearn expects)."""
+    from .data import DataError
+    try:
+        yield
+    except DataError:
+        raise
+    except TypeError as e:  # (a dict in X): still a TypeError too, as sklearn's check_dtype_object wants
+        raise type("DataError", (DataError, TypeError), {"__module__": "nnfit.data"})(str(e)) from None
+    except ValueError as e:
+        raise DataError(str(e)) from None
 
 
 class NNFitRegressor(RegressorMixin, BaseEstimator):
@@ -63,8 +79,9 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         from .data import reject_masked
         reject_masked(X, "X")  # (validate_data would use the values under the mask)
         reject_masked(y, "y")
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
-        y = y.astype(np.float64)  # a bool or int target, as MLPRegressor takes it
+        with sklearn_errors_as_data_errors():
+            X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
+            y = y.astype(np.float64)  # a bool or int target, as MLPRegressor takes it
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]  # one target column is fit and predicted as (n_samples,), as MLPRegressor does
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
@@ -85,7 +102,8 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         from .data import reject_masked
         reject_masked(X, "X")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        with sklearn_errors_as_data_errors():
+            X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.model_.predict(X, return_std=return_std)
 
     def _seed(self):

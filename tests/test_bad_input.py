@@ -600,3 +600,186 @@ def test_memory_refusal_names_the_inputs():
     x = np.random.default_rng(0).normal(size=(25, 1000))
     with pytest.raises(nnfit.ConfigError, match="^hidden 5 with 1000 inputs, 16 starts and 25 points needs about .* use fewer inputs"):
         nnfit.fit(x, np.arange(25.0), seed=0)
+
+
+# An adversarial round's classes (helper-36): values the validators took but did not store, scales below
+# the smallest spread, warnings that are not nnfit's, links that lead nowhere, streams that are full.
+
+NUMPY_KINDS = [np.int64, np.int32, np.uint16, np.float32, np.float16, np.longdouble]
+
+
+@pytest.mark.parametrize("kind", NUMPY_KINDS, ids=lambda k: k.__name__)
+def test_api_fit_numpy_numbers_and_fractions_are_stored_plain_and_saved(tmp_path, kind):
+    """A NumPy scalar or a Fraction for every number option (as GridSearchCV over np.arange gives):
+    the fit stores Python ints and floats, so model.save writes JSON; no NumPy warning on the way."""
+    import fractions
+    import warnings
+    whole = (lambda v: kind(v)) if np.issubdtype(kind, np.integer) else int
+    real = (lambda v: kind(v)) if np.issubdtype(kind, np.floating) else (lambda v: fractions.Fraction(v).limit_denominator(1000))
+    x = np.linspace(-3, 3, 25)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = nnfit.fit(x, np.sin(x), hidden=whole(3), starts=whole(2), epochs=whole(5), seed=whole(1), patience=whole(3),
+                      lr=real(0.01), goal=real(1e-3), val_fraction=real(0.125), mu=real(0.001), optimizer="lm")
+    m.save(tmp_path / "m.safetensors")
+    back = nnfit.load(tmp_path / "m.safetensors")
+    assert np.allclose(back.predict(x), m.predict(x), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("value, piece", [(np.longdouble("1e4000"), "longdouble"), (10**400, "1.00000e+400"),
+                                          (-10**400, "-1.00000e+400"), (np.float32(np.inf), "inf")])
+def test_api_numbers_past_float_are_config_errors_shown_short(value, piece):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(nnfit.ConfigError) as e:
+            nnfit.fit(np.arange(25.0), np.arange(25.0), lr=value, seed=0)
+    assert piece in str(e.value) and len(str(e.value)) < 120, str(e.value)
+
+
+@pytest.mark.parametrize("text, piece", [("1e-400", "1e-400 is too small for a float"),
+                                         ("-2.5e-999", "-2.5e-999 is too small"),
+                                         ("1e400", "1e400 is too large for a float")])
+@pytest.mark.parametrize("command", ["train", "fit"])
+def test_a_typed_number_past_float_is_named_as_typed(workdir, command, text, piece):
+    workdir(BASE[command] + [f"--lr={text}"], 2, piece)
+
+
+TINY = {  # (x, y) whose one column varies by less than data.MIN_SPREAD
+    "y 1e-200": (np.arange(30.0), np.arange(30.0) * 1e-200),
+    "x 1e-200": (np.arange(30.0) * 1e-200, np.arange(30.0)),
+    "y denormal": (np.arange(30.0), np.arange(30.0) * 5e-324),
+}
+
+
+@pytest.mark.parametrize("name", TINY)
+@pytest.mark.parametrize("command", ["train", "fit"])
+def test_a_column_below_the_smallest_spread_is_refused(workdir, command, name):
+    x, y = TINY[name]
+    workdir.put("tiny.csv", "x,y\n" + "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(x, y)))
+    column = name.split()[0]
+    line = workdir(BASE[command] + ["--data", "tiny.csv"], 1, f"tiny.csv, column '{column}'", "rescale the column")
+    assert "1e-150" in line
+
+
+@pytest.mark.parametrize("name", TINY)
+def test_api_a_column_below_the_smallest_spread_is_a_data_error(name):
+    x, y = TINY[name]
+    for call in (lambda: nnfit.fit(x, y, seed=0), lambda: nnfit.train(x, y, seed=0),
+                 lambda: nnfit.fit(np.c_[np.arange(30.0), x], y, seed=0)):
+        with pytest.raises(DataError, match="the smallest spread nnfit works with"):
+            call()
+
+
+@pytest.mark.parametrize("scale", [1e-140, 1e-100, 1e-9])
+def test_small_but_legal_scales_fit_as_their_rescaled_selves(scale):
+    """Just above the smallest spread, a fit in those units is the fit of the same data in units of 1."""
+    x = np.linspace(0, 3, 30)
+    y = np.sin(x)
+    big = nnfit.fit(x, y, seed=0, starts=4, epochs=100)
+    small = nnfit.fit(x * scale, y * scale, seed=0, starts=4, epochs=100)
+    assert np.allclose(small.predict(x * scale) / scale, big.predict(x), rtol=0, atol=1e-6)
+
+
+def test_integers_past_2_53_are_read_with_a_warning(workdir, capsys):
+    from nnfit.cli import main
+    workdir.put("big.csv", "x,y\n" + "".join(f"{2**60 + i},{i % 3}\n" for i in range(25)))
+    assert main(BASE["train"] + ["--data", "big.csv", "--out", "r", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "big.csv, line 3, column 'x': the integer 1152921504606846977 is beyond 2**53" in err
+    assert "24 such cells" in err
+
+
+def test_a_long_header_is_not_listed_whole(workdir):
+    header = ",".join(f"col{i}" for i in range(2000))
+    workdir.put("wide.csv", header + "\n" + ",".join("1" for _ in range(2000)) + "\n" + ",".join("2" for _ in range(2000)) + "\n")
+    line = workdir(["fit", "--data", "wide.csv", "--y", "col20000", "--no-plot"], 1, "2000 columns, among them", "'col200'")
+    assert len(line) < 300
+
+
+def test_matplotlibs_warnings_are_not_shown_as_nnfits(workdir, capsys):
+    """A constant y of 1e100: matplotlib warns of identical y limits (pointing into nnfit's frames);
+    that is not for the user, while nnfit's own DataWarnings still are."""
+    from nnfit.cli import main
+    workdir.put("c.csv", "x,y\n" + "".join(f"{i},1e100\n" for i in range(5)))
+    assert main(["train", "--data", "c.csv", "--dtype", "float64", "--animate", "--epochs", "3", "--seed", "0",
+                 "--out", "r1", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    workdir.put("w.csv", "x,y\n1e9,1\n1000000001,2\n1000000002,1\n")
+    assert main(BASE["train"] + ["--data", "w.csv", "--out", "r2", "--quiet"]) == 0
+    assert "nnfit: warning: x values 1000000000.0 and 1000000001.0 are the same number in float32" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["dangling", "loop"])
+@pytest.mark.parametrize("command", ["train", "fit"])
+def test_out_below_a_link_that_leads_nowhere_fails_before_training(workdir, command, kind):
+    link = workdir.path / "link"
+    if kind == "dangling":
+        os.symlink(workdir.path / "nowhere" / "x", link)
+    else:
+        os.symlink(workdir.path / "link2", link)
+        os.symlink(link, workdir.path / "link2")
+    workdir.put("keep", "")  # (the links are part of the state the failure must leave)
+    workdir(BASE[command] + ["--epochs", "100000000" if command == "train" else "3", "--out", "link/sub"], 1,
+            "is a symbolic link that leads nowhere")
+
+
+def test_api_save_onto_a_loop_of_links_keeps_the_links(tmp_path):
+    os.symlink(tmp_path / "b", tmp_path / "a")
+    os.symlink(tmp_path / "a", tmp_path / "b")
+    with pytest.raises(nnfit.ModelFileError, match="a loop of symbolic links"):
+        nnfit.train(seed=0, epochs=1).save(tmp_path / "a")
+    assert os.path.islink(tmp_path / "a") and os.path.islink(tmp_path / "b")
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["fit", "--help"], ["--lang", "zh", "--help"]])
+def test_help_and_version_to_a_full_stdout_fail(monkeypatch, capsys, argv):
+    import errno
+    import io
+    import sys
+    from nnfit.cli import main
+
+    class Full(io.TextIOBase):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert main(argv) == 1
+    assert "standard output: No space left on device" in capsys.readouterr().err or argv[0] == "--lang"
+
+
+@pytest.mark.parametrize("lead", [["--lang", "zh", "--lang", "en"], ["--lang=zh", "--lang", "en"],
+                                  ["--lang", "en", "--lang=en", "--lang", "en"]])
+def test_repeated_leading_lang_options(workdir, capsys, lead):
+    from nnfit.cli import main
+    assert main(lead + ["--version"]) == 0
+    assert capsys.readouterr().out.startswith("nnfit ")
+    workdir(lead + ["predict", "no_such_model", "nan"], 1, "no_such_model: no such file")  # English: the last one
+
+
+def test_api_fit_names_of_a_wrong_type_are_config_errors():
+    x = np.arange(30.0)
+    for names in (5, [None], 3.5):
+        with pytest.raises(nnfit.ConfigError, match="x_names must be a list of names"):
+            nnfit.fit(x, x, x_names=names, seed=0)
+    assert nnfit.fit(x, x, x_names=(n for n in ["t"]), seed=0, epochs=3, starts=2).x_names == ["t"]
+
+
+def test_fits_in_threads_restore_blas_threads():
+    """Several nnfit.fit at once in threads (joblib's threading backend): the BLAS thread counts are
+    the caller's again after all of them, not the 1 a fit runs with."""
+    import threading
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def counts():
+        return sorted(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+    x = np.linspace(-3, 3, 100)
+    nnfit.fit(x, np.sin(x), seed=0, epochs=2, starts=2)  # every BLAS the fit loads is loaded now
+    before = counts()
+    for _ in range(3):
+        threads = [threading.Thread(target=nnfit.fit, args=(x, np.sin(x)), kwargs={"seed": s, "progress": False})
+                   for s in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert counts() == before

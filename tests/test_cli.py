@@ -233,17 +233,21 @@ def test_ctrl_c_while_starting_prints_no_traceback(tmp_path, delay):
     assert not list(tmp_path.glob("runs/.nnfit-*"))
 
 
-def test_sigterm_while_writing_leaves_nothing(tmp_path):
-    """The run directory is being written (fit.png needs matplotlib: a second or so) when SIGTERM comes."""
+@pytest.mark.parametrize("name, said", [("SIGTERM", "terminated"), ("SIGHUP", "terminated by SIGHUP"),
+                                        ("SIGUSR1", "terminated by SIGUSR1"), ("SIGALRM", "terminated by SIGALRM")])
+def test_ending_signal_while_writing_leaves_nothing(tmp_path, name, said):
+    """The run directory is being written (fit.png needs matplotlib: a second or so) when SIGTERM (or
+    SIGHUP: the terminal closed; or another signal whose default ends the process) comes."""
+    sig = getattr(signal, name)
     p = run_nnfit("--seed", "0", "--out", "r", "--quiet", cwd=tmp_path)
     deadline = time.time() + 60
     while not list(tmp_path.glob(".nnfit-*")) and p.poll() is None and time.time() < deadline:
         time.sleep(0.002)
-    p.send_signal(signal.SIGTERM)
+    p.send_signal(sig)
     out, err = p.communicate(timeout=60)
     if p.returncode == 0:
         pytest.skip("the run finished before the signal came")
-    assert p.returncode == 143 and err.strip() == "nnfit: error: terminated", err
+    assert p.returncode == 128 + sig and err.strip() == f"nnfit: error: {said}", err
     assert not list(tmp_path.glob(".nnfit-*")) and not (tmp_path / "r").exists()
 
 

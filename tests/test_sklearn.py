@@ -139,3 +139,20 @@ def test_masked_values_are_refused_and_a_bool_target_is_taken():
     assert fitted.predict(X).dtype == np.float64
     with pytest.raises(nnfit.DataError, match=r"^X\[3, 0\] is masked"):
         fitted.predict(masked)
+
+
+def test_bad_data_is_nnfits_data_error_with_sklearns_message():
+    """What scikit-learn's validate_data refuses (NaN, inf, sparse, strings, shapes) is an nnfit.DataError,
+    as nnfit.fit raises for the same data; it is still a ValueError carrying sklearn's words."""
+    import scipy.sparse
+    X = np.linspace(0, 1, 40)[:, None]
+    y = np.sin(X[:, 0])
+    for bad_X, bad_y, words in [(np.r_[X[:-1], [[np.nan]]], y, "NaN"), (np.r_[X[:-1], [[np.inf]]], y, "infinity"),
+                                (scipy.sparse.csr_matrix(X), y, "Sparse"), (X[:, 0], y, "Expected 2D array"),
+                                (X[:3], y, "inconsistent numbers of samples"), (X, np.array(["a"] * 40), "string")]:
+        with pytest.raises(nnfit.DataError, match=words):
+            NNFitRegressor(**FAST).fit(bad_X, bad_y)
+    fitted = NNFitRegressor(**FAST, random_state=0).fit(X, y)
+    for bad_X, words in [(np.array([[np.inf]]), "infinity"), (np.zeros((2, 3)), "3 features"), ("abc", "convert")]:
+        with pytest.raises(nnfit.DataError, match=words):
+            fitted.predict(bad_X)

@@ -15,6 +15,7 @@ so that it is the chapter's network with its scaling.
     report.py       the summary a person reads
 """
 import sys
+from collections.abc import Iterable
 
 from ..data import as_table
 from ..i18n import _
@@ -42,10 +43,15 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
     cfg.validate()
     X, Y = as_table(x, y)
     from ..config import ConfigError
+    names = []
     for n, what in ((x_names, "x_names"), (y_names, "y_names")):
         if isinstance(n, (str, bytes)):  # a list of its characters, else
             raise ConfigError(what, _("must be a list of names, one per column, got the string {text!r}").format(text=n))
-    names = tuple(None if n is None else [str(c) for c in n] for n in (x_names, y_names))
+        n = None if n is None else list(n) if isinstance(n, Iterable) else n
+        if n is not None and (not isinstance(n, list) or any(c is None for c in n)):
+            raise ConfigError(what, _("must be a list of names, one per column, got {names!r}").format(names=n))
+        names.append(None if n is None else [str(c) for c in n])
+    names = tuple(names)
     for n, width, what in ((names[0], X.shape[1], "x_names"), (names[1], Y.shape[1], "y_names")):
         if n is not None and len(n) != width:
             raise ConfigError(what, _("names {count} columns, but the data has {width}").format(count=len(n), width=width))

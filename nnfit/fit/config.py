@@ -39,32 +39,33 @@ class FitConfig:
     momentum: float = 0.9        # momentum: the velocity's decay
 
     def validate(self):
-        """Raise ConfigError naming the first bad option and its value."""
-        check_int("hidden", self.hidden, 1, MAX_HIDDEN)
-        check_choice("activation", self.activation, ("auto",) + tuple(ACTIVATION_NAMES))
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        check_int("starts", self.starts, 1, MAX_STARTS)
+        """Raise ConfigError naming the first bad option and its value; store plain Python values (a
+        NumPy integer or a Fraction becomes an int or a float) so that the model can be saved as JSON."""
+        self.hidden = check_int("hidden", self.hidden, 1, MAX_HIDDEN)
+        self.activation = check_choice("activation", self.activation, ("auto",) + tuple(ACTIVATION_NAMES))
+        self.optimizer = check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        self.starts = check_int("starts", self.starts, 1, MAX_STARTS)
         if self.seed is not None:
-            check_int("seed", self.seed, 0, 2**63 - 1)
-        check_int("epochs", self.epochs, 1, MAX_EPOCHS)
-        check_choice("scale", self.scale, SCALINGS)
-        check_choice("regularization", self.regularization, REGULARIZATIONS)
-        check_number("val_fraction", self.val_fraction, 0, 0.5, high_open=True)
+            self.seed = check_int("seed", self.seed, 0, 2**63 - 1)
+        self.epochs = check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        self.scale = check_choice("scale", self.scale, SCALINGS)
+        self.regularization = check_choice("regularization", self.regularization, REGULARIZATIONS)
+        self.val_fraction = check_number("val_fraction", self.val_fraction, 0, 0.5, high_open=True)
         if self.test_fraction is not None:
-            check_number("test_fraction", self.test_fraction, 0, 0.5, high_open=True)
-        check_int("patience", self.patience, 1, MAX_EPOCHS)
-        check_number("goal", self.goal, 0)
-        check_number("min_grad", self.min_grad, 0)
-        check_number("mu", self.mu, 0, 1e300, low_open=True)
-        check_choice("mu_rule", self.mu_rule, MU_RULES)
-        check_number("mu_up", self.mu_up, 1, 1e10, low_open=True)
-        check_number("mu_down", self.mu_down, 0, 1, low_open=True, high_open=True)
-        check_number("mu_max", self.mu_max, 0, 1e300, low_open=True)
+            self.test_fraction = check_number("test_fraction", self.test_fraction, 0, 0.5, high_open=True)
+        self.patience = check_int("patience", self.patience, 1, MAX_EPOCHS)
+        self.goal = check_number("goal", self.goal, 0)
+        self.min_grad = check_number("min_grad", self.min_grad, 0)
+        self.mu = check_number("mu", self.mu, 0, 1e300, low_open=True)
+        self.mu_rule = check_choice("mu_rule", self.mu_rule, MU_RULES)
+        self.mu_up = check_number("mu_up", self.mu_up, 1, 1e10, low_open=True)
+        self.mu_down = check_number("mu_down", self.mu_down, 0, 1, low_open=True, high_open=True)
+        self.mu_max = check_number("mu_max", self.mu_max, 0, 1e300, low_open=True)
         if self.mu > self.mu_max:
             raise ConfigError("mu", _("must be at most --mu-max ({mu_max:g}), got {value!r}").format(
                 mu_max=self.mu_max, value=self.mu))
-        check_number("lr", self.lr, 0, 1e300, low_open=True)
-        check_number("momentum", self.momentum, 0, 1, high_open=True)
+        self.lr = check_number("lr", self.lr, 0, 1e300, low_open=True)
+        self.momentum = check_number("momentum", self.momentum, 0, 1, high_open=True)
         if self.regularization == "bayes" and self.optimizer != "lm":
             raise ConfigError("regularization", _("bayes works with the lm optimizer only, got optimizer {optimizer!r}").format(
                 optimizer=self.optimizer))

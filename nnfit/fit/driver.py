@@ -25,9 +25,11 @@ measure. The optimizers themselves live in lm.py and first_order.py.
               lowest validation MSE at its best epoch; otherwise the lowest training MSE; never
               worse than the constant mean of y on the training points (no_worse_than_the_mean)
 """
+import contextlib
 import math
 import os
 import sys
+import threading
 import time
 import warnings
 from dataclasses import replace
@@ -498,19 +500,34 @@ def no_worse_than_the_mean(cfg, params, net, u, v, r, y_names=None):
     return params, message, bool(worse.all())
 
 
+@contextlib.contextmanager
 def one_blas_thread():
     """BLAS on one thread for the duration of the fit (restored after): the matrices are small, and
     BLAS threads spinning against a busy machine made a fit 10x slower. threadpoolctl sets it; its
     controller (which finds the loaded BLAS libraries, 2 ms) is made once per process, and again only
-    when another library has been loaded since."""
-    global _controller
-    from threadpoolctl import ThreadpoolController
-    if _controller is None or _controller[1] != len(sys.modules):
-        _controller = (ThreadpoolController(), len(sys.modules))
-    return _controller[0].limit(limits=1, user_api="blas")
+    when another library has been loaded since. Fits in several threads at once share one limit,
+    counted, so that the last one out restores the caller's thread counts (not the first one's 1)."""
+    global _controller, _limiter, _users
+    with _blas_lock:
+        if _users == 0:
+            from threadpoolctl import ThreadpoolController
+            if _controller is None or _controller[1] != len(sys.modules):
+                _controller = (ThreadpoolController(), len(sys.modules))
+            _limiter = _controller[0].limit(limits=1, user_api="blas")
+        _users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _users -= 1
+            if _users == 0:
+                _limiter.restore_original_limits()
+                _limiter = None
 
 
 _controller = None
+_limiter, _users = None, 0  # the BLAS limit in force, and how many fits hold it
+_blas_lock = threading.Lock()
 
 
 class Run:
