@@ -27,6 +27,9 @@ class ConfigError(ValueError):
         self.option = option
         self.message = message
 
+    def __reduce__(self):  # pickled whole (joblib sends a worker's errors back so: GridSearchCV with n_jobs)
+        return type(self), (self.option, self.message)
+
 
 @dataclass
 class Config:

@@ -44,6 +44,10 @@ class DataError(ValueError):
     """Bad input data; the message is one line that a user can act on."""
 
 
+class DataTypeError(DataError, TypeError):
+    """Bad input data of a type that cannot be numbers (a dict in X): a TypeError too, as scikit-learn expects."""
+
+
 class DataWarning(UserWarning):
     """Data that can be used but probably not as meant (e.g. x values that float32 cannot tell apart)."""
 

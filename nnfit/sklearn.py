@@ -28,13 +28,13 @@ except ImportError:
 def sklearn_errors_as_data_errors():
     """scikit-learn's checks of X and y (NaN, inf, sparse, strings, shapes) raise nnfit.DataError, as
     nnfit.fit does for the same data; its message is kept (a DataError is a ValueError, as sklearn expects)."""
-    from .data import DataError
+    from .data import DataError, DataTypeError
     try:
         yield
     except DataError:
         raise
     except TypeError as e:  # (a dict in X): still a TypeError too, as sklearn's check_dtype_object wants
-        raise type("DataError", (DataError, TypeError), {"__module__": "nnfit.data"})(str(e)) from None
+        raise DataTypeError(str(e)) from None
     except ValueError as e:
         raise DataError(str(e)) from None
 

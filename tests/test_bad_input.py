@@ -783,3 +783,14 @@ def test_fits_in_threads_restore_blas_threads():
         for t in threads:
             t.join()
     assert counts() == before
+
+
+def test_nnfits_errors_survive_pickling():
+    """joblib sends a worker's exception back pickled (GridSearchCV with n_jobs): each error class and its fields."""
+    import pickle
+    from nnfit.data import DataTypeError
+    from nnfit.runs import RunDirError
+    for error in (nnfit.ConfigError("hidden", "must be >= 1, got 0"), DataError("x[3] is nan"), DataTypeError("a dict"),
+                  nnfit.ModelFileError("m: truncated"), nnfit.TrainingDiverged("epoch 3"), RunDirError("r: exists")):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error) and vars(back) == vars(error)
