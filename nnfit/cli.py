@@ -6,6 +6,7 @@ is one line on stderr and a non-zero exit: 2 for a bad option, 1 for bad data, a
 unusable output directory or a diverged run.
 """
 import argparse
+import fractions
 import math
 import os
 import re
@@ -54,10 +55,15 @@ def integer(text):
     """argparse type for counts and seeds: 1000 or 1e3 (an integral value), as a Python int."""
     if re.fullmatch(r"[+-]?[0-9]+", text.strip()):
         return int(text)  # exact, however many digits
-    v = float(text) if REAL.fullmatch(text.strip()) else float("nan")
-    if v != v or abs(v) == float("inf") or v != int(v):
+    written = text.strip()
+    exact = None  # 9007199254740993e0 is that integer, not the float it rounds to; 1.5e0 and 1e400 are refused
+    if REAL.fullmatch(written) and "n" not in written.lower():
+        mantissa, _e, exponent = written.lower().partition("e")
+        if not exponent or abs(int(exponent)) <= 400:
+            exact = fractions.Fraction(mantissa) * fractions.Fraction(10) ** int(exponent or 0)
+    if exact is None or exact.denominator != 1:
         raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text))
-    return int(v)
+    return int(exact)
 
 
 def add_training_options(p):
@@ -154,12 +160,20 @@ def validated(cfg):
 
 
 def load_points(args):
+    """x, y and their columns' header names (None: the tutorial's data, or a file without a header)."""
     from .data import read_csv, tutorial_data
     if args.data is None:
         if args.x is not None or args.y is not None:
             raise Failure(_("--x and --y pick columns of --data; give --data FILE.csv"), 2)
-        return tutorial_data()
-    return read_csv(args.data, args.x, args.y)
+        return (*tutorial_data(), None)
+    return read_csv(args.data, args.x, args.y, names=True)
+
+
+def keep_names(model, names):
+    """The columns' names in the model, as fit mode keeps them, so that `predict --csv` reads the column
+    trained on; names a later --x could not pick again (a comma, a control character) are not kept."""
+    if names and names[0] != names[1] and all(n.strip() and n.isprintable() and "," not in n for n in names):
+        model.x_names, model.y_names = [names[0]], [names[1]]
 
 
 def check_lang(lang):
@@ -190,7 +204,7 @@ def cmd_train(args):
     if args.terms and args.no_plot:
         raise Failure(_("--terms draws in fit.png, which --no-plot leaves out; drop one of them"), 2)
     cfg = config_from(args)
-    x, y = load_points(args)
+    x, y, names = load_points(args)
     out = out_dir(args)
     NewRunDir(out, auto=args.out is None)  # fail before training if the directory exists
     seeded(cfg, args)
@@ -198,6 +212,7 @@ def cmd_train(args):
     record = (lambda epoch, p: frames.append(Params(*(np.array(v[0]) for v in p)))) if args.animate else None
     result = run(cfg, x, y, out=None if args.quiet else sys.stdout, on_epoch=record if cfg.models == 1 else None)
     model = result if cfg.models == 1 else result.best
+    keep_names(model, names)
     if cfg.models > 1:
         say(args, _("best of {models} models: model {index} (seed {seed}), final loss {loss:.6f}").format(
             models=cfg.models, index=result.best_index, seed=model.config.seed, loss=model.final_loss))
@@ -247,7 +262,15 @@ def cmd_predict(args):
         raise Failure(_("--x picks a column of --csv; give --csv FILE"), 2)
     model = load(args.model)
     d = model.n_inputs
+    del rounded_integers[:]
     xs = [point(text, d) for text in args.xs]
+    if rounded_integers:
+        import warnings
+        from .data import DataWarning
+        text, value = rounded_integers[0]
+        warnings.warn(DataWarning(_("X {text} is an integer beyond 2**53, where float64 cannot hold every integer, and is "
+                                    "read as {value} ({count} such values in all)").format(
+                                        text=text, value=int(value), count=len(rounded_integers))))
     if args.csv is not None:
         xs.extend(read_inputs(args.csv, args.x, model))
     xs = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
@@ -278,6 +301,10 @@ def cmd_predict(args):
     return 0
 
 
+INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+rounded_integers = []  # (text, value) of X arguments past 2**53 that float64 rounded: cmd_predict warns once
+
+
 def point(text, d):
     """One X argument: a number, or with d inputs d numbers separated by commas (1,-2.5,3e4)."""
     import math
@@ -289,8 +316,12 @@ def point(text, d):
     for part in parts:
         try:
             values.append(real(part.strip()))
-        except argparse.ArgumentTypeError:
+        except argparse.ArgumentTypeError as e:
+            if REAL.fullmatch(part.strip()):  # a number past float's range (1e400, 1e-400): say which
+                raise Failure(_("X {message}").format(message=e), 2) from None
             raise Failure(_("X must be a number, got {text!r}").format(text=text), 2) from None
+        if INTEGER_TEXT.fullmatch(part.strip()) and int(part) != values[-1]:  # 9007199254740993: float64 skips it
+            rounded_integers.append((part.strip(), values[-1]))
         if not math.isfinite(values[-1]):
             raise Failure(_("X must be a finite number, got {text!r}").format(text=text), 2)
     return values if d > 1 else values[0]
@@ -351,7 +382,7 @@ def cmd_explain(args):
     cfg = config_from(args)
     if cfg.models != 1:
         raise Failure(_("--models: explain follows one model; drop --models"), 2)
-    x, y = load_points(args)
+    x, y, _names = load_points(args)
     try:
         check_step(cfg, len(x), args.epoch, args.sample)  # before a drawn seed is announced
     except ValueError as e:
@@ -374,7 +405,7 @@ def cmd_compare(args):
     if args.engine != "auto":
         raise Failure(_("--engine: compare runs every engine side by side; drop --engine"), 2)
     cfg = seeded(config_from(args), args)
-    x, y = load_points(args)
+    x, y, _names = load_points(args)
     print(compare(cfg, x, y))
     return 0
 
@@ -517,7 +548,9 @@ def chosen_language(argv):
     last one, as argparse takes it (`nnfit --lang zh train --lang en`: en)."""
     chosen = None
     for k, a in enumerate(argv):
-        value = argv[k + 1] if a == "--lang" and k + 1 < len(argv) else a[7:] if a.startswith("--lang=") else None
+        flag, eq, rest = a.partition("=")
+        is_lang = len(flag) >= 4 and "--lang".startswith(flag)  # --la, --lan: argparse's abbreviations of --lang
+        value = (argv[k + 1] if k + 1 < len(argv) else None) if is_lang and not eq else rest if is_lang else None
         if value in ("zh", "en"):
             chosen = value
     return chosen
@@ -533,6 +566,12 @@ def prepare(argv):
     `--lr -1e-3` becomes `--lr=-1e-3` (argparse takes -1e-3 for an option); `predict M -1e5 -2`
     gets its model and X values after `--`, so that negative and scientific numbers are values."""
     argv = [str(a) for a in argv]
+    for i, a in enumerate(argv):  # a leading --la / --lan / --la=zh is --lang (argparse takes abbreviations)
+        flag, eq, value = a.partition("=")
+        if len(flag) >= 3 and "--lang".startswith(flag):
+            argv[i] = flag and "--lang" + eq + value
+        elif not (i and argv[i - 1] == "--lang"):
+            break
     lead = 0  # the leading --lang options (one or several)
     while lead < len(argv) and (argv[lead] == "--lang" and lead + 1 < len(argv) or argv[lead].startswith("--lang=")):
         lead += 2 if argv[lead] == "--lang" else 1
@@ -674,9 +713,12 @@ def main(argv=None):
         except OSError:
             pass
         failed = getattr(sys.stdout, "failed", None)
+        if code == 0 and stdout is None:  # started with stdout closed: the help or version went nowhere
+            failed = Failure(_("standard output is closed: nnfit {command} prints its result there").format(
+                command="--version" if "--version" in argv else "--help"))
         if code != 0 or failed is None:
             return code
-        status, message = 1, describe(failed)
+        status, message = 1, str(failed) if isinstance(failed, Failure) else describe(failed)
     except Failure as e:
         status, message = e.status, str(e)
     except ConfigError as e:

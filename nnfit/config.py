@@ -72,7 +72,7 @@ class Config:
             from ._torch import require_torch
             if not require_torch(_("--device cuda"), "device").cuda.is_available():
                 raise ConfigError("device", _("cuda: no CUDA GPU is available here (torch.cuda.is_available() is False)"))
-        check_bool("keep_grads", self.keep_grads)
+        self.keep_grads = check_bool("keep_grads", self.keep_grads)
         if self.keep_grads and (self.resolved_engine() != "scalar" or self.models > 1):
             raise ConfigError("keep_grads", _("is the chapter's own loop: the scalar engine, one model; "
                                               "got engine={engine!r}, models={models!r}").format(
@@ -152,7 +152,12 @@ def shown_int(value):
     """An integer as a message shows it: 1e+300 rather than its 301 digits (--epochs 1e300 parses exactly),
     but every digit up to 20 of them, so that 2**63 is not shown rounded to look like 2**63 - 1."""
     value = int(value)
-    return f"{value:.6g}" if abs(value) >= 10**20 else str(value)
+    if abs(value) < 10**20:
+        return str(value)
+    if abs(value) < 10**300:
+        return f"{value:.6g}"
+    digits = str(abs(value))  # (not f"{value:.6g}": past float's range that raises OverflowError)
+    return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:6].rstrip('0') or '0'}e+{len(digits) - 1:02d}".replace(".0e", "e")
 
 
 def check_number(name, value, low=None, high=None, low_open=False, high_open=False):
@@ -215,6 +220,7 @@ def check_choice(name, value, choices):
 
 
 def check_bool(name, value):
-    if not isinstance(value, bool):
+    """True or False (a NumPy bool too, as a Python bool); not 0, 1 or a string."""
+    if not isinstance(value, bool) and not (type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")):
         raise ConfigError(name, _("must be True or False, got {value!r}").format(value=value))
-    return value
+    return bool(value)

@@ -103,7 +103,7 @@ def check_spread(values, where):
     """DataError when a column's values differ, but by less than MIN_SPREAD: the mirror of MAX_MAGNITUDE."""
     lo, hi = float(values.min()), float(values.max())
     if 0 < hi - lo < MIN_SPREAD:
-        raise DataError(_("{where}: the values differ by only {spread:g} (from {lo:g} to {hi:g}): below {limit:g}, "
+        raise DataError(_("{where}: the values differ by only {spread:g} (from {lo!r} to {hi!r}): below {limit:g}, "
                           "the smallest spread nnfit works with (squared differences would be 0 in float64); "
                           "rescale the column").format(where=where, spread=hi - lo, lo=lo, hi=hi, limit=MIN_SPREAD))
 
@@ -125,7 +125,7 @@ def _numbers(v, name):
     reject_masked(v, name)
     try:
         arr = np.asarray(v)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, RuntimeError) as e:  # RuntimeError: a torch tensor that requires grad
         raise DataError(_("{name} must be a list or array of numbers: {error}").format(
             name=name, error=str(e).splitlines()[0])) from None
     if arr.dtype.kind == "O" and all(isinstance(e, numbers.Real) and not isinstance(e, bool) for e in arr.flat):
@@ -362,11 +362,12 @@ def read_table(path, columns):
     return header, {flag: np.array(v, dtype=np.float64) for flag, v in values.items()}
 
 
-def read_csv(path, x_col=None, y_col=None):
+def read_csv(path, x_col=None, y_col=None, names=False):
     """Read points from a CSV file: two numeric columns, header optional.
 
     With more columns, x_col / y_col pick them by header name or 0-based index.
-    Returns (x, y) as float64 arrays; raises DataError on anything bad.
+    Returns (x, y) as float64 arrays (and, with names, the two columns' header names, or None
+    without a header); raises DataError on anything bad.
     """
     chosen_columns = {}
 
@@ -390,6 +391,8 @@ def read_csv(path, x_col=None, y_col=None):
         raise DataError(_("{path}: needs at least 2 points, found {count}").format(path=path, count=len(x)))
     for flag, values_ in (("--x", x), ("--y", y)):
         check_spread(values_, column_where(path, _header, chosen_columns[flag]))
+    if names:
+        return x, y, (_header[chosen_columns["--x"]], _header[chosen_columns["--y"]]) if _header else None
     return x, y
 
 

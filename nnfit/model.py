@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import sys
 from dataclasses import fields
 
 import numpy as np
@@ -297,7 +298,9 @@ def from_file(path, meta, tensors):
                 return default
             raise bad(name, _("is missing"))
         try:
-            return json.loads(meta[name])
+            return json.loads(meta[name], parse_int=float_sized_int)
+        except TooLarge as e:
+            raise bad(name, _("holds an integer too large for a float: {digits} digits").format(digits=e.args[0])) from None
         except ValueError:
             raise bad(name, _("is not valid JSON: {text!r}").format(text=meta[name][:60])) from None
         except RecursionError:  # arrays nested thousands deep: no field of a model is
@@ -372,6 +375,8 @@ def from_file(path, meta, tensors):
     elif not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
         raise bad("history", _("must be a list of numbers"))  # losses: mean squared errors, never below 0
     final_loss = field("final_loss", "null") if "final_loss" in meta else None
+    if isinstance(final_loss, float) and final_loss != final_loss:  # (a NaN is written as null)
+        raise bad("final_loss", _("must be a finite number, got {value!r}").format(value=final_loss))
     if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
         try:
             final_loss = float(final_loss)
@@ -473,6 +478,18 @@ def finite_over_its_range(model, path):
 
 
 RANGE_POINTS = 257  # points finite_over_its_range tries (besides corners and kinks)
+
+
+class TooLarge(ValueError):
+    """An integer in a model file's JSON past float's range (its digit count in args)."""
+
+
+def float_sized_int(text):
+    """json's parse_int: an int, or TooLarge past float's range (1e400 would break every check after it)."""
+    value = int(text)
+    if abs(value) > sys.float_info.max:
+        raise TooLarge(len(text.lstrip("-")))
+    return value
 
 
 def _finite(v):

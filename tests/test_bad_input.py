@@ -266,7 +266,7 @@ def model_file(tmp_path_factory):
 
 @pytest.mark.parametrize("value", NOT_NUMBERS + NOT_FINITE)
 def test_predict_bad_x_values(workdir, model_file, value):
-    workdir(["predict", model_file, "1", value], 2, "X must be")
+    workdir(["predict", model_file, "1", value], 2, "X must be" if value != "1e400" else "X 1e400 is too large for a float")
 
 
 X_CORRUPT = ["unicode digit", "superscript", "underscore", "nan", "extra column", "header only", "empty",
@@ -794,3 +794,117 @@ def test_nnfits_errors_survive_pickling():
                   nnfit.ModelFileError("m: truncated"), nnfit.TrainingDiverged("epoch 3"), RunDirError("r: exists")):
         back = pickle.loads(pickle.dumps(error))
         assert type(back) is type(error) and str(back) == str(error) and vars(back) == vars(error)
+
+
+# A second adversarial round (helper-38, ~4950 cases): what it found, by class.
+
+def edited_copy(src, dst, change):
+    """A copy of model file src with its metadata changed by change(meta) (a dict of JSON strings)."""
+    from safetensors.numpy import safe_open, save_file
+    with safe_open(src, "numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    change(meta)
+    save_file(tensors, dst, metadata=meta)
+    return str(dst)
+
+
+def set_field(key, *path, value):
+    def change(meta):
+        import json
+        if not path:
+            meta[key] = value
+            return
+        d = json.loads(meta[key])
+        inner = d
+        for p in path[:-1]:
+            inner = inner[p]
+        inner[path[-1]] = "HUGE"
+        meta[key] = json.dumps(d).replace('"HUGE"', value)
+    return change
+
+
+@pytest.mark.parametrize("key, path", [("config", ("hidden",)), ("config", ("seed",)), ("scaling", ("x_scale",)),
+                                       ("x_range", (0,)), ("history", (0,)), ("final_loss", ())])
+def test_a_model_file_with_an_integer_past_float_is_refused(workdir, tmp_path_factory, key, path):
+    tmp_path = tmp_path_factory.mktemp("models")  # (not the workdir, which nothing may change)
+    src = tmp_path / "fit.safetensors"
+    nnfit.fit(seed=0, epochs=3, starts=2).save(src)
+    bad = edited_copy(src, tmp_path / "bad.safetensors", set_field(key, *path, value="1" + "0" * 400))
+    with pytest.raises(nnfit.ModelFileError, match="too large for a float: 401 digits"):
+        nnfit.load(bad)
+    workdir(["predict", bad, "0.5"], 1, f"metadata {key!r} holds an integer too large for a float")
+
+
+def test_a_model_file_with_a_nan_final_loss_is_refused(tmp_path):
+    src = tmp_path / "m.safetensors"
+    nnfit.train(seed=0, epochs=1).save(src)
+    with pytest.raises(nnfit.ModelFileError, match="'final_loss' must be a finite number, got nan"):
+        nnfit.load(edited_copy(src, tmp_path / "bad.safetensors", set_field("final_loss", value="NaN")))
+
+
+@pytest.mark.parametrize("text, value", [("9007199254740993e0", 9007199254740993), ("1e3", 1000), ("+2E2", 200),
+                                         (".5e1", 5), ("12345678901234567890", 12345678901234567890)])
+def test_counts_in_exponent_notation_are_exact(text, value):
+    from nnfit.cli import integer
+    assert integer(text) == value
+
+
+@pytest.mark.parametrize("text", ["12345678901234567891e-2", "1.00000000000000001e1", "1.5", "1e-400", "nan", "inf"])
+def test_counts_that_are_not_exact_integers_are_refused(workdir, text):
+    workdir(BASE["train"] + ["--seed", text], 2, "--seed", "must be an integer", text)
+
+
+def test_a_train_model_reads_its_own_column_back(workdir, capsys):
+    """train --x b --y q keeps the names, so predict --csv on the same table reads b (not the first column)."""
+    from nnfit.cli import main
+    workdir.put("table.csv", "a,b,q\n0,5,1\n1,6,2\n2,7,3\n3,8,2\n")
+    assert main(BASE["train"] + ["--data", "table.csv", "--x", "b", "--y", "q", "--out", "h", "--quiet"]) == 0
+    assert nnfit.load(workdir.path / "h" / "model.safetensors").x_names == ["b"]
+    capsys.readouterr()
+    assert main(["predict", str(workdir.path / "h" / "model.safetensors"), "--csv", "table.csv"]) == 0
+    by_csv = capsys.readouterr().out
+    assert main(["predict", str(workdir.path / "h" / "model.safetensors"), "5", "6", "7", "8"]) == 0
+    assert capsys.readouterr().out == by_csv
+
+
+def test_predict_warns_of_an_x_argument_past_2_53(workdir, model_file, capsys):
+    from nnfit.cli import main
+    assert main(["predict", model_file, "9007199254740993", "1", "--lang", "en"]) == 0
+    err = capsys.readouterr().err
+    assert "X 9007199254740993 is an integer beyond 2**53" in err and "read as 9007199254740992" in err
+    workdir(["predict", model_file, "1e400"], 2, "X 1e400 is too large for a float")
+
+
+def test_numpy_bools_are_bools(tmp_path):
+    m = nnfit.train(seed=0, epochs=2, shuffle=np.bool_(True), keep_grads=np.False_)
+    assert m.config.shuffle is True and m.config.keep_grads is False
+    m.save(tmp_path / "m.safetensors")
+    for bad in (1, "True", None):
+        with pytest.raises(nnfit.ConfigError, match="must be True or False"):
+            nnfit.train(seed=0, epochs=1, shuffle=bad)
+
+
+def test_help_and_version_to_a_closed_stdout_fail(monkeypatch, capsys):
+    import sys
+    from nnfit.cli import main
+    monkeypatch.setattr(sys, "stdout", None)
+    for argv, said in ((["--version"], "nnfit --version"), (["--help"], "nnfit --help")):
+        assert main(argv) == 1
+        assert f"standard output is closed: {said} prints its result there" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lead", [["--la", "en"], ["--lan=en"], ["--la", "zh", "--lan", "en"]])
+def test_an_abbreviated_leading_lang(workdir, capsys, lead):
+    from nnfit.cli import main
+    assert main(lead + ["--version"]) == 0
+    capsys.readouterr()
+    workdir(lead + ["predict", "no_such_model", "1"], 1, "no_such_model: no such file")
+
+
+def test_a_tensor_that_requires_grad_is_a_data_error():
+    torch = pytest.importorskip("torch")
+    x = torch.linspace(0, 1, 30, requires_grad=True)
+    with pytest.raises(DataError, match="detach"):
+        nnfit.fit(x, np.arange(30.0))
+    with pytest.raises(DataError, match="detach"):
+        nnfit.train(seed=0, epochs=1).predict(x)
