@@ -182,8 +182,13 @@ def check_lang(lang):
 
 
 def say(args, message):
+    """A line for the person at the terminal (the drawn seed, where the files went): best effort, so that a
+    full stderr (2>/dev/full) does not turn a run that was written into a failure."""
     if not getattr(args, "quiet", False):
-        print(message, file=sys.stderr)
+        try:
+            print(message, file=sys.stderr)
+        except OSError:
+            pass
 
 
 def seeded(cfg, args):

@@ -28,7 +28,7 @@ def compare(cfg, x, y):
         diff = float(np.max(np.abs(flat.astype(np.float64) - reference[1])))
         rows.append((name, final, diff, seconds))
     cells = [[_("engine"), _("final loss"), _("max |param - {engine}|").format(engine=reference[0]), _("time (ms)")]]
-    cells += [[name, f"{final:.6f}", f"{diff:.3g}", f"{seconds * 1e3:.2f}"] for name, final, diff, seconds in rows]
+    cells += [[name, f"{final:.6f}" if abs(final) < 1e6 else f"{final:.6g}", f"{diff:.3g}", f"{seconds * 1e3:.2f}"] for name, final, diff, seconds in rows]
     title = _("seed {seed}, {models} model(s), dtype {dtype}, {epochs} epochs").format(
         seed=cfg.seed, models=cfg.models, dtype=cfg.dtype, epochs=cfg.epochs)
     return "\n".join([title] + table(cells, "<>>>"))  # (columns by display width: Chinese headings take two a character)

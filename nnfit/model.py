@@ -148,7 +148,8 @@ class Model:
             var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
             std = (size * np.sqrt(np.maximum(var, 0.0))).reshape(len(rows), net.k) * np.abs(np.asarray(s["y_scale"]))
         std = np.where(np.isnan(std), np.inf, std)  # g itself overflowed (x ~ 1.7e308): no finite uncertainty
-        return y_hat, std.reshape(y_hat.shape)
+        std = std.reshape(np.shape(y_hat))
+        return y_hat, std[()] if std.ndim == 0 else std  # a scalar for a scalar x, as y_hat is
 
     def inputs(self, x):
         """x checked (finite numbers) and, with d inputs, of shape (..., d)."""
@@ -190,10 +191,10 @@ class Model:
         keeps its mode, and a symbolic link is written through."""
         from safetensors.numpy import save_file
         from .runs import umask
-        if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes) or not os.fspath(path):
+        if not isinstance(path, (str, bytes, os.PathLike)) or not os.fspath(path):  # bytes too, as load takes them
             raise ModelFileError(_("save needs a file name (a str or a path), got {type}").format(
-                type=type(path).__name__ if not isinstance(path, str) else repr(path)))
-        path = os.fspath(path)
+                type=type(path).__name__ if not isinstance(path, (str, bytes)) else repr(path)))
+        path = os.fsdecode(os.fspath(path))
         shown = path
         if os.path.islink(path):  # through the link, as numpy.save writes: the link stays, its target is replaced
             path = os.path.realpath(path)

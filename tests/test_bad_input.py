@@ -409,9 +409,11 @@ def test_export_bad_input(workdir, model_file, argv, status, piece):
 
 def test_api_save_needs_a_file_name_and_follows_the_umask(tmp_path):
     model = nnfit.train(seed=0, epochs=2)
-    for bad in (None, 3, ["a"], b"/tmp/m.safetensors"):
+    for bad in (None, 3, ["a"], "", b""):
         with pytest.raises(nnfit.ModelFileError, match="^save needs a file name"):
             model.save(bad)
+    model.save(os.fsencode(tmp_path / "bytes.safetensors"))  # a bytes path, as nnfit.load takes one
+    assert nnfit.load(os.fsencode(tmp_path / "bytes.safetensors")).final_loss == model.final_loss
     old = os.umask(0o027)
     try:
         model.save(tmp_path / "m.safetensors")
@@ -899,6 +901,27 @@ def test_an_abbreviated_leading_lang(workdir, capsys, lead):
     assert main(lead + ["--version"]) == 0
     capsys.readouterr()
     workdir(lead + ["predict", "no_such_model", "1"], 1, "no_such_model: no such file")
+
+
+def test_return_std_of_a_scalar_is_a_scalar():
+    x = np.linspace(-3, 3, 40)
+    model = nnfit.fit(x, np.sin(x), seed=0, starts=2, epochs=20)
+    mean, std = model.predict(0.5, return_std=True)
+    assert np.ndim(mean) == np.ndim(std) == 0 and type(mean) is type(std)
+
+
+def test_a_full_stderr_does_not_fail_a_written_run(workdir, monkeypatch):
+    import errno
+    import io
+    import sys
+    from nnfit.cli import main
+
+    class Full(io.TextIOBase):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(sys, "stderr", Full())
+    assert main(["train", "--epochs", "2", "--no-plot", "--out", "r"]) == 0  # (the drawn seed's line is lost)
+    assert (workdir.path / "r" / "model.safetensors").exists()
 
 
 def test_a_tensor_that_requires_grad_is_a_data_error():
