@@ -119,6 +119,8 @@ def fit_warnings(model):
                      "mean (y may be noise to this network{hint})").format(
                          share=max(m["train"]["r2"], 0.0),
                          hint=_("; or try {options}").format(options=", ".join(tries)) if tries else ""))
+    if constant:  # the mean of y, kept: it follows no noise, so a worse held-out error is not overfitting
+        return out
     if n_val >= MIN_HELD_OUT and m["val"]["mse"] > VAL_RATIO * m["train"]["mse"] and not m["val"]["r2"] >= VAL_R2:
         out.append(_("the validation MSE is {ratio:.1f} times the training MSE: the fit does not carry over to new "
                      "points (overfitted); try a smaller --hidden or more points").format(

@@ -210,3 +210,25 @@ def test_fit_cli_writes_the_diagnostics(cli, tmp_path):
     assert status == 0 and err == lines[0] + "\n" and out == ""  # --quiet: nothing but warnings and errors, as train
     status, out, err = cli("fit", "--seed", "0", "--out", "zh", "--no-plot", "--lang", "zh")
     assert status == 0 and err.startswith("nnfit：警告：16 个参数对 10 个训练值"), err
+
+
+def test_a_kept_constant_is_not_called_overfitted():
+    """A fit that kept y's mean (no start beat it) says so itself; its held-out errors are no overfitting,
+    however much larger than the training error they are."""
+    import copy
+    x = np.linspace(0, 3, 60)
+    y = np.sin(3 * x) + np.random.default_rng(0).normal(0, 0.1, 60)
+    with pytest.warns(nnfit.DataWarning, match="constant"):
+        model = nnfit.fit(x * 1e-140, y, optimizer="lbfgs", scale="none", seed=0)
+    assert model.extra["stopped"].startswith("no start beat the constant")
+    worse = copy.deepcopy(model)
+    worse.extra["metrics"]["test"].update(mse=100.0, r2=-5.0)
+    worse.extra["metrics"]["val"].update(mse=100.0, r2=-5.0)
+    assert fit_warnings(worse) == []
+
+
+@pytest.mark.parametrize("errors", [[5e-324, 1e-323, 0.0], [1.0, 1 + 2.2e-16, 1 + 4.4e-16], [1e149, 1e149 * (1 + 2e-16)]])
+def test_error_histogram_of_errors_that_differ_in_the_last_digits(errors):
+    """NumPy finds no 20 distinct bins between them: a wider window around them, every error counted."""
+    edges, (counts,) = error_histogram([np.array(errors)])
+    assert len(edges) == 21 and np.all(np.diff(edges) > 0) and counts.sum() == len(errors)
