@@ -24,7 +24,12 @@ def run():
         # reports it as "Exception ignored" with a traceback and goes on. Say nothing instead (the command
         # goes on as Python does; a second Ctrl-C stops it). Everything else goes to Python's own hook.
         def quiet_interrupts(unraisable):
-            if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            ended = unraisable.exc_value
+            if type(ended).__name__ == "Terminated" and hasattr(ended, "signum"):
+                pass  # SIGTERM, SIGHUP... raised inside a callback (a garbage collection in matplotlib while a
+                # plot is drawn) is lost there; the CLI noted it and raises it again before the run's directory
+                # takes its name (runs.NewRunDir's check), so the run is still removed
+            elif not isinstance(ended, KeyboardInterrupt):
                 PYTHON_HOOK(unraisable)
 
         sys.unraisablehook = quiet_interrupts

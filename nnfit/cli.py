@@ -242,13 +242,14 @@ def out_dir(args):
 def write_run(out, model, x, y, args, models=None, extra_files=None):
     """The run's directory (runs.write_run), with fit.png unless --no-plot and the command's own files."""
     from .runs import write_run as write
+    check_received()
     files = {}
     if not args.no_plot and len(getattr(x, "shape", ())) < 2:  # one input and one output: the curve
         from .plot import plot_fit
         files["fit.png"] = lambda path: plot_fit(model, x, y, path, lang=args.lang, show=args.show and has_screen(),
                                                  terms=getattr(args, "terms", False))
     files.update(extra_files or {})
-    out, names = write(out, model, files, models, auto=args.out is None)
+    out, names = write(out, model, files, models, auto=args.out is None, check=check_received)
     say(args, _("wrote {out}/: {names}").format(out=out, names=", ".join(names)))
 
 
@@ -631,8 +632,19 @@ class Terminated(BaseException):
         return _("terminated by {signal}").format(signal=signal.Signals(self.signum).name)
 
 
+RECEIVED = []  # the ending signals that came during this command (one may be swallowed where it was raised)
+
+
 def on_sigterm(signum, frame):
+    RECEIVED.append(signum)
     raise Terminated(signum)
+
+
+def check_received():
+    """Raise Terminated for an ending signal that came but whose exception something swallowed (an import
+    machinery's or a library's handler): before a run is written, so that the signal still ends it."""
+    if RECEIVED:
+        raise Terminated(RECEIVED[0])
 
 
 class Output:
@@ -689,6 +701,7 @@ def main(argv=None):
     to report it for anything unexpected, 130 for Ctrl-C, 143 for SIGTERM (128 + the signal's number for
     SIGHUP, SIGUSR1, SIGUSR2 and SIGALRM)."""
     argv = prepare(sys.argv[1:] if argv is None else argv)
+    del RECEIVED[:]
     use_language(chosen_language(argv))  # help and messages: --lang zh|en, else the locale's
     stdout, sigterm = sys.stdout, None
     try:
@@ -710,7 +723,9 @@ def main(argv=None):
                                    or args.command == "export" and not args.output):
                 raise Failure(_("standard output is closed: nnfit {command} prints its result there").format(
                     command=args.command))
-            return globals()[f"cmd_{args.command}"](args)
+            status = globals()[f"cmd_{args.command}"](args)
+            check_received()  # a signal that was swallowed on the way: the status says it came
+            return status
     except SystemExit as e:  # --help, --version
         code = e.code if isinstance(e.code, int) else 0 if e.code is None else 2
         try:
@@ -734,14 +749,30 @@ def main(argv=None):
         return 0
     except Exception as e:
         from .__main__ import interrupted
-        status, message = (130, _("interrupted")) if interrupted(e) else (1, describe(e))  # Ctrl-C in an import
+        ended = cause_of_kind(e, Terminated)  # a signal inside matplotlib's writer, hidden by its IndexError
+        status, message = ((130, _("interrupted")) if interrupted(e) else (ended.status(), ended.message()) if ended
+                           else (1, describe(e)))  # Ctrl-C in an import
     finally:
         for sig, handler in (sigterm or {}).items():
             signal.signal(sig, handler)
         sys.stdout = stdout
         Output(stdout).flush()
-    print(_("nnfit: error: {message}").format(message=one_line(message)), file=sys.stderr)
+    try:
+        print(_("nnfit: error: {message}").format(message=one_line(message)), file=sys.stderr)
+    except OSError:  # a full stderr: the status still says what happened
+        pass
     return status
+
+
+def cause_of_kind(e, kind):
+    """The exception of that kind among e and what caused it (its __cause__ / __context__ chain), or None."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, kind):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def one_line(text):

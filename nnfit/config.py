@@ -139,6 +139,8 @@ class Config:
 
 def check_int(name, value, low, high=None):
     """An integer (not a bool) in [low, high]; ConfigError naming the option and the value otherwise."""
+    if isinstance(value, numbers.Rational) and not isinstance(value, numbers.Integral) and value.denominator == 1:
+        value = value.numerator  # Fraction(3): a whole number
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(name, _("must be an integer >= {low}, got {value!r}").format(low=low, value=value))
     if value < low:

@@ -531,6 +531,9 @@ def _number(path, line, column, text):
     v = float(text)
     if not math.isfinite(v):
         raise DataError(_("{where}: {text!r} is too large for a number").format(where=where, text=_short(text)))
+    if v == 0 and any(c in "123456789" for c in re.split("[eE]", text)[0]):  # 1e-400: not the 0 it would become
+        raise DataError(_("{where}: {text!r} is too small for a number (below 5e-324 it is 0)").format(
+            where=where, text=_short(text)))
     if abs(v) > MAX_MAGNITUDE:
         raise DataError(_("{where}: {text!r} is {beyond}").format(where=where, text=_short(text), beyond=beyond()))
     return v

@@ -376,14 +376,12 @@ def from_file(path, meta, tensors):
     elif not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
         raise bad("history", _("must be a list of numbers"))  # losses: mean squared errors, never below 0
     final_loss = field("final_loss", "null") if "final_loss" in meta else None
-    if isinstance(final_loss, float) and final_loss != final_loss:  # (a NaN is written as null)
-        raise bad("final_loss", _("must be a finite number, got {value!r}").format(value=final_loss))
     if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
         try:
             final_loss = float(final_loss)
         except ValueError:
             raise bad("final_loss", _("must be a number, got {value!r}").format(value=final_loss)) from None
-    if final_loss is not None and not _finite(final_loss) and not (isinstance(final_loss, float) and final_loss != final_loss):
+    if final_loss is not None and not _finite(final_loss):  # NaN too (nnfit writes a NaN as null)
         raise bad("final_loss", _("must be a finite number, got {value!r}").format(value=final_loss))
     if final_loss is not None and _finite(final_loss) and final_loss < 0:
         raise bad("final_loss", _("is a mean squared error, never below 0, got {value!r}").format(value=final_loss))

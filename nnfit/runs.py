@@ -166,10 +166,12 @@ class held_signals:
         return False
 
 
-def write_run(out, model, files=None, models=None, auto=False):
+def write_run(out, model, files=None, models=None, auto=False, check=None):
     """Write a run into the new directory `out`, all or nothing: model.safetensors, history.csv,
     models.csv (with `models`, many models trained at once) and `files` ({name: write(path)}, e.g. the
-    plots). auto: `out` is the runs/NNN nnfit chose (NewRunDir). Returns the directory and the names written."""
+    plots). auto: `out` is the runs/NNN nnfit chose (NewRunDir). check: called when every file is written,
+    before the directory takes its name; what it raises removes the run (the CLI: a signal that came while
+    a plot was drawn and was lost inside matplotlib). Returns the directory and the names written."""
     jobs = {"model.safetensors": model.save, "history.csv": lambda path: write_history(path, model)}
     if models is not None:
         jobs["models.csv"] = lambda path: write_models(path, models)
@@ -185,6 +187,8 @@ def write_run(out, model, files=None, models=None, auto=False):
                     path=os.path.join(run.path, name), reason=e.strerror or e)) from None
             except ModelFileError as e:  # named in the run's folder, not the temporary one (removed)
                 raise RunDirError(str(e).replace(tmp, run.path)) from None
+        if check is not None:
+            check()
     return run.path, list(jobs)
 
 

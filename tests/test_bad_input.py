@@ -931,3 +931,41 @@ def test_a_tensor_that_requires_grad_is_a_data_error():
         nnfit.fit(x, np.arange(30.0))
     with pytest.raises(DataError, match="detach"):
         nnfit.train(seed=0, epochs=1).predict(x)
+
+
+def test_a_nan_final_loss_written_as_a_string_is_refused(tmp_path):
+    src = tmp_path / "m.safetensors"
+    nnfit.train(seed=0, epochs=1).save(src)
+    with pytest.raises(nnfit.ModelFileError, match="'final_loss' must be a finite number, got nan"):
+        nnfit.load(edited_copy(src, tmp_path / "bad.safetensors", set_field("final_loss", value='"NaN"')))
+
+
+@pytest.mark.parametrize("command", ["train", "fit"])
+def test_a_csv_cell_that_underflows_is_refused_as_typed(workdir, command):
+    workdir.put("u.csv", "x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(25)) + "1e-400,1\n")
+    workdir(BASE[command] + ["--data", "u.csv"], 1, "u.csv, line 27, column 'x'", "'1e-400' is too small for a number")
+
+
+def test_whole_fractions_are_counts():
+    import fractions
+    x = np.linspace(0, 1, 30)
+    assert nnfit.fit(x, x, hidden=fractions.Fraction(3), starts=fractions.Fraction(4, 2), epochs=3, seed=0).config.hidden == 3
+    with pytest.raises(nnfit.ConfigError, match="hidden must be an integer"):
+        nnfit.fit(x, x, hidden=fractions.Fraction(3, 2))
+
+
+def test_a_signal_lost_inside_a_callback_still_removes_the_run(workdir, monkeypatch):
+    """A signal whose exception something swallowed (matplotlib's garbage-collection callback) was noted by
+    the handler: it is raised again before the run's directory takes its name."""
+    from nnfit import cli
+    import signal
+    real = cli.write_run
+
+    def swallowed(*args, **kw):
+        try:
+            cli.on_sigterm(signal.SIGHUP, None)
+        except cli.Terminated:
+            pass  # as Python's unraisable hook would
+        return real(*args, **kw)
+    monkeypatch.setattr(cli, "write_run", swallowed)
+    workdir(BASE["train"] + ["--out", "r"], 128 + signal.SIGHUP, "terminated by SIGHUP")
