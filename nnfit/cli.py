@@ -51,16 +51,23 @@ def real(text):
     return value
 
 
+def exact_value(text):
+    """The number a decimal text means, exactly (a Fraction), or None: not a number, inf, nan, or an
+    exponent past 400 (never computed)."""
+    written = text.strip()
+    if not REAL.fullmatch(written) or "n" in written.lower():
+        return None
+    mantissa, _e, exponent = written.lower().partition("e")
+    if exponent and abs(int(exponent)) > 400:
+        return None
+    return fractions.Fraction(mantissa) * fractions.Fraction(10) ** int(exponent or 0)
+
+
 def integer(text):
     """argparse type for counts and seeds: 1000 or 1e3 (an integral value), as a Python int."""
     if re.fullmatch(r"[+-]?[0-9]+", text.strip()):
         return int(text)  # exact, however many digits
-    written = text.strip()
-    exact = None  # 9007199254740993e0 is that integer, not the float it rounds to; 1.5e0 and 1e400 are refused
-    if REAL.fullmatch(written) and "n" not in written.lower():
-        mantissa, _e, exponent = written.lower().partition("e")
-        if not exponent or abs(int(exponent)) <= 400:
-            exact = fractions.Fraction(mantissa) * fractions.Fraction(10) ** int(exponent or 0)
+    exact = exact_value(text)  # 9007199254740993e0 is that integer, not the float it rounds to; 1.5e0, 1e400 refused
     if exact is None or exact.denominator != 1:
         raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text))
     return int(exact)
@@ -307,7 +314,6 @@ def cmd_predict(args):
     return 0
 
 
-INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 rounded_integers = []  # (text, value) of X arguments past 2**53 that float64 rounded: cmd_predict warns once
 
 
@@ -326,7 +332,9 @@ def point(text, d):
             if REAL.fullmatch(part.strip()):  # a number past float's range (1e400, 1e-400): say which
                 raise Failure(_("X {message}").format(message=e), 2) from None
             raise Failure(_("X must be a number, got {text!r}").format(text=text), 2) from None
-        if INTEGER_TEXT.fullmatch(part.strip()) and int(part) != values[-1]:  # 9007199254740993: float64 skips it
+        exact = exact_value(part) if abs(values[-1]) >= 2**53 else None
+        typed = re.sub(r"[^0-9]", "", re.split("[eE]", part)[0]).strip("0")  # the digits given: 16 for 9007199254740993e0,
+        if exact is not None and exact.denominator == 1 and exact != values[-1] and len(typed) > 15:  # 1 for 1e160
             rounded_integers.append((part.strip(), values[-1]))
         if not math.isfinite(values[-1]):
             raise Failure(_("X must be a finite number, got {text!r}").format(text=text), 2)

@@ -874,6 +874,11 @@ def test_predict_warns_of_an_x_argument_past_2_53(workdir, model_file, capsys):
     assert main(["predict", model_file, "9007199254740993", "1", "--lang", "en"]) == 0
     err = capsys.readouterr().err
     assert "X 9007199254740993 is an integer beyond 2**53" in err and "read as 9007199254740992" in err
+    for text in ("9007199254740993e0", "900719925474099.3e1"):  # the same integer, written otherwise
+        assert main(["predict", model_file, text, "--lang", "en"]) == 0
+        assert f"X {text} is an integer beyond 2**53" in capsys.readouterr().err
+    assert main(["predict", model_file, "9007199254740992", "1e20", "--lang", "en"]) == 0  # exact: no warning
+    assert "2**53" not in capsys.readouterr().err
     workdir(["predict", model_file, "1e400"], 2, "X 1e400 is too large for a float")
 
 
