@@ -186,6 +186,14 @@ def test_no_module_rebinds_the_underscore():
                 assert not (isinstance(node, ast.arg) and node.arg == "_"), f"{path}:{node.lineno}"
 
 
+def line_points():
+    """100 noisy points of 2x + 1 (tests/test_line.py's seed 0), where a fit keeps the straight line."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 100)
+    return x, 2 * x + 1 + rng.normal(0, 0.1, 100)
+
+
 def test_fit_summary_in_chinese():
     """The fit summary (nnfit fit's report) in Chinese under zh: no English words left but the names of
     options, activations and metrics, whatever stopped the kept start; English word for word otherwise."""
@@ -198,8 +206,9 @@ def test_fit_summary_in_chinese():
     fits = [nnfit.fit(seed=0), nnfit.fit(x, y, seed=0), nnfit.fit(x, y, seed=0, regularization="none"),
             nnfit.fit(x, y, seed=0, epochs=2), nnfit.fit(x, y, seed=0, optimizer="lbfgs", regularization="none"),
             nnfit.fit(np.c_[x, x ** 2], np.c_[y, y], seed=0, epochs=3, x_names=["a", "b"]),
-            nnfit.fit(x, np.abs(x) + np.random.default_rng(2).normal(0, 0.1, 60), seed=2, hidden=10)]  # auto picks relu
-    assert fits[-1].extra["activation"]["chosen"] == "relu"
+            nnfit.fit(x, np.abs(x) + np.random.default_rng(2).normal(0, 0.1, 60), seed=2, hidden=10),  # auto picks relu
+            nnfit.fit(*line_points(), seed=0, hidden=10)]  # the straight line kept
+    assert fits[-2].extra["activation"]["chosen"] == "relu" and fits[-1].extra["line"]["kept"]
     allowed = {"lm", "lbfgs", "sigmoid", "relu", "standard", "MSE", "RMSE", "E_D", "gamma", "mu", "mu_max", "min_grad", "epochs",
                "BFGS"}
     i18n.use("zh")

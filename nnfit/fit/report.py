@@ -6,7 +6,8 @@ import re
 
 from ..i18n import _
 from .config import MIN_SPLIT_POINTS
-from .driver import AUTO, AUTO_MARGIN, ORIGIN_MARGIN
+from .driver import AUTO, AUTO_MARGIN, LINE_MARGIN, ORIGIN_MARGIN
+from .line import REACH
 from .lm import WARM_EPOCHS
 
 
@@ -29,6 +30,8 @@ def stop_reason(text):
         (r"dropped early: behind the other starts", _("dropped early: behind the other starts")),
         (r"diverged \(the loss became non-finite\)", _("diverged (the loss became non-finite)")),
         (r"diverged \(a weight grew past (\S+)\)", _("diverged (a weight grew past {0})")),
+        (r"the straight line's evidence is the larger: the line is kept",
+         _("the straight line's evidence is the larger: the line is kept")),
         (r"no start beat the constant mean of y on the training points: the constant is kept",
          _("no start beat the constant mean of y on the training points: the constant is kept")),
     )
@@ -95,6 +98,18 @@ def origin_line(origin):
         where=where[origin["chosen"]], values="; ".join(parts), rule=rule)
 
 
+def line_line(straight, k):
+    """What the straight line's evidence said (model.extra["line"]; driver.LINE, LINE_MARGIN): kept, or not."""
+    line, network = evidence_text(straight["evidence"]), evidence_text(straight["network"])
+    if not straight["kept"]:
+        return _("a straight line: log evidence {line} against the networks' {network}: the network is kept (the line "
+                 "is kept only if larger by more than {margin:g} nat)").format(line=line, network=network, margin=LINE_MARGIN)
+    holds = (_("relu neuron 1 holds it") if k == 1 else _("relu neurons 1-{k} hold it, one for each output").format(k=k))
+    return _("a straight line: log evidence {line} against the networks' {network}: the line is kept; {holds} (its kink "
+             "{reach:g} times farther out than the farthest training point) and the other neurons are off").format(
+                 line=line, network=network, holds=holds, reach=REACH)
+
+
 def epochs(n):
     return _("1 epoch") if n == 1 else _("{n} epochs").format(n=n)
 
@@ -105,9 +120,15 @@ def summary(model):
     d, k = model.n_inputs, model.n_outputs
     shape = (_("network {d}-{hidden}-{k} {activation}") if (d, k) != (1, 1) else _("hidden {hidden} {activation}")).format(
         d=d, hidden=f.hidden, k=k, activation=f.activation)
-    kept = _("kept: start {start} of {starts}, {epochs} (best epoch {best}; stopped: {stopped}), {ms:.1f} ms").format(
-        start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), best=e["best_epoch"],
-        stopped=stop_reason(e["stopped"]), ms=e["seconds"] * 1e3)
+    straight = e.get("line")
+    if straight and straight.get("kept"):
+        kept = _("kept: the straight line (the network with no hidden neurons, in closed form), over the networks' best, "
+                 "start {start} of {starts} after {epochs}, {ms:.1f} ms").format(
+            start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), ms=e["seconds"] * 1e3)
+    else:
+        kept = _("kept: start {start} of {starts}, {epochs} (best epoch {best}; stopped: {stopped}), {ms:.1f} ms").format(
+            start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), best=e["best_epoch"],
+            stopped=stop_reason(e["stopped"]), ms=e["seconds"] * 1e3)
     if e.get("warm_start"):
         kept += _("; it began on plain LM for up to {epochs} epochs, then Bayesian updates (the warm-up)").format(
             epochs=min(WARM_EPOCHS, f.epochs // 2))
@@ -127,9 +148,12 @@ def summary(model):
     lines = [header.format(optimizer=f.optimizer, how=how, starts=f.starts, shape=shape, scale=f.scale, seed=f.seed), kept]
     choice = e.get("activation")
     if choice:
-        lines.append(activation_line(choice, scout))
+        line = activation_line(choice, scout)
+        lines.append(_("the networks: {line}").format(line=line) if straight and straight.get("kept") else line)
     if e.get("x_origin"):
         lines.append(origin_line(e["x_origin"]))
+    if straight:
+        lines.append(line_line(straight, k))
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS

@@ -1,0 +1,139 @@
+"""The straight line as one more candidate of a Bayesian fit: the network with no hidden neurons.
+
+On data whose truth is a line, every network the evidence can pick bends a little (a sigmoid is
+straight only where its weights are small, and the prior charges the large output weight that
+makes up for them): at 100 noisy points of 2x + 1 the kept network's test RMSE was 1.1-1.6 times
+the least-squares line's, at 5000 points about twice. MacKay's framework compares models of any
+size by their evidence, and for the line it has a closed form. So a Bayesian fit also fits
+
+    y_hat = C^T u + c0     (u the scaled inputs (N, d), C (d, k), c0 (k,))
+
+minimizing F = beta E_D + sum_j alpha_j sum_l C_jl^2 + ALPHA_MIN |c0|^2 as lm.py does the network
+(one alpha per input, the intercept free as the network's output bias is), re-estimating alpha and
+beta from gamma until they settle, and computes its log evidence with the same formula and the same
+constants as LevenbergMarquardt.log_evidence, so the two compare. The driver keeps the line where its
+evidence is the larger.
+
+A 1-H-1 relu network holds a line exactly (as_network): neuron l of output l has weights C_l / |C_l|,
+a bias that puts its kink REACH times farther out than the farthest training point, and output
+weight |C_l|; every other neuron is off (w = 0, b = -1, a = 0). Its posterior (posterior_on_network)
+is the line's, carried onto those parameters, so prediction intervals are the line's.
+"""
+import math
+
+import numpy as np
+
+from .lm import ALPHA_MAX, ALPHA_MIN
+
+REACH = 1000.0      # the kink of the neuron that holds the line: this many times the farthest training point's distance out
+ITERATIONS = 500    # at most this many re-estimations of alpha and beta (a line settles in 5-30)
+RTOL = 1e-10        # ... until alpha and beta change by less than this, relatively
+
+
+def fit_line(u, v, goal=0.0):
+    """The Bayesian line through u (N, d) and v (N, k) (scaled, as the driver's): a dict with C (d, k),
+    c0 (k,), alpha (d,), beta, gamma, the log evidence, H (d + 1, d + 1; each output's block of
+    beta X^T X + diag alpha, X = [u, 1]), the residuals r (N, k) and exact (the mean squared residual
+    below goal: the evidence is then inf, as an exact network's). None where there are too few points
+    to estimate the noise (N k <= d + 1 per output's parameters)."""
+    N, d = u.shape
+    k = v.shape[1]
+    if N <= d + 1:
+        return None
+    X = np.concatenate([u, np.ones((N, 1))], axis=1)
+    with np.errstate(all="ignore"):
+        XtX, Xtv = X.T @ X, X.T @ v
+    if not (np.isfinite(XtX).all() and np.isfinite(Xtv).all()):  # unscaled x past 1e150: no line to compare
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            return _fit_line(u, v, X, XtX, Xtv, goal)
+    except np.linalg.LinAlgError:  # (H is positive definite in exact arithmetic; round-off at the extremes)
+        return None
+
+
+def _fit_line(u, v, X, XtX, Xtv, goal):
+    N, d = u.shape
+    k = v.shape[1]
+    prior = np.full(d + 1, ALPHA_MIN)
+    alpha, beta = np.ones(d), 1.0 / (2 * max(float(np.mean(v * v)), 1e-300))
+    for _ in range(ITERATIONS):
+        prior[:d] = alpha
+        H = beta * XtX + np.diag(prior)
+        Hinv = np.linalg.inv(H)
+        coef = beta * Hinv @ Xtv  # (d + 1, k)
+        r = X @ coef - v
+        ed = float(np.sum(r * r))
+        shrink = prior * np.diag(Hinv)  # each parameter's share held by the prior, per output
+        gammas = k * (1 - shrink)
+        gamma = float(np.sum(gammas))
+        if ed <= goal * N * k or N * k - gamma <= 0:
+            break
+        new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), ALPHA_MIN, ALPHA_MAX)
+        new_beta = (N * k - gamma) / (2 * ed)
+        settled = np.all(np.abs(new_alpha - alpha) <= RTOL * alpha) and abs(new_beta - beta) <= RTOL * beta
+        alpha, beta = new_alpha, new_beta
+        if settled:
+            break
+    prior[:d] = alpha
+    H = beta * XtX + np.diag(prior)
+    coef = np.linalg.solve(H, beta * Xtv)
+    r = X @ coef - v
+    ed = float(np.sum(r * r))
+    if not (np.isfinite(coef).all() and math.isfinite(beta)):
+        return None
+    exact = ed <= goal * N * k
+    if exact:
+        evidence = math.inf
+    else:
+        F = beta * ed + float(np.sum(prior[:, None] * coef ** 2))
+        sign, logdet = np.linalg.slogdet(H)
+        evidence = (-F - 0.5 * k * logdet + 0.5 * k * float(np.sum(np.log(prior))) + 0.5 * N * k * math.log(2 * beta)
+                    if sign > 0 else -math.inf)
+    return {"C": coef[:d], "c0": coef[d], "alpha": alpha, "beta": beta, "gamma": gamma, "evidence": evidence,
+            "H": H, "r": r, "exact": exact}
+
+
+def as_network(line, net, u):
+    """The line as the parameters (P,) of the relu network `net` (network.Shape with an output bias,
+    H >= k): see the module's docstring. u: the training points (scaled), whose farthest from the
+    origin sets the kink's distance."""
+    d, H, k = net.d, net.H, net.k
+    W, b, A = np.zeros((H, d)), np.full(H, -1.0), np.zeros((k, H))
+    c = np.array(line["c0"], dtype=float)
+    reach = REACH * max(float(np.max(np.linalg.norm(u, axis=1))), 1.0)
+    for out in range(k):
+        slope = line["C"][:, out]
+        size = float(np.linalg.norm(slope))
+        W[out] = slope / size if size > 0 else np.eye(d)[0]
+        b[out], A[out, out] = reach, size
+        c[out] -= size * reach
+    return np.concatenate([W.ravel(), b, A.ravel(), c])
+
+
+def posterior_on_network(line, net, p):
+    """The line's posterior covariance, (2 H)^-1 per output (MacKay's, as driver.posterior_cov), carried
+    onto the network's parameters p (as_network's): the slope C_l = a_l w_l with a_l fixed moves
+    w_l by dC_l / a_l, and the intercept moves c_l. (P, P), zero elsewhere."""
+    d, H, k = net.d, net.H, net.k
+    cov_line = np.linalg.inv(2 * line["H"])
+    cov = np.zeros((net.P, net.P))
+    A = p[H * (d + 1):H * (d + 1) + k * H].reshape(k, H)
+    for out in range(k):
+        a = A[out, out]
+        w = out * d + np.arange(d)  # neuron `out`'s weights
+        c = net.P - k + out
+        cov[c, c] = cov_line[d, d]
+        if a > 0:
+            cov[np.ix_(w, w)] = cov_line[:d, :d] / (a * a)
+            cov[w, c] = cov[c, w] = cov_line[:d, d] / a
+    return cov
+
+
+def loo_rmse(line, u, y_scale):
+    """The line's leave-one-out RMSE in y's units: exact for a fixed alpha and beta (PRESS residuals
+    r_n / (1 - h_nn), h_nn = beta x_n^T H^-1 x_n), as driver.loo_rmse approximates it for a network."""
+    X = np.concatenate([u, np.ones((len(u), 1))], axis=1)
+    h = line["beta"] * np.einsum("np,pq,nq->n", X, np.linalg.inv(line["H"]), X)
+    press = line["r"] / np.maximum(1 - h, 1e-3)[:, None] * np.asarray(y_scale)
+    return float(np.sqrt(np.mean(press * press)))

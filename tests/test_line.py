@@ -1,0 +1,189 @@
+"""The straight line as a candidate of a Bayesian fit (nnfit/fit/line.py, driver.LINE): its evidence
+against the Gaussian marginal likelihood it stands for, its fixed point, its leave-one-out error
+against refitting, the relu network that holds it, and what nnfit.fit does with it."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import nnfit
+from nnfit.fit import driver
+from nnfit.fit.line import REACH, as_network, fit_line, loo_rmse, posterior_on_network
+from nnfit.fit.lm import ALPHA_MIN
+from nnfit.fit.network import Shape, forward, jacobian
+from nnfit.fit.report import summary
+
+
+def marginal(u, v, alpha, beta):
+    """ln p(v | alpha, beta) of the line with Gaussian priors, by the textbook: v ~ N(0, S) per output, S =
+    noise variance I + X diag(prior variances) X^T, with our units (exp(-beta E_D): variance 1 / (2 beta))."""
+    N, d = u.shape
+    X = np.c_[u, np.ones(N)]
+    prior = np.r_[alpha, ALPHA_MIN]
+    S = np.eye(N) / (2 * beta) + X @ np.diag(1 / (2 * prior)) @ X.T
+    _sign, logdet = np.linalg.slogdet(S)  # (the intercept's prior variance, 5e7, is beyond scipy's conditioning check)
+    return sum(-0.5 * (v[:, j] @ np.linalg.solve(S, v[:, j]) + logdet + N * math.log(2 * math.pi)) for j in range(v.shape[1]))
+
+
+def scaled(x, y):
+    return (x - x.mean(axis=0)) / x.std(axis=0), (y - y.mean(axis=0)) / y.std(axis=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10 ** 6), st.integers(1, 3), st.integers(1, 2), st.integers(8, 40))
+def test_the_evidence_is_the_marginal_likelihood_at_its_maximum(seed, d, k, n):
+    """fit_line's log evidence is the Gaussian marginal likelihood of the data (up to the N/2 ln 2 pi that
+    driver compares without, as lm.log_evidence), and its alpha, beta are where that is largest: moving
+    either by 1% lowers it."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    y = x @ rng.normal(size=(d, k)) + rng.normal(0, 0.3, (n, k))
+    u, v = scaled(x, y)
+    line = fit_line(u, v)
+    best = marginal(u, v, line["alpha"], line["beta"])
+    assert line["evidence"] - 0.5 * n * k * math.log(2 * math.pi) == pytest.approx(best, rel=1e-7, abs=1e-5)  # (S's conditioning, ~1e9)
+    for alpha, beta in ((line["alpha"] * 1.01, line["beta"]), (line["alpha"] / 1.01, line["beta"]),
+                        (line["alpha"], line["beta"] * 1.01), (line["alpha"], line["beta"] / 1.01)):
+        if np.all(alpha < 1e11):  # (an alpha at its cap, ALPHA_MAX, is not at a stationary point)
+            assert marginal(u, v, alpha, beta) <= best + 1e-9
+
+
+def test_leave_one_out_is_refitting_without_the_point():
+    """The PRESS residuals of the line at fixed alpha and beta are exact: the same as refitting it on the
+    other N - 1 points."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, (25, 2))
+    y = (x @ [1.5, -0.5])[:, None] + rng.normal(0, 0.2, (25, 1))
+    u, v = scaled(x, y)
+    line = fit_line(u, v)
+    X = np.c_[u, np.ones(len(u))]
+    prior = np.diag(np.r_[line["alpha"], ALPHA_MIN])
+    errors = []
+    for i in range(len(u)):
+        keep = np.arange(len(u)) != i
+        coef = np.linalg.solve(line["beta"] * X[keep].T @ X[keep] + prior, line["beta"] * X[keep].T @ v[keep])
+        errors.append(float((X[i] @ coef)[0] - v[i, 0]))
+    assert loo_rmse(line, u, [3.0]) == pytest.approx(3.0 * np.sqrt(np.mean(np.square(errors))), rel=1e-9)
+
+
+@pytest.mark.parametrize("d,H,k", [(1, 5, 1), (3, 4, 2), (2, 2, 2)])
+def test_a_relu_network_holds_the_line_exactly(d, H, k):
+    """as_network's relu network predicts the line itself on the training points and far beyond them
+    (its kinks REACH times out), and carries the line's posterior: the network's predictive variance
+    g^T cov g (g = dy_hat/dp) is the line's x^T (2 H)^-1 x."""
+    rng = np.random.default_rng(d + H + k)
+    u = rng.normal(size=(30, d))
+    v = u @ rng.normal(size=(d, k)) + 0.5 + rng.normal(0, 0.1, (30, k))
+    line = fit_line(u, v)
+    net = Shape(d, H, k, bias=True)
+    p = as_network(line, net, u)
+    far = np.concatenate([u, 50 * u, -300 * u])
+    y_hat = forward(p[None, :], far, net, "relu")[2][0]
+    assert np.allclose(y_hat, far @ line["C"] + line["c0"], rtol=1e-12, atol=1e-9)
+    cov = posterior_on_network(line, net, p)
+    _r, g = jacobian(p[None, :], far, np.zeros((len(far), k)), net, "relu")
+    X = np.c_[far, np.ones(len(far))]
+    expected = np.einsum("np,pq,nq->n", X, np.linalg.inv(2 * line["H"]), X)
+    assert np.allclose(np.einsum("np,pq,nq->n", g[0], cov, g[0]), np.repeat(expected, k), rtol=1e-8)
+    assert np.all(np.linalg.eigvalsh(cov) > -1e-12 * np.abs(cov).max())
+
+
+def noisy_line(n, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, n)
+    return x, 2 * x + 1 + rng.normal(0, 0.1, n)
+
+
+def test_a_fit_of_a_noisy_line_keeps_the_line():
+    """On 100 noisy points of 2x + 1 the line's evidence beats every network's by more than
+    driver.LINE_MARGIN on these seeds, the line is kept, tests closer to the truth than the network
+    the fit would otherwise keep, saves and loads with its prediction intervals, and the summary says so."""
+    grid = np.linspace(-1, 1, 500)
+    gains = []
+    for seed in (0, 2):
+        x, y = noisy_line(100, seed)
+        model = nnfit.fit(x, y, hidden=10, seed=seed)
+        assert model.extra["line"]["kept"] and model.config.activation == "relu"
+        assert model.extra["line"]["evidence"] > model.extra["line"]["network"] + driver.LINE_MARGIN
+        assert model.extra["regularization"]["parameters"] == 2 and 1.5 < model.extra["regularization"]["gamma"] <= 2
+        assert "the line is kept" in summary(model) and "kept: the straight line" in summary(model)
+        assert model.history == [pytest.approx(model.final_loss)]
+        coef = np.polyfit(x, y, 1)
+        assert np.allclose(model.predict(grid), np.polyval(coef, grid), atol=2e-3)  # the least-squares line, a prior's shrink off
+        y_hat, std = model.predict(grid, return_std=True)
+        assert np.all(np.isfinite(std)) and 0.09 < std.min() <= std.max() < 0.12  # noise 0.1 and a little for the line
+        gains.append(np.sqrt(np.mean((model.predict(grid) - (2 * grid + 1)) ** 2)))
+    assert max(gains) < 0.03
+
+
+def test_a_saved_line_loads_and_predicts_the_same(tmp_path):
+    x, y = noisy_line(100, 0)
+    model = nnfit.fit(x, y, hidden=10, seed=0)
+    assert model.extra["line"]["kept"]
+    model.save(tmp_path / "m.safetensors")
+    back = nnfit.load(tmp_path / "m.safetensors")
+    assert back.extra["line"] == model.extra["line"]
+    grid = np.linspace(-3, 3, 50)
+    assert np.array_equal(back.predict(grid), model.predict(grid))
+    assert np.allclose(back.predict(grid, return_std=True)[1], model.predict(grid, return_std=True)[1])
+
+
+def test_the_line_is_not_kept_on_a_curve_nor_tried_where_it_cannot_be():
+    """On a sine the networks' evidence is far larger (the line's is recorded, not kept); an activation
+    asked for that is not relu, no Bayesian regularization, or another optimizer: no line at all."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, 80)
+    y = np.sin(x) + rng.normal(0, 0.1, 80)
+    model = nnfit.fit(x, y, hidden=10, seed=0)
+    assert not model.extra["line"]["kept"] and model.extra["line"]["evidence"] < model.extra["line"]["network"] - 10
+    assert "the network is kept" in summary(model)
+    x, y = noisy_line(100, 0)
+    for options in ({"activation": "sigmoid"}, {"regularization": "none"}, {"optimizer": "lbfgs"}):
+        model = nnfit.fit(x, y, hidden=5, seed=0, **options)
+        assert "line" not in model.extra
+    model = nnfit.fit(x, y, hidden=5, seed=0, activation="relu")  # (a relu network can be a line itself)
+    assert "line" in model.extra and model.extra["line"]["network"] is not None
+
+
+def test_a_noise_free_line_is_fitted_exactly():
+    """Points exactly on a line: the line fits them to the goal (an exact fit, evidence unbounded) and
+    is kept unless a network is exact too; either way the predictions are the line's."""
+    x = np.linspace(-2, 2, 40)
+    model = nnfit.fit(x, 3 * x - 1, hidden=5, seed=0)
+    grid = np.linspace(-2, 2, 100)
+    assert np.allclose(model.predict(grid), 3 * grid - 1, atol=1e-5)
+
+
+def test_many_points_of_a_line_keep_the_line_after_the_race():
+    """From driver.SCOUT_FROM points the starts race; the refined winner's evidence is the one compared."""
+    x, y = noisy_line(3000, 0)
+    model = nnfit.fit(x, y, hidden=10, seed=0)
+    assert model.extra["scout"] and model.extra["line"]["kept"]
+    assert model.extra["line"]["network"] is not None
+    grid = np.linspace(-1, 1, 200)
+    assert np.sqrt(np.mean((model.predict(grid) - (2 * grid + 1)) ** 2)) < 0.01
+
+
+def test_several_inputs_and_outputs_keep_a_plane():
+    """Two outputs, each a plane in three inputs: the line (a plane) is kept and held by one relu neuron
+    for each output; a network with fewer neurons than outputs cannot hold it, and does not try."""
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-1, 1, (150, 3))
+    y = x @ np.array([[1.0, -2.0], [0.5, 0.0], [0.0, 1.0]]) + rng.normal(0, 0.1, (150, 2))
+    model = nnfit.fit(x, y, hidden=4, seed=0)
+    assert model.extra["line"]["kept"] and "relu neurons 1-2 hold it" in summary(model)
+    test = rng.uniform(-1, 1, (100, 3))
+    assert np.sqrt(np.mean((model.predict(test) - test @ np.array([[1.0, -2.0], [0.5, 0.0], [0.0, 1.0]])) ** 2)) < 0.03
+    assert "line" not in nnfit.fit(x, y, hidden=1, seed=0, epochs=5).extra
+
+
+@pytest.mark.parametrize("scale", [1e-140, 1e149])
+def test_unscaled_extremes_end_in_a_finite_model(scale):
+    """x unscaled near nnfit's limits (data.MAX_MAGNITUDE, MIN_SPREAD): the line is compared or not, and
+    the fit ends in a finite model either way; past float64 (X^T X overflows) fit_line gives up."""
+    x = np.linspace(-1, 1, 40) * scale
+    y = np.sin(3 * np.linspace(-1, 1, 40)) + np.random.default_rng(0).normal(0, 0.1, 40)
+    model = nnfit.fit(x, y, hidden=3, seed=0, scale="none", starts=4, epochs=20)
+    assert np.all(np.isfinite(model.predict(x)))
+    assert fit_line(x[:, None] / scale * 1e160, (y - y.mean())[:, None]) is None
