@@ -11,6 +11,7 @@ so that it is the chapter's network with its scaling.
     driver.py       split, scale, starts, the epochs, the best start, metrics
     network.py      residuals and their Jacobian for K starts at once
     lm.py           Levenberg-Marquardt and Bayesian regularization
+    line.py         the straight line as one more candidate (its evidence in closed form)
     first_order.py  sgd, momentum, adam (small classes) and L-BFGS-B (SciPy)
     report.py       the summary a person reads
 """
