@@ -56,14 +56,14 @@ def _fit_line(u, v, X, XtX, Xtv, goal):
     N, d = u.shape
     k = v.shape[1]
     prior = np.full(d + 1, ALPHA_MIN)
-    alpha, beta = np.ones(d), 1.0 / (2 * max(float(np.mean(v * v)), 1e-300))
+    vtv = float(np.sum(v * v))
+    alpha, beta = np.ones(d), 1.0 / (2 * max(vtv / v.size, 1e-300))
     for _ in range(ITERATIONS):
         prior[:d] = alpha
         H = beta * XtX + np.diag(prior)
         Hinv = np.linalg.inv(H)
         coef = beta * Hinv @ Xtv  # (d + 1, k)
-        r = X @ coef - v
-        ed = float(np.sum(r * r))
+        ed = max(vtv - 2 * float(np.sum(coef * Xtv)) + float(np.sum(coef * (XtX @ coef))), 0.0)  # |X coef - v|^2
         shrink = prior * np.diag(Hinv)  # each parameter's share held by the prior, per output
         gammas = k * (1 - shrink)
         gamma = float(np.sum(gammas))

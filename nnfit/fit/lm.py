@@ -524,15 +524,16 @@ class LevenbergMarquardt:
         self.stopped[new] = True
         self.reason[new] = reason
 
-    def log_evidence(self):
+    def log_evidence(self, exact=True):
         """MacKay's log evidence ln p(D | alpha, beta) per start, up to a constant shared by all
         starts of one fit: what Bayesian regularization picks the start by. In MacKay's units (his
         E_D, E_W carry a 1/2, so his alpha, beta are twice ours) with H = beta J^T J + diag alpha:
         ln p = -F - 1/2 ln det 2H + sum_g n_g/2 ln 2 alpha_g + N/2 ln 2 beta; the 2s of det 2H and of
-        alpha cancel."""
+        alpha cancel. exact=False: on large data, J^T J from the epochs' subset (HESSIAN_POINTS) as they
+        use it, an estimate, instead of from every point (1.4 ms at 5000 points)."""
         N = self.n
         idx = np.arange(len(self.p))
-        JtJ = self.JtJ if self.sub is None else self.curvature(None)[1]  # exact: the epochs' own, or once here
+        JtJ = self.JtJ if self.sub is None or not exact else self.curvature(None)[1]  # exact: the epochs' own, or once here
         _share, logdet_M, ok = self._scaled_data_hessian(idx, JtJ, repair=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             logdet = np.sum(np.log(self.alpha[:, self.group]), axis=1) + logdet_M
