@@ -155,12 +155,14 @@ def test_the_line_is_not_kept_on_a_curve_nor_tried_where_it_cannot_be():
 
 
 def test_a_noise_free_line_is_fitted_exactly():
-    """Points exactly on a line: the line fits them to the goal (an exact fit, evidence unbounded) and
-    is kept unless a network is exact too; either way the predictions are the line's."""
-    x = np.linspace(-2, 2, 40)
-    model = nnfit.fit(x, 3 * x - 1, hidden=5, seed=0)
-    grid = np.linspace(-2, 2, 100)
-    assert np.allclose(model.predict(grid), 3 * grid - 1, atol=1e-5)
+    """Points exactly on a line: the line fits them to the goal (an exact fit, its evidence unbounded) and
+    is kept even where a network is exact too (the simplest exact fit): it extrapolates as the line does,
+    where an exact network bent away (-1.4 at x = 5, -9.8 at x = 10, from 20 points in [-1, 1])."""
+    for x in (np.linspace(-2, 2, 40), np.linspace(-1, 1, 20)):
+        model = nnfit.fit(x, 3 * x - 1, hidden=5, seed=0)
+        assert model.extra["line"]["kept"] and model.extra["line"]["evidence"] == "exact"
+        far = np.array([-10.0, 5.0, 10.0])
+        assert np.allclose(model.predict(far), 3 * far - 1, rtol=1e-9, atol=1e-9)
 
 
 def test_many_points_of_a_line_keep_the_line_after_the_race():
@@ -184,6 +186,13 @@ def test_several_inputs_and_outputs_keep_a_plane():
     test = rng.uniform(-1, 1, (100, 3))
     assert np.sqrt(np.mean((model.predict(test) - test @ np.array([[1.0, -2.0], [0.5, 0.0], [0.0, 1.0]])) ** 2)) < 0.03
     assert "line" not in nnfit.fit(x, y, hidden=1, seed=0, epochs=5).extra
+    # the one-value histories are in each output's scaled units, as a network's are with several outputs
+    model = nnfit.fit(x, y, hidden=4, seed=0, test_fraction=0.2)
+    assert model.extra["line"]["kept"]
+    scale = np.asarray(model.scaling["y_scale"])
+    for history, split in ((model.history, "train"), (model.extra["test_history"], "test")):
+        each = [out["rmse"] ** 2 for out in model.extra["metrics"][split]["outputs"]]
+        assert history == [pytest.approx(np.mean(np.array(each) / scale ** 2), rel=1e-9)]
 
 
 @pytest.mark.parametrize("scale", [1e-140, 1e149])

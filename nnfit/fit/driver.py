@@ -315,7 +315,7 @@ def _fit_points(cfg, x, y, progress, names):
         if line is not None:
             top = network_evidence(run, k, origin, kept is not None, line["evidence"])
             straight = {"evidence": evidence_value(line["evidence"]), "network": evidence_value(top),
-                        "kept": bool(line["evidence"] > top + LINE_MARGIN or (line["exact"] and top < math.inf))}
+                        "kept": bool(line["evidence"] > top + LINE_MARGIN or line["exact"])}  # (exact: the simplest exact fit)
     if straight and straight["kept"]:
         cfg, warmed = replace(cfg, activation="relu"), False
         params, flat, constant = line_network(line, net, u[tr]), None, False
@@ -346,7 +346,7 @@ def _fit_points(cfg, x, y, progress, names):
                     else str(run.opt.reason[k] or run.why[k] or f"the epoch limit reached (--epochs {cfg.epochs})")),
         "bayes": bool(bayes), "warm_start": warmed, "split": [len(tr), len(va), len(te)], "metrics": metrics,
         "val_history": [float(h) for h in run.val[:stop, k] * y2] if len(va) else [],
-        "test_history": ([metrics["test"]["mse"] / (1.0 if net.k == 1 else y2)] if line else
+        "test_history": ([float(np.mean((u[te] @ line["C"] + line["c0"] - v[te]) ** 2) * y2)] if line else
                          [float(h) for h in run.test[:stop, k] * y2]) if len(te) else [],
         "seconds": time.perf_counter() - t0,
     }

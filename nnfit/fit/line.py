@@ -83,7 +83,9 @@ def _fit_line(u, v, X, XtX, Xtv, goal):
     if not (np.isfinite(coef).all() and math.isfinite(beta)):
         return None
     exact = ed <= goal * N * k
-    if exact:
+    if exact:  # the points are on a line: that line itself (beta is unbounded; no prior's shrink is left)
+        coef = np.linalg.lstsq(X, v, rcond=None)[0]
+        r = X @ coef - v
         evidence = math.inf
     else:
         F = beta * ed + float(np.sum(prior[:, None] * coef ** 2))

@@ -102,11 +102,12 @@ def line_line(straight, k):
     """What the straight line's evidence said (model.extra["line"]; driver.LINE, LINE_MARGIN): kept, or not."""
     line, network = evidence_text(straight["evidence"]), evidence_text(straight["network"])
     if not straight["kept"]:
-        return _("a straight line: log evidence {line} against the networks' {network}: the network is kept (the line "
-                 "is kept only if larger by more than {margin:g} nat)").format(line=line, network=network, margin=LINE_MARGIN)
+        return _("a straight line: log evidence {line} against the networks' largest {network}: the network is kept (the "
+                 "line is kept where it fits every point exactly, or its evidence is larger by more than {margin:g} nat)").format(
+                     line=line, network=network, margin=LINE_MARGIN)
     holds = (_("relu neuron 1 holds it") if k == 1 else _("relu neurons 1-{k} hold it, one for each output").format(k=k))
-    return _("a straight line: log evidence {line} against the networks' {network}: the line is kept; {holds} (its kink "
-             "{reach:g} times farther out than the farthest training point) and the other neurons are off").format(
+    return _("a straight line: log evidence {line} against the networks' largest {network}: the line is kept; {holds} (its "
+             "kink {reach:g} times farther out than the farthest training point) and the other neurons are off").format(
                  line=line, network=network, holds=holds, reach=REACH)
 
 
