@@ -53,8 +53,9 @@ def test_the_evidence_is_the_marginal_likelihood_at_its_maximum(seed, d, k, n):
     assert line["evidence"] - 0.5 * n * k * math.log(2 * math.pi) == pytest.approx(best, rel=1e-9, abs=1e-8)
     for alpha, beta in ((line["alpha"] * 1.01, line["beta"]), (line["alpha"] / 1.01, line["beta"]),
                         (line["alpha"], line["beta"] * 1.01), (line["alpha"], line["beta"] / 1.01)):
-        if np.all(alpha < 1e11):  # (an alpha at its cap, ALPHA_MAX, is not at a stationary point)
-            assert marginal(u, v, alpha, beta) <= best + 1e-9
+        if np.all(alpha < 1e11):  # (an alpha at its cap, ALPHA_MAX, is not at a stationary point; one on its way
+            # there, a slope the data do not support, gains a few 1e-8 nat from another 1%)
+            assert marginal(u, v, alpha, beta) <= best + 1e-6
 
 
 def test_leave_one_out_is_refitting_without_the_point():
@@ -204,3 +205,12 @@ def test_unscaled_extremes_end_in_a_finite_model(scale):
     model = nnfit.fit(x, y, hidden=3, seed=0, scale="none", starts=4, epochs=20)
     assert np.all(np.isfinite(model.predict(x)))
     assert fit_line(x[:, None] / scale * 1e160, (y - y.mean())[:, None]) is None
+
+
+def test_a_raised_goal_does_not_make_a_curve_exact():
+    """--goal stops the epochs early; the line counts as exact only below 1e-12 (driver.EXACT) whatever the
+    goal, so a sine with goal 0.1 is not taken for a line."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-3, 3, 60)
+    model = nnfit.fit(x, np.sin(x) + rng.normal(0, 0.1, 60), hidden=5, seed=0, goal=0.1)
+    assert model.extra["line"]["evidence"] != "exact" and not model.extra["line"]["kept"]

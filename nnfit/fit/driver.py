@@ -111,6 +111,7 @@ LINE_MARGIN = 1.0            # ... by more than this (nats), as AUTO_MARGIN. Mea
                              # 0.49-0.93x theirs; on every curve it was below, by 0.4 nat and more where it was close
                              # (cbrt at 30 points -0.5, quintic at 30 -0.4), and the one curve within 0.5 (a damped sine
                              # at 30 points, +0.4) had networks that had themselves settled on a line (test RMSE 1.00x)
+EXACT = 1e-12                # the line fits every point exactly where its training MSE (scaled units) is below this
 LINE_SURE = 20.0             # nats: after a race, the refined winner's evidence from J^T J's estimate (lm.HESSIAN_POINTS)
                              # decides against the line where it is larger by more than this; else the exact one does
 WHERE = {"mean": "mean", "min": "smallest value", "max": "largest value"}
@@ -311,7 +312,7 @@ def _fit_points(cfg, x, y, progress, names):
     line, straight = None, None  # the straight line's fit and what the model's extra["line"] says
     if (LINE and bayes and cfg.optimizer == "lm" and asked in ("auto", "relu") and net.H >= net.k and not len(va)
             and np.ptp(v[tr], axis=0).any()):
-        line = fit_line(u[tr], v[tr], cfg.goal)
+        line = fit_line(u[tr], v[tr], min(cfg.goal, EXACT))  # (a goal raised to stop epochs early is not exactness)
         if line is not None:
             top = network_evidence(run, k, origin, kept is not None, line["evidence"])
             straight = {"evidence": evidence_value(line["evidence"]), "network": evidence_value(top),
