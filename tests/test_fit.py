@@ -392,13 +392,16 @@ def test_predict_cli_std_and_extrapolation_warning(cli, tmp_path):
     assert status == 0 and err.startswith("nnfit: warning: 2 of 2 x values lie outside the training range")
 
 
-def test_when_a_start_meets_the_goal_that_start_is_kept():
+def test_when_a_start_meets_the_goal_that_start_is_kept(monkeypatch):
     """A start that fits a noise-free line exactly meets the goal at epoch 1. Without regularization that
     ends the fit and a start that met the goal is kept; with Bayesian regularization (auto, 20 points)
     it stops alone and the others go on, so that the evidence compares finished starts, not ones cut
     short after one epoch (which had kept a start 1e21 times worse; found by the slow property profile).
-    On the tutorial's noisy points the evidence still prefers a smooth start to one through every point."""
+    On the tutorial's noisy points the evidence still prefers a smooth start to one through every point.
+    (The networks' rule: with the straight line as a candidate, points on a line keep the line, test_line.py.)"""
     x = np.random.default_rng(0).uniform(-1, 1, 20)
+    assert nnfit.fit(x, 0.7 * x - 0.2, activation="relu", hidden=2, seed=1).extra["line"]["kept"]
+    monkeypatch.setattr(driver, "LINE", False)
     for regularization in ("none", "auto"):
         model = nnfit.fit(x, 0.7 * x - 0.2, activation="relu", hidden=2, starts=16, seed=1, epochs=300,
                           regularization=regularization, val_fraction=0.0)
