@@ -312,19 +312,12 @@ def _fit_points(cfg, x, y, progress, names):
               if len(acts) > 1 else None)
     k = run.choose()
     warmed = bool(kept is None and getattr(run.opt, "warmed", np.zeros(k + 1, dtype=bool))[k])
-    line, straight = None, None  # the straight line's fit and what the model's extra["line"] says
-    if (LINE and bayes and cfg.optimizer == "lm" and asked in ("auto", "relu") and net.H >= net.k and not len(va)
-            and np.ptp(v[tr], axis=0).any()):
-        line = fit_line(u[tr], v[tr], min(cfg.goal, EXACT))  # (a goal raised to stop epochs early is not exactness)
-        if line is not None:
-            top = network_evidence(run, k, origin, kept is not None, line["evidence"])
-            straight = {"evidence": evidence_value(line["evidence"]), "network": evidence_value(top),
-                        "kept": bool(line["evidence"] > top + LINE_MARGIN or line["exact"])}  # (exact: the simplest exact fit)
-    if straight and straight["kept"]:
+    line, straight = (straight_line(cfg, net, u[tr], v[tr], run, k, origin, kept is not None)
+                      if LINE and bayes and asked in ("auto", "relu") and not len(va) else (None, None))
+    if line:
         cfg, warmed = replace(cfg, activation="relu"), False
         params, flat, constant = line_network(line, net, u[tr]), None, False
     else:
-        line = None
         params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr],
                                                         best_residuals(cfg, run, k, net, u[tr], v[tr]), names[1])
     x_range = [(float(lo), float(hi)) for lo, hi in zip(x.min(axis=0), x.max(axis=0))]
@@ -360,7 +353,7 @@ def _fit_points(cfg, x, y, progress, names):
         model.extra["x_origin"] = origin
     if straight:
         model.extra["line"] = straight
-    if line:
+    if line:  # the line's own hyperparameters, leave-one-out error and posterior
         model.extra["regularization"] = {
             "gamma": line["gamma"], "parameters": net.k * (net.d + 1), "alpha": [float(a) for a in line["alpha"]],
             "beta": float(line["beta"]), "loo_rmse": finite_or_none(line_loo_rmse(line, u[tr], s["y_scale"])),
@@ -465,6 +458,23 @@ def other_origins(s, u, run, x, v, tr, net, acts, counts, rng, all_starts):
     run.chosen, run.evidence = k, evidence
     return s, u, run, {"chosen": where, "evidence": {w: {name: evidence_value(frame[2].evidences.get(name, -math.inf))
                                                         for name in acts} for w, frame in frames.items()}}
+
+
+def straight_line(cfg, net, u, v, run, k, origin, raced):
+    """The straight line through the training points (u, v) as a candidate (LINE; line.py): its fit if it is
+    kept (its log evidence larger than every network's, network_evidence, by more than LINE_MARGIN, or an
+    exact fit: the simplest one), else None; and what the model's extra["line"] says (None where no line
+    was fitted: a y that is the same on every point, fewer hidden neurons than outputs, or too few points).
+    run, k: the networks' Run and its kept start; origin: other_origins' record; raced: after a race."""
+    if cfg.optimizer != "lm" or net.H < net.k or not np.ptp(v, axis=0).any():
+        return None, None
+    line = fit_line(u, v, min(cfg.goal, EXACT))  # (a goal raised to stop the epochs early is not exactness)
+    if line is None:
+        return None, None
+    top = network_evidence(run, k, origin, raced, line["evidence"])
+    kept = bool(line["evidence"] > top + LINE_MARGIN or line["exact"])
+    return (line if kept else None), {"evidence": evidence_value(line["evidence"]), "network": evidence_value(top),
+                                      "kept": kept}
 
 
 def network_evidence(run, k, origin, raced, line):
