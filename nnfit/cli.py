@@ -570,6 +570,16 @@ def chosen_language(argv):
     return chosen
 
 
+def leading_languages(argv):
+    """The values of the --lang options that begin argv, as prepare() leaves them before nnfit's own --help or
+    --version (before a command it moves them after it, where the command checks them)."""
+    values, i = [], 0
+    while i < len(argv) and (argv[i] == "--lang" and i + 1 < len(argv) or argv[i].startswith("--lang=")):
+        values.append(argv[i + 1] if argv[i] == "--lang" else argv[i].partition("=")[2])
+        i += 2 if argv[i] == "--lang" else 1
+    return values
+
+
 NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]|\.[0-9]|inf|nan)", re.IGNORECASE)
 PREDICT_VALUE_OPTIONS = ("--csv", "--x", "--lang")
 
@@ -721,6 +731,8 @@ def main(argv=None):
             if threading.current_thread() is threading.main_thread():
                 sigterm = {sig: signal.signal(sig, on_sigterm) for sig in ENDING_SIGNALS
                            if signal.getsignal(sig) == signal.SIG_DFL}
+            for lang in leading_languages(argv):  # `nnfit --lang fr --help`: as a command's own --lang would be
+                check_lang(lang)
             with argparse_speaks():  # argparse's own words in the chosen language too
                 args = build_parser().parse_args(argv)
             try:

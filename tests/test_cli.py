@@ -606,6 +606,12 @@ def test_lang_before_help_gives_nnfits_own_help(capsys):
         out = capsys.readouterr().out
         assert words in out and "{train,predict,explain,compare,fit,play,export}" in out and "--lang LANG" in out
     assert main(["--lang", "en", "--version"]) == 0 and capsys.readouterr().out.startswith("nnfit ")
+    # an unknown language there is refused as a command's --lang is (it printed English help, exit 0)
+    for argv, bad in ((["--lang", "fr", "--help"], "fr"), (["--lang=de", "--version"], "de"), (["--la", "fr", "-h"], "fr"),
+                      (["--lang", "en", "--lang", "fr", "--help"], "fr")):
+        assert main(argv) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.splitlines() == [f"nnfit: error: --lang must be zh or en; got {bad!r}"]
 
 
 def test_model_files_whose_numbers_overflow_together_or_lack_a_fit_field(cli, tmp_path):
