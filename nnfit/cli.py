@@ -67,7 +67,14 @@ def integer(text):
     """argparse type for counts and seeds: 1000 or 1e3 (an integral value), as a Python int."""
     if re.fullmatch(r"[+-]?[0-9]+", text.strip()):
         return int(text)  # exact, however many digits
-    exact = exact_value(text)  # 9007199254740993e0 is that integer, not the float it rounds to; 1.5e0, 1e400 refused
+    exact = exact_value(text)  # 9007199254740993e0 is that integer, not the float it rounds to; 1.5e0 refused
+    if exact is None and REAL.fullmatch(text.strip()) and "n" not in text.lower():  # an exponent past 400, never computed:
+        mantissa, _e, exponent = text.strip().lower().partition("e")
+        if fractions.Fraction(mantissa) == 0:
+            return 0
+        if int(exponent) > 0:  # (1e-500 is not an integer)
+            raise argparse.ArgumentTypeError((_("is too large, got {text!r}") if fractions.Fraction(mantissa) > 0 else
+                                              _("is too small, got {text!r}")).format(text=text))
     if exact is None or exact.denominator != 1:
         raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text))
     return int(exact)

@@ -851,9 +851,19 @@ def test_counts_in_exponent_notation_are_exact(text, value):
     assert integer(text) == value
 
 
-@pytest.mark.parametrize("text", ["12345678901234567891e-2", "1.00000000000000001e1", "1.5", "1e-400", "nan", "inf"])
+@pytest.mark.parametrize("text", ["12345678901234567891e-2", "1.00000000000000001e1", "1.5", "1e-400", "1e-500", "nan", "inf"])
 def test_counts_that_are_not_exact_integers_are_refused(workdir, text):
     workdir(BASE["train"] + ["--seed", text], 2, "--seed", "must be an integer", text)
+
+
+@pytest.mark.parametrize("text, words", [("1e500", "is too large"), ("1e99999999999999", "is too large"),
+                                         ("+2.5E401", "is too large"), ("-1e500", "is too small")])
+def test_counts_with_an_exponent_past_400_are_too_large_not_fractions(workdir, text, words):
+    """Such an exponent is never computed (1e99999999999999 would not fit in memory); the message says what
+    is wrong with the number instead of calling it no integer. 0e999 is 0."""
+    from nnfit.cli import integer
+    workdir(BASE["train"] + ["--epochs", text], 2, "--epochs", words, text)
+    assert integer("0e999") == 0
 
 
 def test_a_train_model_reads_its_own_column_back(workdir, capsys):
