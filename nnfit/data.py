@@ -18,6 +18,7 @@ import math
 import numbers
 import os
 import re
+import sys
 import stat
 import warnings
 
@@ -50,6 +51,16 @@ class DataTypeError(DataError, TypeError):
 
 class DataWarning(UserWarning):
     """Data that can be used but probably not as meant (e.g. x values that float32 cannot tell apart)."""
+
+
+def warn_data(message):
+    """A DataWarning that points at the caller's own line: the first frame outside the nnfit package (as
+    Python 3.12's skip_file_prefixes would), however deep inside nnfit it was raised."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(DataWarning(message), stacklevel=level)
 
 
 def tutorial_data():
@@ -352,11 +363,10 @@ def read_table(path, columns):
         count += 1
     if rounded:
         n, column, text, v = rounded[0]
-        warnings.warn(DataWarning(_("{path}, line {line}, column {column!r}: the integer {text} is beyond 2**53, where "
-                                    "float64 cannot hold every integer, and is read as {value} ({count} such cells "
-                                    "in all); subtract an offset first if their differences matter").format(
-                                        path=path, line=n, column=column, text=_short(text), value=int(v), count=len(rounded))),
-                      stacklevel=3)
+        warn_data(_("{path}, line {line}, column {column!r}: the integer {text} is beyond 2**53, where float64 cannot "
+                    "hold every integer, and is read as {value} ({count} such cells in all); subtract an offset first if "
+                    "their differences matter").format(path=path, line=n, column=column, text=_short(text), value=int(v),
+                                                       count=len(rounded)))
     if header and not count:
         raise DataError(_("{path}: has a header but no rows of data").format(path=path))
     return header, {flag: np.array(v, dtype=np.float64) for flag, v in values.items()}

@@ -10,13 +10,12 @@ model's summed loss over the epoch (before each step's update) and `.params()` r
 parameters; see nnfit/engines/__init__.py.
 """
 import sys
-import warnings
 
 import numpy as np
 
 from . import engines
 from .config import Config, check_bool
-from .data import DataWarning, as_points
+from .data import as_points, warn_data
 from .i18n import _
 from .model import Model, Models
 from .params import init_many
@@ -111,10 +110,9 @@ def warn_if_x_collapses(x, dtype):
     same = np.flatnonzero(np.diff(xs.astype(np.float32)) == 0)
     if same.size:
         a, b = float(xs[same[0]]), float(xs[same[0] + 1])
-        warnings.warn(DataWarning(
-            _("x values {a!r} and {b!r} are the same number in float32 ({same!r}), as are {count} pair(s) in all; "
-              "use --dtype float64 or shift x (e.g. subtract {shift!r})").format(
-                a=a, b=b, same=float(np.float32(a)), count=same.size, shift=float(xs[0]))), stacklevel=4)
+        warn_data(_("x values {a!r} and {b!r} are the same number in float32 ({same!r}), as are {count} pair(s) in all; "
+                    "use --dtype float64 or shift x (e.g. subtract {shift!r})").format(
+                        a=a, b=b, same=float(np.float32(a)), count=same.size, shift=float(xs[0])))
 
 
 def epoch_order(seed, models, n, epoch):

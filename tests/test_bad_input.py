@@ -984,3 +984,21 @@ def test_a_signal_lost_inside_a_callback_still_removes_the_run(workdir, monkeypa
         return real(*args, **kw)
     monkeypatch.setattr(cli, "write_run", swallowed)
     workdir(BASE["train"] + ["--out", "r"], 128 + signal.SIGHUP, "terminated by SIGHUP")
+
+
+def test_data_warnings_point_at_the_callers_line(tmp_path):
+    """A DataWarning from deep inside nnfit (the fit kept the constant, float32 x values that coincide, CSV
+    integers past 2**53) names the caller's file and line, not nnfit's (warn_data)."""
+    import warnings
+    from nnfit.data import DataWarning, read_csv
+    (tmp_path / "big.csv").write_text("x,y\n9007199254740993,1\n9007199254740995,2\n9007199254740999,3\n")
+    calls = [lambda: nnfit.fit(np.linspace(0, 1, 30), np.zeros(30) + np.arange(30) % 2, optimizer="sgd", lr=1e-9,
+                               epochs=1, seed=0, scale="none"),
+             lambda: nnfit.train(x=np.array([1e9, 1e9 + 1, 2e9]), y=np.array([0.0, 1.0, 2.0]), seed=0, epochs=1),
+             lambda: read_csv(str(tmp_path / "big.csv"))]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        ours = [w for w in caught if issubclass(w.category, DataWarning)]
+        assert ours and all(w.filename == __file__ for w in ours), [(w.filename, str(w.message)[:60]) for w in caught]

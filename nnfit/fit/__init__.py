@@ -67,6 +67,6 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
 
 # nnfit.fit is this function (nnfit/__init__.py), so `import nnfit.fit.lm as lm` and `nnfit.fit.driver.X` look
 # the submodules up on it: they are its attributes too.
-for module in ("config", "driver", "first_order", "lm", "network", "report"):
+for module in ("config", "driver", "first_order", "line", "lm", "network", "report"):
     setattr(fit, module, sys.modules[f"{__name__}.{module}"])
 del module

@@ -31,13 +31,12 @@ import os
 import sys
 import threading
 import time
-import warnings
 from dataclasses import replace
 
 import numpy as np
 
 from ..config import ConfigError
-from ..data import DataError, DataWarning
+from ..data import DataError, warn_data
 from ..diagnostics import fit_warnings
 from ..i18n import _
 from ..train import TrainingDiverged
@@ -567,7 +566,7 @@ def no_worse_than_the_mean(cfg, params, net, u, v, r, y_names=None):
                      "points: that output is the constant") if worse.sum() == 1 else
                    _("the {optimizer} fit of outputs {names} was no better than their constant means on the training "
                      "points: those outputs are their means")).format(optimizer=cfg.optimizer, names=names) + hint
-    warnings.warn(message, DataWarning, stacklevel=4)
+    warn_data(message)
     return params, message, bool(worse.all())
 
 

@@ -123,8 +123,8 @@ def summary(model):
         d=d, hidden=f.hidden, k=k, activation=f.activation)
     straight = e.get("line")
     if straight and straight.get("kept"):
-        kept = _("kept: the straight line (the network with no hidden neurons, in closed form), over the networks' best, "
-                 "start {start} of {starts} after {epochs}, {ms:.1f} ms").format(
+        kept = _("kept: the straight line (the network with no hidden neurons, in closed form; the relu network holds "
+                 "it), not the networks' best (start {start} of {starts}, {epochs}), {ms:.1f} ms").format(
             start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), ms=e["seconds"] * 1e3)
     else:
         kept = _("kept: start {start} of {starts}, {epochs} (best epoch {best}; stopped: {stopped}), {ms:.1f} ms").format(
