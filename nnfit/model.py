@@ -484,7 +484,10 @@ class TooLarge(ValueError):
 
 
 def float_sized_int(text):
-    """json's parse_int: an int, or TooLarge past float's range (1e400 would break every check after it)."""
+    """json's parse_int: an int, or TooLarge past float's range (1e400 would break every check after it). Over
+    309 digits it is past that range before any conversion (Python's int() refuses 4300 digits and more)."""
+    if len(text.lstrip("-")) > 309:  # (JSON integers have no leading zeros)
+        raise TooLarge(len(text.lstrip("-")))
     value = int(text)
     if abs(value) > sys.float_info.max:
         raise TooLarge(len(text.lstrip("-")))
