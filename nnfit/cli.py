@@ -358,9 +358,16 @@ def read_inputs(path, x_cols, model):
     d = model.n_inputs
     if d == 1 and x_cols is None and model.x_names:  # the column the model was fitted on, when the header has it
         key = _("the model's input")  # (what a message names: the user gave no --x)
-        values = read_table(path, lambda width, header: {key: model.x_names[0] if header and model.x_names[0] in header
-                                                         else 0})[1]
-        return list(values[key])
+
+        def column(width, header):
+            if header and model.x_names[0] in header:
+                return {key: model.x_names[0]}
+            if header and model.y_names and header[0] == model.y_names[0]:  # the first column is what it predicts
+                raise DataError(_("{path}: the header has no column {name!r} (the model's input), and its first column, "
+                                  "{first!r}, is the model's output; choose the input with --x").format(
+                                      path=path, name=model.x_names[0], first=header[0]))
+            return {key: 0}
+        return list(read_table(path, column)[1][key])
     if d == 1 and x_cols is not None and len(column_list(x_cols)) != 1:
         raise DataError(_("{path}: --x names {count} columns, but the model has one input").format(
             path=path, count=len(column_list(x_cols))))

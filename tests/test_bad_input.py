@@ -867,6 +867,21 @@ def test_counts_with_an_exponent_past_400_are_too_large_not_fractions(workdir, t
     assert integer("0e999") == 0
 
 
+def test_predict_csv_refuses_to_read_the_models_output_as_its_input(workdir, tmp_path_factory, capsys):
+    """A one-input model whose input column is not in the file's header reads the first column, unless that
+    column is the model's own output (a file of its training table without x): an error naming both."""
+    from nnfit.cli import main
+    elsewhere = tmp_path_factory.mktemp("model")  # (not the workdir, which nothing may change)
+    (elsewhere / "table.csv").write_text("a,q\n0,1\n1,2\n2,3\n3,2\n")
+    assert main(BASE["train"] + ["--data", str(elsewhere / "table.csv"), "--x", "a", "--y", "q", "--out",
+                                 str(elsewhere / "m"), "--quiet"]) == 0
+    capsys.readouterr()
+    workdir.put("swapped.csv", "q,z\n0.5,1\n")
+    model = str(elsewhere / "m" / "model.safetensors")
+    workdir(["predict", model, "--csv", "swapped.csv"], 1, "swapped.csv", "no column 'a'", "first column, 'q', is the model's output")
+    assert main(["predict", model, "--csv", "swapped.csv", "--x", "z"]) == 0 and capsys.readouterr().out.startswith("1.0,")
+
+
 def test_a_train_model_reads_its_own_column_back(workdir, capsys):
     """train --x b --y q keeps the names, so predict --csv on the same table reads b (not the first column)."""
     from nnfit.cli import main
