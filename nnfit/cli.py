@@ -617,6 +617,8 @@ def prepare(argv):
         argv = [argv[lead]] + argv[:lead] + argv[lead + 1:]
     elif argv[lead:lead + 1] and argv[lead] in ("-h", "--help", "--version"):  # `nnfit --lang zh --help`: nnfit's own
         return argv
+    elif argv[lead:] == ["--lang"]:  # `nnfit --lang` with no value: nnfit's own option, so its error points at nnfit --help
+        return argv
     if not argv or argv[0] not in COMMANDS + ("-h", "--help", "--version"):
         argv.insert(0, "train")
     if argv[0] == "predict":

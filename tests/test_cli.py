@@ -612,6 +612,9 @@ def test_lang_before_help_gives_nnfits_own_help(capsys):
         assert main(argv) == 2
         captured = capsys.readouterr()
         assert captured.out == "" and captured.err.splitlines() == [f"nnfit: error: --lang must be zh or en; got {bad!r}"]
+    # a bare --lang is nnfit's own option missing its value (it pointed at train's help)
+    assert main(["--lang"]) == 2
+    assert capsys.readouterr().err.splitlines() == ["nnfit: error: argument --lang: expected one argument (see nnfit --help)"]
 
 
 def test_model_files_whose_numbers_overflow_together_or_lack_a_fit_field(cli, tmp_path):
