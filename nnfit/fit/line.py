@@ -35,7 +35,7 @@ def fit_line(u, v, goal=0.0):
     c0 (k,), alpha (d,), beta, gamma, the log evidence, H (d + 1, d + 1; each output's block of
     beta X^T X + diag alpha, X = [u, 1]), the residuals r (N, k) and exact (the mean squared residual
     below goal: the evidence is then inf, as an exact network's). None where there are too few points
-    to estimate the noise (N k <= d + 1 per output's parameters)."""
+    to estimate the noise (N <= d + 1, each output's parameters), or where X^T X is past float64."""
     N, d = u.shape
     k = v.shape[1]
     if N <= d + 1:
