@@ -17,7 +17,7 @@ test: $(READY)  ## set up, then run the tests
 # The tests whose numbers go through torch's or OpenBLAS's CPU kernels, again with other kernels forced,
 # so that a result that depends on the machine's kernels shows up anywhere (.ci/run). The two runs go
 # side by side (one core each); each one's report is printed whole when both are done.
-KERNEL_TESTS = $(wildcard tests/test_fit*.py) tests/test_line.py tests/test_engines.py tests/test_golden.py tests/test_gradients.py
+KERNEL_TESTS = $(wildcard tests/test_fit*.py) tests/test_line.py tests/test_kink.py tests/test_engines.py tests/test_golden.py tests/test_gradients.py
 PYTEST_KERNELS = $(BIN)/python -m pytest -q -p no:cacheprovider $(KERNEL_TESTS)
 test-kernels: $(READY)
 	@set -u; log=$$(mktemp -d); \

@@ -12,6 +12,7 @@ so that it is the chapter's network with its scaling.
     network.py      residuals and their Jacobian for K starts at once
     lm.py           Levenberg-Marquardt and Bayesian regularization
     line.py         the straight line as one more candidate (its evidence in closed form)
+    kink.py         one kink (two straight pieces) as one more candidate, its place integrated out
     first_order.py  sgd, momentum, adam (small classes) and L-BFGS-B (SciPy)
     report.py       the summary a person reads
 """
@@ -67,6 +68,6 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
 
 # nnfit.fit is this function (nnfit/__init__.py), so `import nnfit.fit.lm as lm` and `nnfit.fit.driver.X` look
 # the submodules up on it: they are its attributes too.
-for module in ("config", "driver", "first_order", "line", "lm", "network", "report"):
+for module in ("config", "driver", "first_order", "kink", "line", "lm", "network", "report"):
     setattr(fit, module, sys.modules[f"{__name__}.{module}"])
 del module

@@ -43,6 +43,7 @@ from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
 from .first_order import LBFGS, RULES, Descent
 from .line import as_network as line_network, fit_line, loo_rmse as line_loo_rmse, posterior_on_network as line_posterior
+from .kink import as_network as kink_network, features as kink_features, fit_kink, posterior_on_network as kink_posterior
 from .lm import MU_FLOOR, LevenbergMarquardt, solve_each
 from .network import PerStart, Shape, forward, jacobian, residuals
 
@@ -116,6 +117,14 @@ LINE_MARGIN = 0.5            # ... by more than this (nats). On true lines the l
 EXACT = 1e-12                # the line fits every point exactly where its training MSE (scaled units) is below this
 LINE_SURE = 20.0             # nats: after a race, the refined winner's evidence from J^T J's estimate (lm.HESSIAN_POINTS)
                              # decides against the line where it is larger by more than this; else the exact one does
+KINK = True                  # with one input and one output the kink (two straight pieces, kink.py) is one more candidate,
+                             # kept where its log evidence is larger than the networks' and the line's
+KINK_MARGIN = 2.0            # ... by more than this (nats). Over the benchmark's 121 rows (8 seeds, simulated from the saved
+                             # fits): margins 0, 0.5, 1, 2, 3, 5 nats took the kink on 114, 75, 59, 42, 34, 18 of 968 fits;
+                             # rows within 5% of scikit-learn's logistic | relu: 96 | 118, 95 | 118, 95 | 118, 96 | 118,
+                             # 96 | 118, 96 | 116 (96 | 116 without it). At 2, 4 of the 42 were curves (a cusp at 60
+                             # points 1.33x worse, tan x at 100 1.6x, two within 2%); the kinks it took: |x|, max(0, x)
+                             # and |x - 0.3| at 60-300 points, 0.68-0.97x the network's test RMSE
 WHERE = {"mean": "mean", "min": "smallest value", "max": "largest value"}
 SATURATED = 20.0             # unscaled inputs beyond this size start every sigmoid or tanh neuron saturated (w, b
                              # ~ N(0, 1): sin x on [20, 30] kept R^2 0); the tutorial's x reaches 10
@@ -311,11 +320,18 @@ def _fit_points(cfg, x, y, progress, names):
               if len(acts) > 1 else None)
     k = run.choose()
     warmed = bool(kept is None and getattr(run.opt, "warmed", np.zeros(k + 1, dtype=bool))[k])
+    closed_form = LINE and bayes and asked in ("auto", "relu") and not len(va)
     line, straight = (straight_line(cfg, net, u[tr], v[tr], run, k, origin, kept is not None)
-                      if LINE and bayes and asked in ("auto", "relu") and not len(va) else (None, None))
+                      if closed_form else (None, None))
+    kink, kinked = (one_kink(cfg, net, u[tr], v[tr], run, k, origin, kept is not None, straight, s)
+                    if closed_form and KINK else (None, None))
+    if kink and straight:
+        straight["kept"] = False  # (the kink beat the line too)
+    line = kink or line  # the closed-form candidate kept, if any: the kink or the line
     if line:
         cfg, warmed = replace(cfg, activation="relu"), False
-        params, flat, constant = line_network(line, net, u[tr]), None, False
+        params = kink_network(line, net, u[tr]) if kink else line_network(line, net, u[tr])
+        flat, constant = None, False
     else:
         params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr],
                                                         best_residuals(cfg, run, k, net, u[tr], v[tr]), names[1])
@@ -337,12 +353,14 @@ def _fit_points(cfg, x, y, progress, names):
     model.extra = {
         "kind": "fit", "parameters": net.P, "start": int(k if kept is None else kept[k]), "epochs": int(stop),
         "dropped": run.dropped + (scout["dropped"] if scout and scout["representative"] else 0), "scout": scout,
-        "best_epoch": 1 if line else int(run.best_epoch[k]), "stopped": ("the straight line's evidence is the larger: the line is kept" if line else
+        "best_epoch": 1 if line else int(run.best_epoch[k]), "stopped": (
+                    "the kink's evidence is the larger: the two straight pieces are kept" if kink else
+                    "the straight line's evidence is the larger: the line is kept" if line else
                     "no start beat the constant mean of y on the training points: the constant is kept" if constant
                     else str(run.opt.reason[k] or run.why[k] or f"the epoch limit reached (--epochs {cfg.epochs})")),
         "bayes": bool(bayes), "warm_start": warmed, "split": [len(tr), len(va), len(te)], "metrics": metrics,
         "val_history": [float(h) for h in run.val[:stop, k] * y2] if len(va) else [],
-        "test_history": ([float(np.mean((u[te] @ line["C"] + line["c0"] - v[te]) ** 2) * y2)] if line else
+        "test_history": ([float(np.mean((inputs_of(line, u[te]) @ line["C"] + line["c0"] - v[te]) ** 2) * y2)] if line else
                          [float(h) for h in run.test[:stop, k] * y2]) if len(te) else [],
         "seconds": time.perf_counter() - t0,
     }
@@ -352,12 +370,15 @@ def _fit_points(cfg, x, y, progress, names):
         model.extra["x_origin"] = origin
     if straight:
         model.extra["line"] = straight
-    if line:  # the line's own hyperparameters, leave-one-out error and posterior
+    if kinked:
+        model.extra["kink"] = kinked
+    if line:  # the line's (or the kink's) own hyperparameters, leave-one-out error and posterior
         model.extra["regularization"] = {
-            "gamma": line["gamma"], "parameters": net.k * (net.d + 1), "alpha": [float(a) for a in line["alpha"]],
-            "beta": float(line["beta"]), "loo_rmse": finite_or_none(line_loo_rmse(line, u[tr], s["y_scale"])),
+            "gamma": line["gamma"], "parameters": 4 if kink else net.k * (net.d + 1),
+            "alpha": [float(a) for a in line["alpha"]], "beta": float(line["beta"]),
+            "loo_rmse": finite_or_none(line_loo_rmse(line, inputs_of(line, u[tr]), s["y_scale"])),
             "noise_var": 1 / (2 * float(line["beta"])), "dof": float(len(tr) * net.k - line["gamma"])}
-        cov = line_posterior(line, net, params)
+        cov = kink_posterior(line, net, params) if kink else line_posterior(line, net, params)
         model.posterior = cov if np.isfinite(cov).all() else None
     elif bayes:
         opt = run.opt
@@ -474,6 +495,35 @@ def straight_line(cfg, net, u, v, run, k, origin, raced):
     kept = bool(line["evidence"] > top + LINE_MARGIN or line["exact"])
     return (line if kept else None), {"evidence": evidence_value(line["evidence"]), "network": evidence_value(top),
                                       "kept": kept}
+
+
+def one_kink(cfg, net, u, v, run, k, origin, raced, straight, s):
+    """The kink (two straight pieces, kink.py) through the training points (u, v) as a candidate (KINK): its
+    fit if it is kept (its log evidence, over every place of the kink, larger than every network's and the
+    line's by more than KINK_MARGIN, or an exact fit where the line is not one), else None; and what the
+    model's extra["kink"] says: its evidence, where the kink is (in x's units) and whether it was kept (None
+    where none was fitted: several inputs or outputs, fewer than 2 hidden neurons, fewer than 2 kink.MIN_SIDE
+    distinct x). straight: straight_line's record; s: the scaling."""
+    if cfg.optimizer != "lm" or net.d != 1 or net.k != 1 or net.H < 2 or not np.ptp(v):
+        return None, None
+    if straight and straight["evidence"] == "exact":  # the line fits every point: nothing simpler does
+        return None, None
+    kink = fit_kink(u, v, min(cfg.goal, EXACT))
+    if kink is None:
+        return None, None
+    top = network_evidence(run, k, origin, raced, kink["evidence"])
+    if straight and isinstance(straight["evidence"], float):
+        top = max(top, straight["evidence"])
+    kept = bool(kink["evidence"] > top + KINK_MARGIN or kink["exact"])
+    at = kink["knot"] * float(np.ravel(s["x_scale"])[0]) + float(np.ravel(s["x_shift"])[0])
+    return (kink if kept else None), {"evidence": evidence_value(kink["evidence"]), "rivals": evidence_value(top),
+                                      "at": at, "kept": kept}
+
+
+def inputs_of(closed, u):
+    """The inputs of the closed-form candidate `closed` (fit_line's or fit_kink's dict) for the scaled
+    points u: u itself for the line, [u, relu(u - t)] for the kink at t."""
+    return kink_features(u, closed["knot"]) if "knot" in closed else u
 
 
 def network_evidence(run, k, origin, raced, line):

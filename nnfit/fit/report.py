@@ -6,7 +6,7 @@ import re
 
 from ..i18n import _
 from .config import MIN_SPLIT_POINTS
-from .driver import AUTO, AUTO_MARGIN, LINE_MARGIN, ORIGIN_MARGIN
+from .driver import AUTO, AUTO_MARGIN, KINK_MARGIN, LINE_MARGIN, ORIGIN_MARGIN
 from .line import REACH
 from .lm import WARM_EPOCHS
 
@@ -32,6 +32,8 @@ def stop_reason(text):
         (r"diverged \(a weight grew past (\S+)\)", _("diverged (a weight grew past {0})")),
         (r"the straight line's evidence is the larger: the line is kept",
          _("the straight line's evidence is the larger: the line is kept")),
+        (r"the kink's evidence is the larger: the two straight pieces are kept",
+         _("the kink's evidence is the larger: the two straight pieces are kept")),
         (r"no start beat the constant mean of y on the training points: the constant is kept",
          _("no start beat the constant mean of y on the training points: the constant is kept")),
     )
@@ -98,9 +100,12 @@ def origin_line(origin):
         where=where[origin["chosen"]], values="; ".join(parts), rule=rule)
 
 
-def line_line(straight, k):
+def line_line(straight, k, kinked=None):
     """What the straight line's evidence said (model.extra["line"]; driver.LINE, LINE_MARGIN): kept, or not."""
     line, network = evidence_text(straight["evidence"]), evidence_text(straight["network"])
+    if kinked and kinked["kept"]:
+        return _("a straight line: log evidence {line} against the networks' largest {network}; the kink's is larger "
+                 "still").format(line=line, network=network)
     if not straight["kept"]:
         return _("a straight line: log evidence {line} against the networks' largest {network}: the network is kept (the "
                  "line is kept where it fits every point exactly, or its evidence is larger by more than {margin:g} nat)").format(
@@ -109,6 +114,20 @@ def line_line(straight, k):
     return _("a straight line: log evidence {line} against the networks' largest {network}: the line is kept; {holds} (its "
              "kink {reach:g} times farther out than the farthest training point) and the other neurons are off").format(
                  line=line, network=network, holds=holds, reach=REACH)
+
+
+def kink_line(kinked):
+    """What the kink's evidence said (model.extra["kink"]; driver.KINK, KINK_MARGIN): kept, or not."""
+    kink, rivals = evidence_text(kinked["evidence"]), evidence_text(kinked["rivals"])
+    if not kinked["kept"]:
+        return _("one kink (two straight pieces): log evidence {kink} over every place of the kink (the best at x = {at:.4g}) "
+                 "against {rivals} for the networks and the line: not kept (it is kept where it fits every point exactly, or "
+                 "its evidence is larger by more than {margin:g} nat)").format(kink=kink, at=kinked["at"], rivals=rivals,
+                                                                               margin=KINK_MARGIN)
+    return _("one kink (two straight pieces): log evidence {kink} over every place of the kink against {rivals} for the "
+             "networks and the line: kept, at x = {at:.4g}; relu neuron 1 holds the line (its kink {reach:g} times farther "
+             "out than the farthest training point), neuron 2 the kink, and the other neurons are off").format(
+                 kink=kink, rivals=rivals, at=kinked["at"], reach=REACH)
 
 
 def epochs(n):
@@ -121,8 +140,13 @@ def summary(model):
     d, k = model.n_inputs, model.n_outputs
     shape = (_("network {d}-{hidden}-{k} {activation}") if (d, k) != (1, 1) else _("hidden {hidden} {activation}")).format(
         d=d, hidden=f.hidden, k=k, activation=f.activation)
-    straight = e.get("line")
-    if straight and straight.get("kept"):
+    straight, kinked = e.get("line"), e.get("kink")
+    closed = bool(straight and straight.get("kept") or kinked and kinked.get("kept"))
+    if kinked and kinked.get("kept"):
+        kept = _("kept: two straight pieces joined at x = {at:.4g} (one kink, in closed form; the relu network holds it), "
+                 "not the networks' best (start {start} of {starts}, {epochs}), {ms:.1f} ms").format(
+            at=kinked["at"], start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), ms=e["seconds"] * 1e3)
+    elif straight and straight.get("kept"):
         kept = _("kept: the straight line (the network with no hidden neurons, in closed form; the relu network holds "
                  "it), not the networks' best (start {start} of {starts}, {epochs}), {ms:.1f} ms").format(
             start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), ms=e["seconds"] * 1e3)
@@ -150,11 +174,13 @@ def summary(model):
     choice = e.get("activation")
     if choice:
         line = activation_line(choice, scout)
-        lines.append(_("the networks: {line}").format(line=line) if straight and straight.get("kept") else line)
+        lines.append(_("the networks: {line}").format(line=line) if closed else line)
     if e.get("x_origin"):
         lines.append(origin_line(e["x_origin"]))
     if straight:
-        lines.append(line_line(straight, k))
+        lines.append(line_line(straight, k, kinked))
+    if kinked:
+        lines.append(kink_line(kinked))
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS

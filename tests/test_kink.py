@@ -1,0 +1,149 @@
+"""One kink as a candidate of a Bayesian fit (nnfit/fit/kink.py, driver.KINK): its batch of evidences
+against fit_line's on the explicit features, its evidence over the kink's place against a dense
+quadrature, the relu network that holds it, and what nnfit.fit does with it."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import nnfit
+from nnfit.fit import driver, kink as K
+from nnfit.fit.line import fit_line
+from nnfit.fit.network import Shape, forward, jacobian
+from nnfit.fit.report import summary
+
+
+def scaled(x, y):
+    return ((x - x.mean()) / x.std())[:, None], ((y - y.mean()) / y.std())[:, None]
+
+
+def corner(n, seed, at=0.3, noise=0.1):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, n)
+    return x, np.abs(x - at) + rng.normal(0, noise, n)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10 ** 6), st.integers(8, 200), st.floats(-0.8, 0.8), st.floats(0.0, 3.0))
+def test_the_batch_is_fit_line_at_each_place(seed, n, at, bend):
+    """_evidences (every place at once, from running sums over the sorted x) gives fit_line's log
+    evidence for the features [u, relu(u - t)] at each t, on data with and without a corner."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, n)
+    u, v = scaled(x, x + bend * np.maximum(x - at, 0) + rng.normal(0, 0.2, n))
+    knots = np.sort(rng.uniform(u.min(), u.max(), 5))
+    batch = K._evidences(u[:, 0], v[:, 0], knots, 0.0)
+    for t, e in zip(knots, batch):
+        line = fit_line(K.features(u, t), v)
+        if line is not None and math.isfinite(line["evidence"]):
+            # (the batch stops after K.ITERATIONS updates of alpha and beta; the evidence is stationary there)
+            assert e == pytest.approx(line["evidence"], abs=0.02)
+
+
+@pytest.mark.parametrize("seed,n", [(0, 40), (1, 120), (2, 400)])
+def test_the_evidence_is_the_integral_over_the_kinks_place(seed, n):
+    """fit_kink's evidence is ln of the integral of p(D | t) over a uniform prior on t across the data:
+    against a dense trapezoid quadrature of fit_line's evidence over the same span (the kinks allowed:
+    K.MIN_SIDE distinct x on each side), to within 0.1 nat (its cells are the midpoints between the data's
+    x, a few across the peak at 40 points); and its kink is within 0.2 nat of where p(D | t) is largest."""
+    x, y = corner(n, seed)
+    u, v = scaled(x, y)
+    kink = K.fit_kink(u, v)
+    s = np.unique(u[:, 0])
+    lo, hi = (s[K.MIN_SIDE - 1] + s[K.MIN_SIDE]) / 2, (s[-K.MIN_SIDE - 1] + s[-K.MIN_SIDE]) / 2
+    grid = np.linspace(lo, hi, 4001)
+    ev = np.array([fit_line(K.features(u, t), v)["evidence"] for t in grid])
+    top = ev.max()
+    dense = top + math.log(np.trapezoid(np.exp(ev - top), grid) / np.ptp(u))
+    assert kink["evidence"] == pytest.approx(dense, abs=0.1)
+    assert kink["at_knot"] >= top - 0.2
+    assert abs(kink["knot"] - grid[np.argmax(ev)]) < 0.05
+
+
+@pytest.mark.parametrize("H", [2, 5, 10])
+def test_a_relu_network_holds_the_kink_exactly(H):
+    """as_network's relu network is c1 u + c2 relu(u - t) + c0 on the training points and far beyond
+    them, and carries the kink's posterior: g^T cov g is x^T (2 H)^-1 x for x = [u, relu(u - t), 1]."""
+    x, y = corner(60, H)
+    u, v = scaled(x, y)
+    kink = K.fit_kink(u, v)
+    net = Shape(1, H, 1, bias=True)
+    p = K.as_network(kink, net, u)
+    far = np.concatenate([u, 50 * u, -300 * u])
+    X = np.c_[K.features(far, kink["knot"]), np.ones(len(far))]
+    y_hat = forward(p[None, :], far, net, "relu")[2][0]
+    assert np.allclose(y_hat[:, 0], X @ np.r_[kink["C"][:, 0], kink["c0"]], rtol=1e-12, atol=1e-9)
+    cov = K.posterior_on_network(kink, net, p)
+    _r, g = jacobian(p[None, :], far, np.zeros((len(far), 1)), net, "relu")
+    expected = np.einsum("np,pq,nq->n", X, np.linalg.inv(2 * kink["H"]), X)
+    assert np.allclose(np.einsum("np,pq,nq->n", g[0], cov, g[0]), expected, rtol=1e-8)
+
+
+def test_a_fit_of_a_noisy_corner_keeps_the_kink(tmp_path):
+    """On 300 noisy points of |x - 0.3| the kink's evidence beats the networks' by more than
+    driver.KINK_MARGIN, the kink is kept near 0.3, tests closer to the truth than the network the fit
+    keeps without it, saves and loads, and the summary says so (in Chinese too)."""
+    grid = np.linspace(-1, 1, 1000)
+    truth = np.abs(grid - 0.3)
+    x, y = corner(300, 901)
+    model = nnfit.fit(x, y, hidden=10, seed=1)
+    kinked = model.extra["kink"]
+    assert kinked["kept"] and not model.extra["line"]["kept"] and model.config.activation == "relu"
+    assert kinked["evidence"] > kinked["rivals"] + driver.KINK_MARGIN and abs(kinked["at"] - 0.3) < 0.03
+    assert model.extra["regularization"]["parameters"] == 4 and 2 < model.extra["regularization"]["gamma"] <= 3
+    assert model.history == [pytest.approx(model.final_loss)]
+    assert "kept: two straight pieces" in summary(model) and "the kink's is larger still" in summary(model)
+    with_kink = np.sqrt(np.mean((model.predict(grid) - truth) ** 2))
+    y_hat, std = model.predict(grid, return_std=True)
+    assert np.all(np.isfinite(std)) and 0.09 < std.min() <= std.max() < 0.13
+    model.save(tmp_path / "m.safetensors")
+    back = nnfit.load(tmp_path / "m.safetensors")
+    assert back.extra["kink"] == kinked and np.array_equal(back.predict(grid), model.predict(grid))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(driver, "KINK", False)
+        network = nnfit.fit(x, y, hidden=10, seed=1)
+    assert "kink" not in network.extra
+    assert with_kink < 0.7 * np.sqrt(np.mean((network.predict(grid) - truth) ** 2))
+    from nnfit import i18n
+    i18n.use("zh")
+    try:
+        assert "两段直线" in summary(model)
+    finally:
+        i18n.use("en")
+
+
+def test_the_kink_is_not_kept_on_curves_nor_tried_where_it_cannot_be():
+    """A sine and a parabola keep their networks (the kink's evidence reported, not kept); a line keeps
+    the line; several inputs or outputs, hidden 1 and too few distinct x fit no kink."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-2, 2, 200)
+    for y in (np.sin(2 * x), x ** 2):
+        model = nnfit.fit(x, y + rng.normal(0, 0.1, 200), hidden=10, seed=0)
+        assert not model.extra["kink"]["kept"] and model.extra["kink"]["evidence"] < model.extra["kink"]["rivals"]
+        assert "not kept" in summary(model)
+    model = nnfit.fit(x, 2 * x + 1 + rng.normal(0, 0.1, 200), hidden=10, seed=0)
+    assert model.extra["line"]["kept"] and not model.extra["kink"]["kept"]
+    X = rng.normal(size=(100, 2))
+    assert "kink" not in nnfit.fit(X, np.abs(X[:, 0]), hidden=5, seed=0).extra
+    assert "kink" not in nnfit.fit(x[:60], np.c_[np.abs(x[:60]), x[:60]], hidden=5, seed=0).extra
+    assert "kink" not in nnfit.fit(x[:60], np.abs(x[:60]), hidden=1, seed=0).extra
+    assert "kink" not in nnfit.fit(np.repeat([0.0, 1, 2, 3, 4], 6), np.repeat([0.0, 1, 2, 1, 0], 6), hidden=5, seed=0).extra
+
+
+def test_a_noise_free_corner_is_fitted_exactly():
+    """Noise-free |x - 0.3| at points on both sides: the kink fits every point, is kept as exact, and the
+    model is the corner itself far beyond the data (a network would bend away there)."""
+    x = np.linspace(-1, 1, 41) + 0.01
+    model = nnfit.fit(x, np.abs(x - 0.3), hidden=5, seed=0)
+    assert model.extra["kink"]["kept"] and model.extra["kink"]["evidence"] == "exact"
+    far = np.array([-50.0, -3, 0.3, 0.31, 4, 80])
+    assert np.allclose(model.predict(far), np.abs(far - 0.3), atol=1e-6 * np.abs(far).max())
+
+
+def test_many_points_of_a_corner_keep_the_kink_after_the_race():
+    """At 3000 points (the race's path) the kink is kept on |x| and lands on the corner."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2, 2, 3000)
+    model = nnfit.fit(x, np.abs(x) + rng.normal(0, 0.1, 3000), hidden=10, seed=0)
+    assert model.extra["scout"] and model.extra["kink"]["kept"] and abs(model.extra["kink"]["at"]) < 0.05
