@@ -27,13 +27,13 @@ def corner(n, seed, at=0.3, noise=0.1):
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10 ** 6), st.integers(8, 200), st.floats(-0.8, 0.8), st.floats(0.0, 3.0))
 def test_the_batch_is_fit_line_at_each_place(seed, n, at, bend):
-    """_evidences (every place at once, from running sums over the sorted x) gives fit_line's log
+    """Batch (every place at once, from running sums over the sorted x) gives fit_line's log
     evidence for the features [u, relu(u - t)] at each t, on data with and without a corner."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, n)
     u, v = scaled(x, x + bend * np.maximum(x - at, 0) + rng.normal(0, 0.2, n))
     knots = np.sort(rng.uniform(u.min(), u.max(), 5))
-    batch = K._evidences(u[:, 0], v[:, 0], knots, 0.0)
+    batch = K.Batch(u[:, 0], v[:, 0], 0.0).evidences(knots)
     for t, e in zip(knots, batch):
         line = fit_line(K.features(u, t), v)
         if line is not None and math.isfinite(line["evidence"]):

@@ -18,8 +18,7 @@ with the t_j the midpoints between neighbouring distinct u (at least MIN_SIDE of
 a subset of MAX_KNOTS of them on large data, then every midpoint near the best one) and w_j the
 width of the cell around t_j (the trapezoid rule; the prior's mass outside the first and last t_j
 is left out, which can only lower the evidence). For all t_j at once the features' sums come from
-running sums over the sorted u (sum relu(u - t)^2 = S2 - 2 t S1 + t^2 S0 over the points above t),
-and the alpha and beta updates run as a batch. The kink kept is the one with the largest p(D | t), of
+running sums over the sorted u, and the alpha and beta updates run as a batch (Batch). The kink kept is the one with the largest p(D | t), of
 the best midpoint and the least-squares kinks within its cell and the two beside it (_within_cells).
 
 A 1-H-1 relu network holds it exactly (as_network): neuron 0 holds the line c1 u + c0 as in
@@ -29,8 +28,10 @@ own uncertainty.
 """
 import math
 
+import numba
 import numpy as np
 
+from .compiled import JIT
 from .line import as_network as line_network, fit_line
 from .lm import ALPHA_MAX, ALPHA_MIN
 
@@ -63,26 +64,27 @@ def fit_kink(u, v, goal=0.0):
         return None
     mids = (distinct[MIN_SIDE - 1:-MIN_SIDE] + distinct[MIN_SIDE:-MIN_SIDE + 1]) / 2
     with np.errstate(all="ignore"):
+        batch = Batch(x, y, goal)
         knots = _spread(mids, MAX_KNOTS)
-        ev = _evidences(x, y, knots, goal)
+        ev = batch.evidences(knots)
         best = int(np.argmax(ev))
         # every midpoint between the best one's neighbours, which a subset may have skipped
         lo, hi = knots[max(best - 1, 0)], knots[min(best + 1, len(knots) - 1)]
         near = _spread(mids[(mids > lo) & (mids < hi) & ~np.isin(mids, knots)], 4 * MAX_KNOTS)
         if len(near):
-            knots, ev = np.concatenate([knots, near]), np.concatenate([ev, _evidences(x, y, near, goal)])
+            knots, ev = np.concatenate([knots, near]), np.concatenate([ev, batch.evidences(near)])
             order = np.argsort(knots)
             knots, ev = knots[order], ev[order]
-        if not np.isfinite(ev).any() and not (ev == math.inf).any():
+        if not (ev > -math.inf).any():
             return None
-        kink = None
-        for t in [float(knots[int(np.argmax(ev))])] + _within_cells(x, y, distinct, float(knots[int(np.argmax(ev))])):
-            fitted = fit_line(features(u, t), v, goal)
-            if fitted is not None and (kink is None or fitted["evidence"] > kink["evidence"]):
-                kink = dict(fitted, knot=t)
+        t = float(knots[int(np.argmax(ev))])
+        tries = np.array([t] + _within_cells(x, y, distinct, t))
+        ev_tries = batch.evidences(tries)
+        best = int(np.argmax(ev_tries))
+        t = float(tries[best])
+        kink = fit_line(features(u, t), v, goal, start=(batch.state[best, :2], batch.state[best, 2]))
         if kink is None:
             return None
-        t = kink["knot"]
         kink["knot"], kink["at_knot"] = t, kink["evidence"]
         kink["evidence"] = math.inf if kink["exact"] else _integrate(knots, ev, float(np.ptp(x)))
     return kink
@@ -99,7 +101,10 @@ def _within_cells(x, y, distinct, t):
         left, right = distinct[lo], distinct[lo + 1]
         above = (x > left).astype(float)
         X = np.stack([x, x * above, above, np.ones_like(x)], axis=1)
-        c = np.linalg.lstsq(X, y, rcond=None)[0]
+        try:
+            c = np.linalg.solve(X.T @ X, X.T @ y)
+        except np.linalg.LinAlgError:  # (fewer than 2 distinct x on a side: no kink there)
+            continue
         if c[1] != 0 and left < -c[2] / c[1] < right:
             found.append(float(-c[2] / c[1]))
     return found
@@ -124,59 +129,114 @@ def _integrate(knots, ev, width):
     return top + math.log(float(np.sum(np.exp(terms - top))))
 
 
-def _evidences(x, y, knots, goal):
-    """fit_line's log evidence for the features [x, relu(x - t)] at each t of knots (G,), as one batch:
-    (G,), inf where that line fits every point to within goal, -inf where it cannot be fitted."""
-    N, G = len(x), len(knots)
-    order = np.argsort(x)
-    xs, ys = x[order], y[order]
-    # sums over the points above each knot: S0 = count, S1 = sum x, S2 = sum x^2, Sy = sum y, Sxy = sum x y
-    first = np.searchsorted(xs, knots, side="right")
-    tail = lambda a: np.concatenate([np.cumsum(a[::-1])[::-1], [0.0]])[first]
-    S0, S1, S2, Sy, Sxy = (tail(np.ones(N)), tail(xs), tail(xs * xs), tail(ys), tail(xs * ys))
-    t = knots
-    z1 = S1 - t * S0                     # sum z, z = relu(x - t)
-    zz = S2 - 2 * t * S1 + t * t * S0    # sum z^2
-    xz = S2 - t * S1                     # sum x z
-    zy = Sxy - t * Sy                    # sum z y
-    XtX = np.empty((G, 3, 3))            # the features [x, z, 1]
-    XtX[:, 0, 0], XtX[:, 0, 1], XtX[:, 0, 2] = np.sum(x * x), xz, np.sum(x)
-    XtX[:, 1, 1], XtX[:, 1, 2], XtX[:, 2, 2] = zz, z1, N
-    XtX[:, 1, 0], XtX[:, 2, 0], XtX[:, 2, 1] = XtX[:, 0, 1], XtX[:, 0, 2], XtX[:, 1, 2]
-    Xty = np.stack([np.full(G, np.sum(x * y)), zy, np.full(G, np.sum(y))], axis=1)
-    yty = float(np.sum(y * y))
-    # fit_line's iteration, for every knot at once (one output, two features and the free intercept)
-    alpha = np.ones((G, 2))
-    beta = np.full(G, 1.0 / (2 * max(yty / N, 1e-300)))
-    prior = np.full((G, 3), ALPHA_MIN)
-    live = np.ones(G, dtype=bool)
-    for _ in range(ITERATIONS):
-        prior[:, :2] = alpha
-        H = beta[:, None, None] * XtX + prior[:, :, None] * np.eye(3)
-        Hinv = np.linalg.inv(H)
-        coef = beta[:, None] * np.einsum("gij,gj->gi", Hinv, Xty)
-        ed = np.maximum(yty - 2 * np.sum(coef * Xty, axis=1) + np.einsum("gi,gij,gj->g", coef, XtX, coef), 0.0)
-        gammas = 1 - prior * np.diagonal(Hinv, axis1=1, axis2=2)
-        gamma = np.sum(gammas, axis=1)
-        done = (ed <= goal * N) | (N - gamma <= 0)
-        new_alpha = np.clip(gammas[:, :2] / np.maximum(2 * coef[:, :2] ** 2, 1e-300), ALPHA_MIN, ALPHA_MAX)
-        new_beta = (N - gamma) / (2 * np.maximum(ed, 1e-300))
-        settled = (np.all(np.abs(new_alpha - alpha) <= RTOL * alpha, axis=1)
-                   & (np.abs(new_beta - beta) <= RTOL * beta))
-        move = live & ~done
-        alpha[move], beta[move] = new_alpha[move], new_beta[move]
-        live &= ~done & ~settled
-        if not live.any():
-            break
-    prior[:, :2] = alpha
-    H = beta[:, None, None] * XtX + prior[:, :, None] * np.eye(3)
-    coef = np.linalg.solve(H, (beta[:, None] * Xty)[:, :, None])[:, :, 0]
-    ed = np.maximum(yty - 2 * np.sum(coef * Xty, axis=1) + np.einsum("gi,gij,gj->g", coef, XtX, coef), 0.0)
-    F = beta * ed + np.sum(prior * coef ** 2, axis=1)
-    sign, logdet = np.linalg.slogdet(H)
-    ev = -F - 0.5 * logdet + 0.5 * np.sum(np.log(prior), axis=1) + 0.5 * N * np.log(2 * beta)
-    ev = np.where((sign > 0) & np.isfinite(ev), ev, -math.inf)
-    return np.where(ed <= goal * N, math.inf, ev)
+class Batch:
+    """fit_line's log evidence for the features [x, relu(x - t)] at many places t at once. The sums the
+    line needs come from running sums over the sorted x (for the points above t: sum relu(x - t)^2 =
+    S2 - 2 t S1 + t^2 S0 with S0 their count, S1 the sum of their x, S2 of their x^2); alpha and beta are
+    re-estimated as fit_line does, place by place, compiled (evidence_at). Each call begins from the
+    alpha and beta of the previous call's best place (its neighbours' are close); state: each place's
+    alpha (2) and beta at the last call's end."""
+
+    def __init__(self, x, y, goal):
+        order = np.argsort(x)
+        self.xs, ys = x[order], y[order]
+        tail = lambda a: np.concatenate([np.cumsum(a[::-1])[::-1], [0.0]])
+        self.S = [tail(a) for a in (np.ones(len(x)), self.xs, self.xs * self.xs, ys, self.xs * ys)]
+        self.goal = goal
+        self.sums = np.array([float(np.sum(a)) for a in (x * x, x, x * y, y, y * y)] + [len(x)])
+        self.start = np.array([1.0, 1.0, 1.0 / (2 * max(self.sums[4] / len(x), 1e-300))])  # alpha (2,), beta
+
+    def evidences(self, knots):
+        """(G,) for the places knots (G,): inf where that line fits every point to within goal, -inf where
+        it cannot be fitted."""
+        knots = np.ascontiguousarray(knots, dtype=np.float64)
+        at = np.searchsorted(self.xs, knots, side="right")
+        ev, state = np.empty(len(knots)), np.empty((len(knots), 3))
+        evidence_at(knots, *(a[at] for a in self.S), self.sums, self.start, self.goal, ITERATIONS, RTOL,
+                    ALPHA_MIN, ALPHA_MAX, ev, state)
+        if len(knots) and np.isfinite(ev).any():
+            self.start = state[int(np.argmax(np.where(np.isfinite(ev), ev, -math.inf)))].copy()
+        self.state = state
+        return ev
+
+
+@numba.njit(**JIT)
+def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, start, goal, iterations, rtol, alpha_min, alpha_max, ev, state):
+    """For each place t = knots[g]: fit_line's iteration and log evidence for the features [x, z, 1],
+    z = relu(x - t), from the sums over the points above t (S0, S1, S2, Sy, Sxy at g) and over all
+    (sums: x^2, x, x y, y, y^2, N). ev[g]: inf where E_D <= goal N, -inf where H is not positive
+    definite; state[g]: the alpha (2) and beta reached."""
+    xx, x1, xy, y1, yy, N = sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]
+    A = np.empty((3, 3))
+    b = np.empty(3)
+    H = np.empty((3, 3))
+    Hinv = np.empty((3, 3))
+    coef = np.empty(3)
+    prior = np.empty(3)
+    for g in range(len(knots)):
+        t = knots[g]
+        xz, zz, z1 = S2[g] - t * S1[g], S2[g] - 2 * t * S1[g] + t * t * S0[g], S1[g] - t * S0[g]
+        A[0, 0], A[0, 1], A[0, 2], A[1, 1], A[1, 2], A[2, 2] = xx, xz, x1, zz, z1, N
+        A[1, 0], A[2, 0], A[2, 1] = xz, x1, z1
+        b[0], b[1], b[2] = xy, Sxy[g] - t * Sy[g], y1
+        a0, a1, beta = start[0], start[1], start[2]
+        ev[g] = -np.inf
+        for it in range(iterations + 1):
+            prior[0], prior[1], prior[2] = a0, a1, alpha_min
+            for i in range(3):
+                for j in range(3):
+                    H[i, j] = beta * A[i, j] + (prior[i] if i == j else 0.0)
+            logdet = invert3(H, Hinv)
+            if not np.isfinite(logdet):
+                break
+            for i in range(3):
+                coef[i] = beta * (Hinv[i, 0] * b[0] + Hinv[i, 1] * b[1] + Hinv[i, 2] * b[2])
+            ed = yy
+            for i in range(3):
+                ed -= 2 * coef[i] * b[i]
+                for j in range(3):
+                    ed += coef[i] * A[i, j] * coef[j]
+            ed = max(ed, 0.0)
+            g0, g1 = 1 - prior[0] * Hinv[0, 0], 1 - prior[1] * Hinv[1, 1]
+            gamma = g0 + g1 + 1 - prior[2] * Hinv[2, 2]
+            if ed <= goal * N:
+                ev[g] = np.inf
+                break
+            F = beta * ed + prior[0] * coef[0] ** 2 + prior[1] * coef[1] ** 2 + prior[2] * coef[2] ** 2
+            ev[g] = (-F - 0.5 * logdet + 0.5 * (math.log(prior[0]) + math.log(prior[1]) + math.log(prior[2]))
+                     + 0.5 * N * math.log(2 * beta))
+            if it == iterations or N - gamma <= 0:
+                break
+            n0 = min(max(g0 / max(2 * coef[0] ** 2, 1e-300), alpha_min), alpha_max)
+            n1 = min(max(g1 / max(2 * coef[1] ** 2, 1e-300), alpha_min), alpha_max)
+            nb = (N - gamma) / (2 * max(ed, 1e-300))
+            settled = abs(n0 - a0) <= rtol * a0 and abs(n1 - a1) <= rtol * a1 and abs(nb - beta) <= rtol * beta
+            a0, a1, beta = n0, n1, nb
+            if settled:
+                break
+        if not np.isfinite(ev[g]) and ev[g] != np.inf:
+            ev[g] = -np.inf
+        state[g, 0], state[g, 1], state[g, 2] = a0, a1, beta
+
+
+@numba.njit(**JIT)
+def invert3(H, Hinv):
+    """Hinv = H^-1 for a symmetric positive definite 3 x 3 H, by cofactors after scaling H to a unit
+    diagonal (so that its sizes, beta N against ALPHA_MIN, cost no digits); returns ln det H, or nan
+    where H is not positive definite."""
+    if H[0, 0] <= 0 or H[1, 1] <= 0 or H[2, 2] <= 0:
+        return np.nan
+    d0, d1, d2 = math.sqrt(H[0, 0]), math.sqrt(H[1, 1]), math.sqrt(H[2, 2])
+    b, c, e = H[0, 1] / (d0 * d1), H[0, 2] / (d0 * d2), H[1, 2] / (d1 * d2)  # [[1, b, c], [b, 1, e], [c, e, 1]]
+    c00, c01, c02, c11, c12, c22 = 1 - e * e, c * e - b, b * e - c, 1 - c * c, b * c - e, 1 - b * b
+    det = c00 + b * c01 + c * c02
+    if not det > 0:
+        return np.nan
+    Hinv[0, 0], Hinv[1, 1], Hinv[2, 2] = c00 / (det * d0 * d0), c11 / (det * d1 * d1), c22 / (det * d2 * d2)
+    Hinv[0, 1] = Hinv[1, 0] = c01 / (det * d0 * d1)
+    Hinv[0, 2] = Hinv[2, 0] = c02 / (det * d0 * d2)
+    Hinv[1, 2] = Hinv[2, 1] = c12 / (det * d1 * d2)
+    return math.log(det) + 2 * (math.log(d0) + math.log(d1) + math.log(d2))
 
 
 def as_network(kink, net, u):

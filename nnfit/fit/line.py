@@ -30,12 +30,13 @@ ITERATIONS = 500    # at most this many re-estimations of alpha and beta (a line
 RTOL = 1e-10        # ... until alpha and beta change by less than this, relatively
 
 
-def fit_line(u, v, goal=0.0):
+def fit_line(u, v, goal=0.0, start=None):
     """The Bayesian line through u (N, d) and v (N, k) (scaled, as the driver's): a dict with C (d, k),
     c0 (k,), alpha (d,), beta, gamma, the log evidence, H (d + 1, d + 1; each output's block of
     beta X^T X + diag alpha, X = [u, 1]), the residuals r (N, k) and exact (the mean squared residual
     below goal: the evidence is then inf, as an exact network's). None where there are too few points
-    to estimate the noise (N <= d + 1, each output's parameters), or where X^T X is past float64."""
+    to estimate the noise (N <= d + 1, each output's parameters), or where X^T X is past float64.
+    start: alpha (d,) and beta to begin the iteration from (else 1 and the data's)."""
     N, d = u.shape
     k = v.shape[1]
     if N <= d + 1:
@@ -47,17 +48,19 @@ def fit_line(u, v, goal=0.0):
         return None
     try:
         with np.errstate(all="ignore"):
-            return _fit_line(u, v, X, XtX, Xtv, goal)
+            return _fit_line(u, v, X, XtX, Xtv, goal, start)
     except np.linalg.LinAlgError:  # (H is positive definite in exact arithmetic; round-off at the extremes)
         return None
 
 
-def _fit_line(u, v, X, XtX, Xtv, goal):
+def _fit_line(u, v, X, XtX, Xtv, goal, start):
     N, d = u.shape
     k = v.shape[1]
     prior = np.full(d + 1, ALPHA_MIN)
     vtv = float(np.sum(v * v))
     alpha, beta = np.ones(d), 1.0 / (2 * max(vtv / v.size, 1e-300))
+    if start is not None:
+        alpha, beta = np.array(start[0], dtype=float), float(start[1])
     for _ in range(ITERATIONS):
         prior[:d] = alpha
         H = beta * XtX + np.diag(prior)
