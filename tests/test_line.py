@@ -214,3 +214,22 @@ def test_a_raised_goal_does_not_make_a_curve_exact():
     x = rng.uniform(-3, 3, 60)
     model = nnfit.fit(x, np.sin(x) + rng.normal(0, 0.1, 60), hidden=5, seed=0, goal=0.1)
     assert model.extra["line"]["evidence"] != "exact" and not model.extra["line"]["kept"]
+
+
+@pytest.mark.parametrize("span", [1e-6, 1e-9, 1e-30])
+def test_unscaled_tiny_x_of_a_line_keeps_the_line(span):
+    """--scale none with x spanning 1e-6 or less: the slope is 1e6 and more, which an absolute alpha
+    (start 1, floor ALPHA_MIN) held at 0 (the fit was the constant, R2 0); alpha relative to the
+    inputs' size fits the line."""
+    t = np.random.default_rng(0).uniform(-1, 1, 30)
+    model = nnfit.fit(t * span, 2 * t + 1, scale="none", seed=0)
+    assert model.extra["line"]["kept"] and model.extra["metrics"]["train"]["r2"] > 1 - 1e-6
+
+
+def test_unscaled_tiny_y_is_not_fitted_exactly_by_a_line():
+    """--scale none with y of size 1e-6: the line's exactness is relative to y's size (driver.exactness),
+    so a line is not an "exact" fit of a sine there (it was kept, R2 0.63)."""
+    x = np.random.default_rng(0).uniform(-1, 1, 100)
+    model = nnfit.fit(x, 1e-6 * np.sin(3 * x), scale="none", seed=0)
+    assert not model.extra["line"]["kept"] and model.extra["line"]["evidence"] != "exact"
+    assert model.extra["metrics"]["train"]["r2"] > 0.9

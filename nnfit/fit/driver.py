@@ -488,13 +488,21 @@ def straight_line(cfg, net, u, v, run, k, origin, raced):
     run, k: the networks' Run and its kept start; origin: other_origins' record; raced: after a race."""
     if cfg.optimizer != "lm" or net.H < net.k or not np.ptp(v, axis=0).any():
         return None, None
-    line = fit_line(u, v, min(cfg.goal, EXACT))  # (a goal raised to stop the epochs early is not exactness)
+    line = fit_line(u, v, exactness(cfg, v))
     if line is None:
         return None, None
     top = network_evidence(run, k, origin, raced, line["evidence"])
     kept = bool(line["evidence"] > top + LINE_MARGIN or line["exact"])
     return (line if kept else None), {"evidence": evidence_value(line["evidence"]), "network": evidence_value(top),
                                       "kept": kept}
+
+
+def exactness(cfg, v):
+    """The mean squared residual (scaled units) below which the line or the kink fits the points (v)
+    exactly: EXACT of y's mean square (1 with standardized y; with --scale none y's own, so that a y of
+    size 1e-6 is not fitted "exactly" by any line), and not above the goal (a goal raised to stop the
+    epochs early is not exactness)."""
+    return min(cfg.goal, EXACT * float(np.mean(v * v)))
 
 
 def one_kink(cfg, net, u, v, run, k, origin, raced, straight, s):
@@ -508,7 +516,7 @@ def one_kink(cfg, net, u, v, run, k, origin, raced, straight, s):
         return None, None
     if straight and straight["evidence"] == "exact":  # the line fits every point: nothing simpler does
         return None, None
-    kink = fit_kink(u, v, min(cfg.goal, EXACT))
+    kink = fit_kink(u, v, exactness(cfg, v))
     if kink is None:
         return None, None
     top = network_evidence(run, k, origin, raced, kink["evidence"])

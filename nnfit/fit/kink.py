@@ -144,7 +144,9 @@ class Batch:
         self.S = [tail(a) for a in (np.ones(len(x)), self.xs, self.xs * self.xs, ys, self.xs * ys)]
         self.goal = goal
         self.sums = np.array([float(np.sum(a)) for a in (x * x, x, x * y, y, y * y)] + [len(x)])
-        self.start = np.array([1.0, 1.0, 1.0 / (2 * max(self.sums[4] / len(x), 1e-300))])  # alpha (2,), beta
+        self.size = max(self.sums[0] / len(x), 1e-300)  # x's mean square: alpha's start and range, as fit_line's
+        self.start = np.array([np.nan, np.nan, 1.0 / (2 * max(self.sums[4] / len(x), 1e-300))])  # alpha (2,), beta;
+        # nan: each feature's mean square, as fit_line begins
 
     def evidences(self, knots):
         """(G,) for the places knots (G,): inf where that line fits every point to within goal, -inf where
@@ -153,7 +155,7 @@ class Batch:
         at = np.searchsorted(self.xs, knots, side="right")
         ev, state = np.empty(len(knots)), np.empty((len(knots), 3))
         evidence_at(knots, *(a[at] for a in self.S), self.sums, self.start, self.goal, ITERATIONS, RTOL,
-                    ALPHA_MIN, ALPHA_MAX, ev, state)
+                    ALPHA_MIN * self.size, ALPHA_MAX * self.size, ALPHA_MIN, ev, state)
         if len(knots) and np.isfinite(ev).any():
             self.start = state[int(np.argmax(np.where(np.isfinite(ev), ev, -math.inf)))].copy()
         self.state = state
@@ -161,11 +163,12 @@ class Batch:
 
 
 @numba.njit(**JIT)
-def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, start, goal, iterations, rtol, alpha_min, alpha_max, ev, state):
+def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, start, goal, iterations, rtol, alpha_lo, alpha_hi, alpha_c, ev, state):
     """For each place t = knots[g]: fit_line's iteration and log evidence for the features [x, z, 1],
     z = relu(x - t), from the sums over the points above t (S0, S1, S2, Sy, Sxy at g) and over all
-    (sums: x^2, x, x y, y, y^2, N). ev[g]: inf where E_D <= goal N, -inf where H is not positive
-    definite; state[g]: the alpha (2) and beta reached."""
+    (sums: x^2, x, x y, y, y^2, N); the slopes' alpha within [alpha_lo, alpha_hi], the intercept's
+    alpha_c. ev[g]: inf where E_D <= goal N, -inf where H is not positive definite; state[g]: the
+    alpha (2) and beta reached."""
     xx, x1, xy, y1, yy, N = sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]
     A = np.empty((3, 3))
     b = np.empty(3)
@@ -180,9 +183,11 @@ def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, start, goal, iterations, rtol,
         A[1, 0], A[2, 0], A[2, 1] = xz, x1, z1
         b[0], b[1], b[2] = xy, Sxy[g] - t * Sy[g], y1
         a0, a1, beta = start[0], start[1], start[2]
+        if np.isnan(a0):
+            a0, a1 = max(xx / N, 1e-300), max(zz / N, 1e-300)
         ev[g] = -np.inf
         for it in range(iterations + 1):
-            prior[0], prior[1], prior[2] = a0, a1, alpha_min
+            prior[0], prior[1], prior[2] = a0, a1, alpha_c
             for i in range(3):
                 for j in range(3):
                     H[i, j] = beta * A[i, j] + (prior[i] if i == j else 0.0)
@@ -207,8 +212,8 @@ def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, start, goal, iterations, rtol,
                      + 0.5 * N * math.log(2 * beta))
             if it == iterations or N - gamma <= 0:
                 break
-            n0 = min(max(g0 / max(2 * coef[0] ** 2, 1e-300), alpha_min), alpha_max)
-            n1 = min(max(g1 / max(2 * coef[1] ** 2, 1e-300), alpha_min), alpha_max)
+            n0 = min(max(g0 / max(2 * coef[0] ** 2, 1e-300), alpha_lo), alpha_hi)
+            n1 = min(max(g1 / max(2 * coef[1] ** 2, 1e-300), alpha_lo), alpha_hi)
             nb = (N - gamma) / (2 * max(ed, 1e-300))
             settled = abs(n0 - a0) <= rtol * a0 and abs(n1 - a1) <= rtol * a1 and abs(nb - beta) <= rtol * beta
             a0, a1, beta = n0, n1, nb

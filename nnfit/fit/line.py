@@ -58,7 +58,11 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
     k = v.shape[1]
     prior = np.full(d + 1, ALPHA_MIN)
     vtv = float(np.sum(v * v))
-    alpha, beta = np.ones(d), 1.0 / (2 * max(vtv / v.size, 1e-300))
+    # alpha starts from, and is bounded relative to, the inputs' own size (with --scale none and x of size 1e-6
+    # the slopes are 1e6 times larger: an absolute start of 1, or floor of ALPHA_MIN, held them at 0)
+    size = np.maximum(np.diag(XtX)[:d] / N, 1e-300)  # each input's mean square: 1 when standardized
+    lo, hi = ALPHA_MIN * size, ALPHA_MAX * size     # alpha's range, as the networks' in standardized units
+    alpha, beta = size.copy(), 1.0 / (2 * max(vtv / v.size, 1e-300))
     if start is not None:
         alpha, beta = np.array(start[0], dtype=float), float(start[1])
     for _ in range(ITERATIONS):
@@ -72,7 +76,7 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
         gamma = float(np.sum(gammas))
         if ed <= goal * N * k or N * k - gamma <= 0:
             break
-        new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), ALPHA_MIN, ALPHA_MAX)
+        new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), lo, hi)
         new_beta = (N * k - gamma) / (2 * ed)
         settled = np.all(np.abs(new_alpha - alpha) <= RTOL * alpha) and abs(new_beta - beta) <= RTOL * beta
         alpha, beta = new_alpha, new_beta
@@ -87,7 +91,8 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
         return None
     exact = ed <= goal * N * k
     if exact:  # the points are on a line: that line itself (beta is unbounded; no prior's shrink is left)
-        coef = np.linalg.lstsq(X, v, rcond=None)[0]
+        norms = np.where(np.linalg.norm(X, axis=0) > 0, np.linalg.norm(X, axis=0), 1.0)  # columns equilibrated: an
+        coef = np.linalg.lstsq(X / norms, v, rcond=None)[0] / norms[:, None]  # unscaled x of size 1e-30 is not cut off
         r = X @ coef - v
         evidence = math.inf
     else:
@@ -106,7 +111,8 @@ def as_network(line, net, u):
     d, H, k = net.d, net.H, net.k
     W, b, A = np.zeros((H, d)), np.full(H, -1.0), np.zeros((k, H))
     c = np.array(line["c0"], dtype=float)
-    reach = REACH * max(float(np.max(np.linalg.norm(u, axis=1))), 1.0)
+    farthest = float(np.max(np.linalg.norm(u, axis=1)))  # (not floored at 1: with --scale none and x of size 1e-30,
+    reach = REACH * (farthest if farthest > 0 else 1.0)   # a kink 1000 out would leave a / c to cancel 33 digits)
     for out in range(k):
         slope = line["C"][:, out]
         size = float(np.linalg.norm(slope))
