@@ -1103,3 +1103,17 @@ def test_a_warm_start_that_gives_up_begins_bayesian_alike_on_both_paths(monkeypa
     for name in ("p", "alpha", "beta", "mu"):
         assert np.allclose(getattr(a, name), getattr(b, name), rtol=1e-6, atol=1e-12), name  # (round-off: 1e-8)
     assert list(a.reason) == list(b.reason)
+
+
+def test_an_lm_fit_whose_epochs_would_take_minutes_is_refused_before_it_starts():
+    """30 rows of 2000 inputs at hidden 3 (P = 6007): each LM epoch would factor 6007 x 6007 systems in
+    compiled code that Ctrl-C waits for (it ran 11 minutes); refused at once, naming the way out. lbfgs
+    (no P x P systems) is not refused."""
+    import time as clock
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2000)), rng.normal(size=30)
+    t0 = clock.perf_counter()
+    with pytest.raises(nnfit.ConfigError, match="6007 parameters.*--optimizer lbfgs"):
+        nnfit.fit(X, y, hidden=3, starts=2, seed=0)
+    assert clock.perf_counter() - t0 < 5
+    assert driver.LM_WORK < 2 * (6007 ** 3 + 30 * 6007 ** 2)

@@ -228,6 +228,25 @@ def check_memory(cfg, n, net):
                                          hidden=cfg.hidden, starts=cfg.starts, n=n, need=need / 2**30, have=have / 2**30))
 
 
+LM_WORK = 2e10  # floating-point operations: LM refuses a fit whose one epoch would take more (an epoch runs in compiled code
+               # that Ctrl-C waits for): 30 rows of 2000 inputs at hidden 3 and 2 starts (P = 6007) ran 11 minutes; 300 inputs
+               # at hidden 5 and 16 starts (5.5e10) 38 s for one epoch, 100 at hidden 10 (1.7e10) 12 s
+
+
+def check_work(cfg, n, net):
+    """Refuse, before starting, an LM fit whose epochs would each take long: per start an epoch
+    factors the P x P damped system a few times (P^3 / 3 each) and forms J^T J (n k P^2)."""
+    if cfg.optimizer != "lm":
+        return
+    P = net.P
+    work = cfg.starts * (3 * P ** 3 / 3 + n * net.k * P * P)
+    if work > LM_WORK:
+        raise ConfigError("hidden", _("{hidden} with {inputs} inputs and {starts} starts is {P} parameters: each "
+                                       "Levenberg-Marquardt epoch would take more than about ten seconds; use fewer "
+                                       "inputs, a smaller hidden layer, fewer starts or --optimizer lbfgs").format(
+                                         hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, P=P))
+
+
 def make_optimizer(cfg, p, u, v, net, bayes, watch, lm_options):
     if cfg.optimizer == "lm":
         return LevenbergMarquardt(cfg, p, u, v, net, bayes, **lm_options)
@@ -252,6 +271,7 @@ def _fit_points(cfg, x, y, progress, names):
     n = len(x)
     net = Shape(x.shape[1], cfg.hidden, y.shape[1], bias=True)
     check_memory(cfg, n, net)
+    check_work(cfg, n, net)
     bayes = cfg.bayes(n)
     tr, va, te = split_indices(cfg, n)
     start_rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
