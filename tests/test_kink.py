@@ -44,14 +44,14 @@ def test_the_batch_is_fit_line_at_each_place(seed, n, at, bend):
 @pytest.mark.parametrize("seed,n", [(0, 40), (1, 120), (2, 400)])
 def test_the_evidence_is_the_integral_over_the_kinks_place(seed, n):
     """fit_kink's evidence is ln of the integral of p(D | t) over a uniform prior on t across the data:
-    against a dense trapezoid quadrature of fit_line's evidence over the same span (the kinks allowed:
+    against a dense trapezoid quadrature of fit_line's evidence over the same span (where a kink has
     K.MIN_SIDE distinct x on each side), to within 0.1 nat (its cells are the midpoints between the data's
     x, a few across the peak at 40 points); and its kink is within 0.2 nat of where p(D | t) is largest."""
     x, y = corner(n, seed)
     u, v = scaled(x, y)
     kink = K.fit_kink(u, v)
     s = np.unique(u[:, 0])
-    lo, hi = (s[K.MIN_SIDE - 1] + s[K.MIN_SIDE]) / 2, (s[-K.MIN_SIDE - 1] + s[-K.MIN_SIDE]) / 2
+    lo, hi = s[K.MIN_SIDE - 1], s[-K.MIN_SIDE]
     grid = np.linspace(lo, hi, 4001)
     ev = np.array([fit_line(K.features(u, t), v)["evidence"] for t in grid])
     top = ev.max()
@@ -147,3 +147,47 @@ def test_many_points_of_a_corner_keep_the_kink_after_the_race():
     x = rng.uniform(-2, 2, 3000)
     model = nnfit.fit(x, np.abs(x) + rng.normal(0, 0.1, 3000), hidden=10, seed=0)
     assert model.extra["scout"] and model.extra["kink"]["kept"] and abs(model.extra["kink"]["at"]) < 0.05
+
+
+@pytest.mark.parametrize("scale,offset", [(1e-17, 0.0), (1e-30, 0.0), (1.0, 1e5), (1e3, 1e6)])
+def test_unscaled_x_of_any_size_or_offset_keeps_the_right_kink(tmp_path, scale, offset):
+    """--scale none with x of size 1e-17 or at 1e5: the kink is searched and fitted on x and y
+    standardized inside fit_kink and fit_line, so it lands on the corner, fits better than the best
+    line, and the model saves and loads (a kink of 3 parameters had gamma 60 there, and an unloadable
+    posterior; at 1e5 the first allowed place was kept)."""
+    x = np.linspace(-1, 1, 60)
+    y = np.abs(x - 0.3) + 0.1 * np.random.default_rng(0).normal(size=60)
+    X = x * scale + offset
+    model = nnfit.fit(X, y, seed=1, scale="none")
+    kinked = model.extra["kink"]
+    assert kinked["kept"] and abs((kinked["at"] - offset) / scale - 0.3) < 0.1
+    assert model.extra["regularization"]["gamma"] <= 3
+    line_rmse = np.sqrt(np.mean((np.polyval(np.polyfit(x, y, 1), x) - y) ** 2))
+    assert np.sqrt(np.mean((model.predict(X) - y) ** 2)) < 0.5 * line_rmse
+    model.save(tmp_path / "m.safetensors")
+    assert np.allclose(nnfit.load(tmp_path / "m.safetensors").predict(X), model.predict(X), rtol=1e-12, atol=1e-12)
+
+
+def test_six_distinct_x_and_noise_free_corners_are_fitted():
+    """Exactly 2 MIN_SIDE distinct x (one place for the kink: its cell is the span, not 0), and a
+    noise-free corner on 6 points (a fresh start, not a switched-off slope carried over, finds it
+    exactly); integer years at --scale none."""
+    rng = np.random.default_rng(1)
+    x = np.repeat(np.linspace(-1, 1, 6), 10)
+    model = nnfit.fit(x, np.abs(x - 0.1) + 0.01 * rng.normal(size=60), seed=1)
+    assert isinstance(model.extra["kink"]["evidence"], float)
+    x6 = np.linspace(-1, 1, 6)
+    model = nnfit.fit(x6, np.abs(x6 - 0.3), seed=1, regularization="bayes")
+    assert model.extra["kink"]["kept"] and model.extra["kink"]["evidence"] == "exact"
+    years = np.arange(1990, 2021.0)
+    model = nnfit.fit(years, np.abs(years - 2005), seed=1, scale="none")
+    assert model.extra["kink"]["kept"] and model.extra["kink"]["at"] == pytest.approx(2005, abs=1e-6)
+    assert np.allclose(model.predict(years), np.abs(years - 2005), atol=1e-6)
+
+
+def test_the_summary_places_the_kink_to_a_ten_thousandth_of_the_span():
+    """x at 1e6: the place is 1000000.234, not "1e+06"."""
+    from nnfit.fit.report import place_text
+    assert place_text(1000000.2342, (999999.0, 1000001.0)) == "1000000.234"
+    assert place_text(0.23424, (-1.0, 1.0)) == "0.2342"
+    assert place_text(-5e-7, (-1.0, 1.0)) == "-5e-07"

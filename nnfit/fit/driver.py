@@ -519,10 +519,10 @@ def straight_line(cfg, net, u, v, run, k, origin, raced):
 
 def exactness(cfg, v):
     """The mean squared residual (scaled units) below which the line or the kink fits the points (v)
-    exactly: EXACT of y's mean square (1 with standardized y; with --scale none y's own, so that a y of
+    exactly: EXACT of y's variance (1 with standardized y; with --scale none y's own, so that a y of
     size 1e-6 is not fitted "exactly" by any line), and not above the goal (a goal raised to stop the
     epochs early is not exactness)."""
-    return min(cfg.goal, EXACT * float(np.mean(v * v)))
+    return min(cfg.goal, EXACT * float(np.mean(np.var(v, axis=0))))
 
 
 def one_kink(cfg, net, u, v, run, k, origin, raced, straight, s):

@@ -55,16 +55,21 @@ def fit_kink(u, v, goal=0.0):
     the features [u, relu(u - t)] at the best t (C (2, 1): the slope left of the kink and its change
     there), with "knot": t, "at_knot": that line's log evidence and "evidence": the evidence over every
     t (see the module's docstring; inf where some t fits every point to within goal). None where the
-    data have fewer than 2 MIN_SIDE distinct u or no kink can be fitted."""
+    data have fewer than 2 MIN_SIDE distinct u or no kink can be fitted. The places are searched on u
+    and v standardized here, as fit_line fits (so that --scale none's units cost no digits)."""
     if u.shape[1] != 1 or v.shape[1] != 1:
         return None
-    x, y = u[:, 0], v[:, 0]
+    with np.errstate(all="ignore"):
+        m, s, my, sy = float(np.mean(u)), float(np.std(u)), float(np.mean(v)), float(np.std(v))
+    if not (math.isfinite(m) and math.isfinite(s) and math.isfinite(my) and math.isfinite(sy)) or not (s > 0 and sy > 0):
+        return None
+    x, y = (u[:, 0] - m) / s, (v[:, 0] - my) / sy
     distinct = np.unique(x)
     if len(distinct) < 2 * MIN_SIDE:
         return None
     mids = (distinct[MIN_SIDE - 1:-MIN_SIDE] + distinct[MIN_SIDE:-MIN_SIDE + 1]) / 2
     with np.errstate(all="ignore"):
-        batch = Batch(x, y, goal)
+        batch = Batch(x, y, goal / (sy * sy))
         knots = _spread(mids, MAX_KNOTS)
         ev = batch.evidences(knots)
         best = int(np.argmax(ev))
@@ -79,14 +84,19 @@ def fit_kink(u, v, goal=0.0):
             return None
         t = float(knots[int(np.argmax(ev))])
         tries = np.array([t] + _within_cells(x, y, distinct, t))
-        ev_tries = batch.evidences(tries)
-        best = int(np.argmax(ev_tries))
-        t = float(tries[best])
-        kink = fit_line(features(u, t), v, goal, start=(batch.state[best, :2], batch.state[best, 2]))
+        best = int(np.argmax(batch.evidences(tries)))
+        alpha, beta = batch.state[best, :2], batch.state[best, 2]
+        # the final line begins where the batch ended (in the caller's units), unless a slope there is switched
+        # off (alpha near its cap): that is a fixed point a fresh start may leave
+        start = (alpha * s * s / (sy * sy), beta / (sy * sy)) if np.all(alpha < 1e-3 * ALPHA_MAX) else None
+        t = m + s * float(tries[best])
+        kink = fit_line(features(u, t), v, goal, start=start)
         if kink is None:
             return None
         kink["knot"], kink["at_knot"] = t, kink["evidence"]
-        kink["evidence"] = math.inf if kink["exact"] else _integrate(knots, ev, float(np.ptp(x)))
+        span = (distinct[MIN_SIDE - 1], distinct[-MIN_SIDE])  # where a kink has MIN_SIDE distinct x on each side
+        kink["evidence"] = (math.inf if kink["exact"] else
+                            _integrate(knots, ev, span, float(np.ptp(x))) - len(x) * math.log(sy))
     return kink
 
 
@@ -117,9 +127,10 @@ def _spread(values, most):
     return values[np.unique(np.round(np.linspace(0, len(values) - 1, most)).astype(int))]
 
 
-def _integrate(knots, ev, width):
-    """ln sum_j exp(ev_j) w_j / width: the evidence over a uniform prior on the kink's place (trapezoid cells)."""
-    edges = np.concatenate([knots[:1], (knots[1:] + knots[:-1]) / 2, knots[-1:]])
+def _integrate(knots, ev, span, width):
+    """ln sum_j exp(ev_j) w_j / width: the evidence over a uniform prior on the kink's place (cells from
+    the span's ends and the midpoints between the knots)."""
+    edges = np.concatenate([[span[0]], (knots[1:] + knots[:-1]) / 2, [span[1]]])
     cells = np.diff(edges)
     ok = np.isfinite(ev) & (cells > 0)
     if not ok.any() or width <= 0:
@@ -133,9 +144,8 @@ class Batch:
     """fit_line's log evidence for the features [x, relu(x - t)] at many places t at once. The sums the
     line needs come from running sums over the sorted x (for the points above t: sum relu(x - t)^2 =
     S2 - 2 t S1 + t^2 S0 with S0 their count, S1 the sum of their x, S2 of their x^2); alpha and beta are
-    re-estimated as fit_line does, place by place, compiled (evidence_at). Each call begins from the
-    alpha and beta of the previous call's best place (its neighbours' are close); state: each place's
-    alpha (2) and beta at the last call's end."""
+    re-estimated as fit_line does, place by place, compiled (evidence_at), from fit_line's start; state:
+    each place's alpha (2) and beta at the last call's end. x and y standardized (fit_kink's)."""
 
     def __init__(self, x, y, goal):
         order = np.argsort(x)
@@ -144,9 +154,6 @@ class Batch:
         self.S = [tail(a) for a in (np.ones(len(x)), self.xs, self.xs * self.xs, ys, self.xs * ys)]
         self.goal = goal
         self.sums = np.array([float(np.sum(a)) for a in (x * x, x, x * y, y, y * y)] + [len(x)])
-        self.size = max(self.sums[0] / len(x), 1e-300)  # x's mean square: alpha's start and range, as fit_line's
-        self.start = np.array([np.nan, np.nan, 1.0 / (2 * max(self.sums[4] / len(x), 1e-300))])  # alpha (2,), beta;
-        # nan: each feature's mean square, as fit_line begins
 
     def evidences(self, knots):
         """(G,) for the places knots (G,): inf where that line fits every point to within goal, -inf where
@@ -154,20 +161,18 @@ class Batch:
         knots = np.ascontiguousarray(knots, dtype=np.float64)
         at = np.searchsorted(self.xs, knots, side="right")
         ev, state = np.empty(len(knots)), np.empty((len(knots), 3))
-        evidence_at(knots, *(a[at] for a in self.S), self.sums, self.start, self.goal, ITERATIONS, RTOL,
-                    ALPHA_MIN * self.size, ALPHA_MAX * self.size, ALPHA_MIN, ev, state)
-        if len(knots) and np.isfinite(ev).any():
-            self.start = state[int(np.argmax(np.where(np.isfinite(ev), ev, -math.inf)))].copy()
+        evidence_at(knots, *(a[at] for a in self.S), self.sums, self.goal, ITERATIONS, RTOL, ALPHA_MIN, ALPHA_MAX,
+                    ev, state)
         self.state = state
         return ev
 
 
 @numba.njit(**JIT)
-def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, start, goal, iterations, rtol, alpha_lo, alpha_hi, alpha_c, ev, state):
+def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, goal, iterations, rtol, alpha_min, alpha_max, ev, state):
     """For each place t = knots[g]: fit_line's iteration and log evidence for the features [x, z, 1],
     z = relu(x - t), from the sums over the points above t (S0, S1, S2, Sy, Sxy at g) and over all
-    (sums: x^2, x, x y, y, y^2, N); the slopes' alpha within [alpha_lo, alpha_hi], the intercept's
-    alpha_c. ev[g]: inf where E_D <= goal N, -inf where H is not positive definite; state[g]: the
+    (sums: x^2, x, x y, y, y^2, N); the slopes' alpha within [alpha_min, alpha_max], the intercept's
+    alpha_min. ev[g]: inf where E_D <= goal N, -inf where H is not positive definite; state[g]: the
     alpha (2) and beta reached."""
     xx, x1, xy, y1, yy, N = sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]
     A = np.empty((3, 3))
@@ -182,12 +187,12 @@ def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, start, goal, iterations, rtol,
         A[0, 0], A[0, 1], A[0, 2], A[1, 1], A[1, 2], A[2, 2] = xx, xz, x1, zz, z1, N
         A[1, 0], A[2, 0], A[2, 1] = xz, x1, z1
         b[0], b[1], b[2] = xy, Sxy[g] - t * Sy[g], y1
-        a0, a1, beta = start[0], start[1], start[2]
-        if np.isnan(a0):
-            a0, a1 = max(xx / N, 1e-300), max(zz / N, 1e-300)
+        # fit_line's start: alpha 1 for each feature standardized (their variances here), beta from y's mean square
+        a0, a1 = max(xx / N - (x1 / N) ** 2, 1e-300), max(zz / N - (z1 / N) ** 2, 1e-300)
+        beta = 1.0 / (2 * max(yy / N, 1e-300))
         ev[g] = -np.inf
         for it in range(iterations + 1):
-            prior[0], prior[1], prior[2] = a0, a1, alpha_c
+            prior[0], prior[1], prior[2] = a0, a1, alpha_min
             for i in range(3):
                 for j in range(3):
                     H[i, j] = beta * A[i, j] + (prior[i] if i == j else 0.0)
@@ -212,8 +217,8 @@ def evidence_at(knots, S0, S1, S2, Sy, Sxy, sums, start, goal, iterations, rtol,
                      + 0.5 * N * math.log(2 * beta))
             if it == iterations or N - gamma <= 0:
                 break
-            n0 = min(max(g0 / max(2 * coef[0] ** 2, 1e-300), alpha_lo), alpha_hi)
-            n1 = min(max(g1 / max(2 * coef[1] ** 2, 1e-300), alpha_lo), alpha_hi)
+            n0 = min(max(g0 / max(2 * coef[0] ** 2, 1e-300), alpha_min), alpha_max)
+            n1 = min(max(g1 / max(2 * coef[1] ** 2, 1e-300), alpha_min), alpha_max)
             nb = (N - gamma) / (2 * max(ed, 1e-300))
             settled = abs(n0 - a0) <= rtol * a0 and abs(n1 - a1) <= rtol * a1 and abs(nb - beta) <= rtol * beta
             a0, a1, beta = n0, n1, nb

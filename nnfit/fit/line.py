@@ -35,22 +35,44 @@ def fit_line(u, v, goal=0.0, start=None):
     c0 (k,), alpha (d,), beta, gamma, the log evidence, H (d + 1, d + 1; each output's block of
     beta X^T X + diag alpha, X = [u, 1]), the residuals r (N, k) and exact (the mean squared residual
     below goal: the evidence is then inf, as an exact network's). None where there are too few points
-    to estimate the noise (N <= d + 1, each output's parameters), or where X^T X is past float64.
-    start: alpha (d,) and beta to begin the iteration from (else 1 and the data's)."""
+    to estimate the noise (N <= d + 1, each output's parameters), or where the sums are past float64.
+    start: alpha (d,) and beta to begin the iteration from (else 1 and the data's, in standardized units).
+
+    The line is fitted on u and v standardized here (each input to mean 0 and variance 1, the outputs
+    by one shared scale), with the alphas and their range in those units, and handed back in the
+    caller's: with the driver's standardized data that changes nothing, and with --scale none an x of
+    size 1e-17, at 1e5 or a y of 1e9 is fitted as well as any other (the evidence is the caller's
+    too: ln p(v) = ln p(v standardized) - N k ln(scale))."""
     N, d = u.shape
     k = v.shape[1]
     if N <= d + 1:
         return None
-    X = np.concatenate([u, np.ones((N, 1))], axis=1)
     with np.errstate(all="ignore"):
-        XtX, Xtv = X.T @ X, X.T @ v
-    if not (np.isfinite(XtX).all() and np.isfinite(Xtv).all()):  # unscaled x past 1e150: no line to compare
-        return None
+        mu, su = u.mean(axis=0), u.std(axis=0)
+        mv, sv = v.mean(axis=0), float(np.sqrt(np.mean(v.var(axis=0))))
+    if not (np.isfinite(mu).all() and np.isfinite(su).all() and np.isfinite(mv).all() and math.isfinite(sv)):
+        return None  # (unscaled x or y past 1e150: no line to compare)
+    su, sv = np.where(su > 0, su, 1.0), (sv if sv > 0 else 1.0)
+    U, V = (u - mu) / su, (v - mv) / sv
+    if start is not None:
+        start = (np.asarray(start[0], dtype=float) * sv * sv / (su * su), float(start[1]) * sv * sv)
+    X = np.concatenate([U, np.ones((N, 1))], axis=1)
     try:
         with np.errstate(all="ignore"):
-            return _fit_line(u, v, X, XtX, Xtv, goal, start)
+            line = _fit_line(U, V, X, X.T @ X, X.T @ V, goal / (sv * sv), start)
     except np.linalg.LinAlgError:  # (H is positive definite in exact arithmetic; round-off at the extremes)
         return None
+    if line is None:
+        return None
+    # back to the caller's units: C = C^ sv / su, c0 = mv + sv c0^ - mu^T C; the Hessian in (C, c0) is
+    # A^T H^ A for the map (C, c0) -> (C^, c0^): C^_j = C_j su_j / sv, c0^ = (c0 - mv + mu^T C) / sv
+    C = line["C"] * sv / su[:, None]
+    A = np.zeros((d + 1, d + 1))
+    A[np.arange(d), np.arange(d)] = su / sv
+    A[d, :d], A[d, d] = mu / sv, 1 / sv
+    return dict(line, C=C, c0=mv + sv * line["c0"] - mu @ C, alpha=line["alpha"] * sv * sv / (su * su),
+                beta=line["beta"] / (sv * sv), H=A.T @ line["H"] @ A, r=line["r"] * sv,
+                evidence=line["evidence"] - N * k * math.log(sv))
 
 
 def _fit_line(u, v, X, XtX, Xtv, goal, start):
@@ -58,13 +80,9 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
     k = v.shape[1]
     prior = np.full(d + 1, ALPHA_MIN)
     vtv = float(np.sum(v * v))
-    # alpha starts from, and is bounded relative to, the inputs' own size (with --scale none and x of size 1e-6
-    # the slopes are 1e6 times larger: an absolute start of 1, or floor of ALPHA_MIN, held them at 0)
-    size = np.maximum(np.diag(XtX)[:d] / N, 1e-300)  # each input's mean square: 1 when standardized
-    lo, hi = ALPHA_MIN * size, ALPHA_MAX * size     # alpha's range, as the networks' in standardized units
-    alpha, beta = size.copy(), 1.0 / (2 * max(vtv / v.size, 1e-300))
+    alpha, beta = np.ones(d), 1.0 / (2 * max(vtv / v.size, 1e-300))
     if start is not None:
-        alpha, beta = np.array(start[0], dtype=float), float(start[1])
+        alpha, beta = start
     for _ in range(ITERATIONS):
         prior[:d] = alpha
         H = beta * XtX + np.diag(prior)
@@ -76,7 +94,7 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
         gamma = float(np.sum(gammas))
         if ed <= goal * N * k or N * k - gamma <= 0:
             break
-        new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), lo, hi)
+        new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), ALPHA_MIN, ALPHA_MAX)
         new_beta = (N * k - gamma) / (2 * ed)
         settled = np.all(np.abs(new_alpha - alpha) <= RTOL * alpha) and abs(new_beta - beta) <= RTOL * beta
         alpha, beta = new_alpha, new_beta
@@ -91,8 +109,7 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
         return None
     exact = ed <= goal * N * k
     if exact:  # the points are on a line: that line itself (beta is unbounded; no prior's shrink is left)
-        norms = np.where(np.linalg.norm(X, axis=0) > 0, np.linalg.norm(X, axis=0), 1.0)  # columns equilibrated: an
-        coef = np.linalg.lstsq(X / norms, v, rcond=None)[0] / norms[:, None]  # unscaled x of size 1e-30 is not cut off
+        coef = np.linalg.lstsq(X, v, rcond=None)[0]
         r = X @ coef - v
         evidence = math.inf
     else:

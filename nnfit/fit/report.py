@@ -2,6 +2,7 @@
 
 The model file keeps why a start stopped in English (model.extra["stopped"]); stop_reason() gives it
 in the chosen language when the summary is printed."""
+import math
 import re
 
 from ..i18n import _
@@ -116,18 +117,27 @@ def line_line(straight, k, kinked=None):
                  line=line, network=network, holds=holds, reach=REACH)
 
 
-def kink_line(kinked):
+def place_text(at, x_range):
+    """The kink's place in x's units, with digits enough to place it within a ten-thousandth of the
+    data's span (x = 1000000.234 on data in [999999, 1000001] is not "1e+06")."""
+    span = abs(x_range[1] - x_range[0]) or 1.0
+    digits = 4 + max(0, math.ceil(math.log10(max(abs(at), span) / span)))
+    return f"{at:.{min(digits, 17)}g}"
+
+
+def kink_line(kinked, x_range):
     """What the kink's evidence said (model.extra["kink"]; driver.KINK, KINK_MARGIN): kept, or not."""
     kink, rivals = evidence_text(kinked["evidence"]), evidence_text(kinked["rivals"])
+    at = place_text(kinked["at"], x_range)
     if not kinked["kept"]:
-        return _("one kink (two straight pieces): log evidence {kink} over every place of the kink (the best at x = {at:.4g}) "
+        return _("one kink (two straight pieces): log evidence {kink} over every place of the kink (the best at x = {at}) "
                  "against {rivals} for the networks and the line: not kept (it is kept where it fits every point exactly, or "
-                 "its evidence is larger by more than {margin:g} nat)").format(kink=kink, at=kinked["at"], rivals=rivals,
+                 "its evidence is larger by more than {margin:g} nat)").format(kink=kink, at=at, rivals=rivals,
                                                                                margin=KINK_MARGIN)
     return _("one kink (two straight pieces): log evidence {kink} over every place of the kink against {rivals} for the "
-             "networks and the line: kept, at x = {at:.4g}; relu neuron 1 holds the line (its kink {reach:g} times farther "
+             "networks and the line: kept, at x = {at}; relu neuron 1 holds the line (its kink {reach:g} times farther "
              "out than the farthest training point), neuron 2 the kink, and the other neurons are off").format(
-                 kink=kink, rivals=rivals, at=kinked["at"], reach=REACH)
+                 kink=kink, rivals=rivals, at=at, reach=REACH)
 
 
 def epochs(n):
@@ -143,9 +153,9 @@ def summary(model):
     straight, kinked = e.get("line"), e.get("kink")
     closed = bool(straight and straight.get("kept") or kinked and kinked.get("kept"))
     if kinked and kinked.get("kept"):
-        kept = _("kept: two straight pieces joined at x = {at:.4g} (one kink, in closed form; the relu network holds it), "
+        kept = _("kept: two straight pieces joined at x = {at} (one kink, in closed form; the relu network holds it), "
                  "not the networks' best (start {start} of {starts}, {epochs}), {ms:.1f} ms").format(
-            at=kinked["at"], start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), ms=e["seconds"] * 1e3)
+            at=place_text(kinked["at"], model.x_range), start=e["start"] + 1, starts=f.starts, epochs=epochs(e["epochs"]), ms=e["seconds"] * 1e3)
     elif straight and straight.get("kept"):
         kept = _("kept: the straight line (the network with no hidden neurons, in closed form; the relu network holds "
                  "it), not the networks' best (start {start} of {starts}, {epochs}), {ms:.1f} ms").format(
@@ -180,7 +190,7 @@ def summary(model):
     if straight:
         lines.append(line_line(straight, k, kinked))
     if kinked:
-        lines.append(kink_line(kinked))
+        lines.append(kink_line(kinked, model.x_range))
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS
