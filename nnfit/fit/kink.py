@@ -32,7 +32,7 @@ import numba
 import numpy as np
 
 from .compiled import JIT
-from .line import as_network as line_network, fit_line
+from .line import as_network as line_network, fit_line, inverse
 from .lm import ALPHA_MAX, ALPHA_MIN
 
 MIN_SIDE = 3        # the kink has at least this many distinct values of u on each side
@@ -266,7 +266,7 @@ def posterior_on_network(kink, net, p):
     (as_network's): c1 = a_0 w_0 with a_0 fixed moves w_0 by dc1 / a_0, c2 is a_1 and c0 the output
     bias. (P, P), zero elsewhere (the kink's place and the neurons' other parameters held fixed)."""
     H = net.H
-    cov_kink = np.linalg.inv(2 * kink["H"])
+    cov_kink = inverse(2 * kink["H"])
     a0 = p[2 * H]
     idx = [0, 2 * H + 1, net.P - 1]  # w_0, a_1, the output bias
     scale = np.array([1.0 / a0 if a0 > 0 else 0.0, 1.0, 1.0])

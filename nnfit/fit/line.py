@@ -121,6 +121,16 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
             "H": H, "r": r, "exact": exact}
 
 
+def inverse(H):
+    """H^-1, or nan where H is singular to float64 (the caller's units: x at 1e6 with --scale none):
+    the driver then keeps no posterior and no leave-one-out error."""
+    try:
+        with np.errstate(all="ignore"):
+            return np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        return np.full_like(H, np.nan)
+
+
 def as_network(line, net, u):
     """The line as the parameters (P,) of the relu network `net` (network.Shape with an output bias,
     H >= k): see the module's docstring. u: the training points (scaled), whose farthest from the
@@ -144,7 +154,7 @@ def posterior_on_network(line, net, p):
     onto the network's parameters p (as_network's): the slope C_l = a_l w_l with a_l fixed moves
     w_l by dC_l / a_l, and the intercept moves c_l. (P, P), zero elsewhere."""
     d, H, k = net.d, net.H, net.k
-    cov_line = np.linalg.inv(2 * line["H"])
+    cov_line = inverse(2 * line["H"])
     cov = np.zeros((net.P, net.P))
     A = p[H * (d + 1):H * (d + 1) + k * H].reshape(k, H)
     for out in range(k):
@@ -162,6 +172,6 @@ def loo_rmse(line, u, y_scale):
     """The line's leave-one-out RMSE in y's units: exact for a fixed alpha and beta (PRESS residuals
     r_n / (1 - h_nn), h_nn = beta x_n^T H^-1 x_n), as driver.loo_rmse approximates it for a network."""
     X = np.concatenate([u, np.ones((len(u), 1))], axis=1)
-    h = line["beta"] * np.einsum("np,pq,nq->n", X, np.linalg.inv(line["H"]), X)
+    h = line["beta"] * np.einsum("np,pq,nq->n", X, inverse(line["H"]), X)
     press = line["r"] / np.maximum(1 - h, 1e-3)[:, None] * np.asarray(y_scale)
     return float(np.sqrt(np.mean(press * press)))
