@@ -148,7 +148,15 @@ def _numbers(v, name):
     if arr.dtype.kind not in "iuf":
         raise DataError(_("{name} must be real numbers, got an array of {dtype} {sample}").format(
             name=name, dtype=arr.dtype, sample=_sample(arr)))
-    return arr.astype(np.float64)
+    with np.errstate(over="ignore"):  # a long double beyond float64 becomes inf without a warning: refused here
+        out = arr.astype(np.float64)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
+        huge = np.argwhere(np.isinf(out) & np.isfinite(arr))
+        if len(huge):
+            index = ", ".join(map(str, huge[0]))
+            raise DataError(_("{where} is {value}: too large for float64 (at most about 1.8e308)").format(
+                where=f"{name}[{index}]" if index else name, value=str(arr[tuple(huge[0])])))  # format() shows inf
+    return out
 
 
 def reject_masked(v, name):
@@ -196,11 +204,15 @@ def _sample(arr):
 def open_text(path):
     """A text stream over a regular file, or DataError if it is missing, a directory, a FIFO or
     device (never waited on), unreadable or too large. UTF-8, or UTF-16 or UTF-32 when the file starts with its BOM."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise DataError(_("a CSV file name must be a string or path, got {path!r}").format(path=path))
     path = os.fspath(path)
     if not path:
         raise DataError(_("the file name is empty; give a CSV file"))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without waiting
+    except ValueError:  # os.open's "embedded null byte"
+        raise DataError(_("{path!r}: not a file name (it contains a NUL character)").format(path=path)) from None
     except FileNotFoundError:
         raise DataError(_("{path}: no such file").format(path=path)) from None
     except IsADirectoryError:

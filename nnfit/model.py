@@ -66,11 +66,8 @@ class Model:
     says which. final_loss is the training MSE of these parameters."""
 
     def __init__(self, params, config, history=(), x_range=(-10.0, 10.0), scaling=None, extra=None, final_loss=None):
-        w, b, a = (np.asarray(p) for p in params)
-        H = b.size
-        w = w if w.ndim == 2 and w.shape[0] == H and w.shape[1] > 1 else w.reshape(-1)  # (H,) or (H, d)
-        a = a if a.ndim == 2 and a.shape[1] == H and a.shape[0] > 1 else a.reshape(-1)  # (H,) or (k, H)
-        self.params = Params(w, b.reshape(-1), a)
+        self.params = as_params(params)
+        check_config(config)
         self.config = config
         self.history = list(map(float, history))  # average training loss per epoch
         if self.n_inputs == 1:
@@ -109,7 +106,8 @@ class Model:
         """y_hat for each x, in float64. One input: x a number, list or array, and y_hat an array of
         x's shape, except that a column (N, 1) is a table of N points, as nnfit.fit and scikit-learn
         take it: y_hat (N,). d inputs: x of shape (N, d) (or (d,) for one point) and y_hat (N,) (or a
-        0-d array). k outputs: one more axis of length k at the end.
+        0-d array). k outputs: one more axis of length k at the end. A table with named columns (a pandas
+        DataFrame) gives the inputs by the names the model was fitted with (x_names), in any order.
 
         return_std (Bayesian fits only): also the standard deviation of a new observation at each x,
         sqrt(1/beta + g^T A^-1 g) (MacKay's evidence framework), as scikit-learn's
@@ -118,8 +116,8 @@ class Model:
         check_bool("return_std", return_std)
         x = self.inputs(x)
         s = self.scaling
-        u = (x - np.asarray(s["x_shift"])) / np.asarray(s["x_scale"])
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # a tiny x_scale (1e-320) overflows u: the curve is a step
+            u = (x - np.asarray(s["x_shift"])) / np.asarray(s["x_scale"])
             y_hat, _h, _ds = network(self.params, u, self.config.activation)
             y_hat = y_hat * np.asarray(s["y_scale"]) + np.asarray(s["y_shift"])
         if not return_std:
@@ -152,9 +150,13 @@ class Model:
         return y_hat, std[()] if std.ndim == 0 else std  # a scalar for a scalar x, as y_hat is
 
     def inputs(self, x):
-        """x checked (finite numbers) and, with d inputs, of shape (..., d)."""
+        """x checked (finite numbers) and, with d inputs, of shape (..., d). A table whose columns have
+        names (a pandas DataFrame: anything with .columns) gives the model's inputs by name, in any order."""
         from .data import DataError
+        order = self.column_order(x)
         x = as_inputs(x)
+        if order is not None:
+            x = x[..., order]
         d = self.n_inputs
         if d == 1 and x.ndim == 2 and x.shape[1] == 1:  # a table of one column (what fit takes as x (N, 1))
             x = x[:, 0]
@@ -162,6 +164,31 @@ class Model:
             raise DataError(_("this model takes {d} inputs per point (x of shape (points, {d})), got shape {shape}").format(
                 d=d, shape=x.shape))
         return x
+
+    def column_order(self, x):
+        """Where each of the model's inputs is among x's named columns; None (columns taken in order) when
+        x has no .columns, when the model knows no names, or when the columns are numbered (0, 1, ...;
+        scikit-learn takes a frame's names only when they are strings). DataError when the names differ."""
+        from .data import DataError
+        columns = getattr(x, "columns", None)
+        if columns is None or not self.x_names:
+            return None
+        try:
+            columns = list(columns)
+        except TypeError:  # not a list of names
+            return None
+        if not any(isinstance(c, str) for c in columns):
+            return None
+        problems = []
+        for what, names in ((_("missing {names}"), [n for n in self.x_names if n not in columns]),
+                            (_("unexpected {names}"), [c for c in columns if c not in self.x_names]),
+                            (_("repeated {names}"), [n for n in self.x_names if columns.count(n) > 1])):
+            if names:
+                problems.append(what.format(names=", ".join(map(repr, names))))
+        if problems:
+            raise DataError(_("x's columns are not the model's inputs ({inputs}): {problems}").format(
+                inputs=", ".join(self.x_names), problems="; ".join(problems)))
+        return [columns.index(n) for n in self.x_names]
 
     def outside(self, x):
         """How many of the points x lie outside the training data's range (in any input)."""
@@ -239,6 +266,41 @@ class Model:
                 f"final_loss={self.final_loss:.6g})")
 
 
+def check_config(config):
+    """ConfigError unless config is a Config (nnfit.train) or a FitConfig (nnfit.fit)."""
+    fit_config = sys.modules.get(f"{__package__}.fit.config")  # not imported yet: no FitConfig exists (a slow import)
+    kinds = (Config,) if fit_config is None else (Config, fit_config.FitConfig)
+    if not isinstance(config, kinds):
+        raise ConfigError("config", _("must be a nnfit Config (nnfit.train) or FitConfig (nnfit.fit), got {type}").format(
+            type=type(config).__name__))
+
+
+def as_params(params):
+    """Params w (H,) or (H, d), b (H,), a (H,) or (k, H): arrays of real numbers (their dtype kept), one
+    value per hidden neuron in each; ConfigError naming what is wrong."""
+    from .data import DataError, _numbers
+    if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+        raise ConfigError("params", _("must be the three arrays w, b, a (a Params or a tuple), got {type}").format(
+            type=type(params).__name__))
+    params = list(params)
+    if len(params) != 3:
+        raise ConfigError("params", _("must be the three arrays w, b, a (a Params or a tuple), got {count} values").format(
+            count=len(params)))
+    for name, p in zip(NAMES, params):
+        try:
+            _numbers(p, name)
+        except DataError as e:
+            raise ConfigError("params", str(e)) from None
+    w, b, a = (np.asarray(p) for p in params)
+    H = b.size
+    w = w if w.ndim == 2 and w.shape[0] == H and w.shape[1] > 1 else w.reshape(-1)  # (H,) or (H, d)
+    a = a if a.ndim == 2 and a.shape[1] == H and a.shape[0] > 1 else a.reshape(-1)  # (H,) or (k, H)
+    if H == 0 or w.shape[0] != H or a.shape[-1] != H:
+        raise ConfigError("params", _("w, b and a must hold one value per hidden neuron (b has {hidden}), got shapes "
+                                      "{shapes}").format(hidden=H, shapes=", ".join(str(np.shape(p)) for p in params)))
+    return Params(w, b.reshape(-1), a)
+
+
 def as_inputs(x):
     """x values to predict at, as float64: DataError unless they are finite numbers (data._numbers's
     rules, as nnfit.fit's: no text, dates or booleans)."""
@@ -253,6 +315,16 @@ def as_inputs(x):
                          _("{name} is {value}: every value must be a finite number")).format(
             name="x", index=where, value=arr[tuple(bad[0])]))
     return arr
+
+
+def is_covariance(cov):
+    """Whether cov (P, P) is a covariance as a model file may hold one: finite, symmetric and positive
+    semi-definite, each to 1e-9 of its largest entry (a fit keeps no posterior that is not: load would
+    refuse the file)."""
+    if not np.all(np.isfinite(cov)):
+        return False
+    scale = max(float(np.max(np.abs(cov))), 1e-300)
+    return bool(np.max(np.abs(cov - cov.T)) <= 1e-9 * scale and np.linalg.eigvalsh(cov).min() >= -1e-9 * scale)
 
 
 def load(path):
@@ -422,8 +494,7 @@ def from_file(path, meta, tensors):
                                      path=path, P=P, Q=P - k, shape=posterior.shape, dtype=posterior.dtype))
         if not np.all(np.isfinite(posterior)):
             raise ModelFileError(_("{path}: tensor 'posterior_cov' holds non-finite values").format(path=path))
-        scale = max(float(np.max(np.abs(posterior))), 1e-300)
-        if np.max(np.abs(posterior - posterior.T)) > 1e-9 * scale or np.linalg.eigvalsh(posterior).min() < -1e-9 * scale:
+        if not is_covariance(posterior):
             raise ModelFileError(_("{path}: tensor 'posterior_cov' is not a covariance (symmetric, positive "
                                    "semi-definite)").format(path=path))
         if not (_finite(noise) and noise >= 0):

@@ -3,7 +3,8 @@
 Files are written into a hidden temporary directory beside the target, which is renamed into place
 only when every file is written; an existing directory is never touched. Whatever stops the writing
 (an error, Ctrl-C, SIGTERM turned into an exception by the CLI) removes the temporary directory, with
-those signals held back meanwhile. Directories and files get the user's umask, as `mkdir` would.
+those signals held back meanwhile. Directories and files get the user's umask, as `mkdir` would, once
+the run is written (meanwhile its folders are 0o700, so that a umask such as 777 cannot lock nnfit out).
 """
 import errno
 import os
@@ -90,8 +91,9 @@ class NewRunDir:
             self.made.append(missing)
             missing = os.path.dirname(missing)
         try:
-            os.makedirs(parent, exist_ok=True)
-            os.mkdir(self.tmp)  # mode 0o777 less the umask (tempfile.mkdtemp would make it 0o700)
+            for folder in reversed(self.made):  # outermost first, as makedirs would
+                writable_mkdir(folder, exist_ok=True)  # another run may make it meanwhile
+            writable_mkdir(self.tmp)
         except OSError as e:
             self._remove()
             raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
@@ -105,30 +107,54 @@ class NewRunDir:
             if kind is None:
                 try:
                     follow_umask(self.tmp)
+                    os.chmod(self.tmp, 0o777 & ~umask())  # as mkdir would have made it; renaming needs no access to it
                     for _attempt in range(1000):
                         try:
                             os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile (not empty)
-                            return False
+                            break
                         except OSError as e:
                             if not self.auto or e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                                 raise
                             self.path = next_run_dir(os.path.dirname(self.path))  # taken by a run started alongside
-                    raise OSError(errno.EEXIST, os.strerror(errno.EEXIST))
+                    else:
+                        raise OSError(errno.EEXIST, os.strerror(errno.EEXIST))
                 except OSError as e:
                     self._remove()
                     raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
+                for folder in self.made:  # deepest first, while the folders above can still be entered
+                    try:
+                        os.chmod(folder, 0o777 & ~umask())
+                    except OSError:
+                        pass  # the run is in place; a folder above it that another user took over keeps its mode
+                return False
             self._remove()  # the run failed: nothing of it stays
             return False
 
     def _remove(self):
         """Nothing of a failed run is left: its temporary folder, and the folders made for it."""
         with held_signals():
+            try:
+                os.chmod(self.tmp, 0o700)  # it may have been given the umask's mode (0o000 under umask 777) already
+            except OSError:
+                pass
             shutil.rmtree(self.tmp, ignore_errors=True)
             for folder in getattr(self, "made", []):
                 try:
                     os.rmdir(folder)  # only if empty: another run may have written there meanwhile
                 except OSError:
                     break
+
+
+def writable_mkdir(path, exist_ok=False):
+    """mkdir a folder that nnfit can write into whatever the umask (0o700; umask 777 would make it 0o000);
+    NewRunDir gives it the umask's mode once the run is written."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        if not exist_ok:
+            raise
+        return
+    os.chmod(path, 0o700)  # mkdir's mode is masked by the umask; chmod's is not
 
 
 def follow_umask(folder):

@@ -106,6 +106,14 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
             X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.model_.predict(X, return_std=return_std)
 
+    def score(self, X, y, sample_weight=None):
+        """R² of predict(X) against y, as RegressorMixin computes it; bad X or y raise nnfit.DataError, as in fit."""
+        check_is_fitted(self)  # NotFittedError (a ValueError too) stays itself
+        from .data import reject_masked
+        reject_masked(y, "y")
+        with sklearn_errors_as_data_errors():
+            return super().score(X, y, sample_weight=sample_weight)
+
     def _seed(self):
         """An int seed for nnfit.fit: random_state itself when it is an int, else drawn from it."""
         if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):

@@ -265,7 +265,7 @@ def fit_points(cfg, x, y, progress=None, names=(None, None)):
 
 
 def _fit_points(cfg, x, y, progress, names):
-    from ..model import Model
+    from ..model import Model, is_covariance
     t0 = time.perf_counter()
     asked = cfg.activation
     n = len(x)
@@ -399,7 +399,7 @@ def _fit_points(cfg, x, y, progress, names):
             "loo_rmse": finite_or_none(line_loo_rmse(line, inputs_of(line, u[tr]), s["y_scale"])),
             "noise_var": 1 / (2 * float(line["beta"])), "dof": float(len(tr) * net.k - line["gamma"])}
         cov = kink_posterior(line, net, params) if kink else line_posterior(line, net, params)
-        model.posterior = cov if np.isfinite(cov).all() else None
+        model.posterior = cov if is_covariance(cov) else None
     elif bayes:
         opt = run.opt
         rJ = jacobian_of(cfg, params, net, u[tr], v[tr])  # for the leave-one-out RMSE and the posterior
@@ -412,7 +412,7 @@ def _fit_points(cfg, x, y, progress, names):
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
         cov = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k], rJ)
         # beta J^T J overflows where x is near 1e140 unscaled and the fit is exact (beta ~ 1e30): no intervals then
-        model.posterior = cov if np.isfinite(cov).all() else None
+        model.posterior = cov if is_covariance(cov) else None
     # with activation auto, sigmoid's half saturated too, whichever half was kept: the hint still applies
     model.extra["warnings"] = ([flat] if flat else []) + (constant_columns(x[tr], y[tr], names)
                                + saturated_inputs(replace(cfg, activation="sigmoid") if choice else cfg, x[tr], names)

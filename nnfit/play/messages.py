@@ -56,13 +56,34 @@ def parse(text):
         message = json.loads(text, parse_constant=reject_constant, parse_int=small_int)
     except (ValueError, RecursionError) as e:
         raise Refused(f"not valid JSON: {e}", f"不是有效的 JSON：{e}") from None
-    if not isinstance(message, dict) or message.get("type") not in FIELDS:
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str) or message["type"] not in FIELDS:
         raise Refused(f"a message is a JSON object whose type is one of {', '.join(FIELDS)}",
                       f"消息必须是 JSON 对象，type 为 {', '.join(FIELDS)} 之一")
+    if not valid_unicode(message):  # a lone surrogate ("\ud800" is valid JSON) cannot be written or sent back
+        raise Refused("text in a message must be valid Unicode (no lone surrogates such as \\ud800)",
+                      "消息中的文本必须是有效的 Unicode（不能有 \\ud800 这样单独的代理码位）")
     extra = sorted(set(message) - FIELDS[message["type"]] - {"type", "history_from"})
     if extra:
         raise Refused(f"{message['type']}: unknown field {extra[0]!r}", f"{message['type']}：未知字段 {extra[0]!r}")
     return message
+
+
+def valid_unicode(message):
+    """Whether every string in the message (keys too, at any depth) can be encoded as UTF-8."""
+    stack = [message]
+    while stack:  # a loop, not recursion: JSON nests deeper than Python's recursion limit allows
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return True
 
 
 def reject_constant(name):

@@ -1,0 +1,258 @@
+"""More awkward input, by class (the second tester's report): each ends as nnfit's own one-line error,
+never a raw TypeError/ValueError, a NumPy warning or a half-written run.
+
+play messages with a non-string type or a lone surrogate in any string; run directories under a umask
+that locks the owner out; long doubles past float64; tables whose columns have names; NNFitRegressor.score
+with bad y; read_csv and Model() given things that are not a file name or parameters."""
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+import pytest
+
+import nnfit
+from nnfit.config import ConfigError
+from nnfit.data import DataError, read_columns, read_csv, read_x_csv
+from nnfit.model import Model
+
+HUGE = np.longdouble("1e400")  # finite as a long double, past float64's range
+needs_long_double = pytest.mark.skipif(not np.isfinite(HUGE), reason="long double is float64 on this platform")
+
+
+@pytest.fixture(scope="module")
+def two_input_model():
+    """A 2-1-1 fit model whose inputs are named a and b: y = a - 3b."""
+    x = np.random.default_rng(0).uniform(-1, 1, (30, 2))
+    return nnfit.fit(x, x[:, 0] - 3 * x[:, 1], hidden=1, starts=1, epochs=20, regularization="none",
+                     x_names=["a", "b"], seed=0)
+
+
+# -- play: every bad message gets the protocol's one-line error -------------------------------------
+
+@pytest.mark.parametrize("text", [
+    '{"type": ["state"]}', '{"type": {"state": 1}}', '{"type": 1}', '{"type": null}', '{"type": true}',
+])
+def test_play_type_that_is_not_a_string_is_refused(text):
+    pytest.importorskip("starlette")
+    from nnfit.play.messages import answer
+    from nnfit.play.session import Session
+    reply = answer(Session(), text)
+    assert reply["type"] == "error" and "type is one of" in reply["en"], reply
+
+
+@pytest.mark.parametrize("text", [
+    r'{"type": "csv", "name": "a", "text": "x,y\n1,\ud800\n2,3\n"}',   # the report's case
+    r'{"type": "csv", "name": "\udc00.csv", "text": "x,y\n1,2\n2,3\n"}',
+    r'{"type": "settings", "activation": "\ud800"}',
+    r'{"type": "state", "\ud800": 1}',                                # a key
+    r'{"type": "points", "x": [1, 2], "y": [1, "\ud800"]}',          # inside a list
+    '{"type": "csv", "name": "a", "text": "x,y\\n1,\ud800\\n"}',      # a raw surrogate in the text itself
+])
+def test_play_lone_surrogate_anywhere_is_refused_and_the_reply_can_be_sent(text):
+    pytest.importorskip("starlette")
+    from nnfit.play.messages import answer
+    from nnfit.play.server import dumps
+    from nnfit.play.session import Session
+    session = Session()
+    before = session.x.copy()
+    reply = answer(session, text)
+    assert reply["type"] == "error" and "Unicode" in reply["en"], reply
+    dumps(reply).encode("utf-8")  # what the server sends: no surrogate comes back
+    np.testing.assert_array_equal(session.x, before)
+
+
+def test_play_a_surrogate_pair_is_a_character_not_an_error():
+    pytest.importorskip("starlette")
+    from nnfit.play.messages import answer
+    from nnfit.play.session import Session
+    reply = answer(Session(), r'{"type": "csv", "name": "\ud83d\ude00.csv", "text": "x,y\n1,2\n2,3\n"}')
+    assert reply["type"] != "error", reply
+
+
+# -- run directories under any umask ----------------------------------------------------------------
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+WRITE_RUNS = """
+import os, sys
+from nnfit.config import Config
+from nnfit.model import Model
+from nnfit.runs import RunDirError, write_run
+model = Model(([0.5], [0.1], [1.0]), Config(hidden=1), history=[1.0])  # no training: no Numba to compile
+def fail():
+    raise RunDirError("stopped")
+for mask in ("777", "277", "022"):
+    os.umask(int(mask, 8))
+    write_run(f"m{mask}/deep/ok", model)
+    try:
+        write_run(f"new{mask}/failed", model, check=fail)
+    except RunDirError as e:
+        print(e)
+"""
+
+
+@pytest.fixture
+def nobodys_dir():
+    """A folder that the user nobody can reach and write in (pytest's tmp_path is under root's 0o700 folder)."""
+    path = tempfile.mkdtemp(prefix="nnfit-test-")
+    os.chmod(path, 0o777)
+    yield pathlib.Path(path)
+    shutil.rmtree(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root and setpriv, to run as the user nobody")
+def test_a_run_under_any_umask_is_written_whole_or_not_at_all(nobodys_dir):
+    """umask 777 made the temporary folder 0o000: nnfit could neither write in it nor remove it."""
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(nnfit.__file__))),
+           "HOME": str(nobodys_dir)}
+    result = subprocess.run([*NOBODY, sys.executable, "-c", WRITE_RUNS], env=env, capture_output=True, text=True,
+                            timeout=60, cwd=nobodys_dir)
+    assert result.returncode == 0 and result.stdout == "stopped\n" * 3, result.stdout + result.stderr
+    for mask in ("777", "277", "022"):
+        dir_mode, file_mode = 0o777 & ~int(mask, 8), 0o666 & ~int(mask, 8)
+        for folder in ("", "/deep", "/deep/ok"):  # the folders made for the run too, as mkdir -p makes them
+            assert os.stat(nobodys_dir / f"m{mask}{folder}").st_mode & 0o777 == dir_mode, (mask, folder)
+        assert sorted(os.listdir(nobodys_dir / f"m{mask}/deep/ok")) == ["history.csv", "model.safetensors"]
+        for name in ("history.csv", "model.safetensors"):
+            assert os.stat(nobodys_dir / f"m{mask}/deep/ok/{name}").st_mode & 0o777 == file_mode, (mask, name)
+    left = sorted(n for n in os.listdir(nobodys_dir) if not n.startswith("m"))
+    assert left == [], left  # neither a temporary folder nor the folders made for a failed run
+
+
+# -- long doubles past float64: DataError, never a NumPy warning ------------------------------------
+
+@needs_long_double
+@pytest.mark.parametrize("call", [
+    lambda m: nnfit.fit(np.r_[np.linspace(0, 3, 29), HUGE], np.linspace(0, 1, 30)),
+    lambda m: nnfit.fit(np.linspace(0, 3, 30), np.r_[np.linspace(0, 1, 29), -HUGE]),
+    lambda m: nnfit.train(np.r_[np.linspace(0, 3, 29), HUGE], np.linspace(0, 1, 30), epochs=1),
+    lambda m: m.predict(HUGE),
+    lambda m: m.predict(np.array([[0.0, 1.0], [HUGE, 0.0]], dtype=np.longdouble)),
+], ids=["fit x", "fit y", "train x", "predict 0-d", "predict table"])
+def test_long_double_past_float64_is_a_data_error_without_a_warning(two_input_model, call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a NumPy RuntimeWarning would escape as itself
+        with pytest.raises(DataError, match=r"1e\+400: too large for float64"):
+            call(two_input_model)
+
+
+def test_predict_with_a_tiny_x_scale_gives_no_warning():
+    model = nnfit.train(seed=0, epochs=1)
+    model.scaling["x_scale"] = 1e-320  # u = x / x_scale overflows: the curve is a step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(model.predict([-1.0, 1.0])).all()
+
+
+# -- Model.predict of a table with named columns ----------------------------------------------------
+
+class Frame:
+    """A table with named columns, as pandas' DataFrame has them (.columns and __array__)."""
+
+    def __init__(self, columns, rows):
+        self.columns, self.rows = list(columns), np.asarray(rows, dtype=np.float64)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.rows if dtype is None else self.rows.astype(dtype)
+
+
+def test_named_columns_are_taken_by_name_in_any_order(two_input_model):
+    m = two_input_model
+    rows = [[0.2, 0.1], [-0.5, 0.3]]  # a, b
+    expected = m.predict(np.array(rows))
+    np.testing.assert_array_equal(m.predict(Frame(["a", "b"], rows)), expected)
+    np.testing.assert_array_equal(m.predict(Frame(["b", "a"], np.array(rows)[:, ::-1])), expected)
+    assert m.outside(Frame(["b", "a"], [[0.1, 0.2]])) == 0
+
+
+@pytest.mark.parametrize("columns, message", [
+    (["c", "d"], "missing 'a', 'b'; unexpected 'c', 'd'"),
+    (["a", "c"], "missing 'b'; unexpected 'c'"),
+    (["a", "b", "c"], "unexpected 'c'"),
+    (["a"], "missing 'b'"),
+    (["a", "a"], "missing 'b'; repeated 'a'"),
+    (["a", 1], "missing 'b'; unexpected 1"),
+])
+def test_named_columns_that_do_not_match_are_refused_by_name(two_input_model, columns, message):
+    with pytest.raises(DataError, match=r"x's columns are not the model's inputs \(a, b\): " + message):
+        two_input_model.predict(Frame(columns, np.zeros((2, len(columns)))))
+
+
+def test_numbered_columns_or_a_model_without_names_go_by_position(two_input_model):
+    rows = [[0.2, 0.1]]
+    np.testing.assert_array_equal(two_input_model.predict(Frame([0, 1], rows)), two_input_model.predict(rows))
+    model = nnfit.train(seed=0, epochs=1)  # no names
+    np.testing.assert_array_equal(model.predict(Frame(["anything"], [[0.5]])), model.predict([0.5]))
+
+
+def test_a_pandas_dataframe_is_taken_by_name(two_input_model):
+    pd = pytest.importorskip("pandas")
+    m = two_input_model
+    np.testing.assert_array_equal(m.predict(pd.DataFrame({"b": [0.1], "a": [0.2]})), m.predict([[0.2, 0.1]]))
+    with pytest.raises(DataError, match="unexpected 'c'"):
+        m.predict(pd.DataFrame({"c": [0.1], "a": [0.2]}))
+
+
+# -- NNFitRegressor.score validates y as fit does ---------------------------------------------------
+
+@pytest.mark.parametrize("bad_y", [
+    lambda y: np.r_[np.nan, y[1:]], lambda y: np.r_[np.inf, y[1:]], lambda y: y[:5], lambda y: ["a"] * len(y),
+    lambda y: np.ma.masked_array(y, mask=np.arange(len(y)) == 0),
+], ids=["nan", "inf", "short", "text", "masked"])
+def test_score_with_bad_y_is_a_data_error(bad_y):
+    pytest.importorskip("sklearn")
+    from nnfit import NNFitRegressor
+    x = np.linspace(0, 3, 30)
+    X, y = np.c_[x, x ** 2], np.sin(x)
+    r = NNFitRegressor(hidden=2, starts=1, epochs=5, random_state=0).fit(X, y)
+    assert np.isfinite(r.score(X, y))
+    with pytest.raises(DataError):
+        r.score(X, bad_y(y))
+
+
+# -- read_csv and Model() given the wrong kind of thing ---------------------------------------------
+
+@pytest.mark.parametrize("path, message", [
+    (3, "must be a string or path, got 3"), (None, "must be a string or path, got None"),
+    (["a.csv"], "must be a string or path"),
+    ("a\x00", "not a file name (it contains a NUL character)"), (b"a\x00b", "NUL character"),
+])
+@pytest.mark.parametrize("reader", [read_csv, read_x_csv, read_columns])
+def test_csv_readers_refuse_what_is_not_a_file_name(reader, path, message):
+    with pytest.raises(DataError) as e:
+        reader(path)
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("params, config, message", [
+    ({"w": "x"}, "train", "params must be the three arrays w, b, a (a Params or a tuple), got dict"),
+    (None, None, "params must be the three arrays w, b, a (a Params or a tuple), got NoneType"),
+    ((1, 2), "train", "got 2 values"),
+    ((["x"], [1.0], [1.0]), "train", "w must be real numbers"),
+    (([1.0, 2.0], [1.0], [1.0]), "train", "one value per hidden neuron (b has 1), got shapes (2,), (1,), (1,)"),
+    (([], [], []), "train", "b has 0"),
+    (([1.0], [1.0], [1.0]), None, "config must be a nnfit Config (nnfit.train) or FitConfig (nnfit.fit), got NoneType"),
+    (([1.0], [1.0], [1.0]), {"hidden": 1}, "got dict"),
+])
+def test_model_constructor_refuses_bad_parameters_and_configs(params, config, message):
+    config = nnfit.Config(hidden=1) if config == "train" else config
+    with pytest.raises(ConfigError) as e:
+        Model(params, config)
+    assert message in str(e.value), str(e.value)
+
+
+def test_model_constructor_still_takes_what_nnfit_makes(two_input_model):
+    model = nnfit.train(seed=0, epochs=1)
+    again = Model(model.params, model.config)
+    assert again.params.w.dtype == model.params.w.dtype == np.float32
+    np.testing.assert_array_equal(again.predict([0.5]), model.predict([0.5]))
+    m = two_input_model
+    again = Model(m.params, m.config, x_range=m.x_range, scaling=m.scaling)
+    np.testing.assert_array_equal(again.predict([[0.2, 0.1]]), m.predict([[0.2, 0.1]]))
+    one_row = Model([p[None, :] for p in model.params], model.config)  # (1, H) each, as plot.py passes them
+    np.testing.assert_array_equal(one_row.predict([0.5]), model.predict([0.5]))
