@@ -163,9 +163,12 @@ def url_of(sock, host):
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def serve(host="127.0.0.1", port=0, open_browser=False, out=sys.stdout):
-    """Serve the page until Ctrl-C; print its URL first, and open a browser when asked."""
+def serve(host="127.0.0.1", port=0, open_browser=False, out=None):
+    """Serve the page until Ctrl-C; print its URL first (to `out`, by default sys.stdout as it is at the
+    call: the CLI's checked stream, not the one there when this module was first imported), and open a
+    browser when asked."""
     import uvicorn
+    out = sys.stdout if out is None else out
     sock = bind(host, port)
     url = url_of(sock, host)
     config = uvicorn.Config(create_app(host), log_level="warning", lifespan="off", ws_max_size=FRAME_LIMIT,
