@@ -45,7 +45,7 @@ from .first_order import LBFGS, RULES, Descent
 from .line import as_network as line_network, fit_line, loo_rmse as line_loo_rmse, posterior_on_network as line_posterior
 from .kink import as_network as kink_network, features as kink_features, fit_kink, posterior_on_network as kink_posterior
 from .lm import MU_FLOOR, LevenbergMarquardt, solve_each
-from .network import PerStart, Shape, forward, jacobian, residuals
+from .network import PerStart, Shape, forward, jacobian, of_starts, residuals
 
 RIDGE = 1e-4                 # the starts' least-squares output weights: ridge, relative to mean diag(h^T h);
                              # 1e-8 gave output weights in the hundreds that cancel, an ill-conditioned start LM
@@ -709,11 +709,14 @@ class Run:
         losses = [np.mean(residuals(q[None, :], uv, vv, self.net, self.cfg.activation) ** 2) for q in path[-self.cfg.patience - 1:]]
         return len(path) > self.cfg.patience and np.argmin(losses) == 0
 
-    def mse_on(self, u, v):
-        if not len(u):
-            return np.full(len(self.opt.p), np.nan)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return np.mean(residuals(self.opt.p, u, v, self.net, self.cfg.activation) ** 2, axis=1)
+    def mse_on(self, u, v, starts):
+        """The MSE of the starts (a mask) on u, v; NaN for the others."""
+        mse, run = np.full(len(self.opt.p), np.nan), np.flatnonzero(starts)
+        if len(u) and run.size:
+            with np.errstate(over="ignore", invalid="ignore"):
+                r = residuals(self.opt.p[run], u, v, self.net, of_starts(self.cfg.activation, run))
+                mse[run] = np.mean(r ** 2, axis=1)
+        return mse
 
     def go(self, progress, description=None):
         cfg = self.cfg
@@ -752,8 +755,8 @@ class Run:
         was = self.active.copy()
         mse = np.where(was, self.opt.mse(), np.nan)
         self.train.append(mse)
-        self.val.append(np.where(was, self.mse_on(uv, vv), np.nan) if len(uv) else self.none)
-        self.test.append(np.where(was, self.mse_on(ue, ve), np.nan) if len(ue) else self.none)
+        self.val.append(self.mse_on(uv, vv, was) if len(uv) else self.none)
+        self.test.append(self.mse_on(ue, ve, was) if len(ue) else self.none)
         self.last_epoch[was] = epoch
         if len(uv):  # early stopping: the best validation MSE, and patience
             watched = self.val[-1]

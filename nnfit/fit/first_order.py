@@ -12,7 +12,7 @@ A new optimizer is one more class here and one entry in OPTIMIZERS.
 """
 import numpy as np
 
-from .network import Workspace, gradient
+from .network import Workspace, gradient, of_starts
 
 HUGE = 1e30  # a weight (scaled units) beyond this has diverged: sigmoid and tanh saturate past |z| ~ 40
 
@@ -65,20 +65,20 @@ class Descent:
 
     def step(self, active):
         self.epoch += 1
-        run = active & ~self.stopped
+        run = np.flatnonzero(active & ~self.stopped)  # only these are computed: stopped and dropped starts cost nothing
         with np.errstate(over="ignore", invalid="ignore"):
-            update = self.rule.update(self.g, self.epoch)  # every start's state moves; only active ones step
+            update = self.rule.update(self.g, self.epoch)  # every start's state moves; only running ones step
             self.p[run] -= update[run]
-            self.loss, self.g = gradient(self.p, self.x, self.y, self.net, self.cfg.activation, self.ws)
-            bad = run & ~(np.isfinite(self.loss) & np.isfinite(self.g).all(axis=1))
-            self.stopped[bad], self.reason[bad] = True, "diverged (the loss became non-finite)"
+            loss, g = gradient(self.p[run], self.x, self.y, self.net, of_starts(self.cfg.activation, run), self.ws)
+            self.loss[run], self.g[run] = loss, g
+            bad = ~(np.isfinite(loss) & np.isfinite(g).all(axis=1))
             # weights past HUGE (in scaled units) have diverged even where the loss stays finite (relus
             # off on every point): the curve would overflow just beyond the data
-            huge = run & ~bad & ~(np.abs(self.p) < HUGE).all(axis=1)
-            self.stopped[huge], self.reason[huge] = True, f"diverged (a weight grew past {HUGE:g})"
-            bad |= huge
-            small = run & ~bad & (np.sqrt(np.sum(self.g * self.g, axis=1)) < self.cfg.min_grad)
-        self.stopped[small], self.reason[small] = True, "gradient below min_grad"
+            huge = ~bad & ~(np.abs(self.p[run]) < HUGE).all(axis=1)
+            small = ~bad & ~huge & (np.sqrt(np.sum(g * g, axis=1)) < self.cfg.min_grad)
+        self.stopped[run[bad]], self.reason[run[bad]] = True, "diverged (the loss became non-finite)"
+        self.stopped[run[huge]], self.reason[run[huge]] = True, f"diverged (a weight grew past {HUGE:g})"
+        self.stopped[run[small]], self.reason[run[small]] = True, "gradient below min_grad"
 
 
 class LBFGS:

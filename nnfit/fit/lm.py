@@ -60,7 +60,7 @@ evidence 13 nats larger). The other half of the starts begin as before, and the 
 import numpy as np
 
 from ..activations import CODES
-from .network import Workspace, along, backward, curvature, residuals
+from .network import Workspace, along, backward, curvature, of_starts, residuals
 
 MU_FLOOR = 1e-10     # mu is at least this times beta * max diag(J^T J)
 STALL = 8            # epochs of stalled E_D and gamma after which a Bayesian start has converged
@@ -231,8 +231,7 @@ class LevenbergMarquardt:
 
     def act(self, idx=None):
         """The activation of the starts idx (all when None): a name, or network.PerStart's subset."""
-        activation = self.cfg.activation
-        return activation if isinstance(activation, str) or idx is None else activation[idx]
+        return self.cfg.activation if idx is None else of_starts(self.cfg.activation, idx)
 
     def state_of(self, k):
         """What another LevenbergMarquardt needs to go on from start(s) k where this one is: the damping

@@ -46,6 +46,11 @@ class PerStart:
         return f"PerStart({list(self.names)})"
 
 
+def of_starts(activation, idx):
+    """The activation of the starts idx: a name is every start's, a PerStart is indexed."""
+    return activation if isinstance(activation, str) else activation[idx]
+
+
 def act(activation, table):
     """table[activation] (ACTIVATIONS, DERIVATIVES or SECOND) for a name; for PerStart, a function of the
     same signature that applies each start's own to its rows (K, ...) of every array argument: on
