@@ -1117,3 +1117,28 @@ def test_an_lm_fit_whose_epochs_would_take_minutes_is_refused_before_it_starts()
         nnfit.fit(X, y, hidden=3, starts=2, seed=0)
     assert clock.perf_counter() - t0 < 5
     assert driver.LM_WORK < 2 * (6007 ** 3 + 30 * 6007 ** 2)
+
+
+@pytest.mark.parametrize("rule", ["sgd", "momentum", "adam"])
+def test_first_order_steps_only_the_running_starts(rule):
+    """Descent computes only the running starts: the stopped ones keep their parameters, and each running
+    one moves as it does when it runs alone (row by row the same arithmetic; compared with a tolerance, as
+    batched matrix products go through BLAS)."""
+    from dataclasses import replace
+
+    from nnfit.fit.first_order import RULES, Descent
+    rng = np.random.default_rng(3)
+    net, cfg = Shape(1, 4, 1, bias=True), replace(FitConfig(hidden=4, lr=0.05), activation="sigmoid")
+    x, y = rng.uniform(-2, 2, (40, 1)), rng.normal(size=(40, 1))
+    p = rng.normal(size=(5, net.P))
+    together = Descent(cfg, p.copy(), x, y, net, RULES[rule])
+    active = np.array([True, False, True, True, False])
+    for _ in range(7):
+        together.step(active)
+    np.testing.assert_array_equal(together.p[~active], p[~active])
+    for k in np.flatnonzero(active):
+        alone = Descent(cfg, p[k:k + 1].copy(), x, y, net, RULES[rule])
+        for _ in range(7):
+            alone.step(np.ones(1, dtype=bool))
+        np.testing.assert_allclose(together.p[k], alone.p[0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(together.loss[k], alone.loss[0], rtol=1e-12)
