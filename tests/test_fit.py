@@ -497,6 +497,18 @@ def test_starts_are_pruned_on_a_thousand_points_with_early_stopping():
     assert model.extra["dropped"] == 16 - driver.PRUNE_KEEP
 
 
+def test_a_large_network_on_a_few_hundred_points_is_pruned_too():
+    """Pruning also starts from driver.PRUNE_WORK rows x parameters: hidden 30 (91 parameters) on 350
+    training points is pruned, hidden 10 (31) on the same points is not."""
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-2, 2, 500)
+    y = np.sin(2 * x) + rng.normal(0, 0.1, 500)
+    large = nnfit.fit(x, y, hidden=30, seed=1, regularization="none", epochs=40)
+    small = nnfit.fit(x, y, hidden=10, seed=1, regularization="none", epochs=40)
+    assert large.extra["split"][0] * 91 >= driver.PRUNE_WORK > small.extra["split"][0] * 31
+    assert large.extra["dropped"] == 16 - driver.PRUNE_KEEP and small.extra["dropped"] == 0
+
+
 def test_a_race_that_missed_the_one_point_apart_still_fits_it():
     """The race sees a random driver.SCOUT_POINTS of the points; one that missed the single point
     away from the rest fits its own exactly (noise precision beta ~ 1e21). The winner's beta is
