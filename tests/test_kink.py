@@ -66,7 +66,9 @@ def test_the_evidence_is_the_integral_over_the_kinks_place(seed, n):
 @pytest.mark.parametrize("H", [2, 5, 10])
 def test_a_relu_network_holds_the_kink_exactly(H):
     """as_network's relu network is c1 u + c2 relu(u - t) + c0 on the training points and far beyond
-    them, and carries the kink's posterior: g^T cov g is x^T (2 H)^-1 x for x = [u, relu(u - t), 1]."""
+    them, and carries the kink's posterior: g^T cov g is x^T (2 H)^-1 x for x = [u, relu(u - t), 1,
+    -c2 1[u > t]] (the place t by Laplace's approximation: its column is the finite difference of the
+    curve in t), wider than with the place held fixed near the kink and the same far from it."""
     x, y = corner(60, H)
     u, v = scaled(x, y)
     kink = K.fit_kink(u, v)
@@ -76,10 +78,20 @@ def test_a_relu_network_holds_the_kink_exactly(H):
     X = np.c_[K.features(far, kink["knot"]), np.ones(len(far))]
     y_hat = forward(p[None, :], far, net, "relu")[2][0]
     assert np.allclose(y_hat[:, 0], X @ np.r_[kink["C"][:, 0], kink["c0"]], rtol=1e-12, atol=1e-9)
-    cov = K.posterior_on_network(kink, net, p)
+    cov = K.posterior_on_network(kink, net, p, u)
     _r, g = jacobian(p[None, :], far, np.zeros((len(far), 1)), net, "relu")
-    expected = np.einsum("np,pq,nq->n", X, np.linalg.inv(2 * kink["H"]), X)
-    assert np.allclose(np.einsum("np,pq,nq->n", g[0], cov, g[0]), expected, rtol=1e-8)
+    t, c, h = kink["knot"], np.r_[kink["C"][:, 0], kink["c0"]], 1e-7
+    curve = lambda z, knot: np.c_[K.features(z, knot), np.ones(len(z))] @ c
+    step = lambda z: (curve(z, t + h) - curve(z, t - h)) / (2 * h)  # d y_hat / d t, away from the kink
+    X4, U4 = np.c_[X, step(far)], np.c_[np.c_[K.features(u, t), np.ones(len(u))], step(u)]
+    H4 = kink["beta"] * U4.T @ U4
+    H4[:3, :3] = kink["H"]
+    expected = np.einsum("np,pq,nq->n", X4, np.linalg.inv(2 * H4), X4)
+    got = np.einsum("np,pq,nq->n", g[0], cov, g[0])
+    assert np.allclose(got, expected, rtol=1e-6)
+    fixed = np.einsum("np,pq,nq->n", X, np.linalg.inv(2 * kink["H"]), X)
+    near = np.abs(far[:, 0] - t) < 0.1
+    assert np.all(got[near] > fixed[near]) and np.all(got >= fixed * (1 - 1e-9))
 
 
 def test_a_fit_of_a_noisy_corner_keeps_the_kink(tmp_path):

@@ -402,7 +402,7 @@ def _fit_points(cfg, x, y, progress, names):
             "alpha": [float(a) for a in line["alpha"]], "beta": float(line["beta"]),
             "loo_rmse": finite_or_none(line_loo_rmse(line, inputs_of(line, u[tr]), s["y_scale"])),
             "noise_var": 1 / (2 * float(line["beta"])), "dof": float(len(tr) * net.k - line["gamma"])}
-        cov = kink_posterior(line, net, params) if kink else line_posterior(line, net, params)
+        cov = kink_posterior(line, net, params, u[tr]) if kink else line_posterior(line, net, params)
         model.posterior = cov if is_covariance(cov) else None
     elif bayes:
         opt = run.opt

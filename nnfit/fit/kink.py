@@ -24,8 +24,8 @@ least-squares kinks within its cell and the two beside it (_within_cells).
 
 A 1-H-1 relu network holds it exactly (as_network): neuron 0 holds the line c1 u + c0 as in
 line.as_network, neuron 1 is relu(u - t) with output weight c2, the others are off. Its posterior
-is the line's in the two features, with t held fixed: prediction intervals leave out the kink's
-own uncertainty.
+is the line's in the two features with the place t's added by Laplace's approximation, as for a
+network's bias (posterior_on_network): prediction intervals widen near the kink.
 """
 import math
 
@@ -263,15 +263,28 @@ def as_network(kink, net, u):
     return p
 
 
-def posterior_on_network(kink, net, p):
-    """The posterior covariance (2 H)^-1 of (c1, c2, c0), carried onto the network's parameters p
-    (as_network's): c1 = a_0 w_0 with a_0 fixed moves w_0 by dc1 / a_0, c2 is a_1 and c0 the output
-    bias. (P, P), zero elsewhere (the kink's place and the neurons' other parameters held fixed)."""
+def posterior_on_network(kink, net, p, u):
+    """The posterior covariance of (c1, c2, c0) and the kink's place t, carried onto the network's
+    parameters p (as_network's; u the training points): c1 = a_0 w_0 with a_0 fixed moves w_0 by
+    dc1 / a_0, c2 is a_1, c0 the output bias and t is -b_1. (P, P), zero elsewhere.
+
+    The place is Laplace's, as a network's biases are: linearized, a move dt of the kink moves y_hat
+    by -c2 1[u > t] dt, one more feature (a step at t) beside [u, relu(u - t), 1], with a flat prior;
+    the covariance is (2 H)^-1 of the four. Where that is singular (c2 = 0), t is held fixed."""
     H = net.H
-    cov_kink = inverse(2 * kink["H"])
+    X = np.concatenate([features(u, kink["knot"]), np.ones((len(u), 1))], axis=1)
+    step = -kink["C"][1, 0] * (u[:, 0] > kink["knot"])  # d y_hat / d t
+    with_place = np.zeros((4, 4))
+    with_place[:3, :3] = kink["H"]
+    with_place[:3, 3] = with_place[3, :3] = kink["beta"] * (X.T @ step)
+    with_place[3, 3] = kink["beta"] * float(step @ step)
+    cov_kink = inverse(2 * with_place)
+    if not (np.isfinite(cov_kink).all() and np.all(np.diag(cov_kink) > 0)):
+        cov_kink = np.zeros((4, 4))
+        cov_kink[:3, :3] = inverse(2 * kink["H"])
     a0 = p[2 * H]
-    idx = [0, 2 * H + 1, net.P - 1]  # w_0, a_1, the output bias
-    scale = np.array([1.0 / a0 if a0 > 0 else 0.0, 1.0, 1.0])
+    idx = [0, 2 * H + 1, net.P - 1, H + 1]  # w_0, a_1, the output bias, b_1
+    scale = np.array([1.0 / a0 if a0 > 0 else 0.0, 1.0, 1.0, -1.0])
     cov = np.zeros((net.P, net.P))
     cov[np.ix_(idx, idx)] = cov_kink * np.outer(scale, scale)
     return cov
