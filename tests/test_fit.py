@@ -1154,3 +1154,29 @@ def test_first_order_steps_only_the_running_starts(rule):
             alone.step(np.ones(1, dtype=bool))
         np.testing.assert_allclose(together.p[k], alone.p[0], rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(together.loss[k], alone.loss[0], rtol=1e-12)
+
+
+def test_lbfgs_says_why_it_stopped_and_scores_each_iterate_once(monkeypatch):
+    """L-BFGS-B's early stop scores each iterate on the validation points once (it used to rescore the
+    last patience + 1 every iteration: patience 10^6 took 37 s for 1000 iterations), and the summary
+    says why a start stopped: the epoch limit, validation, or L-BFGS-B's own convergence."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 100)
+    y = np.sin(3 * x) + 0.1 * rng.standard_normal(100)
+    calls = []
+    counted = driver.residuals
+
+    def counting(p, u, *args, **kwargs):
+        calls.append(len(p))
+        return counted(p, u, *args, **kwargs)
+    monkeypatch.setattr(driver, "residuals", counting)
+    limit = nnfit.fit(x, y, optimizer="lbfgs", regularization="none", hidden=5, starts=2, epochs=40,
+                      seed=0, patience=10 ** 6)
+    assert limit.extra["stopped"] == "the epoch limit reached (--epochs 40)"
+    # per start and iterate one validation score, and per epoch the history's validation and test MSE: 4 x 40
+    # (rescoring the last patience + 1 iterates made it 2 x 820 + 80)
+    assert len(calls) <= 4 * 40 + 10
+    early = nnfit.fit(x, y, optimizer="lbfgs", regularization="none", hidden=5, starts=2, epochs=1000, seed=0,
+                      patience=2)
+    assert early.extra["stopped"] in ("validation MSE did not improve for 2 epochs", "converged (L-BFGS-B stopped)")
+    assert early.extra["epochs"] < 1000

@@ -702,6 +702,7 @@ class Run:
         self.reached = np.zeros(K, dtype=bool)  # the starts whose training MSE fell below the goal
         self.train, self.val, self.test = [], [], []
         self.none = np.full(K, np.nan)  # the history of a split with no points
+        self.watched = []  # L-BFGS-B's validation MSE of each iterate of the start it runs (lbfgs_watch)
         self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None, lm_options or {})
         self._kinds = None  # (kinds)
         self.keep = max(1, PRUNE_KEEP // len(self.kinds()))  # pruning keeps PRUNE_KEEP starts, shared by the kinds
@@ -709,10 +710,13 @@ class Run:
         self.best_of = {}  # each activation's best start and its evidence (choose)
 
     def lbfgs_watch(self, path):
-        """L-BFGS-B's early stop: True once validation has not improved for `patience` iterations."""
+        """L-BFGS-B's early stop: True once validation has not improved for `patience` iterations. Each
+        iterate's validation MSE is computed once (path grows by one a call, and starts anew each start)."""
         _ut, _vt, uv, vv, _ue, _ve = self.data
-        losses = [np.mean(residuals(q[None, :], uv, vv, self.net, self.cfg.activation) ** 2) for q in path[-self.cfg.patience - 1:]]
-        return len(path) > self.cfg.patience and np.argmin(losses) == 0
+        if len(path) == 1:
+            self.watched = []
+        self.watched.append(np.mean(residuals(path[-1][None, :], uv, vv, self.net, self.cfg.activation) ** 2))
+        return len(path) > self.cfg.patience and np.argmin(self.watched[-self.cfg.patience - 1:]) == 0
 
     def mse_on(self, u, v, starts):
         """The MSE of the starts (a mask) on u, v; NaN for the others."""

@@ -89,8 +89,9 @@ class LBFGS:
         from scipy.optimize import minimize
         self.cfg, self.x, self.y, self.net, self.p = cfg, x, y, net, p
         self.trace = []  # per start: (iterations, P) parameters after each iteration
+        self.ends = []  # per start: why its trace ends ("" at the epoch limit: the driver says so)
         for k in range(len(p)):
-            path = []
+            path, watched = [], []
 
             def fun(q):
                 loss, g = gradient(q[None, :], x, y, net, cfg.activation)
@@ -99,12 +100,15 @@ class LBFGS:
             def record(intermediate_result):
                 path.append(intermediate_result.x.copy())
                 if watch is not None and watch(path):
+                    watched.append(True)
                     raise StopIteration  # early stopping: validation stopped improving
 
             with np.errstate(over="ignore", invalid="ignore"):
                 minimize(fun, p[k].copy(), jac=True, method="L-BFGS-B", callback=record,
                          options={"maxiter": cfg.epochs, "gtol": cfg.min_grad, "ftol": 1e-15})
             self.trace.append(np.array(path).reshape(-1, p.shape[1]))
+            self.ends.append(f"validation MSE did not improve for {cfg.patience} epochs" if watched else
+                             "" if len(path) >= cfg.epochs else "converged (L-BFGS-B stopped)")
         self.at = np.zeros(len(p), dtype=int)
         self.stopped = np.array([len(t) == 0 for t in self.trace])
         self.reason = np.array(["converged" if s else "" for s in self.stopped], dtype=object)
@@ -121,7 +125,7 @@ class LBFGS:
             if not (np.abs(self.p[k]) < HUGE).all():
                 self.stopped[k], self.reason[k] = True, f"diverged (a weight grew past {HUGE:g})"
             elif self.at[k] == len(self.trace[k]):
-                self.stopped[k], self.reason[k] = True, "converged (L-BFGS-B stopped)"
+                self.stopped[k], self.reason[k] = True, self.ends[k]
         if run.size:
             with np.errstate(over="ignore", invalid="ignore"):
                 self.loss[run] = gradient(self.p[run], self.x, self.y, self.net, self.cfg.activation)[0]
