@@ -233,3 +233,27 @@ def test_unscaled_tiny_y_is_not_fitted_exactly_by_a_line():
     model = nnfit.fit(x, 1e-6 * np.sin(3 * x), scale="none", seed=0)
     assert not model.extra["line"]["kept"] and model.extra["line"]["evidence"] != "exact"
     assert model.extra["metrics"]["train"]["r2"] > 0.9
+
+
+def test_a_line_far_from_zero_for_its_spread_is_held_or_left():
+    """With --scale none and x = 1e6 +- 1e-8 the neuron that holds the line puts its kink REACH times the
+    points' reach beyond their centre, not beyond the origin (a kink 1e9 out rounded away x's spread: the
+    kept line was 750 times worse than the constant). Where a relu network cannot hold the line at all
+    (two inputs: w u is rounded), the line is not kept, and the fit is no worse than the constant."""
+    import warnings
+    rng = np.random.default_rng(0)
+    t = rng.uniform(-1, 1, 30)
+    y = 250 - 7 * t + 0.05 * rng.standard_normal(30)
+    x = 1e6 + 1e-8 * t  # (x is stored to 1.2e-10: x's own digits are the least-squares line's)
+    far = nnfit.fit(x, y, seed=0, scale="none")
+    assert far.extra["line"]["kept"]
+    least = np.polyval(np.polyfit(x - 1e6, y, 1), x - 1e6)  # (x - 1e6 is exact)
+    assert np.mean((far.predict(x) - y) ** 2) < 1.05 * np.mean((least - y) ** 2) < 0.01 * np.var(y)
+    two = rng.uniform(-1, 1, (200, 2))
+    y2 = 3 * two[:, 0] - 2 * two[:, 1] + 0.01 * rng.standard_normal(200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nnfit.DataWarning)
+        model = nnfit.fit(1e6 + 1e-9 * two, y2, seed=0, scale="none")
+    assert model.extra["line"]["kept"] is False and model.extra["line"]["held"] is False
+    assert np.mean((model.predict(1e6 + 1e-9 * two) - y2) ** 2) <= np.var(y2) * (1 + 1e-12)
+    assert "cannot hold it here in float64" in summary(model)

@@ -118,6 +118,8 @@ LINE_MARGIN = 0.5            # ... by more than this (nats). On true lines the l
                              # benchmark's 121 rows 0.5 moves no row (one fit of 968 is a curve taken for a line, 1.5x
                              # worse), 0 three fits. The cost: a slight curve can be taken for a line (x + 0.1 x^3 at 300
                              # points, 5 of 8 seeds, 1.25x the network's test RMSE, still 0.7x and 0.97x scikit-learn's)
+HOLD = 1e-3                  # the relu network that holds the line or the kink fits the training points no worse than
+                             # it by more than this share of y's variance, or the candidate is not kept (driver.holds)
 EXACT = 1e-12                # the line fits every point exactly where its training MSE (scaled units) is below this
 LINE_SURE = 20.0             # nats: after a race, the refined winner's evidence from J^T J's estimate (lm.HESSIAN_POINTS)
                              # decides against the line where it is larger by more than this; else the exact one does
@@ -353,8 +355,12 @@ def _fit_points(cfg, x, y, progress, names):
         straight["kept"] = False  # (the kink beat the line too)
     line = kink or line  # the closed-form candidate kept, if any: the kink or the line
     if line:
-        cfg, warmed = replace(cfg, activation="relu"), False
         params = kink_network(line, net, u[tr]) if kink else line_network(line, net, u[tr])
+        if not holds(params, line, net, u[tr], v[tr]):
+            (kinked if kink else straight).update(kept=False, held=False)
+            line = kink = None
+    if line:
+        cfg, warmed = replace(cfg, activation="relu"), False
         flat, constant = None, False
     else:
         params, flat, constant = no_worse_than_the_mean(cfg, run.best_p[k].copy(), net, u[tr], v[tr],
@@ -550,6 +556,17 @@ def one_kink(cfg, net, u, v, run, k, origin, raced, straight, s):
     at = kink["knot"] * float(np.ravel(s["x_scale"])[0]) + float(np.ravel(s["x_shift"])[0])
     return (kink if kept else None), {"evidence": evidence_value(kink["evidence"]), "rivals": evidence_value(top),
                                       "at": at, "kept": kept}
+
+
+def holds(params, closed, net, u, v):
+    """Whether the relu network params (line.as_network's or kink.as_network's) holds the closed-form
+    candidate `closed` on the training points (u, v): its MSE within HOLD of y's variance of the
+    candidate's own. Where x is far from 0 for its spread (--scale none), w u + b can round away the
+    digits the candidate fits; the networks' fit is kept then, never worse than the constant."""
+    with np.errstate(all="ignore"):
+        r = residuals(params[None, :], u, v, net, "relu")[0]
+        own = float(np.mean(closed["r"] ** 2))
+        return bool(np.mean(r * r) <= own + HOLD * float(np.mean(np.var(v, axis=0))))
 
 
 def inputs_of(closed, u):

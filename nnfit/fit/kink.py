@@ -255,7 +255,10 @@ def as_network(kink, net, u):
     """The kink as the parameters (P,) of the relu network `net` (one input, one output, an output
     bias, H >= 2): neuron 0 holds the line c1 u + c0 (line.as_network), neuron 1 is relu(u - t) with
     output weight c2."""
-    p = line_network({"C": kink["C"][:1], "c0": kink["c0"]}, net, u)
+    # the line's part: c1 u + c2 relu(u - t) + c0 is at_centre at the features' mean (u's, relu's): c1 (u - u's)
+    # + at_centre - c2 relu's, plus c2 relu(u - t)
+    centre, at_centre = kink["centre"], kink["at_centre"] - kink["C"][1] * kink["centre"][1]
+    p = line_network({"C": kink["C"][:1], "centre": centre[:1], "at_centre": at_centre}, net, u)
     H = net.H
     p[1] = 1.0                        # W[1, 0]
     p[H + 1] = -kink["knot"]          # b[1]

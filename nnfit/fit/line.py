@@ -15,7 +15,8 @@ constants as LevenbergMarquardt.log_evidence, so the two compare. The driver kee
 evidence is the larger.
 
 A 1-H-1 relu network holds a line exactly (as_network): neuron l of output l has weights C_l / |C_l|,
-a bias that puts its kink REACH times farther out than the farthest training point, and output
+a bias that puts its kink REACH times farther out than the farthest training point (from their
+centre), and output
 weight |C_l|; every other neuron is off (w = 0, b = -1, a = 0). Its posterior (posterior_on_network)
 is the line's, carried onto those parameters, so prediction intervals are the line's.
 """
@@ -25,7 +26,8 @@ import numpy as np
 
 from .lm import ALPHA_MAX, ALPHA_MIN
 
-REACH = 1000.0      # the kink of the neuron that holds the line: this many times the farthest training point's distance out
+REACH = 1000.0      # the kink of the neuron that holds the line: this many times the farthest training point's distance
+                    # from the points' centre out
 ITERATIONS = 500    # at most this many re-estimations of alpha and beta (a line settles in 5-30)
 RTOL = 1e-10        # ... until alpha and beta change by less than this, relatively
 
@@ -70,7 +72,10 @@ def fit_line(u, v, goal=0.0, start=None):
     A = np.zeros((d + 1, d + 1))
     A[np.arange(d), np.arange(d)] = su / sv
     A[d, :d], A[d, d] = mu / sv, 1 / sv
-    return dict(line, C=C, c0=mv + sv * line["c0"] - mu @ C, alpha=line["alpha"] * sv * sv / (su * su),
+    # (centre, at_centre: the inputs' mean and the line there, before the intercept at u = 0 cancels its digits:
+    # x = 1e6 +- 1e-8 with --scale none puts c0 at 7e14 for a y of 250, stored to 0.1; as_network builds on them)
+    return dict(line, C=C, c0=mv + sv * line["c0"] - mu @ C, centre=mu, at_centre=mv + sv * line["c0"],
+                alpha=line["alpha"] * sv * sv / (su * su),
                 beta=line["beta"] / (sv * sv), H=A.T @ line["H"] @ A, r=line["r"] * sv,
                 evidence=line["evidence"] - N * k * math.log(sv))
 
@@ -133,18 +138,22 @@ def inverse(H):
 
 def as_network(line, net, u):
     """The line as the parameters (P,) of the relu network `net` (network.Shape with an output bias,
-    H >= k): see the module's docstring. u: the training points (scaled), whose farthest from the
-    origin sets the kink's distance."""
+    H >= k): see the module's docstring. line: fit_line's dict (C, centre and at_centre are read); u: the
+    training points (scaled), whose farthest from the centre sets the kink's distance."""
     d, H, k = net.d, net.H, net.k
     W, b, A = np.zeros((H, d)), np.full(H, -1.0), np.zeros((k, H))
-    c = np.array(line["c0"], dtype=float)
-    farthest = float(np.max(np.linalg.norm(u, axis=1)))  # (not floored at 1: with --scale none and x of size 1e-30,
-    reach = REACH * (farthest if farthest > 0 else 1.0)   # a kink 1000 out would leave a / c to cancel 33 digits)
+    # the kink REACH times the points' reach from their centre beyond them, measured from there, and the
+    # output bias from the line at the centre (not from the origin: with --scale none, x = 1e6 +- 1e-8 and a
+    # kink 1e9 out, w u + b rounded away every digit of x's spread); not floored at 1 (x of size 1e-30: a kink
+    # 1000 out would leave a / c to cancel 33 digits)
+    centre, c = np.asarray(line["centre"], dtype=float), np.array(line["at_centre"], dtype=float)
+    farthest = float(np.max(np.linalg.norm(u - centre, axis=1)))
+    reach = REACH * (farthest if farthest > 0 else 1.0)
     for out in range(k):
         slope = line["C"][:, out]
         size = float(np.linalg.norm(slope))
         W[out] = slope / size if size > 0 else np.eye(d)[0]
-        b[out], A[out, out] = reach, size
+        b[out], A[out, out] = reach - W[out] @ centre, size  # w u + b = w (u - centre) + reach > 0 on every point
         c[out] -= size * reach
     return np.concatenate([W.ravel(), b, A.ravel(), c])
 

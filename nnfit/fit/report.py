@@ -107,6 +107,9 @@ def line_line(straight, k, kinked=None):
     if kinked and kinked["kept"]:
         return _("a straight line: log evidence {line} against the networks' largest {network}; the kink's is larger "
                  "still").format(line=line, network=network)
+    if straight.get("held") is False:
+        return _("a straight line: log evidence {line} against the networks' largest {network}: not kept, as a relu network "
+                 "cannot hold it here in float64 (x far from 0 for its spread, with --scale none)").format(line=line, network=network)
     if not straight["kept"]:
         return _("a straight line: log evidence {line} against the networks' largest {network}: the network is kept (the "
                  "line is kept where it fits every point exactly, or its evidence is larger by more than {margin:g} nat)").format(
@@ -129,6 +132,10 @@ def kink_line(kinked, x_range):
     """What the kink's evidence said (model.extra["kink"]; driver.KINK, KINK_MARGIN): kept, or not."""
     kink, rivals = evidence_text(kinked["evidence"]), evidence_text(kinked["rivals"])
     at = place_text(kinked["at"], x_range)
+    if kinked.get("held") is False:
+        return _("one kink (two straight pieces): log evidence {kink} over every place of the kink (the best at x = {at}) "
+                 "against {rivals} for the networks and the line: not kept, as a relu network cannot hold it here in float64 "
+                 "(x far from 0 for its spread, with --scale none)").format(kink=kink, at=at, rivals=rivals)
     if not kinked["kept"]:
         return _("one kink (two straight pieces): log evidence {kink} over every place of the kink (the best at x = {at}) "
                  "against {rivals} for the networks and the line: not kept (it is kept where it fits every point exactly, or "
