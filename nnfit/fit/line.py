@@ -16,9 +16,9 @@ evidence is the larger.
 
 A 1-H-1 relu network holds a line exactly (as_network): neuron l of output l has weights C_l / |C_l|,
 a bias that puts its kink REACH times farther out than the farthest training point (from their
-centre), and output
-weight |C_l|; every other neuron is off (w = 0, b = -1, a = 0). Its posterior (posterior_on_network)
-is the line's, carried onto those parameters, so prediction intervals are the line's.
+centre), and output weight |C_l|; every other neuron is off (w = 0, b = -1, a = 0). Its posterior
+(posterior_on_network) is the line's, carried onto those parameters, so prediction intervals are the
+line's.
 """
 import math
 
