@@ -427,13 +427,18 @@ def cmd_explain(args):
 
 
 def cmd_compare(args):
-    from .compare import compare
+    from .compare import check_work, compare
     if args.lang is not None:
         check_lang(args.lang)
     if args.engine != "auto":
         raise Failure(_("--engine: compare runs every engine side by side; drop --engine"), 2)
-    cfg = seeded(config_from(args), args)
+    cfg = config_from(args)
     x, y, _names = load_points(args)
+    try:
+        check_work(cfg, len(x))  # before a drawn seed is announced
+    except ValueError as e:
+        raise Failure(str(e), 2) from None
+    cfg = seeded(cfg, args)
     print(compare(cfg, x, y))
     return 0
 

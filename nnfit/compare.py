@@ -10,6 +10,21 @@ from .i18n import _
 from .train import run
 
 
+WORK = 250_000  # the most epochs x points x max(hidden, 5) compare takes on: the torch engines train one sample at a time
+                # (the scalar one 0.2 ms + 0.05-0.09 ms a neuron each, twice: a warm-up and the timed run), so at most
+                # about a minute; 5000 points at the default 50 epochs took 2.5 minutes, --epochs 1e6 would take hours
+
+
+def check_work(cfg, n):
+    """ValueError (one line) where compare would run for more than a few minutes on n points."""
+    work = cfg.epochs * n * max(cfg.hidden, 5)
+    if work > WORK:
+        raise ValueError(_("compare trains every engine, the torch ones one sample at a time: {epochs} epochs x {n} points x "
+                           "{hidden} neurons is {work}, more than its {limit} (about a minute); use fewer --epochs, points or "
+                           "--hidden, or time one engine with nnfit train --engine").format(
+                               epochs=cfg.epochs, n=n, hidden=cfg.hidden, work=f"{work:,}", limit=f"{WORK:,}"))
+
+
 def compare(cfg, x, y):
     """A table: engine, final loss, largest parameter difference from scalar, training time."""
     rows, reference = [], None

@@ -1018,3 +1018,14 @@ def test_data_warnings_point_at_the_callers_line(tmp_path):
             call()
         ours = [w for w in caught if issubclass(w.category, DataWarning)]
         assert ours and all(w.filename == __file__ for w in ours), [(w.filename, str(w.message)[:60]) for w in caught]
+
+
+def test_compare_refuses_hours_of_work_before_the_seed_line(workdir):
+    """compare runs the torch engines one sample at a time, twice: --epochs 1e6 would take hours and 5000
+    points at the default 50 epochs took 2.5 minutes. Refused at once (before a drawn seed is printed),
+    with the numbers; the default run is far below the limit."""
+    from nnfit.compare import WORK
+    workdir(["compare", "--epochs", "1000000"], 2, "1000000 epochs x 10 points x 5 neurons is 50,000,000",
+            f"more than its {WORK:,}")
+    workdir(["compare", "--hidden", "10000", "--epochs", "10"], 2, "10 epochs x 10 points x 10000 neurons")
+    assert 50 * 10 * 5 * 50 < WORK
