@@ -359,7 +359,7 @@ def read_inputs(path, x_cols, model):
     if d == 1 and x_cols is None and model.x_names:  # the column the model was fitted on, when the header has it
         key = _("the model's input")  # (what a message names: the user gave no --x)
 
-        def column(width, header):
+        def column(width, header, _where):
             if header and model.x_names[0] in header:
                 return {key: model.x_names[0]}
             if header and model.y_names and header[0] == model.y_names[0]:  # the first column is what it predicts
@@ -376,7 +376,7 @@ def read_inputs(path, x_cols, model):
         return list(read_x_csv(path, x_cols))
     chosen = column_list(x_cols)
 
-    def columns(width, header):
+    def columns(width, header, _where):
         if chosen is not None:
             if len(chosen) != d:
                 raise DataError(_("{path}: --x names {count} columns, but the model has {d} inputs").format(

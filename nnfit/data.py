@@ -150,6 +150,8 @@ def _numbers(v, name):
             name=name, dtype=arr.dtype, sample=_sample(arr)))
     with np.errstate(over="ignore"):  # a long double beyond float64 becomes inf without a warning: refused here
         out = arr.astype(np.float64)
+    if arr.dtype.kind in "iuO":
+        _warn_rounded_integers(arr, out, name)
     if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
         huge = np.argwhere(np.isinf(out) & np.isfinite(arr))
         if len(huge):
@@ -157,6 +159,19 @@ def _numbers(v, name):
             raise DataError(_("{where} is {value}: too large for float64 (at most about 1.8e308)").format(
                 where=f"{name}[{index}]" if index else name, value=str(arr[tuple(huge[0])])))  # format() shows inf
     return out
+
+
+def _warn_rounded_integers(arr, out, name):
+    """A DataWarning where integers beyond 2**53 were rounded on the way to float64 (as read_csv warns for such
+    cells): x = 2**53 + 3k, k = 0..29, is then not 30 distinct values 3 apart."""
+    big = np.flatnonzero(np.abs(out.ravel()) >= 2**53)
+    rounded = [i for i in big if isinstance(arr.flat[i], numbers.Integral) and int(arr.flat[i]) != int(out.flat[i])]
+    if rounded:
+        where = ", ".join(map(str, np.unravel_index(rounded[0], arr.shape)))
+        warn_data(_("{name}[{index}] is the integer {text}, beyond 2**53, where float64 cannot hold every integer, and is "
+                    "used as {value} ({count} such values in all); subtract an offset first if their differences "
+                    "matter").format(name=name, index=where, text=_short(str(int(arr.flat[rounded[0]]))),
+                                     value=int(out.flat[rounded[0]]), count=len(rounded)))
 
 
 def reject_masked(v, name):
@@ -322,7 +337,7 @@ def is_number(text):
 
 
 def read_table(path, columns):
-    """Read the columns that `columns(width, header)` picks ({flag: name or index}; a flag is the
+    """Read the columns that `columns(width, header, where)` picks ({flag: name or index}; a flag is the
     option that named the column, or a tuple (option, position)) as float64 arrays.
 
     Returns (header or None, {flag: array}). Every row must have the first row's width.
@@ -352,7 +367,7 @@ def read_table(path, columns):
                                   "line {line} are numbers; a header line names every column)").format(
                                     path=path, line=line, column=str(i), text=c))
     try:
-        chosen = columns(width, header)
+        chosen = columns(width, header, _("{path}, line {line}").format(path=path, line=line))
     except DataError as e:
         if width > 1 and not cells[-1]:  # "1,2," on every line: a third, empty column
             raise DataError(str(e) + _(" (line {line} ends with a comma: its last column is empty; remove the commas at "
@@ -393,9 +408,10 @@ def read_csv(path, x_col=None, y_col=None, names=False):
     """
     chosen_columns = {}
 
-    def columns(width, _header):
+    def columns(width, _header, where):
         if width < 2 and (x_col is None or y_col is None or str(x_col) == str(y_col)):
-            raise DataError(_("{path}: needs two columns (x, y), found {width}").format(path=path, width=width))
+            raise DataError(_("{where}: the first row has {width} column, and every row needs two (x, y)").format(
+                where=where, width=width))
         if width > 2 and (x_col is None or y_col is None):
             raise DataError(_("{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)").format(
                 path=path, width=width))
@@ -420,7 +436,7 @@ def read_csv(path, x_col=None, y_col=None, names=False):
 
 def read_x_csv(path, x_col=None):
     """The x values to predict at, from a CSV file: its first column, or the one x_col picks."""
-    _header, values = read_table(path, lambda width, _header: {"--x": 0 if x_col is None else x_col})
+    _header, values = read_table(path, lambda width, _header, _where: {"--x": 0 if x_col is None else x_col})
     return values["--x"]
 
 
@@ -439,11 +455,12 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
     x_cols, y_cols = column_list(x_cols), column_list(y_cols)
     chosen = {}
 
-    def columns(width, header):
+    def columns(width, header, where):
         xs, ys = x_cols, y_cols
         if xs is None and ys is None:
             if width < 2:
-                raise DataError(_("{path}: needs two columns (x, y), found {width}").format(path=path, width=width))
+                raise DataError(_("{where}: the first row has {width} column, and every row needs two (x, y)").format(
+                    where=where, width=width))
             if width > 2:
                 raise DataError(_("{path}: has {width} columns; choose them with --x and --y (names or 0-based indices, "
                                   "comma-separated: --x a,b --y c; --y alone takes every other column as x)").format(

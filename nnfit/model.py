@@ -1,5 +1,6 @@
 """A trained model: predict, save, load. Saved as safetensors, with everything needed to rebuild it
 (config, data range, final loss, scaling) in the file's metadata. No file is ever unpickled."""
+import errno
 import json
 import math
 import os
@@ -102,7 +103,7 @@ class Model:
     def final_loss(self, value):
         self._final_loss = float(value)
 
-    def predict(self, x, return_std=False):
+    def predict(self, x, return_std=False, **unknown):
         """y_hat for each x, in float64. One input: x a number, list or array, and y_hat an array of
         x's shape, except that a column (N, 1) is a table of N points, as nnfit.fit and scikit-learn
         take it: y_hat (N,). d inputs: x of shape (N, d) (or (d,) for one point) and y_hat (N,) (or a
@@ -113,6 +114,9 @@ class Model:
         sqrt(1/beta + g^T A^-1 g) (MacKay's evidence framework), as scikit-learn's
         GaussianProcessRegressor returns it: y_hat +- 1.96 std is a 95% prediction interval."""
         from .config import check_bool
+        for name in unknown:  # (a keyword Python would refuse with a TypeError: nnfit's own error, as train's)
+            raise ConfigError(name, _("is not an option of {what}; the options are {names}").format(
+                what="Model.predict", names="x, return_std"))
         check_bool("return_std", return_std)
         x = self.inputs(x)
         s = self.scaling
@@ -337,6 +341,13 @@ def load(path):
     if not path:
         raise ModelFileError(_("the model file name is empty; give a .safetensors file"))
     if not os.path.exists(path):
+        try:
+            os.stat(path)  # a link that loops (or a path it may not search) is not "no such file"
+        except OSError as e:
+            if e.errno != errno.ENOENT:
+                raise ModelFileError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
+        except ValueError:  # (a NUL in the name)
+            pass
         raise ModelFileError(_("{path}: no such file").format(path=path))
     if os.path.isdir(path):
         raise ModelFileError(_("{path}: is a directory, not a model file").format(path=path))

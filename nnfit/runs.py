@@ -23,7 +23,7 @@ class RunDirError(ValueError):
 
 def next_run_dir(root="runs"):
     """runs/001, runs/002, ...: one past the highest number there."""
-    numbers = [int(n) for n in os.listdir(root) if re.fullmatch(r"\d+", n)] if os.path.isdir(root) else []
+    numbers = [int(n) for n in os.listdir(root) if re.fullmatch(r"[0-9]+", n)] if os.path.isdir(root) else []
     return os.path.join(root, f"{max(numbers, default=0) + 1:03d}")
 
 

@@ -114,9 +114,21 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         with sklearn_errors_as_data_errors():
             return super().score(X, y, sample_weight=sample_weight)
 
+    def set_params(self, **params):
+        """As BaseEstimator's, with nnfit.ConfigError (a ValueError, as scikit-learn raises) for a name that
+        is not one of the parameters."""
+        options = self.get_params(deep=False)
+        for name in params:
+            if name not in options:
+                raise ConfigError(name, _("is not an option of {what}; the options are {names}").format(
+                    what="NNFitRegressor", names=", ".join(sorted(options))))
+        return super().set_params(**params)
+
     def _seed(self):
         """An int seed for nnfit.fit: random_state itself when it is an int, else drawn from it."""
         if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
+            if self.random_state < 0:  # (nnfit.fit would name its own option, seed)
+                raise ConfigError("random_state", _("must be >= {low}, got {value}").format(low=0, value=int(self.random_state)))
             return int(self.random_state)
         if not (self.random_state is None or isinstance(self.random_state, np.random.RandomState)):
             raise ConfigError("random_state", _("must be None, an int or a numpy RandomState, got {value!r}").format(

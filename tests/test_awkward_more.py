@@ -256,3 +256,34 @@ def test_model_constructor_still_takes_what_nnfit_makes(two_input_model):
     np.testing.assert_array_equal(again.predict([[0.2, 0.1]]), m.predict([[0.2, 0.1]]))
     one_row = Model([p[None, :] for p in model.params], model.config)  # (1, H) each, as plot.py passes them
     np.testing.assert_array_equal(one_row.predict([0.5]), model.predict([0.5]))
+
+
+def test_helper_46_findings(tmp_path, monkeypatch):
+    """A link that loops is not "no such file"; only ASCII digits number runs (int('٣') is 3); the
+    estimator's unknown parameter and negative random_state, and predict's unknown keyword, are
+    ConfigErrors naming what was given; integers beyond 2**53 that float64 rounds are warned about,
+    as read_csv warns for such cells."""
+    from nnfit.model import ModelFileError, load
+    from nnfit.runs import next_run_dir
+    from nnfit.sklearn import NNFitRegressor
+    os.symlink(tmp_path / "l2", tmp_path / "l1")
+    os.symlink(tmp_path / "l1", tmp_path / "l2")
+    with pytest.raises(ModelFileError, match="cannot read: Too many levels of symbolic links"):
+        load(tmp_path / "l1")
+    (tmp_path / "runs" / "\u0663").mkdir(parents=True)
+    (tmp_path / "runs" / "002").mkdir()
+    assert next_run_dir(str(tmp_path / "runs")).endswith("003")
+    with pytest.raises(ConfigError, match="^bogus is not an option of NNFitRegressor"):
+        NNFitRegressor().set_params(bogus=1)
+    assert NNFitRegressor().set_params(hidden=3).hidden == 3
+    with pytest.raises(ConfigError, match="^random_state must be >= 0, got -1"):
+        NNFitRegressor(starts=2, random_state=-1).fit(np.arange(10.0)[:, None], np.arange(10.0))
+    model = nnfit.train(seed=0)
+    with pytest.raises(ConfigError, match="^foo is not an option of Model.predict"):
+        model.predict([1.0], foo=1)
+    x = np.arange(30) * 3 + 2**53
+    with pytest.warns(nnfit.DataWarning, match=r"x\[1\] is the integer 9007199254740995, beyond 2\*\*53.*15 such"):
+        nnfit.fit(x, np.sin(np.arange(30)), seed=0, starts=2, epochs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exact integers (and 2**52 + k) say nothing
+        model.predict(np.array([2**52 + 1, 10**20], dtype=object))

@@ -147,7 +147,7 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "latin-1": (GOOD.encode() + "3,\xe9\n".encode("latin-1"), ["not a UTF-8 text file"]),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ["not a text file"]),
     "typo in a header-less first row": ("1.0,2.o\n2,3\n3,4\n", ["line 1", "'2.o'"]),
-    "one column": ("1\n2\n3\n", ["needs two columns"]),
+    "one column": ("1\n2\n3\n", ["line 1: the first row has 1 column, and every row needs two (x, y)"]),
     "three columns": ("a,b,c\n1,2,3\n4,5,6\n", ["has 3 columns", "with --x and --y"]),
     "trailing commas": ("1,2,\n3,4,\n5,6,\n", ["has 3 columns", "line 1 ends with a comma: its last column is empty"]),
     "semicolons": ("x;y\n1;2\n3;4\n", ["line 1", "separate them by ';'"]),

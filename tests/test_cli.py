@@ -18,7 +18,7 @@ BAD_DATA = {  # file contents -> a piece of the expected message
     "ragged.csv": (b"1,2\n3,4,5\n", "line 2: has 3 columns, but line 1 has 2"),
     "binary.csv": (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file"),
     "latin1.csv": (b"x,y\n1,\xe9\n", "not a UTF-8 text file"),
-    "one_column.csv": (b"1\n2\n3\n", "needs two columns"),
+    "one_column.csv": (b"1\n2\n3\n", "every row needs two (x, y)"),
     "three_columns.csv": (b"a,b,c\n1,2,3\n4,5,6\n", "choose two with --x and --y"),
 }
 
