@@ -99,6 +99,8 @@ ACCEL_RATIO = 0.75   # geodesic acceleration a is used while 2 |a| <= this times
 HESSIAN_POINTS = 1000  # above twice this many points, J^T J comes from this many (network.curvature)
 COMPILED = True      # epochs run compiled.lm_epoch: the same arithmetic as _tries and _update_regularization, without
                      # NumPy's cost per call (2.5-5x faster epochs on fit mode's small arrays); False: the NumPy reference
+COMPILED_MAX_P = 256 # ... below this many parameters. 15 epochs on 300 points, compiled against NumPy: P = 91 0.76 / 0.68 s,
+                     # 151 0.27 / 0.36, 241 0.89 / 0.84, 421 3.2 / 2.3, 441 4.0 / 2.6; 841 (40 inputs, hidden 20) 28.6 / 14.1
 
 
 def cholesky_each(M):
@@ -165,8 +167,10 @@ class LevenbergMarquardt:
         # J^T J from a fixed random subset on large data (network.curvature); exact below that size
         self.sub = (np.sort(np.random.default_rng(len(x)).choice(len(x), HESSIAN_POINTS, replace=False))
                     if len(x) > 2 * HESSIAN_POINTS else None)
-        # the compiled epoch (compiled.py) needs x, y and p contiguous float64
-        self.compiled = COMPILED and all(a.dtype == np.float64 and a.flags.c_contiguous for a in (p, x, y))
+        # the compiled epoch (compiled.py) needs x, y and p contiguous float64; from COMPILED_MAX_P parameters on,
+        # NumPy's (LAPACK's) factorizations are faster than its loops
+        self.compiled = COMPILED and shape.P < COMPILED_MAX_P and all(
+            a.dtype == np.float64 and a.flags.c_contiguous for a in (p, x, y))
         names = np.resize(np.asarray(getattr(cfg.activation, "names", cfg.activation), dtype=object), K)
         self.codes = np.array([CODES[name] for name in names], dtype=np.int64)  # each start's activation
         self.points, self.rows, self.scale = self._subset(self.sub)
