@@ -1180,3 +1180,18 @@ def test_lbfgs_says_why_it_stopped_and_scores_each_iterate_once(monkeypatch):
                       patience=2)
     assert early.extra["stopped"] in ("validation MSE did not improve for 2 epochs", "converged (L-BFGS-B stopped)")
     assert early.extra["epochs"] < 1000
+
+
+def test_large_networks_step_in_numpy():
+    """From lm.COMPILED_MAX_P parameters on, LM's epochs run NumPy's step (LAPACK's factorizations beat
+    the compiled loops there; test_compiled_epoch_equals_numpy holds the two equal), below it compiled."""
+    from dataclasses import replace
+    rng = np.random.default_rng(0)
+    cfg = replace(FitConfig(hidden=10), activation="sigmoid")
+    for d, compiled in ((1, True), (30, False)):
+        net = Shape(d, 10, 1, bias=True)
+        x, y = rng.uniform(-1, 1, (40, d)), rng.normal(size=(40, 1))
+        opt = LevenbergMarquardt(cfg, driver.draw_starts(rng, 2, net, x, y, "sigmoid"), x, y, net, True)
+        assert opt.compiled is compiled and (net.P < lm.COMPILED_MAX_P) is compiled
+        opt.step(np.ones(2, dtype=bool))
+        assert np.isfinite(opt.p).all()
