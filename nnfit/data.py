@@ -263,7 +263,8 @@ def rows_of(path):
     """(line number, cells) for each non-blank row of a CSV file, checked as it is read."""
     f = open_text(path)
     with f:
-        reader = csv.reader(_lines(path, f, f.encoding in ("utf-16", "utf-32")))
+        raw = []  # the line the reader took last
+        reader = csv.reader(_lines(path, f, f.encoding in ("utf-16", "utf-32"), raw))
         last = 0
         while True:
             try:
@@ -275,7 +276,10 @@ def rows_of(path):
                     raise DataError(_("{path}, line {line}: a cell is longer than {limit} characters; not a number").format(
                         path=path, line=reader.line_num, limit=csv.field_size_limit())) from None
                 raise DataError(_("{path}, line {line}: not valid CSV ({error})").format(path=path, line=reader.line_num, error=e)) from None
-            if any("\n" in cell or "\r" in cell for cell in row):
+            multiline = any("\n" in cell or "\r" in cell for cell in row)
+            if (multiline or raw[-1].count('"') % 2) and reader.line_num == last + 1:  # (quotes come in pairs on a line)
+                raise DataError(_("{path}, line {line}: a quote that is not closed").format(path=path, line=reader.line_num))
+            if multiline:
                 raise DataError(_("{path}, line {line}: a quoted cell runs on to line {end} (a quote that is not closed?)").format(
                     path=path, line=last + 1, end=reader.line_num))
             last = reader.line_num
@@ -283,13 +287,15 @@ def rows_of(path):
                 yield reader.line_num, [cell.strip() for cell in row]
 
 
-def _lines(path, f, wide):
-    """The file's lines, refusing NUL bytes (a binary file) and bytes that are not UTF-8."""
+def _lines(path, f, wide, raw):
+    """The file's lines, refusing NUL bytes (a binary file) and bytes that are not UTF-8; raw holds the
+    last one given."""
     n = 0
     try:
         for n, line in enumerate(f, start=1):
             if "\x00" in line and not wide:
                 raise DataError(_("{path}: not a text file (it contains NUL bytes, line {line})").format(path=path, line=n))
+            raw[:] = [line]
             yield line
     except OSError as e:  # a read that fails midway (a disk error, a file on a dying mount)
         raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror or e)) from None

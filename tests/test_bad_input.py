@@ -153,6 +153,9 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "semicolons": ("x;y\n1;2\n3;4\n", ["line 1", "separate them by ';'"]),
     "tabs": ("1\t2\n3\t4\n", ["line 1", "separate them by tabs"]),
     "unclosed quote": ('x,y\n1,2\n"3,4\n5,6\n', ["line 3", "not closed"]),
+    "unclosed quote on the last line": ('x,y\n1,2\n2,3\n"3,4\n', ["line 4: a quote that is not closed"]),
+    "unclosed quote at the end of the file": ('x,y\n1,2\n2,3\n3,4\n"5,6', ["line 5: a quote that is not closed"]),
+    "a lone quote on the last line": ('x,y\n1,2\n2,3\n3,4\n"', ["line 5: a quote that is not closed"]),
     "huge cell": ("x,y\n1," + "9" * 200_000 + "\n2,3\n", ["line 2"]),
     # UTF-16 / UTF-32 (a BOM says which) that stop being valid: their encoding, line and bytes, not UTF-8's
     "utf-16 lone surrogate": ("x,y\n1,2\n".encode("utf-16") + "\ud800".encode("utf-16-le", "surrogatepass")
