@@ -515,9 +515,17 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
     names = tuple([header[i] for i in chosen[flag]] if header else None for flag in flags)
     if names[0] and names[1] and set(names[0]) & set(names[1]):  # a header x,x: an input and an output of one name
         names = (None, None)
-    names = tuple(n if n and len(set(n)) == len(n) and all(c.strip() and c.isprintable() for c in n) else None
-                  for n in names)  # names that could not pick the columns again are not kept
-    return x, y, names
+    kept = tuple(n if n and len(set(n)) == len(n) and all(c.strip() and c.isprintable() for c in n) else None
+                 for n in names)  # names that could not pick the columns again are not kept
+    for flag, n, k in zip(flags, names, kept):
+        if n and not k:
+            odd = next((c for c in n if not (c.strip() and c.isprintable())), None)
+            warn_data((_("{path}: the {flag} column {name!r} has a blank or unprintable name, so the model keeps no "
+                         "names for its {flag} columns (they are taken by position)").format(path=path, flag=flag, name=odd)
+                       if odd is not None else
+                       _("{path}: a {flag} column name is repeated, so the model keeps no names for its {flag} columns "
+                         "(they are taken by position)").format(path=path, flag=flag)))
+    return x, y, kept
 
 
 def _column(path, header, width, col, flag):

@@ -287,3 +287,19 @@ def test_helper_46_findings(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # exact integers (and 2**52 + k) say nothing
         model.predict(np.array([2**52 + 1, 10**20], dtype=object))
+
+
+def test_column_names_the_model_cannot_keep_are_warned_about(tmp_path):
+    """A header name with a control character (a tab, U+2028) or a repeated name cannot pick its column
+    again, so the model keeps no names for those columns: said in one warning, not silently."""
+    (tmp_path / "t.csv").write_text('"tab\there",y\n0,0\n1,1\n2,4\n3,9\n')
+    with pytest.warns(nnfit.DataWarning, match=r"the --x column 'tab\\there' has a blank or unprintable name"):
+        x, y, names = read_columns(str(tmp_path / "t.csv"))
+    assert names == (None, ["y"]) and x.shape == (4, 1)
+    (tmp_path / "d.csv").write_text("x,x,y\n0,1,0\n1,2,1\n2,3,4\n")
+    with pytest.warns(nnfit.DataWarning, match="a --x column name is repeated"):
+        assert read_columns(str(tmp_path / "d.csv"), y_cols=["y"])[2] == (None, ["y"])
+    (tmp_path / "g.csv").write_text("a,b\n0,1\n1,2\n2,3\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_columns(str(tmp_path / "g.csv"))[2] == (["a"], ["b"])
