@@ -182,12 +182,14 @@ WORDS = {
            "sample": "sample {n}: x = {x:.6g}, y = {y:.6g}", "neuron": "neuron", "loss": "loss",
            "param": "param", "formula": "gradient (chain rule)", "autograd": "autograd {dtype}",
            "hand": "by hand float64", "fd": "finite diff float64", "update": "update: old − lr·autograd = new",
-           "agree": "largest |autograd − by hand| = {d1:.2e} (rounding in {dtype}); largest |by hand − finite diff| = {d2:.2e}"},
+           "agree": "largest |autograd − by hand| = {d1:.2e} (rounding in {dtype}; relatively larger where a sigmoid is near 1 "
+                    "and 1 − h cancels); largest |by hand − finite diff| = {d2:.2e}"},
     "zh": {"step": "第 {e} 轮第 {k} 步 SGD（种子 {s}，学习率 {lr:g}，{act}，引擎 {eng}，{dtype}）",
            "sample": "样本 {n}：x = {x:.6g}，y = {y:.6g}", "neuron": "神经元", "loss": "损失",
            "param": "参数", "formula": "偏导数（链式法则）", "autograd": "自动求导 {dtype}",
            "hand": "手算 float64", "fd": "有限差分 float64", "update": "更新：旧值 − lr·自动求导 = 新值",
-           "agree": "|自动求导 − 手算| 最大 {d1:.2e}（{dtype} 的舍入）；|手算 − 有限差分| 最大 {d2:.2e}"},
+           "agree": "|自动求导 − 手算| 最大 {d1:.2e}（{dtype} 的舍入；在 sigmoid 接近 1、1 − h 相消处相对误差更大）；"
+                    "|手算 − 有限差分| 最大 {d2:.2e}"},
 }
 
 

@@ -17,7 +17,8 @@ import numpy as np
 from .model import network
 
 TEXT = {
-    "zh": {"title": "神经网络拟合结果", "x": "输入 x", "y": "输出 y", "data": "实际数据点", "model": "模型预测",
+    "zh": {"title": "神经网络拟合结果", "x": "输入 x", "y": "输出 y", "x_of": "输入 {name}", "y_of": "输出 {name}",
+           "data": "实际数据点", "model": "模型预测",
            "loss_title": "每轮的平均损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
            "test": "测试集", "best": "最佳轮次 {e}", "terms": "各神经元的项", "band": "95% 预测区间",
            "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失",
@@ -26,7 +27,8 @@ TEXT = {
            "regression_title": "目标与输出", "target": "目标", "output": "输出", "identity": "输出 = 目标",
            "line": "拟合线：输出 = {m:.3g}·目标 {c:+.3g}", "all": "全部", "residuals_title": "残差",
            "standardized": "（标准化）", "scaled": "（缩放后的单位）", "stats": "R = {r}，RMSE = {rmse:.4g}"},
-    "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "data": "data points", "model": "model prediction",
+    "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "x_of": "input {name}", "y_of": "output {name}",
+           "data": "data points", "model": "model prediction",
            "loss_title": "Average loss per epoch", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
            "test": "test", "best": "best epoch {e}", "terms": "each neuron's term", "band": "95% prediction interval",
            "frame": "epoch {e}/{n}, average loss {loss:.6f}", "so_far": "average loss so far",
@@ -114,6 +116,12 @@ def term_label(i, activation):
     return f"a{i}{SYMBOL[activation]}(w{i}x + b{i})"
 
 
+def axis_label(t, axis, names):
+    """The chapter's "输入 x" / "输出 y", or the data's column name in its place ("输入 t")."""
+    name = names[0] if names else None
+    return t[axis] if not name or name == axis else t[axis + "_of"].format(name=name)
+
+
 def draw_fit(ax, model, x, y, t, terms=False, **legend):
     """The tutorial's figure on one Axes: red points, the prediction on 1000 points in blue, and
     optionally each neuron's term as a thin line; returns the artists the animation updates."""
@@ -136,8 +144,8 @@ def draw_fit(ax, model, x, y, t, terms=False, **legend):
             label = term_label(i + 1, model.config.activation) if H <= 8 else (t["terms"] if i == 0 else None)
             lines += ax.plot(x_dense, column, linewidth=0.9, alpha=0.8, label=label)
     ax.set_title(t["title"], fontsize=14)
-    ax.set_xlabel(t["x"], fontsize=12)
-    ax.set_ylabel(t["y"], fontsize=12)
+    ax.set_xlabel(axis_label(t, "x", getattr(model, "x_names", None)), fontsize=12)
+    ax.set_ylabel(axis_label(t, "y", getattr(model, "y_names", None)), fontsize=12)
     ax.grid(True, linestyle="--", alpha=0.7)
     ax.legend(**{"fontsize": 9 if terms else 10, "loc": "best", **legend})
     return x_dense, curve, lines

@@ -82,3 +82,10 @@ def test_plot_loss_short_curves(tmp_path, model):
     assert (tmp_path / "short.png").exists()
     epochs, values = _positive([0.5, float("nan"), 0.0, 0.25])  # a log axis gets only finite, positive points
     assert list(epochs) == [1, 4] and list(values) == [0.5, 0.25]
+
+
+def test_the_axes_carry_the_data_columns_names():
+    """fit.png's axes are the chapter's "输入 x" / "输出 y", or the columns' names in their place."""
+    from nnfit.plot import TEXT, axis_label
+    assert axis_label(TEXT["zh"], "x", None) == "输入 x" and axis_label(TEXT["zh"], "y", ["y"]) == "输出 y"
+    assert axis_label(TEXT["zh"], "x", ["t"]) == "输入 t" and axis_label(TEXT["en"], "y", ["value"]) == "output value"
