@@ -259,6 +259,9 @@ def open_text(path):
     return open(fd, encoding=encoding, newline="")  # newline="": the csv module sees \r, \n and \r\n
 
 
+OPENING_QUOTE = re.compile(r'(^|,)\s*"')  # a cell that begins with a quote is a quoted cell (a quote inside one, 5'11", is a character)
+
+
 def rows_of(path):
     """(line number, cells) for each non-blank row of a CSV file, checked as it is read."""
     f = open_text(path)
@@ -277,7 +280,8 @@ def rows_of(path):
                         path=path, line=reader.line_num, limit=csv.field_size_limit())) from None
                 raise DataError(_("{path}, line {line}: not valid CSV ({error})").format(path=path, line=reader.line_num, error=e)) from None
             multiline = any("\n" in cell or "\r" in cell for cell in row)
-            if (multiline or raw[-1].count('"') % 2) and reader.line_num == last + 1:  # (quotes come in pairs on a line)
+            opened = raw[-1].count('"') % 2 and OPENING_QUOTE.search(raw[-1])  # (a quoted cell's quotes come in pairs)
+            if (multiline or opened) and reader.line_num == last + 1:
                 raise DataError(_("{path}, line {line}: a quote that is not closed").format(path=path, line=reader.line_num))
             if multiline:
                 raise DataError(_("{path}, line {line}: a quoted cell runs on to line {end} (a quote that is not closed?)").format(

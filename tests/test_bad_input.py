@@ -227,6 +227,7 @@ def test_data_variants_that_are_fine(tmp_path):
         "CR only": GOOD.replace("\n", "\r").encode(),
         "CRLF": GOOD.replace("\n", "\r\n").encode(),
         "quoted": GOOD.replace("-1,0.5", '"-1","0.5"').encode(),
+        "a quote inside a header cell": GOOD.replace("x,y", 'height (5\'11"),y', 1).encode(),  # a character, not a quoted cell
         "spaces": GOOD.replace("-1,0.5", "  -1 ,\t0.5 ").encode(),
         "no header": GOOD.split("\n", 1)[1].encode(),
         "exponents": GOOD.replace("0,0", "0e0,-0.0E+1").encode(),
