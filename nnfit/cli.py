@@ -188,6 +188,11 @@ def keep_names(model, names):
     trained on; names a later --x could not pick again (a comma, a control character) are not kept."""
     if names and names[0] != names[1] and all(n.strip() and n.isprintable() and "," not in n for n in names):
         model.x_names, model.y_names = [names[0]], [names[1]]
+    elif names and None not in names:
+        from .data import DataWarning
+        warnings.warn(DataWarning(_("the columns' names {x!r} and {y!r} cannot pick them again (blank, repeated, a comma "
+                                    "or an unprintable character), so the model keeps none (they are taken by "
+                                    "position)").format(x=names[0], y=names[1])))
 
 
 def check_lang(lang):
@@ -294,6 +299,10 @@ def cmd_predict(args):
     if args.csv is not None:
         xs.extend(read_inputs(args.csv, args.x, model))
     xs = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
+    if args.std and model.posterior is None and model.extra.get("bayes"):
+        raise Failure(_("--std: {model} is a Bayesian fit that kept no posterior: its covariance could not be held in "
+                        "float64 (with --scale none, x far from 0 for its spread, or beyond 1e140); fit with --scale "
+                        "standard for intervals").format(model=args.model), 2)
     if args.std and model.posterior is None:
         raise Failure(_("--std needs a model from a Bayesian fit (nnfit fit, 20 points or more); {model} has no posterior")
                       .format(model=args.model), 2)

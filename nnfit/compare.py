@@ -20,9 +20,9 @@ def check_work(cfg, n):
     work = cfg.epochs * n * max(cfg.hidden, 5)
     if work > WORK:
         raise ValueError(_("compare trains every engine, the torch ones one sample at a time: {epochs} epochs x {n} points x "
-                           "{hidden} neurons is {work}, more than its {limit} (about a minute); use fewer --epochs, points or "
-                           "--hidden, or time one engine with nnfit train --engine").format(
-                               epochs=cfg.epochs, n=n, hidden=cfg.hidden, work=f"{work:,}", limit=f"{WORK:,}"))
+                           "{hidden} neurons (at least 5 counted) is {work}, more than its {limit} (about a minute); use fewer "
+                           "--epochs, points or --hidden, or time one engine with nnfit train --engine").format(
+                               epochs=cfg.epochs, n=n, hidden=max(cfg.hidden, 5), work=f"{work:,}", limit=f"{WORK:,}"))
 
 
 def compare(cfg, x, y):

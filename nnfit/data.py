@@ -139,6 +139,7 @@ def _numbers(v, name):
     except (TypeError, ValueError, RuntimeError) as e:  # RuntimeError: a torch tensor that requires grad
         raise DataError(_("{name} must be a list or array of numbers: {error}").format(
             name=name, error=str(e).splitlines()[0])) from None
+    given = arr  # (its integers, before float64 rounds them: _warn_rounded_integers)
     if arr.dtype.kind == "O" and all(isinstance(e, numbers.Real) and not isinstance(e, bool) for e in arr.flat):
         try:
             arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
@@ -150,8 +151,10 @@ def _numbers(v, name):
             name=name, dtype=arr.dtype, sample=_sample(arr)))
     with np.errstate(over="ignore"):  # a long double beyond float64 becomes inf without a warning: refused here
         out = arr.astype(np.float64)
-    if arr.dtype.kind in "iuO":
-        _warn_rounded_integers(arr, out, name)
+    if given.dtype.kind == "f" and isinstance(v, (list, tuple)) and np.any(np.abs(out) >= 2**53):
+        given = np.asarray(v, dtype=object)  # a list of floats and ints: NumPy made it float64 at once
+    if given.dtype.kind in "iuO" and given.shape == out.shape:
+        _warn_rounded_integers(given, out, name)
     if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
         huge = np.argwhere(np.isinf(out) & np.isfinite(arr))
         if len(huge):
@@ -259,9 +262,6 @@ def open_text(path):
     return open(fd, encoding=encoding, newline="")  # newline="": the csv module sees \r, \n and \r\n
 
 
-OPENING_QUOTE = re.compile(r'(^|,)\s*"')  # a cell that begins with a quote is a quoted cell (a quote inside one, 5'11", is a character)
-
-
 def rows_of(path):
     """(line number, cells) for each non-blank row of a CSV file, checked as it is read."""
     f = open_text(path)
@@ -280,15 +280,27 @@ def rows_of(path):
                         path=path, line=reader.line_num, limit=csv.field_size_limit())) from None
                 raise DataError(_("{path}, line {line}: not valid CSV ({error})").format(path=path, line=reader.line_num, error=e)) from None
             multiline = any("\n" in cell or "\r" in cell for cell in row)
-            opened = raw[-1].count('"') % 2 and OPENING_QUOTE.search(raw[-1])  # (a quoted cell's quotes come in pairs)
-            if (multiline or opened) and reader.line_num == last + 1:
-                raise DataError(_("{path}, line {line}: a quote that is not closed").format(path=path, line=reader.line_num))
+            if reader.line_num == last + 1 and (multiline or '"' in raw[-1]):
+                _strictly(path, reader.line_num, raw[-1])
             if multiline:
                 raise DataError(_("{path}, line {line}: a quoted cell runs on to line {end} (a quote that is not closed?)").format(
                     path=path, line=last + 1, end=reader.line_num))
             last = reader.line_num
             if any(cell.strip() for cell in row):  # blank lines are skipped
                 yield reader.line_num, [cell.strip() for cell in row]
+
+
+def _strictly(path, line, text):
+    """DataError where one line of CSV with quotes in it is not valid read strictly: a quoted cell left open
+    (at the end of the file the lenient reader takes the rest as the cell; "3,4 on the last line read as
+    one cell), or text after a closing quote ("2"3 read as 23). A quote inside an unquoted cell (5'11") is
+    a character, as the lenient reader takes it."""
+    try:
+        next(csv.reader([text], strict=True), None)
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise DataError(_("{path}, line {line}: a quote that is not closed").format(path=path, line=line)) from None
+        raise DataError(_("{path}, line {line}: not valid CSV ({error})").format(path=path, line=line, error=e)) from None
 
 
 def _lines(path, f, wide, raw):
@@ -518,6 +530,8 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
             check_spread(table[:, j], column_where(path, header, i))
     names = tuple([header[i] for i in chosen[flag]] if header else None for flag in flags)
     if names[0] and names[1] and set(names[0]) & set(names[1]):  # a header x,x: an input and an output of one name
+        warn_data(_("{path}: the column name {name!r} is an input's and an output's, so the model keeps no column names "
+                    "(they are taken by position)").format(path=path, name=sorted(set(names[0]) & set(names[1]))[0]))
         names = (None, None)
     kept = tuple(n if n and len(set(n)) == len(n) and all(c.strip() and c.isprintable() for c in n) else None
                  for n in names)  # names that could not pick the columns again are not kept

@@ -126,6 +126,10 @@ class Model:
             y_hat = y_hat * np.asarray(s["y_scale"]) + np.asarray(s["y_shift"])
         if not return_std:
             return y_hat
+        if self.posterior is None and self.extra.get("bayes"):
+            raise ConfigError("return_std", _("this Bayesian fit kept no posterior: its covariance could not be held in "
+                                                "float64 (with --scale none, x far from 0 for its spread, or beyond 1e140); "
+                                                "fit with --scale standard for intervals"))
         if self.posterior is None:
             raise ConfigError("return_std", _("needs a Bayesian fit (nnfit.fit with regularization 'bayes' or 'auto' "
                                                 "on 20 points or more): this model has no posterior"))
@@ -143,7 +147,9 @@ class Model:
             size = np.max(np.abs(g[0]), axis=1)
             size = np.where(size > 1e100, size, 1.0)
             unit = g[0] / size[:, None]
-            var = reg["noise_var"] / size / size + np.einsum("np,pq,nq->n", unit, self.posterior, unit)
+            # (the parameters' part is never below 0, not even where round-off in g^T cov g cancels: --scale none
+            # with x at 1e6 +- 1e-3 made it negative, and the std 0)
+            var = reg["noise_var"] / size / size + np.maximum(np.einsum("np,pq,nq->n", unit, self.posterior, unit), 0.0)
             # beta is estimated from N - gamma residual degrees of freedom: integrating over it makes the
             # predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
             nu = max(reg.get("dof", np.inf), 2.5)

@@ -129,6 +129,9 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
             if self.random_state < 0:  # (nnfit.fit would name its own option, seed)
                 raise ConfigError("random_state", _("must be >= {low}, got {value}").format(low=0, value=int(self.random_state)))
+            if self.random_state > 2**63 - 1:  # (FitConfig's seed range)
+                raise ConfigError("random_state", _("must be <= {high}, got {value}").format(
+                    high=2**63 - 1, value=int(self.random_state)))
             return int(self.random_state)
         if not (self.random_state is None or isinstance(self.random_state, np.random.RandomState)):
             raise ConfigError("random_state", _("must be None, an int or a numpy RandomState, got {value!r}").format(

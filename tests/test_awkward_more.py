@@ -278,6 +278,8 @@ def test_helper_46_findings(tmp_path, monkeypatch):
     assert NNFitRegressor().set_params(hidden=3).hidden == 3
     with pytest.raises(ConfigError, match="^random_state must be >= 0, got -1"):
         NNFitRegressor(starts=2, random_state=-1).fit(np.arange(10.0)[:, None], np.arange(10.0))
+    with pytest.raises(ConfigError, match=f"^random_state must be <= {2**63 - 1}, got {2**70}$"):
+        NNFitRegressor(starts=2, random_state=2**70).fit(np.arange(10.0)[:, None], np.arange(10.0))
     model = nnfit.train(seed=0)
     with pytest.raises(ConfigError, match="^foo is not an option of Model.predict"):
         model.predict([1.0], foo=1)
@@ -287,6 +289,10 @@ def test_helper_46_findings(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # exact integers (and 2**52 + k) say nothing
         model.predict(np.array([2**52 + 1, 10**20], dtype=object))
+        model.predict([0.5, 2**53 + 2])
+    for given in (np.array([2**53 + 1, 3], dtype=object), [0.5, 2**53 + 1], [2**70 + 1, 3]):  # Python ints, as NumPy gets them
+        with pytest.warns(nnfit.DataWarning, match=r"x\[\d\] is the integer \d+, beyond 2\*\*53"):
+            model.predict(given)
 
 
 def test_column_names_the_model_cannot_keep_are_warned_about(tmp_path):
@@ -303,3 +309,31 @@ def test_column_names_the_model_cannot_keep_are_warned_about(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_columns(str(tmp_path / "g.csv"))[2] == (["a"], ["b"])
+
+
+def test_helper_49_findings(tmp_path):
+    """--scale none with x far from 0 for its spread: a Bayesian fit whose covariance float64 cannot hold
+    says so when intervals are asked for (not "needs a Bayesian fit"), and where g^T cov g cancels below
+    0 the std is still at least the noise's, never 0. Column names an input and an output share, or that
+    train cannot keep, are warned about."""
+    t = np.linspace(0, 1, 60)
+    noise = 0.05 * np.random.default_rng(7).normal(size=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nnfit.DataWarning)
+        far = nnfit.fit(1e6 + 1e-8 * t, 3 * t + 1 + noise, scale="none", seed=0, progress=False)
+        kinked = nnfit.fit(1e6 + 1e-3 * t, np.abs(t - 0.2) + noise, scale="none", seed=0, progress=False)
+    for model, x in ((far, 1e6 + 1e-8 * t), (kinked, 1e6 + 1e-3 * t)):  # (which keep a posterior is round-off's call)
+        assert model.extra["bayes"]
+        if model.posterior is None:
+            with pytest.raises(ConfigError, match="this Bayesian fit kept no posterior"):
+                model.predict(x, return_std=True)
+        else:
+            std = model.predict(x, return_std=True)[1]
+            assert np.all(np.isfinite(std)) and np.all(std >= np.sqrt(model.extra["regularization"]["noise_var"]))
+    (tmp_path / "rep.csv").write_text("x,x\n1,2\n3,4\n5,6\n")
+    with pytest.warns(nnfit.DataWarning, match="the column name 'x' is an input's and an output's"):
+        assert read_columns(str(tmp_path / "rep.csv"))[2] == (None, None)
+    (tmp_path / "ctl.csv").write_text("a,b\x07\n1,2\n3,4\n5,6\n")
+    done = subprocess.run([sys.executable, "-m", "nnfit", "train", "--data", str(tmp_path / "ctl.csv"), "--epochs", "2",
+                           "--no-plot", "--seed", "0", "--out", str(tmp_path / "run")], capture_output=True, text=True)
+    assert done.returncode == 0 and "cannot pick them again" in done.stderr and "Traceback" not in done.stderr

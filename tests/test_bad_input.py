@@ -156,6 +156,7 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "unclosed quote on the last line": ('x,y\n1,2\n2,3\n"3,4\n', ["line 4: a quote that is not closed"]),
     "unclosed quote at the end of the file": ('x,y\n1,2\n2,3\n3,4\n"5,6', ["line 5: a quote that is not closed"]),
     "a lone quote on the last line": ('x,y\n1,2\n2,3\n3,4\n"', ["line 5: a quote that is not closed"]),
+    "text after a closing quote": ('x,y\n1,"2"3\n2,3\n3,4\n', ["line 2: not valid CSV"]),
     "huge cell": ("x,y\n1," + "9" * 200_000 + "\n2,3\n", ["line 2"]),
     # UTF-16 / UTF-32 (a BOM says which) that stop being valid: their encoding, line and bytes, not UTF-8's
     "utf-16 lone surrogate": ("x,y\n1,2\n".encode("utf-16") + "\ud800".encode("utf-16-le", "surrogatepass")
@@ -228,6 +229,7 @@ def test_data_variants_that_are_fine(tmp_path):
         "CRLF": GOOD.replace("\n", "\r\n").encode(),
         "quoted": GOOD.replace("-1,0.5", '"-1","0.5"').encode(),
         "a quote inside a header cell": GOOD.replace("x,y", 'height (5\'11"),y', 1).encode(),  # a character, not a quoted cell
+        "a quoted cell beside a quote inside one": GOOD.replace("x,y", '"x",y"', 1).encode(),
         "spaces": GOOD.replace("-1,0.5", "  -1 ,\t0.5 ").encode(),
         "no header": GOOD.split("\n", 1)[1].encode(),
         "exponents": GOOD.replace("0,0", "0e0,-0.0E+1").encode(),
@@ -1029,7 +1031,8 @@ def test_compare_refuses_hours_of_work_before_the_seed_line(workdir):
     points at the default 50 epochs took 2.5 minutes. Refused at once (before a drawn seed is printed),
     with the numbers; the default run is far below the limit."""
     from nnfit.compare import WORK
-    workdir(["compare", "--epochs", "1000000"], 2, "1000000 epochs x 10 points x 5 neurons is 50,000,000",
-            f"more than its {WORK:,}")
+    workdir(["compare", "--epochs", "1000000"], 2, "1000000 epochs x 10 points x 5 neurons (at least 5 counted) is "
+            "50,000,000", f"more than its {WORK:,}")
+    workdir(["compare", "--epochs", "6000", "--hidden", "1"], 2, "6000 epochs x 10 points x 5 neurons (at least 5 counted)")
     workdir(["compare", "--hidden", "10000", "--epochs", "10"], 2, "10 epochs x 10 points x 10000 neurons")
     assert 50 * 10 * 5 * 50 < WORK
