@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import nnfit
 from nnfit.fit import driver, kink as K
@@ -26,13 +26,21 @@ def corner(n, seed, at=0.3, noise=0.1):
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10 ** 6), st.integers(8, 200), st.floats(-0.8, 0.8), st.floats(0.0, 3.0))
+@example(155, 155, 0.0, 3.0)
 def test_the_batch_is_fit_line_at_each_place(seed, n, at, bend):
     """Batch (every place at once, from running sums over the sorted x) gives fit_line's log
-    evidence for the features [u, relu(u - t)] at each t, on data with and without a corner."""
+    evidence for the features [u, relu(u - t)] at each t, on data with and without a corner, at places
+    fit_kink tries (K.MIN_SIDE points on each side). To 1e-5 nat: a place near an edge makes relu(u - t)
+    nearly u - t, and the running sums' round-off then moves the evidence by up to a few 1e-6 nat whatever
+    the iterations (seed 155, n 155, bend 3: 1.24e-6 at 500 and at 5000; a clean clone's CI drew it; the
+    largest of 10,000 places 2.3e-6). With one point beyond the place (which fit_kink never tries) the two
+    can settle at different fixed points (fit_line switches the slope change off, alpha 1e20): 3e-4 nat.
+    The margins that decide are 0.5-2 nats."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, n)
     u, v = scaled(x, x + bend * np.maximum(x - at, 0) + rng.normal(0, 0.2, n))
-    knots = np.sort(rng.uniform(u.min(), u.max(), 5))
+    inner = np.sort(u[:, 0])[[K.MIN_SIDE - 1, -K.MIN_SIDE]]
+    knots = np.sort(rng.uniform(*inner, 5))
     with pytest.MonkeyPatch.context() as mp:  # iterated as far as fit_line (the batch's own cap is K.ITERATIONS)
         mp.setattr(K, "ITERATIONS", 500)
         mp.setattr(K, "RTOL", 1e-10)
@@ -40,7 +48,7 @@ def test_the_batch_is_fit_line_at_each_place(seed, n, at, bend):
     for t, e in zip(knots, batch):
         line = fit_line(K.features(u, t), v)
         if line is not None and math.isfinite(line["evidence"]):
-            assert e == pytest.approx(line["evidence"], abs=1e-6)
+            assert e == pytest.approx(line["evidence"], abs=1e-5)
 
 
 @pytest.mark.parametrize("seed,n", [(0, 40), (1, 120), (2, 400)])
