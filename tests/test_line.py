@@ -2,6 +2,7 @@
 against the Gaussian marginal likelihood it stands for, its fixed point, its leave-one-out error
 against refitting, the relu network that holds it, and what nnfit.fit does with it."""
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -56,6 +57,35 @@ def test_the_evidence_is_the_marginal_likelihood_at_its_maximum(seed, d, k, n):
         if np.all(alpha < 1e11):  # (an alpha at its cap, ALPHA_MAX, is not at a stationary point; one on its way
             # there, a slope the data do not support, gains a few 1e-8 nat from another 1%)
             assert marginal(u, v, alpha, beta) <= best + 1e-6
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10 ** 6), st.integers(1, 3), st.integers(1, 2), st.sampled_from([8, 30, 300]))
+def test_switching_an_input_off_at_once_ends_where_mackays_update_does(seed, d, k, n):
+    """line.switched sends an alpha the evidence wants at infinity to its cap at once (and one at its cap
+    it wants back to its level): the same fixed point as MacKay's update alone, run to the end, in a
+    fraction of the iterations. Some inputs carry no signal; some fits start with every alpha capped."""
+    import nnfit.fit.line as line_module
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    slopes = rng.normal(size=(d, k)) * (rng.random((d, 1)) < 0.5)
+    y = x @ slopes + rng.normal(0, 0.3, (n, k))
+    u, v = scaled(x, y)
+    start = (np.full(d, 1e12), 1.0) if seed % 2 else None
+    calls = []
+    real_inverse = np.linalg.inv
+    with mock.patch.object(line_module.np.linalg, "inv", lambda a: calls.append(1) or real_inverse(a)):
+        quick = fit_line(u, v, start=start)
+        quick_iterations = len(calls)
+        with mock.patch.object(line_module, "switched", lambda alpha, new_alpha, *rest: new_alpha), \
+                mock.patch.object(line_module, "ITERATIONS", 20_000):
+            slow = fit_line(u, v, start=start)
+    assert quick["evidence"] == pytest.approx(slow["evidence"], abs=1e-6)
+    X = np.c_[u, np.ones(n)]
+    scale = float(np.std(v))
+    np.testing.assert_allclose(X @ np.r_[quick["C"], quick["c0"][None]], X @ np.r_[slow["C"], slow["c0"][None]],
+                               atol=1e-4 * scale)
+    assert quick_iterations <= len(calls) - quick_iterations + 5
 
 
 def test_leave_one_out_is_refitting_without_the_point():

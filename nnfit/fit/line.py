@@ -32,13 +32,14 @@ ITERATIONS = 500    # at most this many re-estimations of alpha and beta (a line
 RTOL = 1e-10        # ... until alpha and beta change by less than this, relatively
 
 
-def fit_line(u, v, goal=0.0, start=None):
+def fit_line(u, v, goal=0.0, start=None, rtol=RTOL):
     """The Bayesian line through u (N, d) and v (N, k) (scaled, as the driver's): a dict with C (d, k),
     c0 (k,), alpha (d,), beta, gamma, the log evidence, H (d + 1, d + 1; each output's block of
     beta X^T X + diag alpha, X = [u, 1]), the residuals r (N, k) and exact (the mean squared residual
     below goal: the evidence is then inf, as an exact network's). None where there are too few points
     to estimate the noise (N <= d + 1, each output's parameters), or where the sums are past float64.
-    start: alpha (d,) and beta to begin the iteration from (else 1 and the data's, in standardized units).
+    start: alpha (d,) and beta to begin the iteration from (else 1 and the data's, in standardized units);
+    rtol: the iteration stops once alpha and beta change by less than this, relatively.
 
     The line is fitted on u and v standardized here (each input to mean 0 and variance 1, the outputs
     by one shared scale), with the alphas and their range in those units, and handed back in the
@@ -61,7 +62,7 @@ def fit_line(u, v, goal=0.0, start=None):
     X = np.concatenate([U, np.ones((N, 1))], axis=1)
     try:
         with np.errstate(all="ignore"):
-            line = _fit_line(U, V, X, X.T @ X, X.T @ V, goal / (sv * sv), start)
+            line = _fit_line(U, V, X, X.T @ X, X.T @ V, goal / (sv * sv), start, rtol)
     except np.linalg.LinAlgError:  # (H is positive definite in exact arithmetic; round-off at the extremes)
         return None
     if line is None:
@@ -80,7 +81,7 @@ def fit_line(u, v, goal=0.0, start=None):
                 evidence=line["evidence"] - N * k * math.log(sv))
 
 
-def _fit_line(u, v, X, XtX, Xtv, goal, start):
+def _fit_line(u, v, X, XtX, Xtv, goal, start, rtol):
     N, d = u.shape
     k = v.shape[1]
     prior = np.full(d + 1, ALPHA_MIN)
@@ -100,8 +101,9 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
         if ed <= goal * N * k or N * k - gamma <= 0:
             break
         new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), ALPHA_MIN, ALPHA_MAX)
+        new_alpha = switched(alpha, new_alpha, beta, XtX, Xtv, Hinv)
         new_beta = (N * k - gamma) / (2 * ed)
-        settled = np.all(np.abs(new_alpha - alpha) <= RTOL * alpha) and abs(new_beta - beta) <= RTOL * beta
+        settled = np.all(np.abs(new_alpha - alpha) <= rtol * alpha) and abs(new_beta - beta) <= rtol * beta
         alpha, beta = new_alpha, new_beta
         if settled:
             break
@@ -124,6 +126,34 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start):
                     if sign > 0 else -math.inf)
     return {"C": coef[:d], "c0": coef[d], "alpha": alpha, "beta": beta, "gamma": gamma, "evidence": evidence,
             "H": H, "r": r, "exact": exact}
+
+
+def switched(alpha, new_alpha, beta, XtX, Xtv, Hinv):
+    """MacKay's update, new_alpha, with an input the evidence switches off sent to ALPHA_MAX at once, and
+    one at ALPHA_MAX it switches back on brought to its level at once. Alone, the update takes such an
+    alpha there by a factor of about 1.3 an iteration (70 iterations from 300 to the cap for the kink's
+    left slope on 5000 points of a logistic curve, 3 ms), and back down as slowly.
+
+    Tipping and Faul's test (2003), in their units (prior precision A = 2 alpha, noise precision B = 2
+    beta): with every other alpha and beta fixed, the evidence in input j's A is largest at
+    k s^2 / (sum_l q_l^2 - k s) where sum_l q_l^2 > k s, else at infinity (s, q: the data's precision
+    on and projection onto the input with its own term left out; k outputs share A). s = A S / (A - S)
+    from S = B x^T x - B^2 x^T X Sigma X^T x with the input in; it is used only where S < A / 2, where
+    A - S keeps its digits (an input the data pin down far more than its prior: MacKay's update is
+    quick there). The fixed points are MacKay's."""
+    d, k = len(alpha), Xtv.shape[1]
+    with np.errstate(all="ignore"):
+        A = 2 * alpha
+        S = 2 * beta * np.diag(XtX)[:d] - 2 * beta * beta * np.einsum("jp,pj->j", XtX[:d], Hinv @ XtX[:, :d])
+        Q = 2 * beta * Xtv[:d] - 2 * beta * beta * XtX[:d] @ (Hinv @ Xtv)
+        s = A * S / (A - S)
+        qq = np.sum((A / (A - S))[:, None] ** 2 * Q * Q, axis=1)
+        sure = (S > 0) & (S < A / 2) & np.isfinite(s) & np.isfinite(qq)
+        on = np.clip(k * s * s / (qq - k * s) / 2, ALPHA_MIN, ALPHA_MAX)
+    out = np.where(sure & (qq <= k * s), ALPHA_MAX, new_alpha)
+    back = sure & (qq > k * s) & (alpha >= ALPHA_MAX)
+    out[back] = on[back]
+    return out
 
 
 def inverse(H):
