@@ -62,7 +62,7 @@ def test_the_evidence_is_the_integral_over_the_kinks_place(seed, n):
     kink = K.fit_kink(u, v)
     s = np.unique(u[:, 0])
     lo, hi = s[K.MIN_SIDE - 1], s[-K.MIN_SIDE]
-    grid = np.linspace(lo, hi, 4001)
+    grid = np.linspace(lo, hi, 1001)
     ev = np.array([fit_line(K.features(u, t), v)["evidence"] for t in grid])
     top = ev.max()
     dense = top + math.log(np.trapezoid(np.exp(ev - top), grid) / np.ptp(u))

@@ -101,7 +101,8 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start, rtol):
         if ed <= goal * N * k or N * k - gamma <= 0:
             break
         new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), ALPHA_MIN, ALPHA_MAX)
-        new_alpha = switched(alpha, new_alpha, beta, XtX, Xtv, Hinv)
+        if np.any((new_alpha > 1.2 * alpha) | (alpha >= ALPHA_MAX)):  # (on its way up, or at the cap)
+            new_alpha = switched(alpha, new_alpha, beta, XtX, Xtv, Hinv)
         new_beta = (N * k - gamma) / (2 * ed)
         settled = np.all(np.abs(new_alpha - alpha) <= rtol * alpha) and abs(new_beta - beta) <= rtol * beta
         alpha, beta = new_alpha, new_beta
