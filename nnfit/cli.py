@@ -469,7 +469,8 @@ def add_fit_options(p):
                    help=" | ".join(REGULARIZATIONS) + _(" (default auto: bayes with lm from 20 points, else none)"))
     g.add_argument("--val-fraction", type=real, default=d.val_fraction, help=_("validation share for early stopping (default %(default)s)"))
     g.add_argument("--test-fraction", type=real, help=_("test share (default: as --val-fraction; 0 with bayes)"))
-    g.add_argument("--patience", type=integer, default=d.patience, help=_("early-stopping patience in epochs (default %(default)s)"))
+    g.add_argument("--patience", type=integer, help=_("early-stopping patience in epochs (default: 6 with lm, as MATLAB's; "
+                                                      "50 with lbfgs; 200 with adam, momentum and sgd)"))
     g.add_argument("--goal", type=real, default=d.goal, help=_("stop at this training MSE, scaled units (default %(default)s)"))
     g.add_argument("--min-grad", type=real, default=d.min_grad, help=_("stop a start below this gradient norm (default %(default)s)"))
     g.add_argument("--mu", type=real, default=d.mu, help=_("LM first damping (default %(default)s)"))

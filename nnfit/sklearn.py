@@ -56,7 +56,7 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, hidden=10, activation="auto", optimizer="lm", regularization="auto", epochs=1000,
-                 starts=16, scale="standard", val_fraction=0.15, test_fraction=0.0, patience=6, lr=0.01,
+                 starts=16, scale="standard", val_fraction=0.15, test_fraction=0.0, patience=None, lr=0.01,
                  momentum=0.9, random_state=None):
         self.hidden = hidden
         self.activation = activation

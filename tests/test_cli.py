@@ -472,7 +472,7 @@ def test_the_constant_kept_is_said_once_and_kept_in_the_model(cli, tmp_path):
     x = np.linspace(-3, 3, 60)
     (tmp_path / "pts.csv").write_text("x,y\n" + "".join(f"{a:.17g},{b:.17g}\n" for a, b in zip(x, np.sin(x))))
     status, out, err = cli("fit", "--data", "pts.csv", "--optimizer", "sgd", "--lr", "1000", "--regularization", "none",
-                           "--epochs", "50", "--seed", "0", "--no-plot", "--quiet", "--out", "r")
+                           "--epochs", "50", "--patience", "6", "--seed", "0", "--no-plot", "--quiet", "--out", "r")
     assert status == 0 and err.count("no start of the sgd fit beat the constant mean") == 1, err
     assert nnfit.load(tmp_path / "r" / "model.safetensors").extra["warnings"][0].startswith("no start of the sgd fit")
 
@@ -574,7 +574,8 @@ def test_a_flat_fit_is_warned_about_and_numpy_stays_quiet():
         warnings.simplefilter("error", RuntimeWarning)
         flat = nnfit.fit(x, (-1.0) ** np.arange(60), hidden=1, regularization="none", seed=0)
         with pytest.warns(nnfit.DataWarning, match="no start of the sgd fit beat the constant mean"):
-            kept = nnfit.fit(x, np.sin(x), optimizer="sgd", lr=1000, regularization="none", seed=0, epochs=50)
+            kept = nnfit.fit(x, np.sin(x), optimizer="sgd", lr=1000, regularization="none", seed=0, epochs=50,
+                              patience=6)
         try:  # a point at 1e150 unscaled: every start diverges, or one on plain LM (lm.WARM_EPOCHS) fits it
             spike = nnfit.fit(x / 3, np.r_[x[:-1] / 3, 1e150], scale="none", seed=0, epochs=50)
         except nnfit.TrainingDiverged:
