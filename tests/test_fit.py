@@ -1219,6 +1219,27 @@ def test_lbfgs_says_why_it_stopped_and_scores_each_iterate_once(monkeypatch):
     assert early.extra["epochs"] < 1000
 
 
+def test_lbfgs_runs_again_only_the_starts_kept_past_pruning(monkeypatch):
+    """On large data L-BFGS-B runs each start only to the driver's last pruning epoch, and again, from its
+    start, only the ones the driver keeps past it: the same fit, bitwise, as every start's whole run
+    (SciPy's minimize is deterministic), in fewer iterations."""
+    from nnfit.fit import first_order
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-3, 3, 1500)  # 1050 training points: pruned (driver.PRUNE_POINTS)
+    y = np.sin(3 * x) + 0.1 * rng.standard_normal(1500)
+    runs = []
+    real_run = first_order.LBFGS.run
+    monkeypatch.setattr(first_order.LBFGS, "run", lambda self, k, limit: runs.append(limit) or real_run(self, k, limit))
+    options = dict(optimizer="lbfgs", hidden=4, starts=6, epochs=60, seed=0)
+    lazy = nnfit.fit(x, y, **options)
+    assert runs[:6] == [max(driver.PRUNE_AT)] * 6 and 0 < len(runs) - 6 <= driver.PRUNE_KEEP
+    monkeypatch.setattr(first_order.LBFGS, "run", lambda self, k, limit: real_run(self, k, self.cfg.epochs))
+    whole = nnfit.fit(x, y, **options)
+    assert np.array_equal(lazy.predict(x), whole.predict(x))
+    assert lazy.extra["epochs"] == whole.extra["epochs"] and lazy.extra["stopped"] == whole.extra["stopped"]
+    assert lazy.extra["dropped"] == whole.extra["dropped"] > 0
+
+
 def test_large_networks_step_in_numpy():
     """From lm.COMPILED_MAX_P parameters on, LM's epochs run NumPy's step (LAPACK's factorizations beat
     the compiled loops there; test_compiled_epoch_equals_numpy holds the two equal), below it compiled."""

@@ -253,11 +253,11 @@ def check_work(cfg, n, net):
                                          hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, P=P))
 
 
-def make_optimizer(cfg, p, u, v, net, bayes, watch, lm_options):
+def make_optimizer(cfg, p, u, v, net, bayes, watch, lm_options, prune_at=()):
     if cfg.optimizer == "lm":
         return LevenbergMarquardt(cfg, p, u, v, net, bayes, **lm_options)
     if cfg.optimizer == "lbfgs":
-        return LBFGS(cfg, p, u, v, net, watch)
+        return LBFGS(cfg, p, u, v, net, watch, first=max(prune_at) if prune_at else None)
     return Descent(cfg, p, u, v, net, RULES[cfg.optimizer])
 
 
@@ -720,7 +720,8 @@ class Run:
         self.train, self.val, self.test = [], [], []
         self.none = np.full(K, np.nan)  # the history of a split with no points
         self.watched = []  # L-BFGS-B's validation MSE of each iterate of the start it runs (lbfgs_watch)
-        self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None, lm_options or {})
+        self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None, lm_options or {},
+                                  self.prune_at)
         self._kinds = None  # (kinds)
         self.keep = max(1, PRUNE_KEEP // len(self.kinds()))  # pruning keeps PRUNE_KEEP starts, shared by the kinds
         self.chosen, self.evidence, self.evidences, self.scores = None, -np.inf, {}, None  # set by choose()
