@@ -89,6 +89,9 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start, rtol):
     alpha, beta = np.ones(d), 1.0 / (2 * max(vtv / v.size, 1e-300))
     if start is not None:
         alpha, beta = start
+    # an input brought back from the cap goes on by MacKay's update alone: the test holds the rest fixed, and
+    # where they move with it, off and on could take turns (pure noise in two inputs, from capped alphas)
+    came_back = np.zeros(d, dtype=bool)
     for _ in range(ITERATIONS):
         prior[:d] = alpha
         H = beta * XtX + np.diag(prior)
@@ -102,7 +105,9 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start, rtol):
             break
         new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), ALPHA_MIN, ALPHA_MAX)
         if np.any((new_alpha > 1.2 * alpha) | (alpha >= ALPHA_MAX)):  # (on its way up, or at the cap)
-            new_alpha = switched(alpha, new_alpha, beta, XtX, Xtv, Hinv)
+            quick = switched(alpha, new_alpha, beta, XtX, Xtv, Hinv)
+            new_alpha = np.where(came_back, new_alpha, quick)
+            came_back |= (alpha >= ALPHA_MAX) & (quick < ALPHA_MAX)
         new_beta = (N * k - gamma) / (2 * ed)
         settled = np.all(np.abs(new_alpha - alpha) <= rtol * alpha) and abs(new_beta - beta) <= rtol * beta
         alpha, beta = new_alpha, new_beta
