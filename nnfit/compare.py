@@ -1,5 +1,6 @@
 """`nnfit compare`: every engine trained from the same start on the same data, side by side."""
 import time
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -7,7 +8,8 @@ import numpy as np
 from .engines import ENGINES
 from .explain import table
 from .i18n import _
-from .train import run
+from .data import DataWarning
+from .train import run, warn_if_x_collapses
 
 
 WORK = 250_000  # the most epochs x points x max(hidden, 5) compare takes on: the torch engines train one sample at a time
@@ -28,13 +30,16 @@ def check_work(cfg, n):
 def compare(cfg, x, y):
     """A table: engine, final loss, largest parameter difference from scalar, training time."""
     rows, reference = [], None
+    warn_if_x_collapses(x, cfg.dtype)  # once here, not once a run
     for name in ENGINES:
         if cfg.models > 1 and name == "scalar":
             continue  # scalar trains one model at a time
         one = replace(cfg, engine=name)
-        run(one, x, y)  # once to compile or warm up, so the time below is the training alone
-        t0 = time.perf_counter()
-        result = run(one, x, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            run(one, x, y)  # once to compile or warm up, so the time below is the training alone
+            t0 = time.perf_counter()
+            result = run(one, x, y)
         seconds = time.perf_counter() - t0
         flat = result.params.flat() if cfg.models == 1 else np.concatenate(result.params, axis=-1)
         final = result.final_loss if cfg.models == 1 else float(np.nanmin(result.final_losses))

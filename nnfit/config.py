@@ -46,9 +46,10 @@ class Config:
     device: str = "cpu"          # cpu | cuda (matrix engine only)
     keep_grads: bool = False     # never zero the gradients, as the chapter's section-4 loop (scalar engine only)
 
-    def validate(self):
+    def validate(self, here=True):
         """Raise ConfigError naming the first bad option and its value; store plain Python values
-        (a NumPy integer becomes an int) so that the config can be saved as JSON."""
+        (a NumPy integer becomes an int) so that the config can be saved as JSON. here=False: a saved
+        model's config, which need not run on this machine (a GPU or the memory it trained with)."""
         self.hidden = check_int("hidden", self.hidden, 1, MAX_HIDDEN)
         self.activation = check_choice("activation", self.activation, ACTIVATION_NAMES)
         self.lr = check_number("lr", self.lr, 0, low_open=True)
@@ -65,10 +66,11 @@ class Config:
         self.dtype = check_choice("dtype", self.dtype, DTYPE_NAMES)
         self.device = check_choice("device", self.device, DEVICE_NAMES)
         check_representable("lr", self.lr, self.dtype)
-        self.check_memory(n=10)
+        if here:
+            self.check_memory(n=10)
         if self.device == "cuda" and self.resolved_engine() != "matrix":
             raise ConfigError("device", _("cuda runs only the matrix engine: choose it (--engine matrix, engine='matrix')"))
-        if self.device == "cuda":  # now, before a seed is drawn and printed or anything trains
+        if self.device == "cuda" and here:  # now, before a seed is drawn and printed or anything trains
             from ._torch import require_torch
             if not require_torch(_("--device cuda"), "device").cuda.is_available():
                 raise ConfigError("device", _("cuda: no CUDA GPU is available here (torch.cuda.is_available() is False)"))

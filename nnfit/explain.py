@@ -25,7 +25,7 @@ from .config import shown_int
 from .i18n import _
 from .model import network
 from .params import NAMES, Params, init_params
-from .train import TrainingDiverged, check_finite, epoch_order
+from .train import TrainingDiverged, check_finite, divergence_hint, epoch_order, warn_if_x_collapses
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SYMBOL = {"sigmoid": "σ"}  # as the chapter writes it; other activations by name
@@ -151,8 +151,8 @@ def step_ledger(params, x, y, idx, cfg):
         what = (_("the loss became {loss}").format(loss=loss) if not np.isfinite(loss) else
                 _("the gradient became non-finite") if not np.all(np.isfinite(autograd.flat())) else
                 _("the new weights became non-finite ({dtype} overflowed)").format(dtype=cfg.dtype))
-        raise TrainingDiverged(_("{what} at this step with lr {lr:g}; try a smaller learning rate (e.g. --lr {smaller:g}) "
-                                 "or scaled data").format(what=what, lr=cfg.lr, smaller=cfg.lr / 10))
+        raise TrainingDiverged(_("{what} at this step with lr {lr:g}; {hint}").format(
+            what=what, lr=cfg.lr, hint=divergence_hint(cfg, x, y)))
     text = formulas(cfg.activation, cfg.hidden, len(idx))
     forward = forward_in_dtype(params, xb, yb, cfg.activation, cfg.dtype)
     samples = [{"index": int(k), "x": float(xv), "y": float(yv), "z": z, "h": h, "ah": ah, "y_hat": y_hat, "error": error}
@@ -173,6 +173,7 @@ def step_ledger(params, x, y, idx, cfg):
 
 def ledger(cfg, x, y, epoch=1, sample=1):
     """Train to step `sample` of epoch `epoch` (as the run does) and return that step's ledger."""
+    warn_if_x_collapses(x, cfg.dtype)  # (as train warns: the ledger's steps run in the run's dtype)
     params, idx = state_before_step(cfg, x, y, epoch, sample)
     return {"epoch": epoch, "sample": sample, **step_ledger(params, x, y, idx, cfg)}
 

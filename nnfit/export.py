@@ -510,7 +510,8 @@ def write_new(path, content):
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = None, None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(os.path.abspath(path)))
+        # (a short name of its own: the file's name and a suffix went past 255 bytes for names of 246 and more)
+        fd, tmp = tempfile.mkstemp(prefix=".nnfit-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
         os.fchmod(fd, 0o666 & ~umask())  # as a plain new file under the umask, not mkstemp's 0o600
         with os.fdopen(fd, "wb") as f:
             fd = None

@@ -4,6 +4,7 @@ import errno
 import json
 import math
 import os
+import secrets
 import sys
 from dataclasses import fields
 
@@ -241,7 +242,9 @@ class Model:
         mode = (os.stat(path).st_mode & 0o7777) if os.path.isfile(path) else 0o666 & ~umask()  # a file keeps its mode
         if os.path.exists(path) and not os.path.isfile(path):  # never swap a device or a directory for a file
             raise ModelFileError(_("{path}: not a regular file; give a file name to save the model to").format(path=path))
-        tmp = f"{path}.tmp{os.getpid()}"
+        # the temporary file beside it, with a short name of its own (the model's name and a suffix went past
+        # 255 bytes for names of 246 and more); made where the directory is there
+        tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".nnfit-{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
             tensors = {n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}
             if self.posterior is not None:
@@ -424,7 +427,7 @@ def from_file(path, meta, tensors):
         if required not in cfg:
             raise bad("config", _("lacks the field {name!r}").format(name=required))
     try:
-        config = cls(**cfg).validate()
+        config = cls(**cfg).validate(here=False)  # (a model trained on a GPU predicts with NumPy anywhere)
     except ConfigError as e:
         raise bad("config", _("field {error}").format(error=e)) from None
     if config.activation not in ACTIVATIONS:  # "auto" is a fit's option, never a saved model's activation

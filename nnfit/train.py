@@ -89,17 +89,21 @@ def check_finite(losses, epoch, cfg, x=None, y=None):
     if finite.all() or (cfg.models > 1 and finite.any()):
         return  # with many models, the ones that diverge drop out; the others go on
     bad = losses[~finite][0]
+    raise TrainingDiverged(_("the loss became {bad} at epoch {epoch} with lr {lr:g}; {hint}").format(
+        bad=bad, epoch=epoch, lr=cfg.lr, hint=divergence_hint(cfg, x, y)))
+
+
+def divergence_hint(cfg, x=None, y=None):
+    """What to do about a run that overflowed: the data's size when x and y are given and too large for
+    the dtype (a smaller learning rate would not help), a tiny learning rate, else a smaller one."""
     big = float(np.finfo(cfg.dtype).max) ** 0.5 / 10  # squares of larger values overflow
     if x is not None and max(np.max(np.abs(x)), np.max(np.abs(y))) > big:
-        hint = (_("the data's values are too large for {dtype}: scale them or use --dtype float64")
+        return (_("the data's values are too large for {dtype}: scale them or use --dtype float64")
                 if cfg.dtype == "float32" else _("the data's values are too large for {dtype}: scale them")
                 ).format(dtype=cfg.dtype)
-    elif cfg.lr / 10 < np.finfo(cfg.dtype).tiny:
-        hint = _("the learning rate is already tiny: scale the data")
-    else:
-        hint = _("try a smaller learning rate (e.g. --lr {lr:g}) or scaled data").format(lr=cfg.lr / 10)
-    raise TrainingDiverged(_("the loss became {bad} at epoch {epoch} with lr {lr:g}; {hint}").format(
-        bad=bad, epoch=epoch, lr=cfg.lr, hint=hint))
+    if cfg.lr / 10 < np.finfo(cfg.dtype).tiny:
+        return _("the learning rate is already tiny: scale the data")
+    return _("try a smaller learning rate (e.g. --lr {lr:g}) or scaled data").format(lr=cfg.lr / 10)
 
 
 def warn_if_x_collapses(x, dtype):

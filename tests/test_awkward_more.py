@@ -337,3 +337,30 @@ def test_helper_49_findings(tmp_path):
     done = subprocess.run([sys.executable, "-m", "nnfit", "train", "--data", str(tmp_path / "ctl.csv"), "--epochs", "2",
                            "--no-plot", "--seed", "0", "--out", str(tmp_path / "run")], capture_output=True, text=True)
     assert done.returncode == 0 and "cannot pick them again" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_helper_50_findings(tmp_path, cli):
+    """A model trained on a GPU loads, predicts and exports on a machine without one (its config is a
+    record, not a run); names of up to 255 bytes are written by save and export (their temporary files
+    have short names of their own); explain on data too large for float32 says so at any learning rate;
+    the float32 warning that x values collapse is given once by compare and by explain too."""
+    model = nnfit.train(seed=0, engine="matrix")
+    model.config.device = "cuda"
+    model.save(tmp_path / "gpu.st")
+    loaded = nnfit.load(tmp_path / "gpu.st")
+    assert loaded.config.device == "cuda" and np.array_equal(loaded.predict([1.0]), model.predict([1.0]))
+    status, out, err = cli("predict", tmp_path / "gpu.st", "1")
+    assert status == 0 and err == "" and float(out.split(",")[1]) == pytest.approx(float(model.predict([1.0])[0]))
+    for name in ("s" * 246, "s" * 255):
+        assert model.save(tmp_path / name) == str(tmp_path / name) and nnfit.load(tmp_path / name).config.hidden == 5
+        status, out, err = cli("export", tmp_path / "gpu.st", "--to", "c", "-o", tmp_path / ("c" + name[1:]))
+        assert status == 0 and (tmp_path / ("c" + name[1:])).read_text().startswith("/*"), err
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no temporary file left behind
+    (tmp_path / "big.csv").write_text("x,y\n1,1e149\n2,-1e149\n3,1e149\n")
+    for lr in ("0.01", "1e-30"):
+        status, out, err = cli("explain", "--seed", "0", "--data", "big.csv", "--lr", lr, "--lang", "en")
+        assert status == 1 and err.count("\n") == 1 and "too large for float32: scale them or use --dtype float64" in err, err
+    (tmp_path / "off.csv").write_text("x,y\n" + "".join(f"{1e15 + i:.17g},{np.sin(i)}\n" for i in range(40)))
+    for command in ("compare", "explain"):
+        status, out, err = cli(command, "--seed", "0", "--data", "off.csv", "--epochs", "2", "--lang", "en")
+        assert status == 0 and err.count("are the same number in float32") == 1, (command, err)

@@ -46,9 +46,10 @@ class FitConfig:
     lr: float = 0.01             # adam / momentum / sgd: learning rate
     momentum: float = 0.9        # momentum: the velocity's decay
 
-    def validate(self):
+    def validate(self, here=True):
         """Raise ConfigError naming the first bad option and its value; store plain Python values (a
-        NumPy integer or a Fraction becomes an int or a float) so that the model can be saved as JSON."""
+        NumPy integer or a Fraction becomes an int or a float) so that the model can be saved as JSON.
+        (here: as the training Config's; a fit's options depend on nothing of the machine.)"""
         self.hidden = check_int("hidden", self.hidden, 1, MAX_HIDDEN)
         self.activation = check_choice("activation", self.activation, ("auto",) + tuple(ACTIVATION_NAMES))
         self.optimizer = check_choice("optimizer", self.optimizer, OPTIMIZERS)
