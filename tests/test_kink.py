@@ -171,6 +171,27 @@ def test_many_points_of_a_corner_keep_the_kink_after_the_race():
     assert model.extra["scout"] and model.extra["kink"]["kept"] and abs(model.extra["kink"]["at"]) < 0.05
 
 
+def test_after_a_race_a_kink_far_behind_on_its_points_is_not_fitted_on_all(monkeypatch):
+    """After a race, the kink is fitted on the race's points first; where its evidence there is more than
+    KINK_SURE below the race winner's (a logistic curve: 235 nat at 500 points), it is not fitted on
+    every point, the model is the one it would have been, and the summary says why. A corner is still
+    fitted on every point and kept (test above)."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, 2000)
+    y = 1 / (1 + np.exp(-4 * x)) + rng.normal(0, 0.1, 2000)
+    quick = nnfit.fit(x, y, hidden=10, seed=0)
+    race = quick.extra["kink"]["race"]
+    assert quick.extra["scout"] and not quick.extra["kink"]["kept"] and race["points"] == driver.SCOUT_POINTS
+    assert race["evidence"] < race["networks"] - driver.KINK_SURE
+    assert "not fitted on every point" in summary(quick)
+    monkeypatch.setattr(driver, "KINK_SURE", math.inf)  # always fitted on every point
+    whole = nnfit.fit(x, y, hidden=10, seed=0)
+    assert "race" not in whole.extra["kink"] and not whole.extra["kink"]["kept"]
+    assert whole.extra["kink"]["evidence"] < whole.extra["kink"]["rivals"] - 100
+    grid = np.linspace(-2, 2, 200)
+    assert np.array_equal(quick.predict(grid), whole.predict(grid))
+
+
 @pytest.mark.parametrize("scale,offset", [(1e-17, 0.0), (1e-30, 0.0), (1.0, 1e5), (1e3, 1e6)])
 def test_unscaled_x_of_any_size_or_offset_keeps_the_right_kink(tmp_path, scale, offset):
     """--scale none with x of size 1e-17 or at 1e5: the kink is searched and fitted on x and y

@@ -7,7 +7,7 @@ import re
 
 from ..i18n import _
 from .config import MIN_SPLIT_POINTS
-from .driver import AUTO, AUTO_MARGIN, KINK_MARGIN, LINE_MARGIN, ORIGIN_MARGIN
+from .driver import AUTO, AUTO_MARGIN, KINK_MARGIN, KINK_SURE, LINE_MARGIN, ORIGIN_MARGIN
 from .line import REACH
 from .lm import WARM_EPOCHS
 
@@ -130,8 +130,15 @@ def place_text(at, x_range):
 
 def kink_line(kinked, x_range):
     """What the kink's evidence said (model.extra["kink"]; driver.KINK, KINK_MARGIN): kept, or not."""
-    kink, rivals = evidence_text(kinked["evidence"]), evidence_text(kinked["rivals"])
     at = place_text(kinked["at"], x_range)
+    if kinked.get("race"):  # behind on the race's points (driver.KINK_SURE): not fitted on every point
+        race = kinked["race"]
+        return _("one kink (two straight pieces): on the race's {points} points its log evidence {kink} (the best at "
+                 "x = {at}) was {gap:.0f} nat below the race's winner's {rivals}, more than {sure:g}: not fitted on every "
+                 "point").format(points=race["points"], kink=evidence_text(race["evidence"]), at=at,
+                                 gap=race["networks"] - race["evidence"], rivals=evidence_text(race["networks"]),
+                                 sure=KINK_SURE)
+    kink, rivals = evidence_text(kinked["evidence"]), evidence_text(kinked["rivals"])
     if kinked.get("held") is False:
         return _("one kink (two straight pieces): log evidence {kink} over every place of the kink (the best at x = {at}) "
                  "against {rivals} for the networks and the line: not kept, as a relu network cannot hold it here in float64 "
