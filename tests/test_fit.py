@@ -1238,6 +1238,10 @@ def test_lbfgs_runs_again_only_the_starts_kept_past_pruning(monkeypatch):
     assert np.array_equal(lazy.predict(x), whole.predict(x))
     assert lazy.extra["epochs"] == whole.extra["epochs"] and lazy.extra["stopped"] == whole.extra["stopped"]
     assert lazy.extra["dropped"] == whole.extra["dropped"] > 0
+    monkeypatch.setattr(first_order.LBFGS, "run", lambda self, k, limit: runs.append(limit) or real_run(self, k, limit))
+    runs.clear()
+    nnfit.fit(x, y, **dict(options, starts=driver.PRUNE_KEEP))  # none to drop: each start runs once, whole
+    assert runs == [options["epochs"]] * driver.PRUNE_KEEP
 
 
 def test_large_networks_step_in_numpy():

@@ -735,7 +735,7 @@ class Run:
         self.none = np.full(K, np.nan)  # the history of a split with no points
         self.watched = []  # L-BFGS-B's validation MSE of each iterate of the start it runs (lbfgs_watch)
         self.opt = make_optimizer(cfg, p, ut, vt, net, bayes, self.lbfgs_watch if len(uv) else None, lm_options or {},
-                                  self.prune_at)
+                                  self.prune_at if K > PRUNE_KEEP else ())  # (with no start to drop, each runs once)
         self._kinds = None  # (kinds)
         self.keep = max(1, PRUNE_KEEP // len(self.kinds()))  # pruning keeps PRUNE_KEEP starts, shared by the kinds
         self.chosen, self.evidence, self.evidences, self.scores = None, -np.inf, {}, None  # set by choose()

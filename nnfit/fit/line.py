@@ -89,9 +89,6 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start, rtol):
     alpha, beta = np.ones(d), 1.0 / (2 * max(vtv / v.size, 1e-300))
     if start is not None:
         alpha, beta = start
-    # an input brought back from the cap goes on by MacKay's update alone: the test holds the rest fixed, and
-    # where they move with it, off and on could take turns (pure noise in two inputs, from capped alphas)
-    came_back = np.zeros(d, dtype=bool)
     for _ in range(ITERATIONS):
         prior[:d] = alpha
         H = beta * XtX + np.diag(prior)
@@ -104,10 +101,6 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start, rtol):
         if ed <= goal * N * k or N * k - gamma <= 0:
             break
         new_alpha = np.clip(gammas[:d] / np.maximum(2 * np.sum(coef[:d] ** 2, axis=1), 1e-300), ALPHA_MIN, ALPHA_MAX)
-        if np.any((new_alpha > 1.2 * alpha) | (alpha >= ALPHA_MAX)):  # (on its way up, or at the cap)
-            quick = switched(alpha, new_alpha, beta, XtX, Xtv, Hinv)
-            new_alpha = np.where(came_back, new_alpha, quick)
-            came_back |= (alpha >= ALPHA_MAX) & (quick < ALPHA_MAX)
         new_beta = (N * k - gamma) / (2 * ed)
         settled = np.all(np.abs(new_alpha - alpha) <= rtol * alpha) and abs(new_beta - beta) <= rtol * beta
         alpha, beta = new_alpha, new_beta
@@ -132,34 +125,6 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start, rtol):
                     if sign > 0 else -math.inf)
     return {"C": coef[:d], "c0": coef[d], "alpha": alpha, "beta": beta, "gamma": gamma, "evidence": evidence,
             "H": H, "r": r, "exact": exact}
-
-
-def switched(alpha, new_alpha, beta, XtX, Xtv, Hinv):
-    """MacKay's update, new_alpha, with an input the evidence switches off sent to ALPHA_MAX at once, and
-    one at ALPHA_MAX it switches back on brought to its level at once. Alone, the update takes such an
-    alpha there by a factor of about 1.3 an iteration (70 iterations from 300 to the cap for the kink's
-    left slope on 5000 points of a logistic curve, 3 ms), and back down as slowly.
-
-    Tipping and Faul's test (2003), in their units (prior precision A = 2 alpha, noise precision B = 2
-    beta): with every other alpha and beta fixed, the evidence in input j's A is largest at
-    k s^2 / (sum_l q_l^2 - k s) where sum_l q_l^2 > k s, else at infinity (s, q: the data's precision
-    on and projection onto the input with its own term left out; k outputs share A). s = A S / (A - S)
-    from S = B x^T x - B^2 x^T X Sigma X^T x with the input in; it is used only where S < A / 2, where
-    A - S keeps its digits (an input the data pin down far more than its prior: MacKay's update is
-    quick there). The fixed points are MacKay's."""
-    d, k = len(alpha), Xtv.shape[1]
-    with np.errstate(all="ignore"):
-        A = 2 * alpha
-        S = 2 * beta * np.diag(XtX)[:d] - 2 * beta * beta * np.einsum("jp,pj->j", XtX[:d], Hinv @ XtX[:, :d])
-        Q = 2 * beta * Xtv[:d] - 2 * beta * beta * XtX[:d] @ (Hinv @ Xtv)
-        s = A * S / (A - S)
-        qq = np.sum((A / (A - S))[:, None] ** 2 * Q * Q, axis=1)
-        sure = (S > 0) & (S < A / 2) & np.isfinite(s) & np.isfinite(qq)
-        on = np.clip(k * s * s / (qq - k * s) / 2, ALPHA_MIN, ALPHA_MAX)
-    out = np.where(sure & (qq <= k * s), ALPHA_MAX, new_alpha)
-    back = sure & (qq > k * s) & (alpha >= ALPHA_MAX)
-    out[back] = on[back]
-    return out
 
 
 def inverse(H):
