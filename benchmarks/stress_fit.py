@@ -1,7 +1,7 @@
 """Several hundred fits of noisy and awkward data: does every nnfit.fit end in a finite model or one of
 nnfit's own errors?
 
-    .venv/bin/python benchmarks/stress_fit.py               # 800 seeded fits, about 75 s here
+    .venv/bin/python benchmarks/stress_fit.py               # 800 seeded fits, about 110 s here
     .venv/bin/python benchmarks/stress_fit.py --fits 50     # fewer
     .venv/bin/python benchmarks/stress_fit.py --only 17     # case 17 alone, with its data and options
 
