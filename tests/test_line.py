@@ -257,3 +257,17 @@ def test_a_line_far_from_zero_for_its_spread_is_held_or_left():
     assert model.extra["line"]["kept"] is False and model.extra["line"]["held"] is False
     assert np.mean((model.predict(1e6 + 1e-9 * two) - y2) ** 2) <= np.var(y2) * (1 + 1e-12)
     assert "cannot hold it here in float64" in summary(model)
+
+
+def test_a_nearly_noise_free_plane_keeps_the_line_with_goal_0():
+    """With goal 0 nothing counts as exact, and on a plane with noise 1e-8 E_D by expansion (v^T v - 2 c^T X^T v
+    + c^T X^T X c) cancelled to 0 and stopped the line's iteration at beta 1e8 (evidence 2664, below the
+    network's 4945: the network was kept, test RMSE 0.08). E_D from the residuals there: the line is kept."""
+    rng = np.random.default_rng(83)
+    x = rng.normal(size=(100, 6))
+    slopes = rng.normal(size=(6, 3)) * (rng.random((6, 1)) < 0.5)
+    y = x @ slopes + 1e-8 * rng.normal(size=(100, 3))
+    model = nnfit.fit(x, y, hidden=4, seed=0, goal=0)
+    assert model.extra["line"]["kept"] and model.extra["line"]["evidence"] > model.extra["line"]["network"]
+    new = rng.normal(size=(50, 6))
+    assert np.max(np.abs(model.predict(new) - new @ slopes)) < 1e-6

@@ -95,6 +95,8 @@ def _fit_line(u, v, X, XtX, Xtv, goal, start, rtol):
         Hinv = np.linalg.inv(H)
         coef = beta * Hinv @ Xtv  # (d + 1, k)
         ed = max(vtv - 2 * float(np.sum(coef * Xtv)) + float(np.sum(coef * (XtX @ coef))), 0.0)  # |X coef - v|^2
+        if ed < 1e-6 * vtv:  # (the expansion cancels: below this it keeps no digits, and at 0 the loop stopped with
+            ed = float(np.sum((X @ coef - v) ** 2))  # beta 1e8 where it is 2.5e15: noise 1e-8 on 100 points)
         shrink = prior * np.diag(Hinv)  # each parameter's share held by the prior, per output
         gammas = k * (1 - shrink)
         gamma = float(np.sum(gammas))
