@@ -94,13 +94,12 @@ class LBFGS:
     def __init__(self, cfg, p, x, y, net, watch=None, first=None):
         self.cfg, self.x, self.y, self.net, self.p, self.watch = cfg, x, y, net, p, watch
         self.starts = p.copy()
-        self.trace = []  # per start: (iterations, P) parameters after each iteration
-        self.ends = []  # per start: why its trace ends ("" at the epoch limit: the driver says so)
-        self.whole = []  # per start: whether its trace is its whole run (else it stopped at `first`)
-        limit = cfg.epochs if first is None else min(first, cfg.epochs)
-        for k in range(len(p)):
-            self.trace.append(None), self.ends.append(None), self.whole.append(None)
-            self.run(k, limit)
+        K = len(p)
+        self.trace = [None] * K  # per start: (iterations, P) parameters after each iteration
+        self.ends = [None] * K  # per start: why its trace ends ("" at the epoch limit: the driver says so)
+        self.whole = [None] * K  # per start: whether its trace is its whole run (else it stopped at `first`)
+        for k in range(K):
+            self.run(k, cfg.epochs if first is None else min(first, cfg.epochs))
         self.at = np.zeros(len(p), dtype=int)
         self.stopped = np.array([len(t) == 0 for t in self.trace])
         self.reason = np.array(["converged" if s else "" for s in self.stopped], dtype=object)
