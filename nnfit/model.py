@@ -243,7 +243,7 @@ class Model:
         if os.path.exists(path) and not os.path.isfile(path):  # never swap a device or a directory for a file
             raise ModelFileError(_("{path}: not a regular file; give a file name to save the model to").format(path=path))
         # the temporary file beside it, with a short name of its own (the model's name and a suffix went past
-        # 255 bytes for names of 246 and more); made where the directory is there
+        # 255 bytes for names of 246 and more)
         tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".nnfit-{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
             tensors = {n: np.ascontiguousarray(p) for n, p in zip(NAMES, self.params)}
