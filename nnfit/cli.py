@@ -245,7 +245,7 @@ def cmd_train(args):
     from .plot import animate_training, plot_loss  # matplotlib itself is imported only when drawing
     extra = {} if args.no_plot else {"loss.png": lambda path: plot_loss(path, args.lang, model.history)}
     if args.animate:
-        extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang)
+        extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang, check=check_received)
     write_run(out, model, x, y, args, models=result if cfg.models > 1 else None, extra_files=extra)
     return 0
 
@@ -549,6 +549,7 @@ def cmd_play(args):
             raise
         where = f"--host {args.host}" + (f" --port {args.port}" if args.port else "")  # (port 0: any free one)
         raise Failure(_("{where}: cannot serve there: {error}").format(where=where, error=e.strerror or e)) from None
+    RECEIVED[:] = [sig for sig in RECEIVED if sig != signal.SIGINT]  # Ctrl-C is how the page's server stops
     return 0
 
 
@@ -681,7 +682,7 @@ class Terminated(BaseException):
         return _("terminated by {signal}").format(signal=signal.Signals(self.signum).name)
 
 
-RECEIVED = []  # the ending signals that came during this command (one may be swallowed where it was raised)
+RECEIVED = []  # the ending signals and Ctrl-Cs that came during this command (one may be swallowed where it was raised)
 
 
 def on_sigterm(signum, frame):
@@ -689,10 +690,19 @@ def on_sigterm(signum, frame):
     raise Terminated(signum)
 
 
+def on_sigint(signum, frame):
+    RECEIVED.append(signum)
+    raise KeyboardInterrupt
+
+
 def check_received():
-    """Raise Terminated for an ending signal that came but whose exception something swallowed (an import
-    machinery's or a library's handler): before a run is written, so that the signal still ends it."""
+    """Raise Terminated (KeyboardInterrupt for a Ctrl-C) for a signal that came but whose exception something
+    swallowed (an import machinery's or a library's handler, a garbage collection inside matplotlib while
+    a plot is drawn): before a run is written, and between an animation's frames, so that it still ends
+    the command."""
     if RECEIVED:
+        if RECEIVED[0] == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Terminated(RECEIVED[0])
 
 
@@ -762,6 +772,8 @@ def main(argv=None):
             if threading.current_thread() is threading.main_thread():
                 sigterm = {sig: signal.signal(sig, on_sigterm) for sig in ENDING_SIGNALS
                            if signal.getsignal(sig) == signal.SIG_DFL}
+                if callable(signal.getsignal(signal.SIGINT)):  # Python's (or __main__'s) handler, not ignored
+                    sigterm[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
             for lang in leading_languages(argv):  # `nnfit --lang fr --help`: as a command's own --lang would be
                 check_lang(lang)
             with argparse_speaks():  # argparse's own words in the chosen language too

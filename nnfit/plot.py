@@ -213,10 +213,11 @@ def frame_epochs(epochs, cap=MAX_FRAMES):
     return np.unique(np.round(np.linspace(1, epochs, cap)).astype(int))
 
 
-def animate_training(model, params_history, x, y, path, lang="zh", fps=10):
+def animate_training(model, params_history, x, y, path, lang="zh", fps=10, check=None):
     """train.gif: one frame per epoch (capped at MAX_FRAMES): the points, the curve and each neuron's
     term after that epoch, and the average loss so far. `params_history[e - 1]` is the Params after
-    epoch e; `model` gives the config, scaling, x-range and loss history. Returns the frame count."""
+    epoch e; `model` gives the config, scaling, x-range and loss history. check: called after each
+    frame (the CLI's: a signal swallowed while a frame was drawn ends it there). Returns the frame count."""
     from matplotlib.animation import PillowWriter
     from .model import Model
     history = np.asarray(model.history)
@@ -258,6 +259,8 @@ def animate_training(model, params_history, x, y, path, lang="zh", fps=10):
             for k in range(len(states)):
                 draw(k)
                 writer.grab_frame()
+                if check is not None:
+                    check()
     return len(states)
 
 

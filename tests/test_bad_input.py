@@ -1008,6 +1008,44 @@ def test_a_signal_lost_inside_a_callback_still_removes_the_run(workdir, monkeypa
     workdir(BASE["train"] + ["--out", "r"], 128 + signal.SIGHUP, "terminated by SIGHUP")
 
 
+def test_a_ctrl_c_lost_inside_a_callback_still_removes_the_run(workdir, monkeypatch):
+    """Helper-52: Ctrl-C 1.1 s into `nnfit fit` on 5000 points landed while the plots were drawn, where a
+    callback swallowed the KeyboardInterrupt, and the run was written with status 0. The CLI's own
+    SIGINT handler notes it, and it is raised again before the run's directory takes its name."""
+    from nnfit import cli
+    import signal
+    real = cli.write_run
+
+    def swallowed(*args, **kw):
+        try:
+            cli.on_sigint(signal.SIGINT, None)
+        except KeyboardInterrupt:
+            pass  # as Python's unraisable hook would
+        return real(*args, **kw)
+    monkeypatch.setattr(cli, "write_run", swallowed)
+    workdir(BASE["train"] + ["--out", "r"], 130, "interrupted")
+
+
+def test_a_signal_lost_while_the_animation_is_drawn_ends_it_at_that_frame(workdir, monkeypatch):
+    """Helper-52: SIGTERM while train.gif was drawn was acted on only when all its frames were (15 s
+    later). The frames' loop checks for a noted signal after each frame."""
+    from nnfit import cli, plot
+    import signal
+    real, drawn = plot.neuron_terms, []
+
+    def swallowing(*args, **kw):
+        drawn.append(1)
+        if len(drawn) == 54:  # (1 for the figure, 50 for the y limits, then one a frame: the third frame)
+            try:
+                cli.on_sigterm(signal.SIGTERM, None)
+            except cli.Terminated:
+                pass  # as a callback inside matplotlib would
+        return real(*args, **kw)
+    monkeypatch.setattr(plot, "neuron_terms", swallowing)
+    workdir(["train", "--seed", "0", "--epochs", "50", "--animate", "--out", "r"], 143, "terminated")
+    assert len(drawn) == 54  # not 101: no frame drawn after it
+
+
 def test_data_warnings_point_at_the_callers_line(tmp_path):
     """A DataWarning from deep inside nnfit (the fit kept the constant, float32 x values that coincide, CSV
     integers past 2**53) names the caller's file and line, not nnfit's (warn_data)."""
