@@ -45,7 +45,9 @@ $(READY): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	$(BIN)/python -c "import nnfit; nnfit.train(seed=0); nnfit.train(seed=0, models=300); nnfit.fit(seed=0); \
-		nnfit.fit([i / 29 for i in range(30)], [(i % 7) / 7 for i in range(30)], hidden=3, starts=2)"
+		nnfit.fit([i / 29 for i in range(30)], [(i % 7) / 7 for i in range(30)], hidden=3, starts=2); \
+		nnfit.train(seed=0, dtype='float64', epochs=1)"
+	$(BIN)/nnfit explain --seed 0 --lang en > /dev/null
 	touch $(READY)
 
 $(VENV)/.bench: requirements-bench.txt $(READY)
