@@ -784,7 +784,7 @@ def test_fits_in_threads_restore_blas_threads():
     nnfit.fit(x, np.sin(x), seed=0, epochs=2, starts=2)  # every BLAS the fit loads is loaded now
     before = counts()
     for _ in range(3):
-        threads = [threading.Thread(target=nnfit.fit, args=(x, np.sin(x)), kwargs={"seed": s, "progress": False})
+        threads = [threading.Thread(target=nnfit.fit, args=(x, np.sin(x)), kwargs={"seed": s, "progress": False, "epochs": 20})
                    for s in range(3)]
         for t in threads:
             t.start()
