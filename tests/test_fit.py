@@ -616,7 +616,7 @@ def test_the_default_patience_is_the_optimizers():
         assert FitConfig(optimizer=optimizer).validate().patience == patience
         assert FitConfig(optimizer=optimizer, patience=3).validate().patience == 3
     x = np.linspace(-2, 2, 40)
-    model = nnfit.fit(x, np.sin(x), hidden=3, optimizer="lbfgs", seed=0)
+    model = nnfit.fit(x, np.sin(x), hidden=3, optimizer="lbfgs", seed=0, epochs=60, starts=4)
     assert model.config.patience == PATIENCE["lbfgs"]
     assert NNFitRegressor(hidden=3, optimizer="adam", epochs=20, random_state=0).fit(
         x[:, None], np.sin(x)).model_.config.patience == PATIENCE["adam"]
