@@ -8,6 +8,7 @@ lines skipped, cells may be quoted and padded with spaces. Numbers are written w
 (1, -2.5, 3e-4); the first line is a header when none of its cells is a number. A first line that
 mixes numbers and text where the next line has numbers is a typo, not a header, and is refused.
 """
+import contextlib
 import array
 import codecs
 import csv
@@ -134,6 +135,9 @@ def _numbers(v, name):
     if isinstance(v, (str, bytes, dict, set)):
         raise DataError(_("{name} must be a list or array of numbers, got {type}").format(name=name, type=type(v).__name__))
     reject_masked(v, name)
+    if _is_sparse(v):  # (np.asarray makes it a 0-d array of one object)
+        raise DataError(_("{name} is a sparse matrix ({type}): nnfit needs dense numbers, e.g. {name}.toarray()").format(
+            name=name, type=type(v).__name__))
     try:
         arr = np.asarray(v)
     except (TypeError, ValueError, RuntimeError) as e:  # RuntimeError: a torch tensor that requires grad
@@ -146,6 +150,20 @@ def _numbers(v, name):
         except OverflowError:  # an int like 10**400
             raise DataError(_("{name} holds a number too large for float64 {sample}").format(
                 name=name, sample=_sample(arr))) from None
+    if arr.dtype.kind in "OUS" and arr.size:  # the first value that is not a real number, where it is (a pandas NA,
+        # or the text among numbers that made NumPy read them all as text)
+        mixed = arr
+        if arr.dtype.kind in "US" and isinstance(v, (list, tuple)):
+            with contextlib.suppress(TypeError, ValueError):
+                mixed = np.asarray(v, dtype=object)
+            mixed = mixed if mixed.shape == arr.shape else arr
+        bad = next((i for i, e in enumerate(mixed.flat) if not isinstance(e, numbers.Real) or isinstance(e, bool)), None)
+        if bad is not None:
+            where = ", ".join(map(str, np.unravel_index(bad, arr.shape)))
+            value = mixed.flat[bad]
+            value = value.item() if isinstance(value, np.generic) else value  # '1', not np.str_('1')
+            raise DataError(_("{where} is {value}: every value must be a real number").format(
+                where=f"{name}[{where}]" if where else name, value=_short(" ".join(repr(value).split()))))
     if arr.dtype.kind not in "iuf":
         raise DataError(_("{name} must be real numbers, got an array of {dtype} {sample}").format(
             name=name, dtype=arr.dtype, sample=_sample(arr)))
@@ -162,6 +180,11 @@ def _numbers(v, name):
             raise DataError(_("{where} is {value}: too large for float64 (at most about 1.8e308)").format(
                 where=f"{name}[{index}]" if index else name, value=str(arr[tuple(huge[0])])))  # format() shows inf
     return out
+
+
+def _is_sparse(v):
+    """Whether v is a SciPy sparse matrix or array (without importing SciPy)."""
+    return type(v).__module__.startswith("scipy.sparse") and hasattr(v, "toarray")
 
 
 def _warn_rounded_integers(arr, out, name):

@@ -30,13 +30,33 @@ def sklearn_errors_as_data_errors():
     nnfit.fit does for the same data; its message is kept (a DataError is a ValueError, as sklearn expects)."""
     from .data import DataError, DataTypeError
     try:
-        yield
+        with np.errstate(over="ignore", invalid="ignore"):  # (a long double past float64: refused by own_checks)
+            yield
     except DataError:
         raise
     except TypeError as e:  # (a dict in X): still a TypeError too, as sklearn's check_dtype_object wants
         raise DataTypeError(str(e)) from None
     except ValueError as e:
         raise DataError(str(e)) from None
+    except OverflowError:  # a Python int like 10**400 in a list
+        raise DataError(_("X or y holds a number too large for float64")) from None
+    except RuntimeError as e:  # a torch tensor that requires grad
+        raise DataError(_("X and y must be arrays of numbers: {error}").format(error=str(e).splitlines()[0])) from None
+
+
+def own_checks(v, name):
+    """What scikit-learn's checks of X or y let through and nnfit.fit refuses, refused with nnfit's message:
+    dates and times (sklearn reads them as numbers), a long double past float64's range (sklearn makes it inf,
+    with NumPy's warning), a torch tensor that requires grad; v unchanged otherwise."""
+    from .data import DataError, _numbers
+    dtypes = getattr(v, "dtypes", None)  # a pandas DataFrame: its columns' dtypes
+    kinds = ([getattr(t, "kind", "O") for t in dtypes] if dtypes is not None and not isinstance(dtypes, np.dtype)
+             else [getattr(getattr(v, "dtype", None), "kind", "")])
+    if any(kind in "Mm" for kind in kinds if kind):
+        raise DataError(_("{name} holds dates or times: nnfit needs numbers (convert them, e.g. to days)").format(name=name))
+    if (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.dtype.itemsize > 8) or type(v).__module__ == "torch":
+        _numbers(v, name)  # (a DataError where float64 cannot hold it; else sklearn converts it as before)
+    return v
 
 
 class NNFitRegressor(RegressorMixin, BaseEstimator):
@@ -80,7 +100,8 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         reject_masked(X, "X")  # (validate_data would use the values under the mask)
         reject_masked(y, "y")
         with sklearn_errors_as_data_errors():
-            X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
+            X, y = validate_data(self, own_checks(X, "X"), own_checks(y, "y"), multi_output=True, y_numeric=True,
+                                 dtype=np.float64, ensure_min_samples=2)
             y = y.astype(np.float64)  # a bool or int target, as MLPRegressor takes it
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]  # one target column is fit and predicted as (n_samples,), as MLPRegressor does
@@ -103,7 +124,7 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         from .data import reject_masked
         reject_masked(X, "X")
         with sklearn_errors_as_data_errors():
-            X = validate_data(self, X, dtype=np.float64, reset=False)
+            X = validate_data(self, own_checks(X, "X"), dtype=np.float64, reset=False)
         return self.model_.predict(X, return_std=return_std)
 
     def score(self, X, y, sample_weight=None):

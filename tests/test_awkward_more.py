@@ -233,7 +233,7 @@ def test_csv_readers_refuse_what_is_not_a_file_name(reader, path, message):
     ({"w": "x"}, "train", "params must be the three arrays w, b, a (a Params or a tuple), got dict"),
     (None, None, "params must be the three arrays w, b, a (a Params or a tuple), got NoneType"),
     ((1, 2), "train", "got 2 values"),
-    ((["x"], [1.0], [1.0]), "train", "w must be real numbers"),
+    ((["x"], [1.0], [1.0]), "train", "w[0] is 'x': every value must be a real number"),
     (([1.0, 2.0], [1.0], [1.0]), "train", "one value per hidden neuron (b has 1), got shapes (2,), (1,), (1,)"),
     (([], [], []), "train", "b has 0"),
     (([1.0], [1.0], [1.0]), None, "config must be a nnfit Config (nnfit.train) or FitConfig (nnfit.fit), got NoneType"),
@@ -364,3 +364,50 @@ def test_helper_50_findings(tmp_path, cli):
     for command in ("compare", "explain"):
         status, out, err = cli(command, "--seed", "0", "--data", "off.csv", "--epochs", "2", "--lang", "en")
         assert status == 0 and err.count("are the same number in float32") == 1, (command, err)
+
+
+def test_helper_53_findings():
+    """nnfit.fit keeps a pandas DataFrame's column names (and a Series' name), so that predict takes a frame
+    by name in any order; a sparse matrix, and a value that is not a number among numbers (pandas' NA, a
+    word in a list of numbers), are named as such."""
+    import scipy.sparse
+
+    class Frame:  # what nnfit.fit reads of a pandas DataFrame: its values and its columns
+        __module__ = "pandas.core.frame"
+
+        def __init__(self, values, columns):
+            self.values, self.columns = np.asarray(values), list(columns)
+
+        def __array__(self, dtype=None, copy=None):
+            return self.values if dtype is None else self.values.astype(dtype)
+
+        def __len__(self):
+            return len(self.values)
+
+        def __getitem__(self, names):
+            return Frame(self.values[:, [self.columns.index(n) for n in names]], names)
+
+    class Series(Frame):
+        __module__ = "pandas.core.series"
+
+        def __init__(self, values, name):
+            self.values, self.name = np.asarray(values), name
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (60, 3))
+    model = nnfit.fit(Frame(X, ["a", "b", "c"]), Series(X[:, 0] - 2 * X[:, 2], "q"), hidden=3, starts=2, seed=0)
+    assert (model.x_names, model.y_names) == (["a", "b", "c"], ["q"])
+    frame = Frame(X, ["a", "b", "c"])
+    assert np.array_equal(model.predict(frame[["c", "a", "b"]]), model.predict(X))
+    assert nnfit.fit(Frame(X, [0, 1, 2]), X[:, 0], hidden=2, starts=2, seed=0).x_names is None  # numbered: no names
+    with pytest.raises(DataError, match=r"^x is a sparse matrix \(csr_matrix\): nnfit needs dense numbers"):
+        nnfit.fit(scipy.sparse.csr_matrix(X), X[:, 0])
+    with pytest.raises(DataError, match=r"^x is a sparse matrix"):
+        model.predict(scipy.sparse.csr_matrix(X))
+    with pytest.raises(DataError, match=r"^x\[2, 1\] is <NA>: every value must be a real number$"):
+        class NA:
+            def __repr__(self):
+                return "<NA>"
+        nnfit.fit([[0.5, 1.0], [1.0, 2.0], [1.5, NA()]], [1, 2, 3])
+    with pytest.raises(DataError, match=r"^y\[1\] is 'a': every value must be a real number$"):
+        nnfit.fit([1, 2, 3], [1, "a", 3])

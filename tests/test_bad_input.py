@@ -8,6 +8,7 @@ each command that reads data, and Hypothesis for arbitrary CSV text.
 """
 import hashlib
 import os
+import re
 
 import numpy as np
 import pytest
@@ -440,8 +441,11 @@ def test_api_predict_and_flags_take_what_fit_takes():
     """predict takes numbers as nnfit.fit does (text, dates and booleans are DataErrors there too);
     progress, verbose and return_std are True or False (None: progress's default)."""
     model = nnfit.fit(seed=0, epochs=3)
-    for x in (["1"], np.array(["2020-01-01"], dtype="datetime64[D]"), [True], [1, None]):
+    for x in (np.array(["2020-01-01"], dtype="datetime64[D]"), [True]):
         with pytest.raises(DataError, match="^x must be"):
+            model.predict(x)
+    for x, message in ((["1"], "x[0] is '1'"), ([1, None], "x[1] is None"), ([[0.5], [2, "a"]], None)):
+        with pytest.raises(DataError, match=f"^{re.escape(message)}: every value must be a real number$" if message else "^x must be"):
             model.predict(x)
     with pytest.raises(DataError, match="^x is nan: every value must be a finite number$"):
         model.predict(float("nan"))

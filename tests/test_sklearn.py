@@ -156,3 +156,30 @@ def test_bad_data_is_nnfits_data_error_with_sklearns_message():
     for bad_X, words in [(np.array([[np.inf]]), "infinity"), (np.zeros((2, 3)), "3 features"), ("abc", "convert")]:
         with pytest.raises(nnfit.DataError, match=words):
             fitted.predict(bad_X)
+
+
+def test_helper_53_findings(friedman):
+    """What scikit-learn's checks let through reaches nnfit's own errors, with no NumPy warning: a Python int
+    past float64, a torch tensor that requires grad, a long double past float64 (named where), dates."""
+    import warnings
+
+    import torch
+    X, y = friedman
+    X, y = X[:40], y[:40]
+    cases = [(lambda: NNFitRegressor(**FAST).fit([[10 ** 400] + list(X[0, 1:])] + X[1:].tolist(), y),
+              "^X or y holds a number too large for float64$"),
+             (lambda: NNFitRegressor(**FAST).fit(torch.tensor(X, requires_grad=True), y),
+              "^X must be a list or array of numbers: Can't call numpy"),
+             (lambda: NNFitRegressor(**FAST).fit(X, np.r_[np.longdouble("1e400"), y[1:].astype(np.longdouble)]),
+              r"^y\[0\] is 1e\+400: too large for float64"),
+             (lambda: NNFitRegressor(**FAST).fit(np.arange(40).astype("datetime64[D]")[:, None], y),
+              "^X holds dates or times: nnfit needs numbers")]
+    model = NNFitRegressor(**FAST).fit(X, y)
+    cases += [(lambda: model.predict(np.full((1, X.shape[1]), np.longdouble("1e400"))), r"^X\[0, 0\] is 1e\+400"),
+              (lambda: model.predict([[10 ** 400] * X.shape[1]]), "^X or y holds a number too large")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for make, message in cases:
+            with pytest.raises(nnfit.DataError, match=message):
+                make()
+        assert np.allclose(NNFitRegressor(**FAST).fit(X.astype(np.longdouble), y).predict(X), model.predict(X))

@@ -43,6 +43,8 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
         from ..train import draw_seed
         cfg.seed = draw_seed()
     cfg.validate()
+    x_names = (names_of(x, "columns") or names_of(x, "name")) if x_names is None else x_names
+    y_names = (names_of(y, "columns") or names_of(y, "name")) if y_names is None else y_names
     X, Y = as_table(x, y)
     from ..config import ConfigError
     names = []
@@ -64,6 +66,19 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
     if verbose:
         print(summary(model), file=sys.stdout)
     return model
+
+
+def names_of(v, attribute):
+    """The names of a pandas DataFrame's columns (attribute "columns") or of a Series (its "name"), as a list,
+    where they are names nnfit keeps (distinct, printable strings without commas); else None. A model fitted
+    with them predicts from a DataFrame by name, in any column order."""
+    if type(v).__module__.split(".")[0] != "pandas":
+        return None
+    names = getattr(v, attribute, None)
+    names = [names] if attribute == "name" else list(names) if names is not None else None
+    if not names or not all(isinstance(c, str) and c.strip() and c.isprintable() and "," not in c for c in names):
+        return None
+    return names if len(set(names)) == len(names) else None
 
 
 # nnfit.fit is this function (nnfit/__init__.py), so `import nnfit.fit.lm as lm` and `nnfit.fit.driver.X` look
