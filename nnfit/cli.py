@@ -6,6 +6,7 @@ is one line on stderr and a non-zero exit: 2 for a bad option, 1 for bad data, a
 unusable output directory or a diverged run.
 """
 import argparse
+import difflib
 import fractions
 import math
 import os
@@ -17,7 +18,7 @@ import warnings
 
 from . import __version__
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
-from .i18n import _, argparse_speaks, use as use_language
+from .i18n import _, argparse_speaks, ascii_hint, use as use_language
 
 COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
 
@@ -34,6 +35,34 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not argparse's usage block
         raise Failure(_("{message} (see {prog} --help)").format(message=message, prog=self.prog), 2)
 
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, with a guess at what an unrecognized argument meant (a misspelt option or command),
+        and the command's own --help named."""
+        args, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self._subparsers and next((choice for action in self._subparsers._group_actions
+                                                 for name, choice in getattr(action, "choices", {}).items()
+                                                 if name == getattr(args, "command", None)), None)
+            parser = command or self
+            guess = next(filter(None, (misspelt(a, parser) for a in extras)), "")
+            raise Failure(_("unrecognized arguments: {arguments}{guess} (see {prog} --help)").format(
+                arguments=" ".join(extras), guess=guess, prog=parser.prog), 2)
+        return args
+
+
+def misspelt(argument, parser):
+    """ " (did you mean --hidden?)" for an argument close to one of the parser's long options, or to a command
+    (`nnfit trian`); else ""."""
+    if argument.startswith("--"):
+        flag = argument.partition("=")[0]
+        options = [o for o in parser._option_string_actions if o.startswith("--")]
+        close = difflib.get_close_matches(flag, options, n=1, cutoff=0.75)
+        return _(" (did you mean {option}?)").format(option=close[0]) if close else ""
+    if not argument.startswith("-"):
+        close = difflib.get_close_matches(argument, COMMANDS, n=1, cutoff=0.6)
+        return _(" (did you mean the command {command}?)").format(command=close[0]) if close else ""
+    return ""
+
 
 REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
 
@@ -41,7 +70,7 @@ REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf
 def real(text):
     """argparse type for numbers written in ASCII: 0.01, -1e-3, inf (float() would also take '١' and '1_0')."""
     if not REAL.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(_("must be a number, got {text!r}").format(text=text))
+        raise argparse.ArgumentTypeError(_("must be a number, got {text!r}").format(text=text) + ascii_hint(text))
     value = float(text)
     written = re.split(r"[eE]", text.strip())[0]
     if value == 0 and any(c in "123456789" for c in written):  # 1e-400: the typed value, not the 0.0 it became
@@ -76,7 +105,7 @@ def integer(text):
             raise argparse.ArgumentTypeError((_("is too large, got {text!r}") if fractions.Fraction(mantissa) > 0 else
                                               _("is too small, got {text!r}")).format(text=text))
     if exact is None or exact.denominator != 1:
-        raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text))
+        raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text) + ascii_hint(text))
     return int(exact)
 
 
@@ -103,7 +132,7 @@ def add_training_options(p):
 def add_output_options(p):
     g = p.add_argument_group(_("output"))
     g.add_argument("--out", metavar="DIR", help=_("new directory for the run's files (default runs/NNN, the next free number)"))
-    g.add_argument("--no-plot", action="store_true", help=_("do not draw the plots (fit.png, loss.png, diagnostics.png)"))
+    g.add_argument("--no-plot", action="store_true", help=_("do not draw the plots (fit.png, loss.png; fit's diagnostics.png)"))
     g.add_argument("--show", action="store_true", help=_("also open the plot in a window when there is a screen"))
     g.add_argument("--lang", default="zh", help=_("language of the plots and messages: zh | en (default zh for the plots, as in the tutorial)"))
     g.add_argument("--quiet", action="store_true", help=_("print nothing but warnings and errors"))
@@ -347,7 +376,7 @@ def point(text, d):
         except argparse.ArgumentTypeError as e:
             if REAL.fullmatch(part.strip()):  # a number past float's range (1e400, 1e-400): say which
                 raise Failure(_("X {message}").format(message=e), 2) from None
-            raise Failure(_("X must be a number, got {text!r}").format(text=text), 2) from None
+            raise Failure(_("X must be a number, got {text!r}").format(text=text) + ascii_hint(text), 2) from None
         exact = exact_value(part) if abs(values[-1]) >= 2**53 else None
         typed = re.sub(r"[^0-9]", "", re.split("[eE]", part)[0]).strip("0")  # the digits given: 16 for 9007199254740993e0,
         if exact is not None and exact.denominator == 1 and exact != values[-1] and len(typed) > 15:  # 1 for 1e160
@@ -416,9 +445,9 @@ def cmd_explain(args):
     import json
     from .explain import check_step, explain, ledger
     check_lang(args.lang)
-    cfg = config_from(args)
-    if cfg.models != 1:
+    if args.models != 1:  # (before the options' own checks: scalar's "one model at a time" would send you elsewhere)
         raise Failure(_("--models: explain follows one model; drop --models"), 2)
+    cfg = config_from(args)
     x, y, _names = load_points(args)
     try:
         check_step(cfg, len(x), args.epoch, args.sample)  # before a drawn seed is announced
@@ -474,7 +503,7 @@ def add_fit_options(p):
     g.add_argument("--goal", type=real, default=d.goal, help=_("stop at this training MSE, scaled units (default %(default)s)"))
     g.add_argument("--min-grad", type=real, default=d.min_grad, help=_("stop a start below this gradient norm (default %(default)s)"))
     g.add_argument("--mu", type=real, default=d.mu, help=_("LM first damping (default %(default)s)"))
-    g.add_argument("--mu-max", type=real, default=d.mu_max, help=_("LM largest damping (default %(default)s)"))
+    g.add_argument("--mu-max", type=real, default=d.mu_max, help=_("LM largest damping (default %(default)g)"))
     g.add_argument("--lr", type=real, default=d.lr, help=_("adam / momentum / sgd learning rate (default %(default)s)"))
     g = p.add_argument_group(_("data"))
     g.add_argument("--data", metavar="FILE.csv", help=_("your own points: numeric columns, header optional"))

@@ -8,9 +8,9 @@ lines skipped, cells may be quoted and padded with spaces. Numbers are written w
 (1, -2.5, 3e-4); the first line is a header when none of its cells is a number. A first line that
 mixes numbers and text where the next line has numbers is a typo, not a header, and is refused.
 """
-import contextlib
 import array
 import codecs
+import contextlib
 import csv
 import difflib
 import errno
@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from .i18n import _
+from .i18n import _, ascii_hint
 
 # The tutorial's samples (section 2 of the chapter).
 TUTORIAL_X = (-10.0, -7.78, -5.56, -3.33, -1.11, 1.11, 3.33, 5.56, 7.78, 10.0)
@@ -343,9 +343,11 @@ def _lines(path, f, wide, raw):
             line, unit = bad_wide(path, f.encoding, n + 1, e.object[e.start:e.end])
             raise DataError(_("{path}, line {line}: not valid {encoding} text (bad bytes {unit!r})").format(
                 path=path, line=line, encoding=f.encoding.upper(), unit=unit)) from None
-        line, byte = bad_utf8(path, n + 1, e.object[e.start:e.start + 1])
+        line, byte, gbk = bad_utf8(path, n + 1, e.object[e.start:e.start + 1])
         raise DataError(_("{path}, line {line}: not a UTF-8 text file (bad byte {byte!r})").format(
-            path=path, line=line, byte=byte)) from None
+            path=path, line=line, byte=byte) + (_("; it reads as GBK (Excel's CSV on Chinese Windows): save it as "
+                                                  "\"CSV UTF-8\", or convert it: iconv -f GBK -t UTF-8") if gbk else
+                                                _("; save it as UTF-8"))) from None
 
 
 def bad_wide(path, encoding, line, unit):
@@ -363,7 +365,8 @@ def bad_wide(path, encoding, line, unit):
 
 def bad_utf8(path, line, byte):
     """The line and the byte where a file stops being UTF-8 (the text reader decodes in chunks, so
-    its own position is a chunk's, not the byte's): read again as bytes, on this error path only."""
+    its own position is a chunk's, not the byte's), and whether the file reads as GBK (what Excel writes on
+    Chinese Windows): read again as bytes, on this error path only."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -371,10 +374,14 @@ def bad_utf8(path, line, byte):
     except UnicodeDecodeError as e:
         head = e.object[:e.start]
         ends = head.count(b"\n") or head.count(b"\r")
-        return ends + 1, e.object[e.start:e.start + 1]
+        try:
+            gbk = bool(raw.decode("gbk"))
+        except UnicodeDecodeError:
+            gbk = False
+        return ends + 1, e.object[e.start:e.start + 1], gbk
     except OSError:
         pass
-    return line, byte
+    return line, byte, False
 
 
 def is_number(text):
@@ -396,7 +403,7 @@ def read_table(path, columns):
                          else _("{path}: the file is empty")).format(path=path))
     line, cells = first
     width = len(cells)
-    for sep, name in ((";", "';'"), ("\t", _("tabs"))):
+    for sep, name in ((";", "';'"), ("\t", _("tabs")), ("，", _("full-width commas '，'"))):
         if width == 1 and sep in cells[0]:  # Excel in many locales writes ';', and copied tables tabs
             raise DataError(_("{path}, line {line}: one column, {text!r}; nnfit reads values separated by commas, "
                               "and this file seems to separate them by {sep}: save it as CSV with commas").format(
@@ -426,7 +433,7 @@ def read_table(path, columns):
     for n, row in itertools.chain(data, rows):
         if len(row) != width:
             raise DataError(_("{path}, line {line}: has {count} columns, but line {first} has {width}").format(
-                path=path, line=n, count=len(row), first=line, width=width))
+                path=path, line=n, count=len(row), first=line, width=width) + ascii_hint(",".join(row)))
         for flag, i in picked.items():
             v = _number(path, n, header[i] if header else str(i), row[i])
             values[flag].append(v)
@@ -621,7 +628,7 @@ def _number(path, line, column, text):
     if NOT_FINITE.fullmatch(text):
         raise DataError(_("{where}: {text!r} is not a finite number").format(where=where, text=text))
     if not NUMBER.fullmatch(text):
-        raise DataError(_("{where}: not a number: {text!r}").format(where=where, text=_short(text)))
+        raise DataError(_("{where}: not a number: {text!r}").format(where=where, text=_short(text)) + ascii_hint(text))
     v = float(text)
     if not math.isfinite(v):
         raise DataError(_("{where}: {text!r} is too large for a number").format(where=where, text=_short(text)))

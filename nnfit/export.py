@@ -392,6 +392,11 @@ def signed(v, first=False):
     return ("-" if v < 0 else "" if first else "+") + ("" if first else " ") + tex(v)
 
 
+def shifted(x, shift):
+    """x - shift as TeX: 'x - 2.5', 'x + 1', or 'x' alone for a shift of 0 (--scale none, or an input's mean 0)."""
+    return f"{x} {signed(-shift)}" if shift != 0 else x
+
+
 def to_latex(model, source=None):
     """The formula in the chapter's notation, then with the numbers, one neuron per line (amsmath align*)."""
     if not one_to_one(model):
@@ -406,7 +411,7 @@ def to_latex(model, source=None):
     lines = []
     if L["scaled"]:
         xs, xc, ys, yc = (L[k][0] for k in ("x_shift", "x_scale", "y_shift", "y_scale"))
-        lines += [f"u &= \\frac{{x - x_{{\\mathrm{{shift}}}}}}{{x_{{\\mathrm{{scale}}}}}} = \\frac{{x {signed(-xs)}}}{{{tex(xc)}}}",
+        lines += [f"u &= \\frac{{x - x_{{\\mathrm{{shift}}}}}}{{x_{{\\mathrm{{scale}}}}}} = \\frac{{{shifted('x', xs)}}}{{{tex(xc)}}}",
                   f"\\hat{{y}} &= y_{{\\mathrm{{shift}}}} + y_{{\\mathrm{{scale}}}} \\sum_{{i=1}}^{{{len(terms)}}} a_i\\,{f}({inner})",
                   f"&= {signed(ys, True)} {'+' if yc >= 0 else '-'} {tex(yc)}\\,\\Bigl[{terms[0]}"]
         lines += [f"&\\qquad {t}" for t in terms[1:]]
@@ -434,7 +439,7 @@ def to_latex_n(model, source=None):
     formula += [f"h_i &= {f}({inner}), \\quad i = 1, \\dots, {H}",
                 (r"\hat{y}_k &= y_{\mathrm{shift},k} + y_{\mathrm{scale},k} " if y_scaled else r"\hat{y}_k &= ")
                 + f"\\sum_{{i=1}}^{{{H}}} a_{{ki}}\\,h_i, \\quad k = 1, \\dots, {k}"]
-    numbers = [f"u_{{{j + 1}}} &= \\frac{{x_{{{j + 1}}} {signed(-L['x_shift'][j])}}}{{{tex(L['x_scale'][j])}}}"
+    numbers = [f"u_{{{j + 1}}} &= \\frac{{{shifted(f'x_{{{j + 1}}}', L['x_shift'][j])}}}{{{tex(L['x_scale'][j])}}}"
                for j in range(d)] * x_scaled
     for i in range(H):  # h_i = act(w_i1 u_1 + ... + w_id u_d + b_i)
         terms = " ".join(f"{signed(w, j == 0)}\\,{v}_{{{j + 1}}}" for j, w in enumerate(L["W"][i]))

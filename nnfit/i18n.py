@@ -14,6 +14,7 @@ is set, as gettext reads them, starting with zh (zh_CN, zh_TW, ...). English oth
 from contextlib import contextmanager
 import gettext
 import os
+import unicodedata
 
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 _translation = None  # the chosen catalog; None until use() or the first _()
@@ -55,3 +56,12 @@ def argparse_speaks():
         yield
     finally:
         argparse._ = saved
+
+
+def ascii_hint(text):
+    """ " (did you mean '1,5'?)" where text has full-width characters (a Chinese or Japanese input method's
+    '１，５') and their ASCII forms are all ASCII; else ""."""
+    plain = unicodedata.normalize("NFKC", text)
+    if plain != text and plain.isascii() and not text.isascii():
+        return _(" (full-width characters: did you mean {text!r}?)").format(text=plain)
+    return ""

@@ -1078,3 +1078,29 @@ def test_compare_refuses_hours_of_work_before_the_seed_line(workdir):
     workdir(["compare", "--epochs", "6000", "--hidden", "1"], 2, "6000 epochs x 10 points x 5 neurons (at least 5 counted)")
     workdir(["compare", "--hidden", "10000", "--epochs", "10"], 2, "10 epochs x 10 points x 10000 neurons")
     assert 50 * 10 * 5 * 50 < WORK
+
+
+def test_what_a_chinese_input_method_or_excel_makes_gets_a_hint(cli, tmp_path):
+    """A CSV that Excel saved as GBK, full-width commas and digits (a Chinese input method): each error says what
+    to do (helper-54)."""
+    (tmp_path / "gbk.csv").write_bytes("时间,值\n1,2\n3,4\n5,6\n".encode("gbk"))
+    (tmp_path / "latin.csv").write_bytes(b"x,y\n1,2\n3,\xff\n")
+    (tmp_path / "comma.csv").write_text("x,y\n1,2\n3，4\n", encoding="utf-8")
+    (tmp_path / "commas.csv").write_text("x，y\n1，2\n3，4\n", encoding="utf-8")
+    (tmp_path / "digit.csv").write_text("x,y\n1,2\n３,4\n", encoding="utf-8")
+    cases = [(("fit", "--data", tmp_path / "gbk.csv"), 1, "not a UTF-8 text file (bad byte b'\\xbc'); it reads as GBK"),
+             (("fit", "--data", tmp_path / "latin.csv"), 1, "(bad byte b'\\xff'); save it as UTF-8"),
+             (("fit", "--data", tmp_path / "comma.csv"), 1, "has 1 columns, but line 1 has 2 (full-width characters: "
+                                                              "did you mean '3,4'?)"),
+             (("fit", "--data", tmp_path / "commas.csv"), 1, "seems to separate them by full-width commas '，'"),
+             (("fit", "--data", tmp_path / "digit.csv"), 1, "not a number: '３' (full-width characters: did you mean '3'?)"),
+             (("train", "--epochs", "５"), 2, "must be an integer, got '５' (full-width characters: did you mean '5'?)"),
+             (("train", "--lr", "０.１"), 2, "must be a number, got '０.１' (full-width characters: did you mean '0.1'?)")]
+    for argv, status, message in cases:
+        code, out, err = cli(*argv, "--no-plot")
+        assert (code, out) == (status, ""), (argv, err)
+        assert err.count("\n") == 1 and message in err, (argv, err)
+    model = tmp_path / "m.safetensors"
+    nnfit.train(seed=0, epochs=1).save(model)
+    code, out, err = cli("predict", model, "１.５")
+    assert code == 2 and "(full-width characters: did you mean '1.5'?)" in err, err

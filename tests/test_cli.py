@@ -354,7 +354,7 @@ def test_internal_errors_are_one_line(cli, tmp_path, monkeypatch):
 def test_a_bad_utf8_byte_is_reported_at_its_line(cli, tmp_path):
     (tmp_path / "b.csv").write_bytes(b"x,y\n1,2\n3,4\n\xff\xfe,5\n")
     status, out, err = cli("train", "--data", tmp_path / "b.csv", "--no-plot")
-    assert status == 1 and err.strip().endswith("b.csv, line 4: not a UTF-8 text file (bad byte b'\\xff')"), err
+    assert status == 1 and err.strip().endswith("b.csv, line 4: not a UTF-8 text file (bad byte b'\\xff'); save it as UTF-8"), err
 
 
 def test_runs_started_together_each_get_a_number(tmp_path):
@@ -677,3 +677,19 @@ def test_models_index_like_a_sequence():
             models[k]
     with pytest.raises(IndexError):
         models[3]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["trian"], "unrecognized arguments: trian (did you mean the command train?) (see nnfit train --help)"),
+    (["fit", "--hiden", "8"], "unrecognized arguments: --hiden 8 (did you mean --hidden?) (see nnfit fit --help)"),
+    (["fit", "--optimiser=lm"], "unrecognized arguments: --optimiser=lm (did you mean --optimizer?) (see nnfit fit --help)"),
+    (["explain", "--epohc", "2"], "unrecognized arguments: --epohc 2 (did you mean --epoch?) (see nnfit explain --help)"),
+    (["train", "--seed", "0", "banana"], "unrecognized arguments: banana (see nnfit train --help)"),
+])
+def test_a_misspelt_option_or_command_gets_a_guess_and_its_commands_help(cli, argv, message):
+    status, out, err = cli(*argv)
+    assert (status, out, err) == (2, "", f"nnfit: error: {message}\n")
+
+
+def test_explain_with_models_says_to_drop_models_whatever_the_engine(cli):
+    assert cli("explain", "--models", "3") == (2, "", "nnfit: error: --models: explain follows one model; drop --models\n")
