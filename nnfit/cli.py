@@ -14,6 +14,7 @@ import re
 import signal
 import sys
 import threading
+import unicodedata
 import warnings
 
 from . import __version__
@@ -31,7 +32,38 @@ class Failure(Exception):
         self.status = status
 
 
+def columns(text):
+    """How many terminal columns text takes: 2 for a wide (Chinese) character, 1 for others."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+class WideFormatter(argparse.HelpFormatter):
+    """argparse's help, wrapped by the columns a text takes: argparse counts characters, and a Chinese line of
+    80 characters is 160 columns wide. Text without wide characters is wrapped as argparse does."""
+    UNITS = re.compile(r"\s+|[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
+    NO_START = set("，。；：、）》」』！？%")  # (a line never begins with closing punctuation)
+
+    def _split_lines(self, text, width):
+        if columns(text) == len(text):
+            return super()._split_lines(text, width)
+        lines, line, space = [], "", False
+        for unit in self.UNITS.findall(" ".join(text.split())):
+            if unit.isspace():
+                space = True
+                continue
+            joined = line + (" " if space and line else "") + unit
+            if line and columns(joined) > width and unit[0] not in self.NO_START:
+                lines.append(line)
+                joined = unit
+            line, space = joined, False
+        return lines + [line] if line else lines
+
+
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", WideFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line, not argparse's usage block
         raise Failure(_("{message} (see {prog} --help)").format(message=message, prog=self.prog), 2)
 

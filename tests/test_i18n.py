@@ -221,3 +221,18 @@ def test_fit_summary_in_chinese():
         assert not english and CJK.search(text), (english, m.extra["stopped"], text)
         assert summary(m).startswith("fit: ") and not CJK.search(summary(m))
     assert len({m.extra["stopped"].split(" (")[0] for m in fits}) >= 4  # the kept starts stopped for different reasons
+
+
+def test_chinese_help_fits_the_terminals_columns(cli, monkeypatch):
+    """argparse wraps help by characters; a Chinese character takes two columns (helper-54: 109 columns at 80).
+    Every line of every command's Chinese help but the usage fits in COLUMNS; the English help is argparse's own."""
+    import unicodedata
+    from nnfit.cli import COMMANDS
+    monkeypatch.setenv("COLUMNS", "80")
+    width = lambda line: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+    for command in COMMANDS:
+        status, out, _err = cli("--lang", "zh", command, "--help")
+        body = out.split("\n\n", 1)[1]  # (after the usage)
+        assert status == 0 and "显示本帮助并退出" in body
+        assert max(map(width, body.splitlines())) <= 80, [line for line in body.splitlines() if width(line) > 80]
+        assert not any(line.lstrip().startswith(("，", "。", "；", "）")) for line in body.splitlines())
