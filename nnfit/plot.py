@@ -25,7 +25,7 @@ TEXT = {
            "diag_title": "拟合诊断", "performance": "性能：每轮的均方误差", "mse": "均方误差 (MSE)",
            "hist_title": "误差直方图（{bins} 个区间）", "error": "误差 = 目标 - 输出", "count": "点数", "zero": "零误差",
            "regression_title": "目标与输出", "target": "目标", "output": "输出", "identity": "输出 = 目标",
-           "line": "拟合线：输出 = {m:.3g}·目标 {c:+.3g}", "all": "全部", "residuals_title": "残差",
+           "line": "拟合线：输出 = {m:.3g}·目标 {sign} {c:.3g}", "all": "全部", "residuals_title": "残差",
            "standardized": "（标准化）", "scaled": "（缩放后的单位）", "stats": "R = {r}，RMSE = {rmse:.4g}"},
     "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "x_of": "input {name}", "y_of": "output {name}",
            "data": "data points", "model": "model prediction",
@@ -35,7 +35,7 @@ TEXT = {
            "diag_title": "Fit diagnostics", "performance": "Performance: MSE per epoch", "mse": "mean squared error (MSE)",
            "hist_title": "Error histogram ({bins} bins)", "error": "error = target - output", "count": "points", "zero": "zero error",
            "regression_title": "Target vs output", "target": "target", "output": "output", "identity": "output = target",
-           "line": "fit: output = {m:.3g}·target {c:+.3g}", "all": "all", "residuals_title": "Residuals",
+           "line": "fit: output = {m:.3g}·target {sign} {c:.3g}", "all": "all", "residuals_title": "Residuals",
            "standardized": " (standardized)", "scaled": " (scaled units)", "stats": "R = {r}, RMSE = {rmse:.4g}"},
 }
 COLORS = {"train": "blue", "val": "orange", "test": "green"}  # the splits, in every plot
@@ -154,7 +154,11 @@ def draw_fit(ax, model, x, y, t, terms=False, **legend):
 def plot_fit(model, x, y, path, lang="zh", show=False, terms=False):
     """fit.png: the points in red, the prediction in blue; with terms=True each a_i·σ(w_i x + b_i) too."""
     with figure(show, figsize=(10, 6)) as fig:
-        draw_fit(fig.add_subplot(), model, x, y, TEXT[lang], terms)
+        if terms:  # seven or more entries: the legend outside, on the right, where it hides no curve
+            fig.subplots_adjust(left=0.08, right=0.76)
+            draw_fit(fig.add_subplot(), model, x, y, TEXT[lang], terms, loc="upper left", bbox_to_anchor=(1.01, 1))
+        else:
+            draw_fit(fig.add_subplot(), model, x, y, TEXT[lang], terms)
         fig.savefig(path, dpi=100)
     return path
 
@@ -295,6 +299,7 @@ def plot_diagnostics(model, x, y, index, path, lang="zh"):
             bottom = bottom + counts
         b.axvline(0, color="red", linewidth=1.5, label=t["zero"])
         b.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
+        b.set_ylim(0, max(float(bottom.max()), 1.0) * 1.3)  # room above the bars for the legend
         _labels(b, t["hist_title"].format(bins=len(edges) - 1), t["error"] + unit, t["count"])
         r_line = "  ".join(f"{t[name]} {_r(s['r'])}" for name, s in g["splits"].items())
         for name, s in g["splits"].items():
@@ -303,7 +308,7 @@ def plot_diagnostics(model, x, y, index, path, lang="zh"):
         c.plot([lo, hi], [lo, hi], color="black", linestyle="--", linewidth=1, label=t["identity"])
         r, m, k = g["all"]
         if m == m:
-            c.plot([lo, hi], [m * lo + k, m * hi + k], color="red", linewidth=1.5, label=t["line"].format(m=m, c=k))
+            c.plot([lo, hi], [m * lo + k, m * hi + k], color="red", linewidth=1.5, label=t["line"].format(m=m, sign="−" if k < 0 else "+", c=abs(k)))
         _labels(c, f"{t['regression_title']}\nR: {r_line}" + (f"  {t['all']} {_r(r)}" if len(g["splits"]) > 1 else ""),
                 t["target"] + unit, t["output"] + unit)
         one_input = next(iter(g["splits"].values()))["x"].shape[1] == 1
