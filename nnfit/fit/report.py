@@ -64,7 +64,7 @@ def activation_line(choice, scout):
             chosen=choice["chosen"])
     chosen, numbers = choice["chosen"], [v for v in values.values() if isinstance(v, float)]
     digits = 3 if len(numbers) > 1 and max(numbers) - min(numbers) < 0.1 else 1  # a gap the numbers show
-    others = "; ".join(f"{name} {evidence_text(value, digits)}" for name, value in values.items() if name != chosen)
+    others = _("; ").join(f"{name} {evidence_text(value, digits)}" for name, value in values.items() if name != chosen)
     text = evidence_text(values[chosen], digits)
     if scout and scout.get("representative", True):
         line = _("activation {chosen}, chosen by the evidence on the race's {points} points (log evidence {value}; {others})").format(
@@ -89,7 +89,7 @@ def origin_line(origin):
     at = {"mean": _("at x's mean"), "min": _("at its smallest value"), "max": _("at its largest value")}
     parts = []
     for frame, values in frames.items():
-        shown = (", ".join(f"{name} {evidence_text(values.get(name), digits)}" for name in names) if len(names) > 1
+        shown = (_(", ").join(f"{name} {evidence_text(values.get(name), digits)}" for name in names) if len(names) > 1
                  else evidence_text(values.get(names[0]), digits))
         parts.append(_("{at}: {values}").format(at=at[frame], values=shown))
     rule = (_("the first within {margin:g} nat of the largest is kept, {first} before {second}, and for each the mean "
@@ -98,7 +98,7 @@ def origin_line(origin):
             _("the first within {margin:g} nat of the largest is kept, the mean before the smallest before the largest "
               "value").format(margin=ORIGIN_MARGIN))
     return _("x's origin: {where}, chosen by the evidence (log evidence {values}; {rule})").format(
-        where=where[origin["chosen"]], values="; ".join(parts), rule=rule)
+        where=where[origin["chosen"]], values=_("; ").join(parts), rule=rule)
 
 
 def line_line(straight, k, kinked=None):
@@ -205,6 +205,9 @@ def summary(model):
         lines.append(line_line(straight, k, kinked))
     if kinked:
         lines.append(kink_line(kinked, model.x_range))
+    if choice or e.get("x_origin") or straight or kinked:
+        lines.append(_("(log evidence: how probable the data are under a model, as a natural log, in nats; the larger, "
+                       "the better the model explains the data for its complexity; a few nats apart is a clear preference)"))
     n_tr, n_va, n_te = e["split"]
     if n_va + n_te == 0:
         why = (_("{n} points (a split needs {least} or more)").format(n=n_tr, least=MIN_SPLIT_POINTS) if n_tr < MIN_SPLIT_POINTS
