@@ -87,8 +87,8 @@ def misspelt(argument, parser):
     (`nnfit trian`); else ""."""
     if argument.startswith("--"):
         flag = argument.partition("=")[0]
-        options = [o for o in parser._option_string_actions if o.startswith("--")]
-        close = difflib.get_close_matches(flag, options, n=1, cutoff=0.75)
+        options = [o for o in parser._option_string_actions if o.startswith("--")] + ["--version"]  # (nnfit's own)
+        close = difflib.get_close_matches(flag, options, n=1, cutoff=0.8)
         return _(" (did you mean {option}?)").format(option=close[0]) if close else ""
     if not argument.startswith("-"):
         close = difflib.get_close_matches(argument, COMMANDS, n=1, cutoff=0.6)
@@ -694,6 +694,8 @@ def prepare(argv):
         argv = [argv[lead]] + argv[:lead] + argv[lead + 1:]
     elif argv[lead:lead + 1] and argv[lead] in ("-h", "--help", "--version"):  # `nnfit --lang zh --help`: nnfit's own
         return argv
+    elif argv[lead:lead + 1] and len(argv[lead]) >= 5 and "--version".startswith(argv[lead]):  # --ver, as argparse
+        return argv[:lead] + ["--version"] + argv[lead + 1:]  # would take it were it not for the default command
     elif argv[lead:] == ["--lang"]:  # `nnfit --lang` with no value: nnfit's own option, so its error points at nnfit --help
         return argv
     if not argv or argv[0] not in COMMANDS + ("-h", "--help", "--version"):

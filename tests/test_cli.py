@@ -282,6 +282,15 @@ def test_version():
     assert r.returncode == 0 and r.stdout.strip() == f"nnfit {nnfit.__version__}"
 
 
+def test_an_abbreviated_version_is_the_version_and_a_misspelt_one_is_guessed(cli):
+    """argparse takes --ver for --version, but nnfit's default command (train) used to take it first."""
+    for argv in (["--ver"], ["--versio"], ["--lang", "en", "--vers"]):
+        assert cli(*argv) == (0, f"nnfit {nnfit.__version__}\n", "")
+    assert cli("--verison") == (2, "", "nnfit: error: unrecognized arguments: --verison (did you mean --version?) "
+                                       "(see nnfit train --help)\n")
+    assert cli("--vers", "x")[0] in (0, 2)
+
+
 def test_default_paths_never_import_torch():
     code = ("import sys, nnfit; m = nnfit.train(seed=0); m.predict([1.0]); nnfit.train(seed=0, models=3, hidden=60); "
             "nnfit.fit(seed=0, starts=2, epochs=5); nnfit.fit(seed=0, starts=2, epochs=5, optimizer='lbfgs'); "
