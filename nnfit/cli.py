@@ -41,22 +41,42 @@ class WideFormatter(argparse.HelpFormatter):
     """argparse's help, wrapped by the columns a text takes: argparse counts characters, and a Chinese line of
     80 characters is 160 columns wide. Text without wide characters is wrapped as argparse does."""
     UNITS = re.compile(r"\s+|[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
-    NO_START = set("，。；：、）》」』！？%")  # (a line never begins with closing punctuation)
+    NO_START = set("，。；：、）》」』！？")  # a line never begins with closing punctuation,
+    NO_END = set("（《「『")  # nor ends with opening punctuation: the unit before it, or it, goes to the next line
 
     def _split_lines(self, text, width):
         if columns(text) == len(text):
             return super()._split_lines(text, width)
-        lines, line, space = [], "", False
+        lines, line, space = [], [], False  # line: its units, each with the space before it
         for unit in self.UNITS.findall(" ".join(text.split())):
             if unit.isspace():
                 space = True
                 continue
-            joined = line + (" " if space and line else "") + unit
-            if line and columns(joined) > width and unit[0] not in self.NO_START:
-                lines.append(line)
-                joined = unit
-            line, space = joined, False
-        return lines + [line] if line else lines
+            line.append((" " if space and line else "") + unit)
+            space = False
+            if len(line) > 1 and columns("".join(line)) > width:
+                keep = len(line) - 1  # the units that stay: all but the new one,
+                while keep > 1 and (line[keep][0] in self.NO_START or line[keep - 1][-1] in self.NO_END):
+                    keep -= 1  # fewer where the break would begin a line with '，' or end one with '（'
+                if keep == 1 and len(line) > 1 and line[1][0] in self.NO_START:  # one long word and its '，': they
+                    keep = 2  # stay together, past the width (only where a word fills a line)
+                lines.append("".join(line[:keep]))
+                line = [line[keep].lstrip()] + line[keep + 1:] if keep < len(line) else []
+        return lines + ["".join(line)] if line else lines
+
+    def _fill_text(self, text, width, indent):  # (the description: argparse fills it by characters too)
+        if columns(text) == len(text):
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
+
+    def _format_usage(self, usage, actions, groups, prefix):  # ("用法：" is 6 columns but 3 characters)
+        label = prefix if prefix is not None else _("usage: ")
+        extra = columns(label) - len(label)
+        self._width -= extra
+        try:
+            return super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += extra
 
 
 class Parser(argparse.ArgumentParser):
@@ -87,9 +107,13 @@ def misspelt(argument, parser):
     (`nnfit trian`); else ""."""
     if argument.startswith("--"):
         flag = argument.partition("=")[0]
+        if len(flag) < 4:  # ("--", "--x": too short to tell what was meant)
+            return ""
         options = [o for o in parser._option_string_actions if o.startswith("--")] + ["--version"]  # (nnfit's own)
         close = difflib.get_close_matches(flag, options, n=1, cutoff=0.8)
         return _(" (did you mean {option}?)").format(option=close[0]) if close else ""
+    if argument in COMMANDS:  # `nnfit --seed 0 fit`: a command after options (taken as train's)
+        return _(" (a command comes first: nnfit {command} ...)").format(command=argument)
     if not argument.startswith("-"):
         close = difflib.get_close_matches(argument, COMMANDS, n=1, cutoff=0.6)
         return _(" (did you mean the command {command}?)").format(command=close[0]) if close else ""
@@ -102,7 +126,8 @@ REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf
 def real(text):
     """argparse type for numbers written in ASCII: 0.01, -1e-3, inf (float() would also take '١' and '1_0')."""
     if not REAL.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(_("must be a number, got {text!r}").format(text=text) + ascii_hint(text))
+        raise argparse.ArgumentTypeError(_("must be a number, got {text!r}").format(text=text)
+                                         + ascii_hint(text, lambda t: REAL.fullmatch(t.strip())))
     value = float(text)
     written = re.split(r"[eE]", text.strip())[0]
     if value == 0 and any(c in "123456789" for c in written):  # 1e-400: the typed value, not the 0.0 it became
@@ -137,7 +162,7 @@ def integer(text):
             raise argparse.ArgumentTypeError((_("is too large, got {text!r}") if fractions.Fraction(mantissa) > 0 else
                                               _("is too small, got {text!r}")).format(text=text))
     if exact is None or exact.denominator != 1:
-        raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text) + ascii_hint(text))
+        raise argparse.ArgumentTypeError(_("must be an integer, got {text!r}").format(text=text) + ascii_hint(text, integer))
     return int(exact)
 
 
@@ -400,7 +425,7 @@ def point(text, d):
     parts = text.split(",") if d > 1 else [text]
     if len(parts) != d:
         raise Failure(_("X must be {d} numbers separated by commas (the model has {d} inputs), got {text!r}").format(
-            d=d, text=text), 2)
+            d=d, text=text) + ascii_hint(text, lambda t: point(t, d)), 2)
     values = []
     for part in parts:
         try:
@@ -408,7 +433,8 @@ def point(text, d):
         except argparse.ArgumentTypeError as e:
             if REAL.fullmatch(part.strip()):  # a number past float's range (1e400, 1e-400): say which
                 raise Failure(_("X {message}").format(message=e), 2) from None
-            raise Failure(_("X must be a number, got {text!r}").format(text=text) + ascii_hint(text), 2) from None
+            raise Failure(_("X must be a number, got {text!r}").format(text=text)
+                          + ascii_hint(text, lambda t: point(t, d)), 2) from None
         exact = exact_value(part) if abs(values[-1]) >= 2**53 else None
         typed = re.sub(r"[^0-9]", "", re.split("[eE]", part)[0]).strip("0")  # the digits given: 16 for 9007199254740993e0,
         if exact is not None and exact.denominator == 1 and exact != values[-1] and len(typed) > 15:  # 1 for 1e160

@@ -12,6 +12,7 @@ import array
 import codecs
 import contextlib
 import csv
+import decimal
 import difflib
 import errno
 import itertools
@@ -132,19 +133,19 @@ def _matrix(v, name):
 
 def _numbers(v, name):
     """v as a float64 array of any shape: real numbers only (not strings, bools, dicts or ragged lists)."""
+    if _is_sparse(v):  # (np.asarray makes it a 0-d array of one object; a dok_matrix is also a dict)
+        raise DataError(_("{name} is a sparse matrix ({type}): nnfit needs dense numbers, e.g. {name}.toarray()").format(
+            name=name, type=type(v).__name__))
     if isinstance(v, (str, bytes, dict, set)):
         raise DataError(_("{name} must be a list or array of numbers, got {type}").format(name=name, type=type(v).__name__))
     reject_masked(v, name)
-    if _is_sparse(v):  # (np.asarray makes it a 0-d array of one object)
-        raise DataError(_("{name} is a sparse matrix ({type}): nnfit needs dense numbers, e.g. {name}.toarray()").format(
-            name=name, type=type(v).__name__))
     try:
         arr = np.asarray(v)
     except (TypeError, ValueError, RuntimeError) as e:  # RuntimeError: a torch tensor that requires grad
         raise DataError(_("{name} must be a list or array of numbers: {error}").format(
             name=name, error=str(e).splitlines()[0])) from None
     given = arr  # (its integers, before float64 rounds them: _warn_rounded_integers)
-    if arr.dtype.kind == "O" and all(isinstance(e, numbers.Real) and not isinstance(e, bool) for e in arr.flat):
+    if arr.dtype.kind == "O" and all(is_real(e) for e in arr.flat):
         try:
             arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
         except OverflowError:  # an int like 10**400
@@ -153,11 +154,11 @@ def _numbers(v, name):
     if arr.dtype.kind in "OUS" and arr.size:  # the first value that is not a real number, where it is (a pandas NA,
         # or the text among numbers that made NumPy read them all as text)
         mixed = arr
-        if arr.dtype.kind in "US" and isinstance(v, (list, tuple)):
+        if arr.dtype.kind in "US" and not isinstance(v, np.ndarray):
             with contextlib.suppress(TypeError, ValueError):
                 mixed = np.asarray(v, dtype=object)
             mixed = mixed if mixed.shape == arr.shape else arr
-        bad = next((i for i, e in enumerate(mixed.flat) if not isinstance(e, numbers.Real) or isinstance(e, bool)), None)
+        bad = next((i for i, e in enumerate(mixed.flat) if not is_real(e)), None)
         if bad is not None:
             where = ", ".join(map(str, np.unravel_index(bad, arr.shape)))
             value = mixed.flat[bad]
@@ -180,6 +181,11 @@ def _numbers(v, name):
             raise DataError(_("{where} is {value}: too large for float64 (at most about 1.8e308)").format(
                 where=f"{name}[{index}]" if index else name, value=str(arr[tuple(huge[0])])))  # format() shows inf
     return out
+
+
+def is_real(value):
+    """A real number for nnfit: an int, float, Fraction, Decimal or NumPy number, not a bool."""
+    return isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(value, (bool, np.bool_))
 
 
 def _is_sparse(v):
@@ -345,7 +351,7 @@ def _lines(path, f, wide, raw):
                 path=path, line=line, encoding=f.encoding.upper(), unit=unit)) from None
         line, byte, gbk = bad_utf8(path, n + 1, e.object[e.start:e.start + 1])
         raise DataError(_("{path}, line {line}: not a UTF-8 text file (bad byte {byte!r})").format(
-            path=path, line=line, byte=byte) + (_("; it reads as GBK (Excel's CSV on Chinese Windows): save it as "
+            path=path, line=line, byte=byte) + (_("; it may be GBK (Excel's CSV on Chinese Windows): save it as "
                                                   "\"CSV UTF-8\", or convert it: iconv -f GBK -t UTF-8") if gbk else
                                                 _("; save it as UTF-8"))) from None
 
@@ -374,8 +380,8 @@ def bad_utf8(path, line, byte):
     except UnicodeDecodeError as e:
         head = e.object[:e.start]
         ends = head.count(b"\n") or head.count(b"\r")
-        try:
-            gbk = bool(raw.decode("gbk"))
+        try:  # GB2312, GBK's common core (both bytes of a character from 0xA1): Latin-1 or Shift-JIS text rarely is
+            gbk = bool(raw.decode("gb2312"))
         except UnicodeDecodeError:
             gbk = False
         return ends + 1, e.object[e.start:e.start + 1], gbk
@@ -403,12 +409,15 @@ def read_table(path, columns):
                          else _("{path}: the file is empty")).format(path=path))
     line, cells = first
     width = len(cells)
+    second = next(rows, None)
     for sep, name in ((";", "';'"), ("\t", _("tabs")), ("，", _("full-width commas '，'"))):
-        if width == 1 and sep in cells[0]:  # Excel in many locales writes ';', and copied tables tabs
+        # Excel in many locales writes ';', copied tables tabs, a Chinese input method '，' (which is also a Chinese
+        # header's punctuation: a separator only where the next line has it too, or the first line's parts are numbers)
+        if width == 1 and sep in cells[0] and (sep != "，" or all(is_number(c) for c in cells[0].split(sep)) or (
+                second is not None and len(second[1]) == 1 and sep in second[1][0])):
             raise DataError(_("{path}, line {line}: one column, {text!r}; nnfit reads values separated by commas, "
                               "and this file seems to separate them by {sep}: save it as CSV with commas").format(
                                 path=path, line=line, text=_short(cells[0]), sep=name))
-    second = next(rows, None)
     header = None
     if not any(is_number(c) for c in cells):
         header = cells
@@ -433,7 +442,8 @@ def read_table(path, columns):
     for n, row in itertools.chain(data, rows):
         if len(row) != width:
             raise DataError(_("{path}, line {line}: has {count} columns, but line {first} has {width}").format(
-                path=path, line=n, count=len(row), first=line, width=width) + ascii_hint(",".join(row)))
+                path=path, line=n, count=len(row), first=line, width=width)
+                + ascii_hint(",".join(row), lambda t: len(next(csv.reader([t]))) == width))
         for flag, i in picked.items():
             v = _number(path, n, header[i] if header else str(i), row[i])
             values[flag].append(v)
@@ -628,7 +638,8 @@ def _number(path, line, column, text):
     if NOT_FINITE.fullmatch(text):
         raise DataError(_("{where}: {text!r} is not a finite number").format(where=where, text=text))
     if not NUMBER.fullmatch(text):
-        raise DataError(_("{where}: not a number: {text!r}").format(where=where, text=_short(text)) + ascii_hint(text))
+        raise DataError(_("{where}: not a number: {text!r}").format(where=where, text=_short(text))
+                        + ascii_hint(text, NUMBER.fullmatch))
     v = float(text)
     if not math.isfinite(v):
         raise DataError(_("{where}: {text!r} is too large for a number").format(where=where, text=_short(text)))

@@ -14,7 +14,6 @@ is set, as gettext reads them, starting with zh (zh_CN, zh_TW, ...). English oth
 from contextlib import contextmanager
 import gettext
 import os
-import unicodedata
 
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 _translation = None  # the chosen catalog; None until use() or the first _()
@@ -58,10 +57,21 @@ def argparse_speaks():
         argparse._ = saved
 
 
-def ascii_hint(text):
-    """ " (did you mean '1,5'?)" where text has full-width characters (a Chinese or Japanese input method's
-    '１，５') and their ASCII forms are all ASCII; else ""."""
-    plain = unicodedata.normalize("NFKC", text)
-    if plain != text and plain.isascii() and not text.isascii():
-        return _(" (full-width characters: did you mean {text!r}?)").format(text=plain)
-    return ""
+FULL_WIDTH = {**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}, "\u3000": " ", "。": "."}
+
+
+def ascii_hint(text, valid):
+    """ " (full-width characters: did you mean '1.5'?)" where text has a Chinese or Japanese input method's
+    full-width characters ('１．５', '３，４', '１。５') and nothing else beyond ASCII, and their ASCII form passes
+    valid(plain) (a hint never suggests what would be refused again); else ""."""
+    if text.isascii() or not all(c.isascii() or c in FULL_WIDTH for c in text):
+        return ""
+    plain = "".join(FULL_WIDTH.get(c, c) for c in text)
+    try:
+        result = valid(plain)  # (a match, a value: 0 too; None or False where it is not valid)
+    except Exception:  # (valid may raise what the value would raise)
+        return ""
+    if result is None or result is False:
+        return ""
+    shown = plain if len(plain) <= 60 else plain[:60] + "..."
+    return _(" (full-width characters: did you mean {text!r}?)").format(text=shown)

@@ -49,12 +49,11 @@ def own_checks(v, name):
     dates and times (sklearn reads them as numbers), a long double past float64's range (sklearn makes it inf,
     with NumPy's warning), a torch tensor that requires grad; v unchanged otherwise."""
     from .data import DataError, _numbers
-    dtypes = getattr(v, "dtypes", None)  # a pandas DataFrame: its columns' dtypes
-    kinds = ([getattr(t, "kind", "O") for t in dtypes] if dtypes is not None and not isinstance(dtypes, np.dtype)
-             else [getattr(getattr(v, "dtype", None), "kind", "")])
-    if any(kind in "Mm" for kind in kinds if kind):
+    # a pandas DataFrame's columns' dtypes, else the one dtype of an array or Series (a pandas extension dtype too)
+    dtypes = list(v.dtypes) if hasattr(v, "columns") and hasattr(v, "dtypes") else [getattr(v, "dtype", None)]
+    if any(str(getattr(t, "kind", "")) in ("M", "m") for t in dtypes):
         raise DataError(_("{name} holds dates or times: nnfit needs numbers (convert them, e.g. to days)").format(name=name))
-    if (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.dtype.itemsize > 8) or type(v).__module__ == "torch":
+    if (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.dtype.itemsize > 8) or getattr(v, "requires_grad", False):
         _numbers(v, name)  # (a DataError where float64 cannot hold it; else sklearn converts it as before)
     return v
 

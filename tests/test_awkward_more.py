@@ -411,3 +411,44 @@ def test_helper_53_findings():
         nnfit.fit([[0.5, 1.0], [1.0, 2.0], [1.5, NA()]], [1, 2, 3])
     with pytest.raises(DataError, match=r"^y\[1\] is 'a': every value must be a real number$"):
         nnfit.fit([1, 2, 3], [1, "a", 3])
+
+
+def test_helper_55_findings(tmp_path):
+    """A dok_matrix (a dict too) is named as sparse; the value named in a deque is the one there; Decimals are
+    numbers; a DataFrame's names are kept only where a CSV header gives them back (no spaces around them, not
+    numbers); a one-column CSV whose header has '，' (Chinese punctuation) is not taken for full-width separators."""
+    from collections import deque
+    from decimal import Decimal
+
+    import scipy.sparse
+    with pytest.raises(DataError, match=r"^x is a sparse matrix \(dok_matrix\)"):
+        nnfit.fit(scipy.sparse.dok_matrix(np.eye(3)), [1, 2, 3])
+    with pytest.raises(DataError, match=r"^x\[1\] is 'a': every value must be a real number$"):
+        nnfit.fit(deque([1, "a", 3]), [1, 2, 3])
+    model = nnfit.fit([Decimal(i) / 4 for i in range(12)], [i % 3 for i in range(12)], hidden=2, starts=2, seed=0)
+    assert np.isfinite(model.predict([Decimal("0.5")])).all()
+
+    class Frame:
+        __module__ = "pandas.core.frame"
+
+        def __init__(self, values, columns):
+            self.values, self.columns = np.asarray(values), list(columns)
+
+        def __array__(self, dtype=None, copy=None):
+            return self.values
+
+        def __len__(self):
+            return len(self.values)
+
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 2))
+    for columns in ([" a ", "b"], ["1", "b"], ["a", ""], ["a", "a"]):
+        assert nnfit.fit(Frame(X, columns), X[:, 0], hidden=2, starts=2, seed=0).x_names is None, columns
+    path = tmp_path / "m.safetensors"
+    nnfit.fit(seed=0, hidden=2, starts=2).save(path)
+    (tmp_path / "t.csv").write_text("温度（室内，摄氏）\n1\n2\n", encoding="utf-8")
+    from nnfit.cli import main
+    assert main(["predict", str(path), "--csv", str(tmp_path / "t.csv")]) == 0
+    (tmp_path / "s.csv").write_text("1，2\n3，4\n", encoding="utf-8")
+    with pytest.raises(DataError, match="seems to separate them by full-width commas"):
+        from nnfit.data import read_csv
+        read_csv(tmp_path / "s.csv")

@@ -1088,7 +1088,7 @@ def test_what_a_chinese_input_method_or_excel_makes_gets_a_hint(cli, tmp_path):
     (tmp_path / "comma.csv").write_text("x,y\n1,2\n3，4\n", encoding="utf-8")
     (tmp_path / "commas.csv").write_text("x，y\n1，2\n3，4\n", encoding="utf-8")
     (tmp_path / "digit.csv").write_text("x,y\n1,2\n３,4\n", encoding="utf-8")
-    cases = [(("fit", "--data", tmp_path / "gbk.csv"), 1, "not a UTF-8 text file (bad byte b'\\xbc'); it reads as GBK"),
+    cases = [(("fit", "--data", tmp_path / "gbk.csv"), 1, "not a UTF-8 text file (bad byte b'\\xbc'); it may be GBK"),
              (("fit", "--data", tmp_path / "latin.csv"), 1, "(bad byte b'\\xff'); save it as UTF-8"),
              (("fit", "--data", tmp_path / "comma.csv"), 1, "has 1 columns, but line 1 has 2 (full-width characters: "
                                                               "did you mean '3,4'?)"),
@@ -1104,3 +1104,8 @@ def test_what_a_chinese_input_method_or_excel_makes_gets_a_hint(cli, tmp_path):
     nnfit.train(seed=0, epochs=1).save(model)
     code, out, err = cli("predict", model, "１.５")
     assert code == 2 and "(full-width characters: did you mean '1.5'?)" in err, err
+    assert cli("predict", model, "１，２") == (2, "", "nnfit: error: X must be a number, got '１，２'\n")  # ('1,2' fails too)
+    two = tmp_path / "two.safetensors"
+    nnfit.fit([[0, 1], [1, 0], [1, 1], [0, 0], [2, 1]], [1, 2, 3, 4, 5], hidden=1, starts=2, seed=0).save(two)
+    code, out, err = cli("predict", two, "１，２")
+    assert code == 2 and err.endswith("got '１，２' (full-width characters: did you mean '1,2'?)\n"), err

@@ -702,3 +702,17 @@ def test_a_misspelt_option_or_command_gets_a_guess_and_its_commands_help(cli, ar
 
 def test_explain_with_models_says_to_drop_models_whatever_the_engine(cli):
     assert cli("explain", "--models", "3") == (2, "", "nnfit: error: --models: explain follows one model; drop --models\n")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["fit", "--hidden", "2", "--"], "unrecognized arguments: -- (see nnfit fit --help)"),
+    (["--seed", "0", "fit"], "unrecognized arguments: fit (a command comes first: nnfit fit ...) (see nnfit train --help)"),
+    (["train", "--lr", "10²"], "argument --lr: must be a number, got '10²' (see nnfit train --help)"),  # (not '102')
+    (["train", "--lr", "①"], "argument --lr: must be a number, got '①' (see nnfit train --help)"),
+    (["train", "--lr", "１，５"], "argument --lr: must be a number, got '１，５' (see nnfit train --help)"),  # ('1,5' fails too)
+    (["train", "--epochs", "０．０１"], "argument --epochs: must be an integer, got '０．０１' (see nnfit train --help)"),
+    (["train", "--epochs", "０"], "argument --epochs: must be an integer, got '０' (full-width characters: did you mean "
+                                  "'0'?) (see nnfit train --help)"),
+])
+def test_helper_55_guesses_and_hints_only_where_they_help(cli, argv, message):
+    assert cli(*argv) == (2, "", f"nnfit: error: {message}\n")

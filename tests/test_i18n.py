@@ -228,11 +228,17 @@ def test_chinese_help_fits_the_terminals_columns(cli, monkeypatch):
     Every line of every command's Chinese help but the usage fits in COLUMNS; the English help is argparse's own."""
     import unicodedata
     from nnfit.cli import COMMANDS
-    monkeypatch.setenv("COLUMNS", "80")
     width = lambda line: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
-    for command in COMMANDS:
-        status, out, _err = cli("--lang", "zh", command, "--help")
-        body = out.split("\n\n", 1)[1]  # (after the usage)
-        assert status == 0 and "显示本帮助并退出" in body
-        assert max(map(width, body.splitlines())) <= 80, [line for line in body.splitlines() if width(line) > 80]
-        assert not any(line.lstrip().startswith(("，", "。", "；", "）")) for line in body.splitlines())
+    words = {}
+    for columns in (1000, 80, 61, 47, 33):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        for command in (None,) + COMMANDS:
+            status, out, _err = cli("--lang", "zh", *([command] if command else []), "--help")
+            assert status == 0 and "显示本帮助并退出" in out
+            words.setdefault(command, "".join(out.split()))
+            assert "".join(out.split()) == words[command]  # nothing lost or repeated by the wrapping
+            lines = [line for line in out.splitlines() if line.strip()]
+            # the lines of Chinese text (argparse's own "--activation ACTIVATION" or "{train,...}" it never breaks)
+            assert all(width(line) <= columns for line in lines if width(line) > len(line)), (
+                columns, command, [line for line in lines if width(line) > columns])
+            assert not any(line.lstrip()[0] in "，。；：、）" or line.rstrip()[-1] in "（《" for line in lines), (columns, command)

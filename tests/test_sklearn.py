@@ -183,3 +183,22 @@ def test_helper_53_findings(friedman):
             with pytest.raises(nnfit.DataError, match=message):
                 make()
         assert np.allclose(NNFitRegressor(**FAST, random_state=0).fit(X.astype(np.longdouble), y).predict(X), model.predict(X))
+
+
+def test_helper_55_findings(friedman):
+    """own_checks looks at dtypes only to find dates: a Series' one extension dtype (pandas' Int64) is not a list of
+    them, and a bool tensor is taken as scikit-learn takes it (only a tensor that requires grad goes to nnfit's check)."""
+    import torch
+    from nnfit.sklearn import own_checks
+
+    class Int64Dtype:  # pandas' extension dtype: neither a NumPy dtype nor iterable
+        kind = "i"
+
+    class Series:
+        dtype = dtypes = Int64Dtype()
+
+    series = Series()
+    assert own_checks(series, "y") is series
+    X, y = friedman
+    model = NNFitRegressor(**FAST, random_state=0).fit(torch.tensor(X[:40] > 0.5), torch.tensor(y[:40] > 14))
+    assert np.isfinite(model.predict(X[:3] > 0.5)).all()

@@ -70,13 +70,16 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
 
 def names_of(v, attribute):
     """The names of a pandas DataFrame's columns (attribute "columns") or of a Series (its "name"), as a list,
-    where they are names nnfit keeps (distinct, printable strings without commas); else None. A model fitted
+    where they are names nnfit keeps and a CSV header gives back (distinct, printable strings without commas, not
+    numbers, without spaces around them); else None. A model fitted
     with them predicts from a DataFrame by name, in any column order."""
     if type(v).__module__.split(".")[0] != "pandas":
         return None
     names = getattr(v, attribute, None)
     names = [names] if attribute == "name" else list(names) if names is not None else None
-    if not names or not all(isinstance(c, str) and c.strip() and c.isprintable() and "," not in c for c in names):
+    from ..data import is_number
+    if not names or not all(isinstance(c, str) and c.strip() == c and c and c.isprintable() and "," not in c
+                            and not is_number(c) for c in names):  # (what a CSV header written from it reads back)
         return None
     return names if len(set(names)) == len(names) else None
 
