@@ -401,6 +401,9 @@ def cmd_predict(args):
         at = rows[0][i]
         where = _("outside the training range") if model.outside(at if d > 1 else at[0]) else _("inside the training range")
         what = _("the prediction") if not np.isfinite(rows[1][i]).all() else _("the standard deviation")
+        if np.isnan(np.hstack(rows[1:])[i]).any():  # (inf - inf inside the network: no number at all)
+            raise Failure(_("{what} at x = {x} is undefined (NaN: the network's sums overflowed float64 there), "
+                            "{where}").format(what=what, x=",".join(f"{v:g}" for v in at), where=where))
         raise Failure(_("{what} at x = {x} is past float64's range (over 1.8e308 in size), {where}").format(
             what=what, x=",".join(f"{v:g}" for v in at), where=where))
     outside = model.outside(xs)
@@ -437,7 +440,9 @@ def point(text, d):
                           + ascii_hint(text, lambda t: point(t, d)), 2) from None
         exact = exact_value(part) if abs(values[-1]) >= 2**53 else None
         typed = re.sub(r"[^0-9]", "", re.split("[eE]", part)[0]).strip("0")  # the digits given: 16 for 9007199254740993e0,
-        if exact is not None and exact.denominator == 1 and exact != values[-1] and len(typed) > 15:  # 1 for 1e160
+        if (exact is not None and exact.denominator == 1 and exact != values[-1] and len(typed) > 15  # 1 for 1e160
+                and fractions.Fraction(repr(values[-1])) != exact):  # (not repr's own text of the float it reads
+            # as: 1.7976931348623157e+308 is a float typed as Python prints it, not an integer typed in full)
             rounded_integers.append((part.strip(), values[-1]))
         if not math.isfinite(values[-1]):
             raise Failure(_("X must be a finite number, got {text!r}").format(text=text), 2)

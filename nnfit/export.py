@@ -41,7 +41,7 @@ from .model import IDENTITY
 # as (1 + tanh(z/2)) / 2, which equals 1 / (1 + e^-z) and cannot overflow for any z.
 ACT = {
     "python": {"sigmoid": "0.5 * (math.tanh(0.5 * z) + 1.0)", "tanh": "math.tanh(z)", "relu": "max(z, 0.0)"},
-    "c": {"sigmoid": "0.5 * (tanh(0.5 * z) + 1.0)", "tanh": "tanh(z)", "relu": "z > 0.0 ? z : 0.0"},
+    "c": {"sigmoid": "0.5 * (tanh(0.5 * z) + 1.0)", "tanh": "tanh(z)", "relu": "z < 0.0 ? 0.0 : z"},  # (NaN stays NaN, as in NumPy)
     "js": {"sigmoid": "0.5 * (Math.tanh(0.5 * z) + 1.0)", "tanh": "Math.tanh(z)", "relu": "Math.max(z, 0.0)"},
 }
 TEX_ACT = {"sigmoid": (r"\sigma\!\left(", r"\right)"), "tanh": (r"\tanh\!\left(", r"\right)"),

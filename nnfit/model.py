@@ -78,6 +78,11 @@ class Model:
             self.x_range = [(float(lo), float(hi)) for lo, hi in x_range]
         self.x_names = self.y_names = None  # the columns' names, when the data had them
         self.scaling = dict(scaling or IDENTITY)
+        for key, width in (("x_shift", self.n_inputs), ("x_scale", self.n_inputs), ("y_shift", self.n_outputs),
+                           ("y_scale", self.n_outputs)):  # one column's value as a number, as the model file holds it
+            value = self.scaling.get(key)
+            if width == 1 and isinstance(value, (list, tuple, np.ndarray)) and np.size(value) == 1:
+                self.scaling[key] = float(np.ravel(value)[0])
         self.extra = dict(extra or {})  # fit mode: metrics, the start kept, validation and test histories
         self._final_loss = None if final_loss is None else float(final_loss)
         self.posterior = None  # Bayesian fits: the parameters' posterior covariance (P, P), scaled units

@@ -452,3 +452,16 @@ def test_helper_55_findings(tmp_path):
     with pytest.raises(DataError, match="seems to separate them by full-width commas"):
         from nnfit.data import read_csv
         read_csv(tmp_path / "s.csv")
+
+
+def test_a_models_one_column_scaling_given_as_lists_saves_and_loads(tmp_path):
+    """Model(...) took [0.0] for a one-output model's y_shift, saved it, and load refused the file (helper-56):
+    one column's value is held as a number, as the file holds it."""
+    from nnfit.fit.config import FitConfig
+    cfg = FitConfig(hidden=1, activation="tanh", seed=0)
+    cfg.validate()
+    m = nnfit.Model((np.array([[1.0, 2.0]]), np.array([0.0]), np.array([[1.0]])), cfg, x_range=[(0.0, 1.0), (0.0, 1.0)],
+                    scaling={"x_shift": [0.0, 0.0], "x_scale": [1.0, 1.0], "y_shift": [0.0], "y_scale": np.array([1.0])})
+    m.save(tmp_path / "m.safetensors")
+    back = nnfit.load(tmp_path / "m.safetensors")
+    assert back.predict([0.5, 0.5]) == m.predict([0.5, 0.5]) == pytest.approx(np.tanh(1.5))

@@ -716,3 +716,15 @@ def test_explain_with_models_says_to_drop_models_whatever_the_engine(cli):
 ])
 def test_helper_55_guesses_and_hints_only_where_they_help(cli, argv, message):
     assert cli(*argv) == (2, "", f"nnfit: error: {message}\n")
+
+
+def test_predict_says_nan_is_undefined_and_reads_repr_floats_as_floats(cli, tmp_path):
+    """A NaN prediction (inf - inf inside the network) is "undefined", not "past float64's range"; repr's own text
+    of a float (1.7976931348623157e+308) is not an integer typed past 2**53 (helper-56)."""
+    x = np.linspace(-1, 1, 50)
+    path = tmp_path / "line.safetensors"
+    nnfit.fit(x, 2 * x + 1 + np.random.default_rng(1).normal(0, 0.1, 50), hidden=3, seed=1).save(path)
+    status, out, err = cli("predict", path, "1.797e308")
+    assert (status, out) == (1, "") and err.startswith("nnfit: error: the prediction at x = 1.797e+308 is undefined (NaN"), err
+    status, out, err = cli("predict", tmp_path / "line.safetensors", "1.7976931348623157e+308", "0.5")
+    assert "2**53" not in err

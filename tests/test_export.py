@@ -112,6 +112,26 @@ def test_c(kind, act, tmp_path):
     assert_agrees(m, xs, [float(v) for v in out.stdout.split()])
 
 
+@pytest.mark.skipif(c_compiler() is None, reason="no C compiler (cc, gcc or clang) on this machine")
+def test_c_relu_keeps_a_nan_as_predict_does(tmp_path):
+    """Where a relu network's sums overflow (inf - inf: NaN), C's relu gave 0 and a finite number where predict
+    and the other exports give NaN (helper-56)."""
+    x = np.linspace(-1, 1, 50)
+    m = nnfit.fit(x, 2 * x + 1 + np.random.default_rng(1).normal(0, 0.1, 50), hidden=3, seed=1)
+    assert m.extra["line"]["kept"] and (m.params.w == 0).any()  # the line: neurons with w = 0, where 0 * inf is NaN
+    xs = np.array([0.5, -1.797e308, 1.797e308])
+    with np.errstate(all="ignore"):
+        want = m.predict(xs)
+    assert np.isnan(want).any()
+    (tmp_path / "model.c").write_text(export(m, "c"))
+    (tmp_path / "driver.c").write_text(C_DRIVER)
+    subprocess.run([c_compiler(), "-std=c99", "-O2", "model.c", "driver.c", "-o", "predict", "-lm"], cwd=tmp_path, check=True)
+    out = subprocess.run([str(tmp_path / "predict")], input="\n".join(map(repr, xs.tolist())), capture_output=True,
+                         text=True, check=True)
+    got = np.array([float(v) for v in out.stdout.split()])
+    assert np.array_equal(np.isnan(got), np.isnan(want)) and got[0] == pytest.approx(want[0], rel=1e-12)
+
+
 JS_RUNNER = """
 import { readFileSync } from "fs";
 import { predict } from "./model.mjs";
