@@ -461,12 +461,13 @@ def read_table(path, columns):
     return header, {flag: np.array(v, dtype=np.float64) for flag, v in values.items()}
 
 
-def read_csv(path, x_col=None, y_col=None, names=False):
+def read_csv(path, x_col=None, y_col=None, names=False, pick=None):
     """Read points from a CSV file: two numeric columns, header optional.
 
     With more columns, x_col / y_col pick them by header name or 0-based index.
     Returns (x, y) as float64 arrays (and, with names, the two columns' header names, or None
-    without a header); raises DataError on anything bad.
+    without a header); raises DataError on anything bad. pick: what a file of more columns is told to
+    do (the command line's: choose two with --x and --y).
     """
     chosen_columns = {}
 
@@ -475,6 +476,8 @@ def read_csv(path, x_col=None, y_col=None, names=False):
             raise DataError(_("{where}: the first row has {width} column, and every row needs two (x, y)").format(
                 where=where, width=width))
         if width > 2 and (x_col is None or y_col is None):
+            if pick is not None:
+                raise DataError(_("{path}: has {width} columns; {pick}").format(path=path, width=width, pick=pick))
             raise DataError(_("{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)").format(
                 path=path, width=width))
         picked = {flag: _column(path, _header, width, col, flag)

@@ -37,6 +37,19 @@ def use(lang=None):
     return lang
 
 
+@contextmanager
+def speaking(lang):
+    """_() in `lang` ('zh' or 'en') for the duration, then the language chosen before (the live page answers
+    each message in both languages; its messages are carried out one at a time, on one thread)."""
+    global _translation
+    saved = _translation
+    use(lang)
+    try:
+        yield
+    finally:
+        _translation = saved
+
+
 def _(message):
     """The message in the chosen language (itself when the catalog has no translation)."""
     if _translation is None:

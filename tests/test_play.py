@@ -114,11 +114,11 @@ def test_diagnostics_name_saturated_neurons_dead_relus_and_unscaled_data():
     ('{"type": "launch"}', "JSON object"),
     ('{"type": "epoch", "count": "5"}', "count must be an integer"),
     ('{"type": "epoch", "count": 100000}', "count must be an integer"),
-    ('{"type": "settings", "hidden": 21}', "hidden must be <= 20"),
+    ('{"type": "settings", "hidden": 21}', "Hidden neurons: must be <= 20"),
     ('{"type": "settings", "lr": NaN}', "NaN is not a number"),
-    ('{"type": "settings", "lr": -1}', "lr must be a finite number > 0"),
-    ('{"type": "settings", "activation": "gelu"}', "activation must be one of"),
-    ('{"type": "settings", "seed": true}', "seed must be an integer"),
+    ('{"type": "settings", "lr": -1}', "Learning rate lr: must be a finite number > 0"),
+    ('{"type": "settings", "activation": "gelu"}', "Activation: must be one of"),
+    ('{"type": "settings", "seed": true}', "Seed: must be an integer"),
     ('{"type": "settings", "speed": 3}', "unknown field 'speed'"),
     ('{"type": "points", "x": [1, 2], "y": [1]}', "different lengths"),
     ('{"type": "points", "x": [1, "a"], "y": [1, 2]}', "list of at most 2000 numbers"),
@@ -129,7 +129,7 @@ def test_diagnostics_name_saturated_neurons_dead_relus_and_unscaled_data():
     ("[" * 50000, "not valid JSON"),
     (None, "not binary"),
     ('{"type": "settings", "lr": 1' + "0" * 400 + "}", "too long"),
-    ('{"type": "settings", "seed": "' + "9" * 10000 + '"}', "seed must be an integer"),
+    ('{"type": "settings", "seed": "' + "9" * 10000 + '"}', "Seed: must be an integer"),
 ])
 def test_bad_messages_get_an_error_and_change_nothing(text, fragment):
     s = Session()
@@ -137,6 +137,8 @@ def test_bad_messages_get_an_error_and_change_nothing(text, fragment):
     reply = answer(s, text)
     assert reply["type"] == "error" and fragment in reply["en"], reply
     assert reply["zh"] and len(reply["en"]) <= 301 and s.epoch == 2 and len(s.x) == 10
+    if fragment.split(":")[0] in ("Seed", "Hidden neurons", "Learning rate lr", "Activation") or "p.csv" in fragment:
+        assert not re.search("must be|not a number", reply["zh"]), reply  # nnfit's own checks, in Chinese too
 
 
 # -- the server: only the page, its files and its API ---------------------------------------------
@@ -374,6 +376,48 @@ def test_loading_a_csv_replaces_the_points_and_a_bad_one_says_where(page, tmp_pa
     assert page.get_attribute("[data-testid=plot]", "data-points") == "61"
     page.click("[data-testid=tutorial-data]")
     page.wait_for_selector("[data-testid=plot][data-points='10']")
+
+
+def test_helper_57_findings(page, browser, server, tmp_path):
+    """A learner's trial (helper-57): a GBK file is read as GBK and said so; a file too large is refused before it
+    is sent; a full-width learning rate is read, "0x10" refused; "train up to epoch" is checked; a refused setting
+    is named by its label, in Chinese on the Chinese page; on a phone the chart takes the width."""
+    (tmp_path / "gbk.csv").write_bytes("时间,数值\n1,2\n3,4\n5,7\n".encode("gbk"))
+    page.set_input_files("[data-testid=csv]", str(tmp_path / "gbk.csv"))
+    page.wait_for_selector("[data-testid=plot][data-points='3']")
+    ready(page)
+    assert "GBK" in text(page, "message")
+    (tmp_path / "big.csv").write_text("x,y\n" + "1.0000000001,2.0000000001\n" * 12000)
+    page.set_input_files("[data-testid=csv]", str(tmp_path / "big.csv"))
+    page.wait_for_selector("[data-testid=message] .error")
+    assert "big.csv" in text(page, "message") and "KB" in text(page, "message")
+    assert page.get_attribute("[data-testid=plot]", "data-points") == "3"
+    page.click("[data-testid=tutorial-data]")
+    ready(page)
+    set_field(page, "lr", "０．０５")
+    assert "错误" not in text(page, "message")
+    page.click("[data-testid=reset]")  # (the field keeps what was typed while it has the focus)
+    ready(page)
+    assert page.input_value("[data-testid=lr]") == "0.05"
+    set_field(page, "lr", "0x10")
+    assert "学习率 lr：" in text(page, "message") and "0x10" in text(page, "message")
+    page.click("[data-testid=reset]")
+    ready(page)
+    assert page.input_value("[data-testid=lr]") == "0.05"  # (refused: the setting in use stays)
+    set_field(page, "seed", -1)
+    assert "随机种子：必须 >= 0" in text(page, "message")
+    for bad in ("-5", "2.5", "0", ""):
+        page.fill("[data-testid=epochs]", bad)
+        page.click("[data-testid=play]")
+        page.wait_for_selector("[data-testid=message] .error")
+        assert "训练到第几轮" in text(page, "message") and text(page, "epoch") == "0", bad
+    phone = browser.new_context(viewport={"width": 375, "height": 700})
+    tab = phone.new_page()
+    tab.goto(server)
+    ready(tab)
+    plot = tab.locator("[data-testid=plot]").bounding_box()
+    assert plot["width"] >= 300 and tab.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.close()
 
 
 def test_lr_1000_says_diverged_and_the_page_keeps_working(page):

@@ -17,6 +17,7 @@ import json
 
 from ..config import ConfigError
 from ..data import DataError
+from ..i18n import speaking
 from .session import MAX_EPOCHS_PER_CALL, MAX_POINTS, Refused
 
 MAX_MESSAGE = 256 * 1024  # characters; a CSV of MAX_POINTS lines fits
@@ -36,14 +37,48 @@ def answer(session, text):
         history_from = message.pop("history_from", 0)
         if isinstance(history_from, bool) or not isinstance(history_from, int) or history_from < 0:
             raise Refused("history_from must be an integer >= 0", "history_from 必须是 ≥ 0 的整数")
-        carry_out(session, request, message)
+        try:
+            with speaking("en"):
+                carry_out(session, request, dict(message))
+        except (ConfigError, DataError) as e:  # nnfit's own checks: the same message in Chinese too (a refused
+            english = e  # change leaves the session as it was, so it is made again, in Chinese, to be refused)
+            try:
+                with speaking("zh"):
+                    carry_out(session, request, dict(message))
+            except (ConfigError, DataError) as chinese:
+                raise Both(english, chinese) from None
+            raise
         return session.state(min(history_from, len(session.history)) if request not in ("reset", "settings") else 0)
     except Refused as e:
         return error(e.en, e.zh, request)
-    except ConfigError as e:
+    except Both as e:
+        if isinstance(e.en, ConfigError):
+            return error(f"{label(e.en.option, 'en')}: {e.en.message}",
+                         f"{label(e.zh.option, 'zh')}：{e.zh.message}", request)
+        return error(f"bad points: {e.en}", f"数据有误：{e.zh}", request)
+    except ConfigError as e:  # (where the Chinese attempt was not refused alike: English in both)
         return error(f"{e.option} {e.message}", f"设置 {e.option} 无效：{e.message}", request)
     except DataError as e:
         return error(f"bad points: {e}", f"数据有误：{e}", request)
+
+
+class Both(Exception):
+    """One refusal, as nnfit's checks word it in English (en) and in Chinese (zh)."""
+
+    def __init__(self, en, zh):
+        super().__init__(str(en))
+        self.en, self.zh = en, zh
+
+
+LABELS = {"seed": ("Seed", "随机种子"), "hidden": ("Hidden neurons", "隐藏神经元数"), "activation": ("Activation", "激活函数"),
+          "lr": ("Learning rate lr", "学习率 lr"), "batch_size": ("Batch size", "批大小"),
+          "shuffle": ("Shuffle", "每轮打乱样本顺序")}  # (the controls' labels, static/i18n.js)
+
+
+def label(option, lang):
+    """A setting as the page's controls name it."""
+    names = LABELS.get(option)
+    return names[lang == "zh"] if names else option
 
 
 def parse(text):

@@ -20,6 +20,7 @@ from ..config import Config, check_bool, check_choice, check_int, check_number, 
 from ..data import DataError, as_points, read_csv, tutorial_data
 from ..engines import manual
 from ..explain import step_ledger
+from ..i18n import _
 from ..model import network
 from ..params import NAMES, Params, init_many
 from ..train import TrainingDiverged, epoch_order
@@ -94,7 +95,7 @@ class Session:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
             try:
-                x, y = read_csv(path)
+                x, y = read_csv(path, pick=_("the page reads files of two columns, x then y: keep those two"))
             except DataError as e:
                 raise DataError(str(e).replace(path, name)) from None
         self.set_points(x, y)
@@ -180,7 +181,7 @@ class Session:
         pad = 0.05 * (hi - lo) if hi > lo else 1.0
         grid = np.linspace(lo - pad, hi + pad, CURVE_POINTS)
         with np.errstate(all="ignore"):
-            y_hat, _, _ = network(self.params(), grid, self.cfg.activation)
+            y_hat = network(self.params(), grid, self.cfg.activation)[0]
         return {"x0": lo - pad, "x1": hi + pad, "y": y_hat}
 
     def state(self, history_from=0):

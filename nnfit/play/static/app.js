@@ -5,6 +5,7 @@
 const $ = (id) => document.getElementById(id);
 const app = {
   ws: null, state: null, history: [], pending: 0, playing: false, dragging: null, view: null, frame: null,
+  note: null,  // a message shown with the next reply (a CSV read as GBK)
 };
 
 function send(message) {
@@ -23,6 +24,7 @@ function connect() {
   ws.onmessage = (event) => receive(JSON.parse(event.data));
   ws.onclose = () => {
     stopPlaying();
+    for (const e of document.querySelectorAll("#controls input, #controls select, #controls button")) e.disabled = true;
     showMessage([{ level: "error", ...both("disconnected") }]);
   };
 }
@@ -31,13 +33,19 @@ function receive(reply) {
   app.pending = Math.max(0, app.pending - 1);
   if (reply.type === "error") {
     stopPlaying();
+    app.note = null;
     showMessage([{ level: "error", zh: `${WORDS.zh.error}：${reply.zh}`, en: `${WORDS.en.error}: ${reply.en}` }]);
     if (app.state) fillSettings(app.state.settings);  // the controls show what the server holds
   } else {
     const h = reply.history;
     app.history = app.history.slice(0, h.start).concat(h.values);
     app.state = reply;
-    if (!app.dragging) app.view = fitView(reply);
+    const d = app.dragging;
+    if (d && d.moved && d.k < reply.points.x.length) {  // (a reply during a drag: the point stays under the mouse)
+      reply.points.x[d.k] = d.x;
+      reply.points.y[d.k] = d.y;
+    }
+    if (!d) app.view = fitView(reply);
     render();
     if (reply.diverged) stopPlaying();
   }
@@ -61,7 +69,8 @@ function render() {
   drawLoss($("loss-plot"), app.history, $("log").checked, WORDS[LANG]);
   renderParams($("params"), s.params);
   renderLedger($("ledger"), s.ledger);
-  showMessage(s.findings);
+  showMessage(app.note ? s.findings.concat([app.note]) : s.findings);
+  app.note = null;
 }
 
 function fillSettings(st) {
@@ -101,24 +110,42 @@ function setLang(lang) {
 function settingsChanged() {
   stopPlaying();
   const int = (id) => (/^\s*-?\d+\s*$/.test($(id).value) ? Number($(id).value) : $(id).value);
-  const lr = Number($("lr").value);
+  const lrText = ascii($("lr").value).trim();  // (a Chinese input method's "０．０１" is 0.01)
   send({
     type: "settings", seed: int("seed"), hidden: int("hidden"), activation: $("activation").value,
-    lr: $("lr").value.trim() !== "" && isFinite(lr) ? lr : $("lr").value, batch_size: int("batch"),
+    // a decimal number only: Number() would also read "0x10" as 16 and "" as 0; anything else goes as text, refused
+    lr: DECIMAL.test(lrText) ? Number(lrText) : $("lr").value, batch_size: int("batch"),
     shuffle: $("shuffle").checked,
   });
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const MAX_TARGET = 1000000;
+
+// Full-width digits, signs, dot and comma (a Chinese input method's) as ASCII; the page's number fields do the same.
+function ascii(text) {
+  return text.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/。/g, ".");
+}
+
+// The "train up to epoch" field: a whole number from 1 to MAX_TARGET, else null (and a message saying so).
+function epochTarget() {
+  const text = ascii($("epochs").value).trim();
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= MAX_TARGET) return Number(text);
+  showMessage([{ level: "error", ...both("bad_target", { text: $("epochs").value, max: MAX_TARGET }) }]);
+  return null;
+}
+
 function tick() {
   if (!app.playing || !app.state) return;
-  const target = Number($("epochs").value) || 50, speed = Number($("speed").value);
-  if (app.state.epoch >= target) {
+  const goal = epochTarget(), speed = Number($("speed").value);
+  if (goal === null) { stopPlaying(); return; }
+  if (app.state.epoch >= goal) {
     stopPlaying();
-    showMessage(app.state.findings.concat([{ level: "info", ...both("reached", { n: target }) }]));
+    showMessage(app.state.findings.concat([{ level: "info", ...both("reached", { n: goal }) }]));
     return;
   }
   if (speed === 0) send({ type: "step" });
-  else send({ type: "epoch", count: Math.max(1, Math.min(speed, target - app.state.epoch)) });
+  else send({ type: "epoch", count: Math.max(1, Math.min(speed, goal - app.state.epoch)) });
 }
 
 function startPlaying() {
@@ -166,8 +193,8 @@ function onPlotMove(event) {
   const d = app.dragging;
   if (!d) return;
   const [px, py] = mouse(event), s = app.state;
-  s.points.x[d.k] = app.frame.x(px);
-  s.points.y[d.k] = app.frame.y(py);
+  d.x = s.points.x[d.k] = app.frame.x(px);
+  d.y = s.points.y[d.k] = app.frame.y(py);
   d.moved = true;
   app.frame = drawFit($("plot"), s, app.view, $("terms").checked, WORDS[LANG]);
 }
@@ -187,11 +214,35 @@ function removeAt(event) {
   sendPoints(s.points.x.filter((_, j) => j !== k), s.points.y.filter((_, j) => j !== k));
 }
 
+const MAX_CSV = 250 * 1024;  // bytes: the server takes messages up to 256 K characters (2000 points fit easily)
+
 function loadCsv(file) {
+  if (file.size > MAX_CSV) {
+    showMessage([{ level: "error", ...both("csv_large", { name: file.name, kb: Math.round(file.size / 1024), max: MAX_CSV / 1024 }) }]);
+    return;
+  }
   const reader = new FileReader();
-  reader.onload = () => send({ type: "csv", name: file.name.slice(0, 200), text: String(reader.result) });
+  reader.onload = () => {
+    const bytes = new Uint8Array(reader.result);
+    let text, gbk = false;
+    const bom = (a, b) => bytes.length >= 2 && bytes[0] === a && bytes[1] === b;
+    try {
+      if (bom(0xff, 0xfe)) text = new TextDecoder("utf-16le").decode(bytes);
+      else if (bom(0xfe, 0xff)) text = new TextDecoder("utf-16be").decode(bytes);
+      else text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (e) {
+      try {  // not UTF-8: what Excel saves on Chinese Windows
+        text = new TextDecoder("gbk", { fatal: true }).decode(bytes);
+        gbk = true;
+      } catch (e2) {
+        text = new TextDecoder("utf-8").decode(bytes);
+      }
+    }
+    if (gbk) app.note = { level: "info", ...both("csv_gbk", { name: file.name }) };
+    send({ type: "csv", name: file.name.slice(0, 200), text });
+  };
   reader.onerror = () => showMessage([{ level: "error", zh: WORDS.zh.csv_read + file.name, en: WORDS.en.csv_read + file.name }]);
-  reader.readAsText(file);
+  reader.readAsArrayBuffer(file);
 }
 
 function wire() {

@@ -19,6 +19,9 @@ const WORDS = {
     agree: "|自动求导 − 手算| 最大 {d1}（{dtype} 的舍入）；|手算 − 有限差分| 最大 {d2}", connecting: "正在连接服务器…",
     disconnected: "与服务器的连接断开了：请确认 nnfit play 仍在运行，然后刷新页面。",
     error: "错误", csv_read: "读不了这个文件：", reached: "已到第 {n} 轮（“训练到第几轮”的设定）。",
+    bad_target: "“训练到第几轮”必须是 1 到 {max} 的整数，现在是“{text}”。",
+    csv_large: "{name} 太大（{kb} KB）：网页最多读 {max} KB 的 CSV 文件（2000 个点足够了）。",
+    csv_gbk: "{name} 不是 UTF-8 文件，已按 GBK（中文 Windows 上 Excel 的 CSV）读取；另存为“CSV UTF-8”更稳妥。",
   },
   en: {
     title: "Watch a neural network learn", language: "Language", network: "Network", seed: "Seed",
@@ -38,6 +41,9 @@ const WORDS = {
     agree: "largest |autograd − by hand| = {d1} (rounding in {dtype}); largest |by hand − finite diff| = {d2}", connecting: "Connecting to the server…",
     disconnected: "The connection to the server was lost: check that nnfit play is still running, then reload the page.",
     error: "Error", csv_read: "Cannot read this file: ", reached: "Reached epoch {n} (the “train up to epoch” setting).",
+    bad_target: "“Train up to epoch” must be a whole number from 1 to {max}, not “{text}”.",
+    csv_large: "{name} is too large ({kb} KB): the page reads CSV files of at most {max} KB (2000 points fit easily).",
+    csv_gbk: "{name} is not UTF-8: it was read as GBK (Excel's CSV on Chinese Windows); saving it as “CSV UTF-8” is safer.",
   },
 };
 

@@ -34,6 +34,23 @@ function ticks(lo, hi, n) {
   return out;
 }
 
+// Ticks of a log₁₀ axis over [lo, hi] (in log₁₀ units), labelled with the loss itself: the powers of 10 in
+// range, and where fewer than two of them are, 2 and 5 times them too (a loss from 0.79 to 0.12 spans no power of 10).
+function logTicks(lo, hi) {
+  const out = [];
+  for (const ms of [[1], [1, 2, 5], [1, 1.5, 2, 3, 5, 7]]) {
+    out.length = 0;
+    for (let k = Math.floor(lo) - 1; k <= Math.ceil(hi); k++) {
+      for (const m of ms) {
+        const v = Math.log10(m) + k;
+        if (v >= lo && v <= hi) out.push([v, fmtTick(Number((m * Math.pow(10, k)).toPrecision(3)))]);
+      }
+    }
+    if (out.length >= 2) break;
+  }
+  return out.length > 8 ? out.filter((_, i) => i % Math.ceil(out.length / 8) === 0) : out;
+}
+
 function fmtTick(v) {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(0) : String(Number(v.toPrecision(6)));
 }
@@ -183,8 +200,8 @@ function drawLoss(canvas, history, log, words) {
   const pad = 0.05 * (hi - lo);
   const view = { x0: 0, x1: Math.max(history.length, 10), y0: lo - pad, y1: hi + pad };
   const f = frame(view, w, h);
-  const yt = ticks(view.y0, view.y1, 5).map((v) => [v, log ? "1e" + fmtTick(v) : fmtTick(v)]);
-  axes(ctx, f, view, w, h, words.epoch, words.avg_loss + (log ? " (log₁₀)" : ""), log ? yt.filter(([v]) => Number.isInteger(Math.round(v * 1e9) / 1e9)) : yt);
+  const yt = log ? logTicks(view.y0, view.y1) : ticks(view.y0, view.y1, 5).map((v) => [v, fmtTick(v)]);
+  axes(ctx, f, view, w, h, words.epoch, words.avg_loss + (log ? " (log₁₀)" : ""), yt);
   ctx.strokeStyle = "#1f5fbf";
   ctx.lineWidth = 2;
   polyline(ctx, f, vals.map(([k]) => k), vals.map(([, v]) => tr(v)));
