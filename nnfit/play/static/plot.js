@@ -199,8 +199,10 @@ function drawLoss(canvas, history, log, words) {
   if (hi - lo < 1e-12) { hi += 0.5; lo -= 0.5; }
   const pad = 0.05 * (hi - lo);
   const view = { x0: 0, x1: Math.max(history.length, 10), y0: lo - pad, y1: hi + pad };
-  const f = frame(view, w, h);
   const yt = log ? logTicks(view.y0, view.y1) : ticks(view.y0, view.y1, 5).map((v) => [v, fmtTick(v)]);
+  // room on the left for the widest tick label and the axis title beside it (a diverged loss's 2e+36)
+  const widest = Math.max(0, ...yt.map(([, label]) => ctx.measureText(label).width));
+  const f = frame(view, w, h, { ...MARGIN, left: Math.max(MARGIN.left, Math.ceil(widest) + 30) });
   axes(ctx, f, view, w, h, words.epoch, words.avg_loss + (log ? " (log₁₀)" : ""), yt);
   ctx.strokeStyle = "#1f5fbf";
   ctx.lineWidth = 2;
