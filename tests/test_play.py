@@ -143,6 +143,19 @@ def test_bad_messages_get_an_error_and_change_nothing(text, fragment):
 
 # -- the server: only the page, its files and its API ---------------------------------------------
 
+def test_a_refusal_is_worded_twice_but_warned_once_in_english_naming_the_users_file():
+    """helper-58: the Chinese re-run of a refused CSV printed its warning again, in Chinese, naming the temporary
+    file; the points' own limits were English on the Chinese page."""
+    import warnings
+    s = Session()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reply = answer(s, json.dumps({"type": "csv", "name": "big.csv", "text": "x,y\n9007199254740993,1\n2,3\n"}))
+    assert reply["type"] == "error" and "±1e+06" in reply["en"] and "每个 x 和 y 都必须在 ±1e+06 以内" in reply["zh"]
+    assert [str(w.message)[:24] for w in caught] == ["big.csv, line 2, column "], [str(w.message) for w in caught]
+    assert len(s.x) == 10
+
+
 @pytest.fixture(scope="module")
 def server():
     """`nnfit play --no-browser` in a subprocess; yields its URL."""
@@ -411,6 +424,12 @@ def test_helper_57_findings(page, browser, server, tmp_path):
         page.click("[data-testid=play]")
         page.wait_for_selector("[data-testid=message] .error")
         assert "训练到第几轮" in text(page, "message") and text(page, "epoch") == "0", bad
+    assert page.evaluate("logTicks(Math.log10(0.79), Math.log10(0.81)).map((t) => t[1])") == ["0.79", "0.8", "0.81"]
+    assert page.evaluate("logTicks(Math.log10(1.4e-4), Math.log10(1.6e-4)).map((t) => t[1])") == ["1.5e-4", "1.6e-4"]
+    page.fill("[data-testid=epochs]", "1e3")
+    assert page.evaluate("epochTarget()") == 1000  # (helper-58: the number field holds 1e3 as 1000)
+    set_field(page, "lr", "1e400")
+    assert "1e400" in text(page, "message")
     phone = browser.new_context(viewport={"width": 375, "height": 700})
     tab = phone.new_page()
     tab.goto(server)

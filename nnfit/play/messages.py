@@ -14,6 +14,7 @@ Optional "history_from": N asks for the loss history from epoch N on (what the p
 The answer is the session's state, or {"type": "error", "en": ..., "zh": ..., "request": type}.
 """
 import json
+import warnings
 
 from ..config import ConfigError
 from ..data import DataError
@@ -43,7 +44,8 @@ def answer(session, text):
         except (ConfigError, DataError) as e:  # nnfit's own checks: the same message in Chinese too (a refused
             english = e  # change leaves the session as it was, so it is made again, in Chinese, to be refused)
             try:
-                with speaking("zh"):
+                with speaking("zh"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # (its warnings were given once already, in English)
                     carry_out(session, request, dict(message))
             except (ConfigError, DataError) as chinese:
                 raise Both(english, chinese) from None
@@ -72,7 +74,7 @@ class Both(Exception):
 
 LABELS = {"seed": ("Seed", "随机种子"), "hidden": ("Hidden neurons", "隐藏神经元数"), "activation": ("Activation", "激活函数"),
           "lr": ("Learning rate lr", "学习率 lr"), "batch_size": ("Batch size", "批大小"),
-          "shuffle": ("Shuffle", "每轮打乱样本顺序")}  # (the controls' labels, static/i18n.js)
+          "shuffle": ("Shuffle the samples each epoch", "每轮打乱样本顺序")}  # (the controls' labels, static/i18n.js)
 
 
 def label(option, lang):

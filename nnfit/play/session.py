@@ -13,11 +13,12 @@ from dataclasses import replace
 import math
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
 from ..config import Config, check_bool, check_choice, check_int, check_number, ACTIVATION_NAMES
-from ..data import DataError, as_points, read_csv, tutorial_data
+from ..data import DataError, DataWarning, as_points, read_csv, tutorial_data, warn_data
 from ..engines import manual
 from ..explain import step_ledger
 from ..i18n import _
@@ -82,9 +83,9 @@ class Session:
         """New points (checked); the parameters stay, the epoch in progress starts over."""
         x, y = as_points(x, y)
         if len(x) > MAX_POINTS:
-            raise DataError(f"at most {MAX_POINTS} points, got {len(x)}")
+            raise DataError(_("at most {max} points, got {count}").format(max=MAX_POINTS, count=len(x)))
         if max(np.max(np.abs(x)), np.max(np.abs(y))) > MAX_VALUE:
-            raise DataError(f"every x and y must be within ±{MAX_VALUE:g}")
+            raise DataError(_("every x and y must be within ±{limit:g}").format(limit=MAX_VALUE))
         self.x, self.y = x, y
         self.done, self.epoch_sum, self.last = 0, 0.0, None
 
@@ -95,9 +96,17 @@ class Session:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
             try:
-                x, y = read_csv(path, pick=_("the page reads files of two columns, x then y: keep those two"))
+                with warnings.catch_warnings(record=True) as caught:  # (they name the file as the user does)
+                    warnings.simplefilter("always", DataWarning)
+                    x, y = read_csv(path, pick=_("the page reads files of two columns, x then y: keep those two"))
             except DataError as e:
                 raise DataError(str(e).replace(path, name)) from None
+            finally:
+                for w in caught:
+                    if issubclass(w.category, DataWarning):
+                        warn_data(str(w.message).replace(path, name))
+                    else:
+                        warnings.warn(w.message, w.category)
         self.set_points(x, y)
 
     def tutorial_points(self):

@@ -5,7 +5,9 @@
 const $ = (id) => document.getElementById(id);
 const app = {
   ws: null, state: null, history: [], pending: 0, playing: false, dragging: null, view: null, frame: null,
-  note: null,  // a message shown with the next reply (a CSV read as GBK)
+  note: null,     // a message shown for a while beside the findings (a CSV read as GBK), until note.until
+  held: null,     // a point just dropped, kept in place while replies to earlier messages arrive
+  closed: false,  // the server is gone
 };
 
 function send(message) {
@@ -24,13 +26,20 @@ function connect() {
   ws.onmessage = (event) => receive(JSON.parse(event.data));
   ws.onclose = () => {
     stopPlaying();
+    app.closed = true;
+    app.dragging = null;
     for (const e of document.querySelectorAll("#controls input, #controls select, #controls button")) e.disabled = true;
-    showMessage([{ level: "error", ...both("disconnected") }]);
+    showMessage([]);
   };
 }
 
 function receive(reply) {
   app.pending = Math.max(0, app.pending - 1);
+  const held = app.held;  // a point just dropped: replies to messages sent before it still carry its old place
+  if (held) {
+    if (held.replies > 0) held.replies--;
+    else app.held = null;  // (this is the reply to the points message itself)
+  }
   if (reply.type === "error") {
     stopPlaying();
     app.note = null;
@@ -40,8 +49,8 @@ function receive(reply) {
     const h = reply.history;
     app.history = app.history.slice(0, h.start).concat(h.values);
     app.state = reply;
-    const d = app.dragging;
-    if (d && d.moved && d.k < reply.points.x.length) {  // (a reply during a drag: the point stays under the mouse)
+    const d = app.dragging && app.dragging.moved ? app.dragging : app.held;
+    if (d && d.k < reply.points.x.length) {  // (a reply during a drag, or just after: the point stays where it is)
       reply.points.x[d.k] = d.x;
       reply.points.y[d.k] = d.y;
     }
@@ -69,8 +78,8 @@ function render() {
   drawLoss($("loss-plot"), app.history, $("log").checked, WORDS[LANG]);
   renderParams($("params"), s.params);
   renderLedger($("ledger"), s.ledger);
+  if (app.note && Date.now() > app.note.until) app.note = null;
   showMessage(app.note ? s.findings.concat([app.note]) : s.findings);
-  app.note = null;
 }
 
 function fillSettings(st) {
@@ -85,7 +94,8 @@ function fillSettings(st) {
 
 let lastFindings = [];
 function showMessage(findings) {
-  lastFindings = findings || [];
+  lastFindings = (findings || []).filter((f) => f.code !== "disconnected");
+  if (app.closed) lastFindings = [{ level: "error", code: "disconnected", ...both("disconnected") }].concat(lastFindings);
   const box = $("message");
   box.replaceChildren();
   for (const f of lastFindings) {
@@ -114,7 +124,7 @@ function settingsChanged() {
   send({
     type: "settings", seed: int("seed"), hidden: int("hidden"), activation: $("activation").value,
     // a decimal number only: Number() would also read "0x10" as 16 and "" as 0; anything else goes as text, refused
-    lr: DECIMAL.test(lrText) ? Number(lrText) : $("lr").value, batch_size: int("batch"),
+    lr: DECIMAL.test(lrText) && isFinite(Number(lrText)) ? Number(lrText) : $("lr").value, batch_size: int("batch"),
     shuffle: $("shuffle").checked,
   });
 }
@@ -129,9 +139,10 @@ function ascii(text) {
 
 // The "train up to epoch" field: a whole number from 1 to MAX_TARGET, else null (and a message saying so).
 function epochTarget() {
-  const text = ascii($("epochs").value).trim();
-  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= MAX_TARGET) return Number(text);
-  showMessage([{ level: "error", ...both("bad_target", { text: $("epochs").value, max: MAX_TARGET }) }]);
+  const text = ascii($("epochs").value).trim(), n = Number(text);  // (1e3 is 1000, as the number field holds it)
+  if (DECIMAL.test(text) && Number.isInteger(n) && n >= 1 && n <= MAX_TARGET) return n;
+  // (a number field whose text is not a number reports "": the message then shows none)
+  showMessage([{ level: "error", ...both("bad_target", { text: $("epochs").value || "?", max: MAX_TARGET }) }]);
   return null;
 }
 
@@ -181,7 +192,7 @@ function sendPoints(xs, ys) {
 }
 
 function onPlotDown(event) {
-  if (!app.state || event.button !== 0) return;
+  if (!app.state || app.closed || event.button !== 0) return;
   const [px, py] = mouse(event), k = pointAt(px, py);
   if (k >= 0) { app.dragging = { k, moved: false }; event.preventDefault(); return; }
   if (!app.frame.inside(px, py)) return;
@@ -202,11 +213,14 @@ function onPlotMove(event) {
 function onPlotUp() {
   const d = app.dragging;
   app.dragging = null;
-  if (d && d.moved) sendPoints(app.state.points.x.slice(), app.state.points.y.slice());
+  if (d && d.moved) {
+    app.held = { k: d.k, x: d.x, y: d.y, replies: app.pending };  // (the replies still to come before this one's)
+    sendPoints(app.state.points.x.slice(), app.state.points.y.slice());
+  }
 }
 
 function removeAt(event) {
-  if (!app.state) return;
+  if (!app.state || app.closed) return;
   const [px, py] = mouse(event), k = pointAt(px, py);
   if (k < 0) return;
   event.preventDefault();
@@ -215,10 +229,11 @@ function removeAt(event) {
 }
 
 const MAX_CSV = 250 * 1024;  // bytes: the server takes messages up to 256 K characters (2000 points fit easily)
+const MAX_MESSAGE = 256 * 1024;  // characters (nnfit/play/messages.py)
 
 function loadCsv(file) {
   if (file.size > MAX_CSV) {
-    showMessage([{ level: "error", ...both("csv_large", { name: file.name, kb: Math.round(file.size / 1024), max: MAX_CSV / 1024 }) }]);
+    showMessage([{ level: "error", ...both("csv_large", { name: file.name, kb: Math.ceil(file.size / 1024), max: MAX_CSV / 1024 }) }]);
     return;
   }
   const reader = new FileReader();
@@ -238,8 +253,13 @@ function loadCsv(file) {
         text = new TextDecoder("utf-8").decode(bytes);
       }
     }
-    if (gbk) app.note = { level: "info", ...both("csv_gbk", { name: file.name }) };
-    send({ type: "csv", name: file.name.slice(0, 200), text });
+    const message = { type: "csv", name: file.name.slice(0, 200), text };
+    if (JSON.stringify(message).length > MAX_MESSAGE - 100) {  // (JSON's escapes lengthen it: "\r\n" is 4 characters)
+      showMessage([{ level: "error", ...both("csv_large", { name: file.name, kb: Math.ceil(file.size / 1024), max: MAX_CSV / 1024 }) }]);
+      return;
+    }
+    app.note = gbk ? { level: "info", until: Date.now() + 8000, ...both("csv_gbk", { name: file.name }) } : null;
+    send(message);
   };
   reader.onerror = () => showMessage([{ level: "error", zh: WORDS.zh.csv_read + file.name, en: WORDS.en.csv_read + file.name }]);
   reader.readAsArrayBuffer(file);

@@ -43,12 +43,21 @@ function logTicks(lo, hi) {
     for (let k = Math.floor(lo) - 1; k <= Math.ceil(hi); k++) {
       for (const m of ms) {
         const v = Math.log10(m) + k;
-        if (v >= lo && v <= hi) out.push([v, fmtTick(Number((m * Math.pow(10, k)).toPrecision(3)))]);
+        if (v >= lo && v <= hi) out.push([v, logLabel(Number((m * Math.pow(10, k)).toPrecision(3)))]);
       }
     }
     if (out.length >= 2) break;
   }
+  if (out.length < 2) {  // a loss within a few per cent (0.79 to 0.81): round values of the loss itself
+    out.length = 0;
+    for (const v of ticks(Math.pow(10, lo), Math.pow(10, hi), 4)) if (v > 0) out.push([Math.log10(v), logLabel(v)]);
+  }
   return out.length > 8 ? out.filter((_, i) => i % Math.ceil(out.length / 8) === 0) : out;
+}
+
+// A loss on the log axis: 0.15, 3.5, 1.5e-4, 1.5e+4 (two significant digits kept, unlike fmtTick's exponents).
+function logLabel(v) {
+  return Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? Number(v.toPrecision(3)).toExponential() : String(Number(v.toPrecision(6)));
 }
 
 function fmtTick(v) {
