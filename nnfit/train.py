@@ -93,9 +93,29 @@ def check_finite(losses, epoch, cfg, x=None, y=None):
         bad=bad, epoch=epoch, lr=cfg.lr, hint=divergence_hint(cfg, x, y)))
 
 
+STABLE_WORK = 2_000_000  # sample-steps: the most a divergence hint spends finding a learning rate that holds
+
+
+def stable_lr(cfg, x, y, epochs):
+    """The largest lr / 10^k (k = 1..8) whose run of one model from the same start (the manual engine) stays
+    finite for `epochs` epochs, rounded to 3 digits; None where none does."""
+    from dataclasses import replace
+    from .engines import manual
+    for k in range(1, 9):
+        trial = replace(cfg, lr=cfg.lr / 10 ** k, models=1)
+        engine = manual.Engine(init_many(cfg.seed, 1, cfg.hidden, cfg.dtype), trial)
+        orders = (epoch_order(cfg.seed, 1, len(x), e) if cfg.shuffle else np.arange(len(x))[None, :] for e in range(epochs))
+        with np.errstate(all="ignore"):
+            if all(np.isfinite(engine.epoch(x, y, order, cfg.batch_size)).all() for order in orders):
+                return float(f"{trial.lr:.3g}")
+    return None
+
+
 def divergence_hint(cfg, x=None, y=None):
     """What to do about a run that overflowed: the data's size when x and y are given and too large for
-    the dtype (a smaller learning rate would not help), a tiny learning rate, else a smaller one."""
+    the dtype (a smaller learning rate would not help), a tiny learning rate, else a smaller one: one that
+    was tried from the same start and holds for the run's epochs, where that is cheap (one model,
+    STABLE_WORK), else a tenth."""
     big = float(np.finfo(cfg.dtype).max) ** 0.5 / 10  # squares of larger values overflow
     if x is not None and max(np.max(np.abs(x)), np.max(np.abs(y))) > big:
         return (_("the data's values are too large for {dtype}: scale them or use --dtype float64")
@@ -103,6 +123,11 @@ def divergence_hint(cfg, x=None, y=None):
                 ).format(dtype=cfg.dtype)
     if cfg.lr / 10 < np.finfo(cfg.dtype).tiny:
         return _("the learning rate is already tiny: scale the data")
+    if x is not None and cfg.models == 1 and cfg.seed is not None and len(x) * cfg.epochs <= STABLE_WORK:
+        good = stable_lr(cfg, np.asarray(x), np.asarray(y), cfg.epochs)
+        if good is not None:
+            return _("try a smaller learning rate (--lr {lr:g} does not diverge from this start in {epochs} "
+                     "epochs) or scaled data").format(lr=good, epochs=cfg.epochs)
     return _("try a smaller learning rate (e.g. --lr {lr:g}) or scaled data").format(lr=cfg.lr / 10)
 
 

@@ -350,8 +350,15 @@ def test_lr_that_float32_cannot_hold(cli, tmp_path):
 def test_divergence_hint_fits_the_cause():
     with pytest.raises(nnfit.TrainingDiverged, match="too large for float32"):
         nnfit.train([0, 1, 2], [1e30, 2e30, 3e30], seed=0, epochs=2)
-    with pytest.raises(nnfit.TrainingDiverged, match=r"smaller learning rate \(e.g. --lr 5\)"):
+    with pytest.raises(nnfit.TrainingDiverged, match=r"smaller learning rate \(--lr 0.05 does not diverge from this start "
+                                                       r"in 50 epochs\)") as e:
         nnfit.train(seed=0, lr=50)
+    nnfit.train(seed=0, lr=0.05)  # (it does not: the hint was tried; lr / 10 = 5, as the hint said before, diverges)
+    with pytest.raises(nnfit.TrainingDiverged):
+        nnfit.train(seed=0, lr=5)
+    with pytest.raises(nnfit.TrainingDiverged, match=r"smaller learning rate \(e.g. --lr 5\)"):  # many models: a tenth
+        nnfit.train(seed=0, lr=50, models=2)
+    assert "e.g." not in str(e.value)
 
 
 def test_internal_errors_are_one_line(cli, tmp_path, monkeypatch):

@@ -102,7 +102,7 @@ def test_explain_english_later_step(cli):
 def test_explain_diverged_run_is_one_line(cli):
     status, out, err = cli("explain", "--seed", "0", "--lr", "1000", "--sample", "10")
     assert status == 1 and out == "" and err.count("\n") == 1, (status, out, err)
-    assert err.startswith("nnfit: error: the loss became") and "--lr 100" in err
+    assert err.startswith("nnfit: error: the loss became") and "--lr 0.1 does not diverge from this start in 50 epochs" in err
 
 
 def test_explain_bad_step(cli):

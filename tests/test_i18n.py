@@ -98,7 +98,8 @@ LIBRARY_ERRORS = [  # (argv, the locale, status, the English line); predict has 
      "nnfit: error: bad.csv, line 3, column 'y': not a number: 'abc'"),
     (["predict", "bad.safetensors", "1"], None, 1, "nnfit: error: bad.safetensors: not a readable safetensors model file ("),
     (["train", "--lr", "1e6", "--seed", "0", "--no-plot", "--quiet"], "C.UTF-8", 1,
-     "nnfit: error: the loss became nan at epoch 1 with lr 1e+06; try a smaller learning rate (e.g. --lr 100000) or scaled data"),
+     "nnfit: error: the loss became nan at epoch 1 with lr 1e+06; try a smaller learning rate (--lr 0.1 does not diverge from "
+     "this start in 50 epochs) or scaled data"),
 ]
 
 

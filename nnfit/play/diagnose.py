@@ -2,14 +2,10 @@
 
 Each finding is {"level": "error" | "warn" | "info", "code": ..., "zh": ..., "en": ...}.
 """
-from dataclasses import replace
-
 import numpy as np
 
-from ..engines import manual
 from ..model import network
-from ..params import init_many
-from ..train import epoch_order
+from ..train import stable_lr  # noqa: F401 (the page's divergence finding uses it: session.py)
 
 SATURATED_Z = 5.0  # |z| > 5: σ'(z) < 0.007 (tanh' < 0.0002), so w_i and b_i barely move
 USEFUL_X = 5.0     # beyond |x| ≈ 5, σ(w x + b) is flat unless w is small: scaled data learns faster
@@ -30,17 +26,6 @@ def diverged(epoch, loss, lr, good_lr):
         zh += "请改小学习率或缩放数据，再按“重置”。"
         en += " Lower the learning rate or scale the data, then press Reset."
     return finding("error", "diverged", zh, en)
-
-
-def stable_lr(cfg, x, y, epochs):
-    """The largest lr / 10^k (k = 1..8) whose run from the same start stays finite for `epochs` epochs."""
-    for k in range(1, 9):
-        trial = replace(cfg, lr=cfg.lr / 10 ** k)
-        engine = manual.Engine(init_many(cfg.seed, 1, cfg.hidden, cfg.dtype), trial)
-        orders = (epoch_order(cfg.seed, 1, len(x), e) if cfg.shuffle else np.arange(len(x))[None, :] for e in range(epochs))
-        if all(np.isfinite(engine.epoch(x, y, order, cfg.batch_size)).all() for order in orders):
-            return float(f"{trial.lr:.3g}")
-    return None
 
 
 def diagnose(params, x, y, activation):
