@@ -93,7 +93,7 @@ def check_finite(losses, epoch, cfg, x=None, y=None):
         bad=bad, epoch=epoch, lr=cfg.lr, hint=divergence_hint(cfg, x, y)))
 
 
-STABLE_WORK = 2_000_000  # sample-steps: the most a divergence hint spends finding a learning rate that holds
+STABLE_WORK = 500_000  # sample-steps (a run of one model: about 0.3 s): the most a divergence hint spends on a learning rate that holds
 
 
 def stable_lr(cfg, x, y, epochs):
