@@ -9,10 +9,34 @@ The names below load on first use, so that `import nnfit` (and the `nnfit` comma
 costs nothing until something is asked for.
 """
 import importlib
+import os
 import sys
 import types
 
 __version__ = "0.1.0"
+
+
+def _source_date_epoch_tolerated():
+    """NumPy's f2py, which SciPy imports whole, reads SOURCE_DATE_EPOCH at import as a whole number of seconds
+    and fails on anything else ('' is common in build environments), so that no fit could run: where the
+    variable is set and not such a number, f2py is imported once without it (it is used for nothing else here)."""
+    import time
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        if value is None or time.gmtime(int(value)):
+            return
+    except (ValueError, OverflowError, OSError):
+        pass
+    del os.environ["SOURCE_DATE_EPOCH"]
+    try:
+        import numpy.f2py  # noqa: F401
+    except Exception:  # (a NumPy without f2py: nothing to tolerate)
+        pass
+    finally:
+        os.environ["SOURCE_DATE_EPOCH"] = value
+
+
+_source_date_epoch_tolerated()
 
 _WHERE = {  # name -> the module that defines it
     "Config": "config", "ConfigError": "config", "DataError": "data", "Model": "model",

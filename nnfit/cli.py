@@ -291,7 +291,7 @@ def say(args, message):
     full stderr (2>/dev/full) does not turn a run that was written into a failure."""
     if not getattr(args, "quiet", False):
         try:
-            print(message, file=sys.stderr)
+            print(one_line(message), file=sys.stderr)
         except OSError:
             pass
 
@@ -348,6 +348,7 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
     """The run's directory (runs.write_run), with fit.png unless --no-plot and the command's own files."""
     from .runs import write_run as write
     check_received()
+    sys.stdout.flush()  # the lines printed so far are out (a full stdout fails here, before anything is written)
     files = {}
     if not args.no_plot and len(getattr(x, "shape", ())) < 2:  # one input and one output: the curve
         from .plot import plot_fit
@@ -740,7 +741,7 @@ def prepare(argv):
                 break
             if a in PREDICT_VALUE_OPTIONS and rest:
                 options += [a, rest.pop(0)]
-            elif a.startswith("-") and not NEGATIVE_NUMBER.match(a):
+            elif a.startswith("-") and a != "-" and not NEGATIVE_NUMBER.match(a):  # (- alone: a value)
                 options.append(a)
             else:
                 values.append(a)
@@ -802,7 +803,9 @@ def check_received():
 
 class Output:
     """sys.stdout while a command runs. When its reader goes away (`nnfit train | head -1`), later
-    lines are dropped and the command carries on: the run is still written, and the status is 0."""
+    lines are dropped and the command carries on: the run is still written, and the status is 0.
+    A write that fails otherwise (/dev/full) raises, naming standard output, and what is still buffered
+    is dropped, so that Python's own flush at exit does not fail a second time with a traceback."""
 
     def __init__(self, stream):
         self.stream, self.gone = stream, stream is None  # None: started with stdout closed
@@ -815,8 +818,7 @@ class Output:
             except BrokenPipeError:
                 self.reader_left()
             except OSError as e:  # /dev/full: say where
-                self.failed = OSError(e.errno, e.strerror, _("standard output"))
-                raise self.failed from None
+                self.fail(e)
         return len(text)
 
     def flush(self):
@@ -826,8 +828,12 @@ class Output:
             except BrokenPipeError:
                 self.reader_left()
             except OSError as e:
-                self.failed = OSError(e.errno, e.strerror, _("standard output"))
-                raise self.failed from None
+                self.fail(e)
+
+    def fail(self, e):
+        self.failed = OSError(e.errno, e.strerror, _("standard output"))
+        self.reader_left()
+        raise self.failed from None
 
     def reader_left(self):
         self.gone = True
@@ -845,7 +851,7 @@ class Output:
 def show_warning(message, category, *rest, **kw):
     """A warning nnfit gives (a DataWarning: nnfit.data is not imported for it) as one line; any other is not for users."""
     if category.__name__ == "DataWarning" and category.__module__ == "nnfit.data":
-        print(_("nnfit: warning: {message}").format(message=message), file=sys.stderr)
+        print(_("nnfit: warning: {message}").format(message=one_line(message)), file=sys.stderr)
 
 
 def main(argv=None):
@@ -882,6 +888,7 @@ def main(argv=None):
                     command=args.command))
             status = globals()[f"cmd_{args.command}"](args)
             check_received()  # a signal that was swallowed on the way: the status says it came
+            sys.stdout.flush()  # a full stdout fails here, in one line, not in Python's flush at exit
             return status
     except SystemExit as e:  # --help, --version
         code = e.code if isinstance(e.code, int) else 0 if e.code is None else 2
@@ -913,7 +920,10 @@ def main(argv=None):
         for sig, handler in (sigterm or {}).items():
             signal.signal(sig, handler)
         sys.stdout = stdout
-        Output(stdout).flush()
+        try:
+            Output(stdout).flush()
+        except OSError:  # (the command failed first, or --help's output: said below or by the status)
+            pass
     try:
         print(_("nnfit: error: {message}").format(message=one_line(message)), file=sys.stderr)
     except OSError:  # a full stderr: the status still says what happened
@@ -933,8 +943,13 @@ def cause_of_kind(e, kind):
 
 
 def one_line(text):
-    """text on one line: a line break (in a file name, an argument) written as \\n, never a second line."""
-    return str(text).strip().replace("\r\n", "\n").replace("\r", "\\r").replace("\n", "\\n")
+    """text on one line: a line break (in a file name, an argument) written as \\n, never a second line, and
+    other control characters (a file name's ESC [2J would clear the terminal) as Python writes them, \\x1b."""
+    text = str(text).strip().replace("\r\n", "\n").replace("\r", "\\r").replace("\n", "\\n")
+    return CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
+
+
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # (a tab is left as it is)
 
 
 def describe(e):

@@ -433,6 +433,9 @@ def read_table(path, columns):
         if width > 1 and not cells[-1]:  # "1,2," on every line: a third, empty column
             raise DataError(str(e) + _(" (line {line} ends with a comma: its last column is empty; remove the commas at "
                                        "the ends of the lines)").format(line=line)) from None
+        if cells[0].lstrip().startswith("#"):  # "# my data": a comment, as some tools write them
+            raise DataError(str(e) + _(" (line {line} is {text!r}: nnfit reads no comment lines; remove it)").format(
+                line=line, text=_short(",".join(cells)))) from None
         raise
     picked = {flag: _column(path, header, width, col, flag if isinstance(flag, str) else flag[0])
               for flag, col in chosen.items()}
@@ -590,7 +593,18 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
 
 
 def _column(path, header, width, col, flag):
-    """The index of a column chosen by 0-based index or header name."""
+    """The index of a column chosen by 0-based index or header name; a name typed with full-width characters
+    ('０', 'ｘ') that picks a column in ASCII is refused with that hint."""
+    try:
+        return _pick(path, header, width, col, flag)
+    except DataError as e:
+        hint = ascii_hint(col, lambda plain: _pick(path, header, width, plain, flag) + 1) if isinstance(col, str) else ""
+        if not hint:
+            raise
+        raise DataError(str(e) + hint) from None
+
+
+def _pick(path, header, width, col, flag):
     if isinstance(col, numbers.Integral) and not isinstance(col, bool):
         col = str(int(col))
     if not isinstance(col, str):

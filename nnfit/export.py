@@ -508,9 +508,10 @@ def write_new(path, content):
     """Write content (str or bytes) to a new file, all or nothing: into a temporary file beside it,
     then hard-linked into place, which fails if the file exists — an existing file is never touched.
     RunDirError (one line) when it cannot."""
-    from .runs import RunDirError, umask
+    from .runs import RunDirError, dangling, umask
     path = os.fspath(path)
     if os.path.lexists(path):
+        dangling(path, "-o")
         raise RunDirError(_("{path}: already exists; nnfit never overwrites a file, give a new -o").format(path=path))
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = None, None

@@ -31,6 +31,7 @@ def check_new(path, taken_ok=False):
     """RunDirError now, before any work, if `path` exists (unless taken_ok: a runs/NNN that nnfit chose,
     which moves on to the next number if it is taken) or could not be created."""
     if os.path.lexists(path) and not taken_ok:
+        dangling(path, "--out")
         raise RunDirError(_("{path}: already exists; nnfit never overwrites a run, give a new --out directory").format(path=path))
     parent = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(parent):  # the nearest folder that exists must take new entries
@@ -57,6 +58,14 @@ def check_new(path, taken_ok=False):
             os.rmdir(probe)
     except OSError as e:
         raise RunDirError(_("{path}: cannot create: {reason}").format(path=path, reason=e.strerror)) from None
+
+
+def dangling(path, option):
+    """RunDirError where path is a symbolic link that leads nowhere: it exists, though nothing is there."""
+    if os.path.islink(path) and not os.path.exists(path):
+        raise RunDirError(_("{path}: already exists, as a symbolic link that leads nowhere ({target}); nnfit never "
+                            "writes through it: give a new {option}").format(path=path, target=link_target(path),
+                                                                             option=option))
 
 
 def link_target(path):
@@ -120,6 +129,9 @@ class NewRunDir:
                         raise OSError(errno.EEXIST, os.strerror(errno.EEXIST))
                 except OSError as e:
                     self._remove()
+                    if e.errno in (errno.EEXIST, errno.ENOTEMPTY):  # a run given the same --out, finished first
+                        raise RunDirError(_("{path}: already exists; nnfit never overwrites a run, give a new --out "
+                                            "directory").format(path=self.path)) from None
                     raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
                 for folder in self.made:  # deepest first, while the folders above can still be entered
                     try:

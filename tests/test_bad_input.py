@@ -533,6 +533,31 @@ def test_stdout_closed_or_full(workdir, model_file, monkeypatch):
     workdir(["play", "--no-browser"], 1, "standard output is closed: nnfit play")
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_a_full_stdout_when_python_buffers_it(tmp_path, model_file):
+    """In a user's shell (PYTHONUNBUFFERED unset) short output sits in Python's buffer and meets /dev/full only
+    at the last flush: still one line and exit 1, no traceback (it was exit 120), and no run written (helper-59)."""
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env.update(LANG="C.UTF-8", TMPDIR=str(tmp_path))
+    for args in (["predict", model_file, "1"], ["--version"], ["train", "--seed", "0", "--no-plot"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([sys.executable, "-m", "nnfit", *map(str, args)], cwd=tmp_path, env=env, stdout=full,
+                                  stderr=subprocess.PIPE, text=True, timeout=120)
+        assert (done.returncode, done.stderr) == (1, "nnfit: error: standard output: No space left on device\n"), args
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_source_date_epoch_numpy_cannot_read(tmp_path):
+    """SOURCE_DATE_EPOCH='' (build environments set it so): NumPy's f2py, imported by SciPy, failed on it at
+    import, so train and fit could not run at all (helper-59)."""
+    done = run_nnfit(["fit", "--seed", "0", "--hidden", "1", "--no-plot", "--quiet", "--out", "r"], tmp_path,
+                     SOURCE_DATE_EPOCH="")
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert sorted(os.listdir(tmp_path / "r")) == ["history.csv", "model.safetensors"]
+
+
 def test_explain_says_what_overflowed(workdir):
     """A finite loss whose update overflows float32 is not "the loss became 7.2"."""
     workdir(["explain", "--seed", "0", "--lr", "1e38", "--sample", "1"], 1,
@@ -1095,7 +1120,11 @@ def test_what_a_chinese_input_method_or_excel_makes_gets_a_hint(cli, tmp_path):
              (("fit", "--data", tmp_path / "commas.csv"), 1, "seems to separate them by full-width commas '，'"),
              (("fit", "--data", tmp_path / "digit.csv"), 1, "not a number: '３' (full-width characters: did you mean '3'?)"),
              (("train", "--epochs", "５"), 2, "must be an integer, got '５' (full-width characters: did you mean '5'?)"),
-             (("train", "--lr", "０.１"), 2, "must be a number, got '０.１' (full-width characters: did you mean '0.1'?)")]
+             (("train", "--lr", "０.１"), 2, "must be a number, got '０.１' (full-width characters: did you mean '0.1'?)"),
+             (("fit", "--data", tmp_path / "comma.csv", "--x", "ｘ"), 1,  # (helper-61: columns too)
+              "--x 'ｘ': no such column; the header has 'x', 'y' (full-width characters: did you mean 'x'?)"),
+             (("train", "--data", tmp_path / "digit.csv", "--x", "０"), 1, "(full-width characters: did you mean '0'?)"),
+             (("fit", "--data", tmp_path / "comma.csv", "--x", "ｚ"), 1, "--x 'ｚ': no such column; the header has 'x', 'y'\n")]
     for argv, status, message in cases:
         code, out, err = cli(*argv, "--no-plot")
         assert (code, out) == (status, ""), (argv, err)
@@ -1109,3 +1138,35 @@ def test_what_a_chinese_input_method_or_excel_makes_gets_a_hint(cli, tmp_path):
     nnfit.fit([[0, 1], [1, 0], [1, 1], [0, 0], [2, 1]], [1, 2, 3, 4, 5], hidden=1, starts=2, seed=0).save(two)
     code, out, err = cli("predict", two, "１，２")
     assert code == 2 and err.endswith("got '１，２' (full-width characters: did you mean '1,2'?)\n"), err
+
+
+def test_helper_59_findings(workdir, model_file, monkeypatch, capsys):
+    """'-' as an X value is a value, not the model; control characters in a file name are escaped (an ESC [2J
+    would clear the terminal), in errors and in the lines that say where a run went; a link that leads nowhere
+    is named as one; a '# comment' first line is named; a run that another run with the same --out finished
+    first is "already exists", as it is when it is there before."""
+    import errno
+    from nnfit import runs
+    workdir(["predict", model_file, "1", "-"], 2, "X must be a number, got '-'")
+    workdir(["predict", "no\x1b[2Jpe", "1"], 1, "no\\x1b[2Jpe: no such file")
+    workdir(["train", "--data", "a\x9b.csv"], 1, "a\\x9b.csv: no such file")
+    os.symlink("nowhere", workdir.path / "dl")
+    os.symlink("nowhere", workdir.path / "dl.c")
+    workdir.put("unrelated", "")  # (the links are part of the state a failure leaves as it is)
+    workdir(["train", "--out", "dl"], 1, "dl: already exists, as a symbolic link that leads nowhere (-> nowhere)")
+    workdir(["export", model_file, "--to", "c", "-o", "dl.c"], 1, "dl.c: already exists, as a symbolic link that leads nowhere")
+    workdir.put("c.csv", "# my data\n1,2\n2,3\n")
+    workdir(["fit", "--data", "c.csv"], 1, "(line 1 is '# my data': nnfit reads no comment lines; remove it)")
+    real_rename = os.rename
+
+    def taken(src, dst):
+        if os.path.basename(dst) == "same":
+            raise OSError(errno.ENOTEMPTY, os.strerror(errno.ENOTEMPTY), dst)
+        return real_rename(src, dst)
+    with monkeypatch.context() as m:  # (not monkeypatch.undo(): that would undo workdir's chdir too)
+        m.setattr(runs.os, "rename", taken)
+        workdir(["train", "--seed", "0", "--epochs", "1", "--no-plot", "--out", "same"], 1,
+                "same: already exists; nnfit never overwrites a run")
+    from nnfit.cli import main
+    assert main(["train", "--seed", "0", "--epochs", "1", "--no-plot", "--out", "new\nrun\x07"]) == 0
+    assert capsys.readouterr().err == "wrote new\\nrun\\x07/: model.safetensors, history.csv\n"
