@@ -74,6 +74,21 @@ def diagnose(model, x, y, index, bins=BINS):
             "standardized": standardized}
 
 
+def flat_fit(model):
+    """The warning for a fit about the constant mean (training R² below FLAT_R2) that did not keep the constant
+    itself (that one says so where it is kept), else None; nnfit.fit also gives it as a DataWarning."""
+    e, m = model.extra, model.extra["metrics"]
+    constant = str(e.get("stopped", "")).startswith("no start beat the constant")
+    if constant or not m["train"]["r2"] < FLAT_R2:  # NaN (y constant) compares False
+        return None
+    cfg = model.config  # hints only for what this fit could change
+    tries = ([_("--scale standard")] if getattr(cfg, "scale", "standard") != "standard" else []) + (
+        [_("another --lr"), _("more --epochs")] if getattr(cfg, "optimizer", "lm") in ("sgd", "momentum", "adam") else [])
+    return _("the fit explains {share:.1%} of y's variance on its training points: it is about the constant "
+             "mean (y may be noise to this network{hint})").format(
+                 share=max(m["train"]["r2"], 0.0), hint=_("; or try {options}").format(options=", ".join(tries)) if tries else "")
+
+
 def fit_warnings(model):
     """Plain-words warnings about a fit (model.extra of fit_points), [] when none applies.
 
@@ -111,14 +126,9 @@ def fit_warnings(model):
                          P=parameters, values=values))
     m = e["metrics"]
     constant = str(e.get("stopped", "")).startswith("no start beat the constant")  # warned about as it was kept
-    if not constant and m["train"]["r2"] < FLAT_R2:  # NaN (y constant) compares False
-        cfg = model.config  # hints only for what this fit could change
-        tries = ([_("--scale standard")] if getattr(cfg, "scale", "standard") != "standard" else []) + (
-            [_("another --lr"), _("more --epochs")] if getattr(cfg, "optimizer", "lm") in ("sgd", "momentum", "adam") else [])
-        out.append(_("the fit explains {share:.1%} of y's variance on its training points: it is about the constant "
-                     "mean (y may be noise to this network{hint})").format(
-                         share=max(m["train"]["r2"], 0.0),
-                         hint=_("; or try {options}").format(options=", ".join(tries)) if tries else ""))
+    flat = flat_fit(model)
+    if flat:
+        out.append(flat)
     if constant:  # the mean of y, kept: it follows no noise, so a worse held-out error is not overfitting
         return out
     if n_val >= MIN_HELD_OUT and m["val"]["mse"] > VAL_RATIO * m["train"]["mse"] and not m["val"]["r2"] >= VAL_R2:

@@ -227,6 +227,16 @@ def test_a_kept_constant_is_not_called_overfitted():
     assert fit_warnings(worse) == []
 
 
+def test_a_fit_about_the_mean_is_a_data_warning_too():
+    """A fit that is about y's mean without keeping the constant (x spanning 1e-6 unscaled, where sigmoid
+    starts cannot reach it) warns a Python caller as the constant kept does, not only in model.extra (helper-60)."""
+    rng = np.random.default_rng(0)
+    t = rng.uniform(-1, 1, 200)
+    with pytest.warns(nnfit.DataWarning, match=r"the fit explains 0\.\d% of y's variance.*try --scale standard\)$"):
+        model = nnfit.fit(1e-6 * t, t + 0.05 * rng.standard_normal(200), scale="none", activation="sigmoid", seed=0)
+    assert model.extra["warnings"][-1].startswith("the fit explains") and model.extra["metrics"]["train"]["r2"] < 0.01
+
+
 @pytest.mark.parametrize("errors", [[5e-324, 1e-323, 0.0], [1.0, 1 + 2.2e-16, 1 + 4.4e-16], [1e149, 1e149 * (1 + 2e-16)]])
 def test_error_histogram_of_errors_that_differ_in_the_last_digits(errors):
     """NumPy finds no 20 distinct bins between them: a wider window around them, every error counted."""

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..config import ConfigError
 from ..data import DataError, warn_data
-from ..diagnostics import fit_warnings
+from ..diagnostics import fit_warnings, flat_fit
 from ..i18n import _
 from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
@@ -434,6 +434,9 @@ def _fit_points(cfg, x, y, progress, names):
     model.extra["warnings"] = ([flat] if flat else []) + (constant_columns(x[tr], y[tr], names)
                                + saturated_inputs(replace(cfg, activation="sigmoid") if choice else cfg, x[tr], names)
                                + fit_warnings(model))  # plain words
+    about_the_mean = flat_fit(model)
+    if about_the_mean:  # as the constant kept is warned about (helper-60: x spanning 1e-6 with --scale none was silent)
+        warn_data(about_the_mean)
     return model
 
 
