@@ -832,7 +832,8 @@ class Output:
 
     def fail(self, e):
         self.failed = OSError(e.errno, e.strerror, _("standard output"))
-        self.reader_left()
+        if self.stream is sys.__stdout__:  # (a Python caller's own stream, passed in, is left as it is)
+            self.reader_left()
         raise self.failed from None
 
     def reader_left(self):

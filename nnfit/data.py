@@ -433,7 +433,7 @@ def read_table(path, columns):
         if width > 1 and not cells[-1]:  # "1,2," on every line: a third, empty column
             raise DataError(str(e) + _(" (line {line} ends with a comma: its last column is empty; remove the commas at "
                                        "the ends of the lines)").format(line=line)) from None
-        if cells[0].lstrip().startswith("#"):  # "# my data": a comment, as some tools write them
+        if width == 1 and cells[0].lstrip().startswith("#"):  # "# my data": a comment, as some tools write them
             raise DataError(str(e) + _(" (line {line} is {text!r}: nnfit reads no comment lines; remove it)").format(
                 line=line, text=_short(",".join(cells)))) from None
         raise
@@ -444,7 +444,8 @@ def read_table(path, columns):
     count, rounded = 0, []
     for n, row in itertools.chain(data, rows):
         if len(row) != width:
-            raise DataError(_("{path}, line {line}: has {count} columns, but line {first} has {width}").format(
+            raise DataError((_("{path}, line {line}: has {count} columns, but line {first} has {width}") if len(row) != 1
+                             else _("{path}, line {line}: has 1 column, but line {first} has {width}")).format(
                 path=path, line=n, count=len(row), first=line, width=width)
                 + ascii_hint(",".join(row), lambda t: len(next(csv.reader([t]))) == width))
         for flag, i in picked.items():

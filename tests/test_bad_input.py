@@ -138,7 +138,7 @@ CORRUPT = {  # name -> (file bytes, pieces of the message)
     "superscript": (GOOD.replace("0,0", "²,0"), ["line 4", "not a number"]),
     "underscore": (GOOD.replace("0,0", "1_0,0"), ["line 4", "not a number"]),
     "extra column": (GOOD.replace("0,0", "0,0,7"), ["line 4", "has 3 columns"]),
-    "missing column": (GOOD.replace("0,0", "0"), ["line 4", "has 1 columns"]),
+    "missing column": (GOOD.replace("0,0", "0"), ["line 4", "has 1 column, but"]),
     "header only": ("x,y\n", ["header but no rows"]),
     "one point": ("x,y\n1,2\n", ["at least 2 points"]),
     "empty": ("", ["the file is empty"]),
@@ -1115,7 +1115,7 @@ def test_what_a_chinese_input_method_or_excel_makes_gets_a_hint(cli, tmp_path):
     (tmp_path / "digit.csv").write_text("x,y\n1,2\n３,4\n", encoding="utf-8")
     cases = [(("fit", "--data", tmp_path / "gbk.csv"), 1, "not a UTF-8 text file (bad byte b'\\xbc'); it may be GBK"),
              (("fit", "--data", tmp_path / "latin.csv"), 1, "(bad byte b'\\xff'); save it as UTF-8"),
-             (("fit", "--data", tmp_path / "comma.csv"), 1, "has 1 columns, but line 1 has 2 (full-width characters: "
+             (("fit", "--data", tmp_path / "comma.csv"), 1, "has 1 column, but line 1 has 2 (full-width characters: "
                                                               "did you mean '3,4'?)"),
              (("fit", "--data", tmp_path / "commas.csv"), 1, "seems to separate them by full-width commas '，'"),
              (("fit", "--data", tmp_path / "digit.csv"), 1, "not a number: '３' (full-width characters: did you mean '3'?)"),
@@ -1157,6 +1157,8 @@ def test_helper_59_findings(workdir, model_file, monkeypatch, capsys):
     workdir(["export", model_file, "--to", "c", "-o", "dl.c"], 1, "dl.c: already exists, as a symbolic link that leads nowhere")
     workdir.put("c.csv", "# my data\n1,2\n2,3\n")
     workdir(["fit", "--data", "c.csv"], 1, "(line 1 is '# my data': nnfit reads no comment lines; remove it)")
+    workdir.put("index.csv", "#,x,y\n1,1,2\n2,2,3\n3,3,5\n")  # a header whose first column is named '#' (helper-62)
+    assert "comment" not in workdir(["fit", "--data", "index.csv"], 1, "has 3 columns; choose them with --x and --y")
     real_rename = os.rename
 
     def taken(src, dst):
