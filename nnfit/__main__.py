@@ -35,7 +35,7 @@ def run():
         sys.unraisablehook = quiet_interrupts
         speak_any_encoding()
         from .cli import main
-        return main()
+        return main(program=True)
     except BaseException as e:  # Python wraps a Ctrl-C inside a class body's __set_name__ in a RuntimeError,
         if not (interrupted(e) or seen):  # and NumPy's C import of datetime turns one into an ImportError
             raise                        # that no longer carries it (seen: it came all the same)
@@ -43,7 +43,26 @@ def run():
         return 130
     finally:
         sys.unraisablehook = PYTHON_HOOK
+        drop_what_cannot_be_written()
         ignore_late_signals()
+
+
+def drop_what_cannot_be_written():
+    """What Python would flush at exit into a stream that can no longer take it (`nnfit train 2>&1 | head -1`:
+    stderr's reader gone too) goes to /dev/null now: Python's own flush would fail and end the command with
+    status 120 after its work was done."""
+    import os
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            try:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, stream.fileno())
+                os.close(null)
+            except (OSError, ValueError, AttributeError):
+                pass
 
 
 def ignore_late_signals():

@@ -19,7 +19,7 @@ import warnings
 
 from . import __version__
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
-from .i18n import _, argparse_speaks, ascii_hint, use as use_language
+from .i18n import _, argparse_speaks, ascii_hint, kept as kept_language, use as use_language
 
 COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
 
@@ -807,8 +807,9 @@ class Output:
     A write that fails otherwise (/dev/full) raises, naming standard output, and what is still buffered
     is dropped, so that Python's own flush at exit does not fail a second time with a traceback."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, program=False):
         self.stream, self.gone = stream, stream is None  # None: started with stdout closed
+        self.program = program  # the nnfit command (__main__), not a Python caller of main()
         self.failed = None  # the error of a write that failed (argparse's --help and --version swallow it)
 
     def write(self, text):
@@ -832,12 +833,13 @@ class Output:
 
     def fail(self, e):
         self.failed = OSError(e.errno, e.strerror, _("standard output"))
-        if self.stream is sys.__stdout__:  # (a Python caller's own stream, passed in, is left as it is)
-            self.reader_left()
+        self.reader_left()
         raise self.failed from None
 
     def reader_left(self):
         self.gone = True
+        if not self.program:  # a Python caller's stream (and its file descriptor) is left as it is
+            return
         try:  # Python's own flush at exit then writes the buffered rest to /dev/null, silently
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, self.stream.fileno())
@@ -855,17 +857,24 @@ def show_warning(message, category, *rest, **kw):
         print(_("nnfit: warning: {message}").format(message=one_line(message)), file=sys.stderr)
 
 
-def main(argv=None):
+def main(argv=None, program=False):
     """Run one command; return the exit status. Every failure is one line on stderr, never a traceback:
     2 for a bad option, 1 for bad data, model file, output directory or a diverged run, 1 and a request
     to report it for anything unexpected, 130 for Ctrl-C, 143 for SIGTERM (128 + the signal's number for
-    SIGHUP, SIGUSR1, SIGUSR2 and SIGALRM)."""
+    SIGHUP, SIGUSR1, SIGUSR2 and SIGALRM). The language it chose is the caller's again when it returns, and
+    standard output's file descriptor is left as it is (program: the nnfit command, `__main__`, whose output
+    that could not be written is then dropped, so that Python's own flush at exit does not fail again)."""
+    with kept_language():
+        return run_command(argv, program)
+
+
+def run_command(argv, program):
     argv = prepare(sys.argv[1:] if argv is None else argv)
     del RECEIVED[:]
     use_language(chosen_language(argv))  # help and messages: --lang zh|en, else the locale's
     stdout, sigterm = sys.stdout, None
     try:
-        sys.stdout = Output(stdout)
+        sys.stdout = Output(stdout, program)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # NumPy's floating-point warnings and the like: not for users
             warnings.filterwarnings("default", category=UserWarning)  # then shown only if nnfit's own DataWarning:
@@ -922,7 +931,7 @@ def main(argv=None):
             signal.signal(sig, handler)
         sys.stdout = stdout
         try:
-            Output(stdout).flush()
+            Output(stdout, program).flush()
         except OSError:  # (the command failed first, or --help's output: said below or by the status)
             pass
     try:

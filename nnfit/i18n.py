@@ -50,6 +50,18 @@ def speaking(lang):
         _translation = saved
 
 
+@contextmanager
+def kept():
+    """The language chosen before the block, again after it (nnfit.cli.main chooses its command's, and a Python
+    caller's later messages keep theirs)."""
+    global _translation
+    saved = _translation
+    try:
+        yield
+    finally:
+        _translation = saved
+
+
 def _(message):
     """The message in the chosen language (itself when the catalog has no translation)."""
     if _translation is None:

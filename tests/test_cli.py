@@ -262,6 +262,43 @@ def test_closed_stdout_still_writes_the_run(tmp_path):
     assert len(nnfit.load(tmp_path / "r" / "model.safetensors").history) == 5000
 
 
+def test_a_reader_that_leaves_both_streams_with_python_buffering(tmp_path):
+    """`nnfit train 2>&1 | head -1` in a user's shell (PYTHONUNBUFFERED unset): stderr's reader is gone too, and
+    Python's own flush at exit ended the command with status 120 after the run was written (helper-63's round)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    p = subprocess.Popen([NNFIT, "--seed", "0", "--epochs", "3000", "--no-plot", "--out", "r"], cwd=tmp_path, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = p.stdout.readline()
+    p.stdout.close()
+    assert p.wait(timeout=60) == 0 and first.startswith("Epoch 1, Average Loss:")
+    assert len(nnfit.load(tmp_path / "r" / "model.safetensors").history) == 3000
+
+
+def test_main_leaves_a_python_callers_language_and_stdout_as_they_were(tmp_path, monkeypatch, capsys):
+    """nnfit.cli.main called from Python: its --lang zh does not make the library's later errors Chinese, and
+    a reader that leaves its stdout does not turn the caller's file descriptor into /dev/null (helper-63)."""
+    from nnfit.cli import main
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", "--seed", "0", "--lang", "zh"]) == 0 and "损失" in capsys.readouterr().out
+    with pytest.raises(nnfit.TrainingDiverged, match="^the loss became nan at epoch 1"):
+        nnfit.train(seed=0, lr=1e6)
+    read, write = os.pipe()
+    os.close(read)
+    gone = open(write, "w")
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(sys, "stdout", gone)
+            assert main(["explain", "--seed", "0"]) == 0  # (a reader that left: status 0, as for the command)
+        assert os.readlink(f"/proc/self/fd/{write}").startswith("pipe:")
+        with pytest.raises(BrokenPipeError):
+            gone.flush()  # the caller's stream is as the pipe left it: what it holds cannot be written
+    finally:
+        try:
+            gone.close()
+        except BrokenPipeError:
+            pass
+
+
 @pytest.mark.parametrize("umask,dir_mode,file_mode", [(0o022, 0o755, 0o644), (0o077, 0o700, 0o600)])
 def test_run_files_follow_the_umask(cli, tmp_path, umask, dir_mode, file_mode):
     old = os.umask(umask)
