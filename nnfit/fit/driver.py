@@ -698,6 +698,9 @@ def one_blas_thread():
     global _controller, _limiter, _users
     with _blas_lock:
         if _users == 0:
+            import scipy.linalg  # noqa: F401  (its own OpenBLAS, which Numba's LAPACK calls and large P use: loaded
+            # here, before the limit, not inside the fit after it: a first fit of hidden 60 at 200 points
+            # took 10.3 s of CPU against 1.5 s, its BLAS's second thread spinning against a busy core)
             from threadpoolctl import ThreadpoolController
             if _controller is None or _controller[1] != len(sys.modules):
                 _controller = (ThreadpoolController(), len(sys.modules))
