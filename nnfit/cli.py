@@ -837,13 +837,25 @@ class Output:
         raise self.failed from None
 
     def reader_left(self):
+        """What the stream still holds is dropped: for the nnfit command, by pointing its file descriptor at
+        /dev/null for good (Python's own flush at exit then writes there, silently); for a Python caller of
+        main(), by flushing it there and giving the descriptor back as it was (so that its flush at exit has
+        nothing left to fail on, and its own later writes meet the stream as it is)."""
         self.gone = True
-        if not self.program:  # a Python caller's stream (and its file descriptor) is left as it is
-            return
-        try:  # Python's own flush at exit then writes the buffered rest to /dev/null, silently
+        try:
+            fd, kept = self.stream.fileno(), None
             null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, self.stream.fileno())
-            os.close(null)
+            try:
+                if not self.program:
+                    kept = os.dup(fd)
+                os.dup2(null, fd)
+                if kept is not None:
+                    self.stream.flush()
+            finally:
+                os.close(null)
+                if kept is not None:
+                    os.dup2(kept, fd)
+                    os.close(kept)
         except (OSError, ValueError, AttributeError):
             pass
 
