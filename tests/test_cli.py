@@ -436,9 +436,8 @@ def test_any_output_encoding_and_a_closed_stderr(tmp_path):
     done = subprocess.run([sys.executable, "-m", "nnfit", "explain", "--seed", "0", "--lang", "zh"], env=env,
                           capture_output=True, timeout=120)
     assert done.returncode == 0 and b"\\u03c3" in done.stdout and b"Traceback" not in done.stderr, done.stderr
-    subprocess.run([sys.executable, "-m", "nnfit", "train", "--seed", "0", "--epochs", "2", "--no-plot", "--quiet",
-                    "--out", "r"], cwd=tmp_path, check=True, timeout=120)
-    done = subprocess.run([sys.executable, "-m", "nnfit", "predict", "r/model.safetensors", "100"], cwd=tmp_path,
+    nnfit.train(seed=0, epochs=2).save(tmp_path / "model.safetensors")
+    done = subprocess.run([sys.executable, "-m", "nnfit", "predict", "model.safetensors", "100"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, preexec_fn=lambda: os.close(2))
     assert done.returncode == 0 and done.stdout.splitlines()[0].startswith("100.0,"), done.stdout
     assert "warning" not in done.stdout  # 100 is outside the training range: the warning went nowhere
