@@ -120,6 +120,26 @@ def misspelt(argument, parser):
     return ""
 
 
+class Once(argparse.Action):
+    """--x and --y: given twice, a one-line error (argparse would keep the last and drop the first without a word,
+    where several columns are one list: --x a,b)."""
+
+    several = True  # the command takes several columns
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        first = getattr(namespace, self.dest, None)
+        if first is not None:
+            raise Failure((_("{flag} is given twice ({first!r} and {second!r}): several columns are one list, "
+                             "{flag} {joined}") if self.several else
+                           _("{flag} is given twice ({first!r} and {second!r}); it takes one column")).format(
+                flag=option_string, first=first, second=values, joined=f"{first},{values}"), 2)
+        setattr(namespace, self.dest, values)
+
+
+class OnceOne(Once):
+    several = False  # (train, explain, compare: one column each)
+
+
 REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
 
 
@@ -182,8 +202,8 @@ def add_training_options(p):
     g.add_argument("--device", default=d.device, help=" | ".join(DEVICE_NAMES) + _(", for the matrix engine (default cpu)"))
     g = p.add_argument_group(_("data"))
     g.add_argument("--data", metavar="FILE.csv", help=_("your own points: two numeric columns, header optional"))
-    g.add_argument("--x", help=_("the x column of --data, by name or 0-based index"))
-    g.add_argument("--y", help=_("the y column of --data, by name or 0-based index"))
+    g.add_argument("--x", action=OnceOne, help=_("the x column of --data, by name or 0-based index"))
+    g.add_argument("--y", action=OnceOne, help=_("the y column of --data, by name or 0-based index"))
 
 
 def add_output_options(p):
@@ -216,7 +236,7 @@ def build_parser():
                                                          "each X is one point's d numbers joined by commas: 1,-2.5,3"))
     r.add_argument("--csv", metavar="FILE", help=_("read the points from a CSV file: the columns the model was fitted on, by "
                                                    "name, else its first column (d inputs: a file of d columns); or --x"))
-    r.add_argument("--x", help=_("the input column(s) of --csv, by name or 0-based index, comma-separated"))
+    r.add_argument("--x", action=Once, help=_("the input column(s) of --csv, by name or 0-based index, comma-separated"))
     r.add_argument("--std", action="store_true", help=_("also each prediction's standard deviation (x,y,std lines; "
                                                           "Bayesian fits): y +- 1.96 std is a 95%% interval"))
     e = sub.add_parser("explain", help=_("the ledger of one SGD step: forward, every gradient three ways, the update"))
@@ -272,7 +292,8 @@ def load_points(args):
 def keep_names(model, names):
     """The columns' names in the model, as fit mode keeps them, so that `predict --csv` reads the column
     trained on; names a later --x could not pick again (a comma, a control character) are not kept."""
-    if names and names[0] != names[1] and all(n.strip() and n.isprintable() and "," not in n for n in names):
+    from .data import unkeepable
+    if names and names[0] != names[1] and not any(unkeepable(n) for n in names):
         model.x_names, model.y_names = [names[0]], [names[1]]
     elif names and None not in names:
         from .data import DataWarning
@@ -386,6 +407,11 @@ def cmd_predict(args):
     if args.csv is not None:
         xs.extend(read_inputs(args.csv, args.x, model))
     xs = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
+    reg = model.extra.get("regularization") if isinstance(model.extra.get("regularization"), dict) else {}
+    if args.std and model.posterior is None and reg.get("no_posterior") == "dof":
+        from .fit.driver import no_interval_words
+        raise Failure(_("--std: {model} is a Bayesian fit that kept no posterior: {why}").format(
+            model=args.model, why=no_interval_words(reg["dof"] / model.n_outputs)), 2)
     if args.std and model.posterior is None and model.extra.get("bayes"):
         raise Failure(_("--std: {model} is a Bayesian fit that kept no posterior: its covariance could not be held in "
                         "float64 (with --scale none, x far from 0 for its spread, or beyond 1e140); fit with --scale "
@@ -427,6 +453,9 @@ def point(text, d):
     """One X argument: a number, or with d inputs d numbers separated by commas (1,-2.5,3e4)."""
     import math
     parts = text.split(",") if d > 1 else [text]
+    if d == 1 and "," in text and all(REAL.fullmatch(part.strip()) for part in text.split(",")):
+        raise Failure(_("X must be one number (the model has one input; give each point as its own argument: 1 2 3), "
+                        "got {text!r}").format(text=text), 2)
     if len(parts) != d:
         raise Failure(_("X must be {d} numbers separated by commas (the model has {d} inputs), got {text!r}").format(
             d=d, text=text) + ascii_hint(text, lambda t: point(t, d)), 2)
@@ -437,7 +466,9 @@ def point(text, d):
         except argparse.ArgumentTypeError as e:
             if REAL.fullmatch(part.strip()):  # a number past float's range (1e400, 1e-400): say which
                 raise Failure(_("X {message}").format(message=e), 2) from None
-            raise Failure(_("X must be a number, got {text!r}").format(text=text)
+            raise Failure((_("X must be a number, got {text!r}").format(text=text) if d == 1 else
+                           _("X {text!r}: its number {i} of {d}, {part!r}, is not a number").format(
+                               text=text, i=len(values) + 1, d=d, part=part.strip()))
                           + ascii_hint(text, lambda t: point(t, d)), 2) from None
         exact = exact_value(part) if abs(values[-1]) >= 2**53 else None
         typed = re.sub(r"[^0-9]", "", re.split("[eE]", part)[0]).strip("0")  # the digits given: 16 for 9007199254740993e0,
@@ -456,7 +487,7 @@ def read_inputs(path, x_cols, model):
     else the columns named as in the training data (when the model knows their names and the file
     has a header: every name must be there), else a file of exactly d columns, in order."""
     import numpy as np
-    from .data import DataError, _column, column_list, read_table
+    from .data import DataError, _column, column_list, comma_hint, read_table
     d = model.n_inputs
     if d == 1 and x_cols is None and model.x_names:  # the column the model was fitted on, when the header has it
         key = _("the model's input")  # (what a message names: the user gave no --x)
@@ -481,9 +512,11 @@ def read_inputs(path, x_cols, model):
     def columns(width, header, _where):
         if chosen is not None:
             if len(chosen) != d:
-                raise DataError(_("{path}: --x names {count} columns, but the model has {d} inputs").format(
-                    path=path, count=len(chosen), d=d))
-            index = [_column(path, header, width, c, "--x") for c in chosen]
+                raise DataError((_("{path}: --x names {count} column, but the model has {d} inputs") if len(chosen) == 1 else
+                                 _("{path}: --x names {count} columns, but the model has {d} inputs")).format(
+                    path=path, count=len(chosen), d=d) + comma_hint(x_cols, lambda parts: len(parts) == d and all(
+                        _column(path, header, width, c, "--x") >= 0 for c in parts)))
+            index = [_column(path, header, width, c, "--x", several=True) for c in chosen]
             for j, i in enumerate(index):
                 if i in index[:j]:
                     raise DataError(_("{path}: column {name!r} is chosen twice in {flag}").format(
@@ -571,9 +604,9 @@ def add_fit_options(p):
     g.add_argument("--lr", type=real, default=d.lr, help=_("adam / momentum / sgd learning rate (default %(default)s)"))
     g = p.add_argument_group(_("data"))
     g.add_argument("--data", metavar="FILE.csv", help=_("your own points: numeric columns, header optional"))
-    g.add_argument("--x", help=_("the input columns of --data, by name or 0-based index, comma-separated: --x a,b,c "
+    g.add_argument("--x", action=Once, help=_("the input columns of --data, by name or 0-based index, comma-separated: --x a,b,c "
                                  "(default: the first of two columns, or every column not in --y)"))
-    g.add_argument("--y", help=_("the output columns of --data, the same way (default: the column not in --x)"))
+    g.add_argument("--y", action=Once, help=_("the output columns of --data, the same way (default: the column not in --x)"))
 
 
 def cmd_fit(args):

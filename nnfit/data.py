@@ -394,6 +394,19 @@ def is_number(text):
     return NUMBER.fullmatch(text.strip()) is not None
 
 
+def unkeepable(name):
+    """Whether a column's name is one a model does not keep: one that a CSV header would not give back, or a
+    later --x could not pick again (not a string, blank, spaces around it, a comma, a control character, a
+    number: a header line of numbers is read as data)."""
+    return not (isinstance(name, str) and name and name.strip() == name and name.isprintable() and "," not in name
+                and not is_number(name))
+
+
+def keepable_names(names):
+    """names (a list of strings) where a model keeps them: every one keepable and each one once; else None."""
+    return names if names and len(set(names)) == len(names) and not any(unkeepable(c) for c in names) else None
+
+
 def read_table(path, columns):
     """Read the columns that `columns(width, header, where)` picks ({flag: name or index}; a flag is the
     option that named the column, or a tuple (option, position)) as float64 arrays.
@@ -521,6 +534,7 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
     header). x_cols, y_cols: lists of names or 0-based indices (or "a,b,c"). Two columns and no
     choice: x, then y. With only y chosen, every other column is an input; with only x chosen, the
     one column left is the output."""
+    typed = {flags[0]: x_cols, flags[1]: y_cols}  # (as given, for messages)
     x_cols, y_cols = column_list(x_cols), column_list(y_cols)
     chosen = {}
 
@@ -538,8 +552,8 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
         for flag, cols in zip(flags, (xs, ys)):
             if cols is not None and any(not str(c).strip() for c in cols):
                 raise DataError(_("{path}: {flag} {cols!r} has an empty column name (a comma too many?)").format(
-                    path=path, flag=flag, cols=",".join(map(str, cols))))
-        index = {flag: [_column(path, header, width, c, flag) for c in cols]
+                    path=path, flag=flag, cols=typed[flag] if isinstance(typed[flag], str) else ",".join(map(str, cols))))
+        index = {flag: [_column(path, header, width, c, flag, several=True) for c in cols]
                  for flag, cols in zip(flags, (xs, ys)) if cols is not None}
         if ys is None:
             rest = [i for i in range(width) if i not in index[flags[0]]]
@@ -580,26 +594,46 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
         warn_data(_("{path}: the column name {name!r} is an input's and an output's, so the model keeps no column names "
                     "(they are taken by position)").format(path=path, name=sorted(set(names[0]) & set(names[1]))[0]))
         names = (None, None)
-    kept = tuple(n if n and len(set(n)) == len(n) and all(c.strip() and c.isprintable() for c in n) else None
-                 for n in names)  # names that could not pick the columns again are not kept
+    kept = tuple(keepable_names(n) for n in names)  # names that could not pick the columns again are not kept
     for flag, n, k in zip(flags, names, kept):
         if n and not k:
-            odd = next((c for c in n if not (c.strip() and c.isprintable())), None)
-            warn_data((_("{path}: the {flag} column {name!r} has a blank or unprintable name, so the model keeps no "
-                         "names for its {flag} columns (they are taken by position)").format(path=path, flag=flag, name=odd)
+            odd = next((c for c in n if unkeepable(c)), None)
+            warn_data((_("{path}: the {flag} column {name!r} has a name that could not pick it again (blank, a comma or "
+                         "an unprintable character), so the model keeps no names for its {flag} columns (they are taken "
+                         "by position)").format(path=path, flag=flag, name=odd)
                        if odd is not None else
                        _("{path}: a {flag} column name is repeated, so the model keeps no names for its {flag} columns "
                          "(they are taken by position)").format(path=path, flag=flag)))
     return x, y, kept
 
 
-def _column(path, header, width, col, flag):
+FULL_WIDTH_COMMA = re.compile("[\uff0c\u3001]")  # ， and 、, a Chinese input method's commas
+
+
+def comma_hint(text, valid):
+    """ " (full-width characters: did you mean 'a,b'?)" where text holds a Chinese input method's commas (，、)
+    and the list with ASCII commas passes valid(list of names) (a hint never suggests what is refused again)."""
+    if not isinstance(text, str) or not FULL_WIDTH_COMMA.search(text):
+        return ""
+    parts = [c.strip() for c in FULL_WIDTH_COMMA.split(text)]
+    try:
+        if not valid(parts):
+            return ""
+    except Exception:  # (valid may raise what the names would raise)
+        return ""
+    return _(" (full-width characters: did you mean {text!r}?)").format(text=",".join(parts))
+
+
+def _column(path, header, width, col, flag, several=False):
     """The index of a column chosen by 0-based index or header name; a name typed with full-width characters
-    ('０', 'ｘ') that picks a column in ASCII is refused with that hint."""
+    ('０', 'ｘ') that picks a column in ASCII is refused with that hint, and where the command takes several
+    columns (several), a list joined by full-width commas ('a，b') whose names each pick one."""
     try:
         return _pick(path, header, width, col, flag)
     except DataError as e:
         hint = ascii_hint(col, lambda plain: _pick(path, header, width, plain, flag) + 1) if isinstance(col, str) else ""
+        if not hint and several:
+            hint = comma_hint(col, lambda parts: all(_column(path, header, width, c, flag) >= 0 for c in parts))
         if not hint:
             raise
         raise DataError(str(e) + hint) from None

@@ -132,6 +132,11 @@ class Model:
             y_hat = y_hat * np.asarray(s["y_scale"]) + np.asarray(s["y_shift"])
         if not return_std:
             return y_hat
+        reg = self.extra.get("regularization") if isinstance(self.extra.get("regularization"), dict) else {}
+        if self.posterior is None and reg.get("no_posterior") == "dof":
+            from .fit.driver import no_interval_words
+            raise ConfigError("return_std", _("this Bayesian fit kept no posterior: {why}").format(
+                why=no_interval_words(reg["dof"] / self.n_outputs)))
         if self.posterior is None and self.extra.get("bayes"):
             raise ConfigError("return_std", _("this Bayesian fit kept no posterior: its covariance could not be held in "
                                                 "float64 (with --scale none, x far from 0 for its spread, or beyond 1e140); "
@@ -155,10 +160,13 @@ class Model:
             unit = g[0] / size[:, None]
             # (the parameters' part is never below 0, not even where round-off in g^T cov g cancels: --scale none
             # with x at 1e6 +- 1e-3 made it negative, and the std 0)
-            var = reg["noise_var"] / size / size + np.maximum(np.einsum("np,pq,nq->n", unit, self.posterior, unit), 0.0)
-            # beta is estimated from N - gamma residual degrees of freedom: integrating over it makes the
-            # predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
-            nu = max(reg.get("dof", np.inf), 2.5)
+            # the noise: one level, or with several outputs each one's (output_noise; rows n k + j)
+            noise = np.tile(reg["output_noise_var"], len(rows)) if "output_noise_var" in reg else reg["noise_var"]
+            var = noise / size / size + np.maximum(np.einsum("np,pq,nq->n", unit, self.posterior, unit), 0.0)
+            # beta is estimated from N - gamma residual degrees of freedom (each output's share of them): integrating
+            # over it makes the predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
+            nu = max(reg.get("dof", np.inf) / (net.k if "output_noise_var" in reg else 1), 2.5)
+            var = np.where(np.ravel(noise) == 0, 0.0, var) if "output_noise_var" in reg else var  # a constant output
             var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
             std = (size * np.sqrt(np.maximum(var, 0.0))).reshape(len(rows), net.k) * np.abs(np.asarray(s["y_scale"]))
         std = np.where(np.isnan(std), np.inf, std)  # g itself overflowed (x ~ 1.7e308): no finite uncertainty
@@ -525,6 +533,11 @@ def from_file(path, meta, tensors):
         if not (_finite(noise) and noise >= 0):
             raise bad("extra", _("regularization.noise_var must be a finite number >= 0 with a posterior, got {value!r}").format(
                 value=noise))
+        outputs = extra["regularization"].get("output_noise_var")
+        if outputs is not None and not (isinstance(outputs, list) and len(outputs) == k
+                                        and all(_finite(v) and v >= 0 for v in outputs)):
+            raise bad("extra", _("regularization.output_noise_var must be a list of {k} finite numbers >= 0, got {value!r}").format(
+                k=k, value=outputs))
         dof = extra["regularization"].get("dof", math.inf)
         if not (isinstance(dof, (int, float)) and not isinstance(dof, bool) and dof > 0):  # NaN compares False
             raise bad("extra", _("regularization.dof must be a number > 0 with a posterior, got {value!r}").format(value=dof))

@@ -69,8 +69,8 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
                     back inside the fit would only train on fewer points
     random_state    None, an int or a RandomState: the fit's seed (an int is used as it is)
 
-    Attributes: model_ (the nnfit Model; model_.x_names holds X's column names, when they are distinct,
-    printable and without commas), n_features_in_,
+    Attributes: model_ (the nnfit Model; model_.x_names holds X's column names and model_.y_names y's, when
+    they are names a CSV header gives back: distinct, printable, no commas or spaces around them, not numbers), n_features_in_,
     feature_names_in_ (when X has string column names), n_outputs_.
     """
 
@@ -95,9 +95,11 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         """Fit to X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs). Bad options
         raise nnfit.ConfigError, bad data nnfit.DataError (both are ValueErrors)."""
         import nnfit
-        from .data import reject_masked
+        from .data import keepable_names, reject_masked
+        from .fit import names_of
         reject_masked(X, "X")  # (validate_data would use the values under the mask)
         reject_masked(y, "y")
+        y_names = names_of(y, "columns") or names_of(y, "name")  # a Series' name, a DataFrame's columns
         with sklearn_errors_as_data_errors():
             X, y = validate_data(self, own_checks(X, "X"), own_checks(y, "y"), multi_output=True, y_numeric=True,
                                  dtype=np.float64, ensure_min_samples=2)
@@ -109,11 +111,12 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
             "hidden", "activation", "optimizer", "regularization", "epochs", "starts", "scale", "val_fraction",
             "test_fraction", "patience", "lr", "momentum")}
         names = getattr(self, "feature_names_in_", None)  # set by validate_data when X has string column names
-        if names is not None and not (len(set(names)) == len(names) and all(
-                str(c).strip() and str(c).isprintable() and "," not in str(c) for c in names)):
-            names = None  # names nnfit could not pick columns by again (nnfit.fit refuses them): the model keeps none
-        self.model_ = nnfit.fit(X, y, seed=self._seed(), progress=False, x_names=None if names is None else list(names),
-                                **options)
+        # names nnfit could not pick columns by again (nnfit.fit refuses them: a number, spaces around it, a comma)
+        # are not kept in the model, nor an output's name that is also an input's
+        names = None if names is None else keepable_names([str(c) for c in names])
+        if names and y_names and set(names) & set(y_names):
+            names = y_names = None
+        self.model_ = nnfit.fit(X, y, seed=self._seed(), progress=False, x_names=names, y_names=y_names, **options)
         return self
 
     def predict(self, X, return_std=False):

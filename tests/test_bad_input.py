@@ -457,11 +457,30 @@ def test_api_predict_and_flags_take_what_fit_takes():
         model.predict(1.0, return_std="yes")
 
 
-def test_api_names_with_commas_are_refused():
-    """`--x a,b` separates names, so a column named 'a,b' could never be picked again: refused by
-    nnfit.fit (a CSV header cell "a,b" keeps no names, as before)."""
-    with pytest.raises(nnfit.ConfigError, match="^x_names must be distinct, non-empty names without control characters or commas"):
-        nnfit.fit([[1, 2], [3, 4], [5, 7]], [1, 2, 3], x_names=["a,b", "c"], epochs=2)
+@pytest.mark.parametrize("x_names, y_names, refused", [
+    (["a,b", "c"], None, "x_names"),  # `--x a,b` separates names: 'a,b' could never be picked again
+    (["1", "c"], None, "x_names"),  # a number: a header line of numbers is read as data (helper-66)
+    ([" a", "c"], None, "x_names"),  # spaces around it: a CSV header gives back 'a'
+    (["a", "c"], ["5e3"], "y_names"),
+    (["a", "c"], ["a"], "y_names"),  # an input's name for the output: the CLI keeps no names for such a header
+])
+def test_api_names_a_csv_header_would_not_give_back_are_refused(x_names, y_names, refused):
+    """Explicit x_names / y_names follow the rule the model keeps names by (data.unkeepable), the same for
+    a CSV header, a DataFrame and NNFitRegressor."""
+    with pytest.raises(nnfit.ConfigError, match=f"^{refused} (must be distinct, non-empty names without control characters, "
+                                                "commas or spaces around them, and not numbers|shares the name 'a' with x_names)"):
+        nnfit.fit([[1, 2], [3, 4], [5, 7]], [1, 2, 3], x_names=x_names, y_names=y_names, epochs=2)
+
+
+def test_header_names_the_model_could_not_pick_again_are_not_kept(tmp_path, recwarn):
+    """A CSV header cell 'a,b' (quoted) was kept in the model, and an ONNX export's comma-joined x_names then
+    had five parts for four inputs (helper-67): the model keeps no names for those columns, with a warning."""
+    from nnfit.data import read_columns
+    path = tmp_path / "names.csv"
+    path.write_text('with space,"a,b",q,y\n1,2,3,4\n2,3,4,6\n3,5,4,7\n')
+    x, y, names = read_columns(str(path), None, "y")
+    assert names == (None, ["y"]) and x.shape == (3, 3)
+    assert any("'a,b' has a name that could not pick it again" in str(w.message) for w in recwarn)
 
 
 
@@ -1198,3 +1217,38 @@ def test_helper_59_findings(workdir, model_file, monkeypatch, capsys):
     from nnfit.cli import main
     assert main(["train", "--seed", "0", "--epochs", "1", "--no-plot", "--out", "new\nrun\x07"]) == 0
     assert capsys.readouterr().err == "wrote new\\nrun\\x07/: model.safetensors, history.csv\n"
+
+
+def test_helper_67_findings(cli, tmp_path):
+    """A second --x or --y was dropped without a word (argparse keeps the last); a list of columns joined by a Chinese
+    input method's commas got no hint; predict's messages for a point of several numbers; --mu-max below --mu named
+    --mu; an empty name in a list was echoed without its spaces."""
+    (tmp_path / "t.csv").write_text("年龄,体重,血压,风险\n1,2,3,4\n2,3,4,5\n3,4,5,7\n4,5,6,8\n5,6,8,9\n", encoding="utf-8")
+    cases = [
+        (["fit", "--data", "t.csv", "--x", "年龄", "--x", "体重"], 2,
+         "--x is given twice ('年龄' and '体重'): several columns are one list, --x 年龄,体重"),
+        (["fit", "--data", "t.csv", "--x=年龄", "--y", "风险", "--y", "血压"], 2, "--y is given twice"),
+        (["train", "--data", "t.csv", "--x", "年龄", "--x", "体重"], 2, "--x is given twice ('年龄' and '体重'); it takes one column"),
+        (["fit", "--data", "t.csv", "--x", "年龄，体重、血压", "--y", "风险"], 1,
+         "(full-width characters: did you mean '年龄,体重,血压'?)"),
+        (["fit", "--data", "t.csv", "--x", "年龄，体重x", "--y", "风险"], 1, "no such column; the header has"),
+        (["fit", "--data", "t.csv", "--mu-max", "1e-5"], 2, "--mu-max must be at least --mu (0.001), got 1e-05"),
+        (["fit", "--data", "t.csv", "--x", "年龄, ,体重"], 1, "--x '年龄, ,体重' has an empty column name"),
+    ]
+    for argv, status, piece in cases:
+        code, _out, err = cli(*argv)
+        assert code == status and piece in err and len(err.splitlines()) == 1, (argv, err)
+    assert cli("fit", "--data", "t.csv", "--x", "年龄,体重,血压", "--y", "风险", "--out", "m", "--no-plot", "--quiet")[0] == 0
+    model = str(tmp_path / "m" / "model.safetensors")
+    one = nnfit.fit(seed=0, hidden=2, starts=2)
+    one.save(tmp_path / "one.safetensors")
+    cases = [
+        (["predict", model, "--csv", "t.csv", "--x", "年龄，体重，血压"], 1,
+         "--x names 1 column, but the model has 3 inputs (full-width characters: did you mean '年龄,体重,血压'?)"),
+        (["predict", model, "0.1,,0.3"], 2, "X '0.1,,0.3': its number 2 of 3, '', is not a number"),
+        (["predict", str(tmp_path / "one.safetensors"), "0.1,0.2"], 2,
+         "X must be one number (the model has one input; give each point as its own argument: 1 2 3), got '0.1,0.2'"),
+    ]
+    for argv, status, piece in cases:
+        code, _out, err = cli(*argv)
+        assert code == status and piece in err and len(err.splitlines()) == 1, (argv, err)

@@ -1257,3 +1257,71 @@ def test_large_networks_step_in_numpy():
         assert opt.compiled is compiled and (net.P < lm.COMPILED_MAX_P) is compiled
         opt.step(np.ones(2, dtype=bool))
         assert np.isfinite(opt.p).all()
+
+
+def two_outputs(n, seed):
+    """Three inputs, two outputs of very different noise (helper-67): y0 = sin 2x0 + x1 (noise 0.02), y1 = x1 x2 (0.5)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (n, 3))
+    return x, np.c_[np.sin(2 * x[:, 0]) + x[:, 1] + rng.normal(0, 0.02, n), x[:, 1] * x[:, 2] + rng.normal(0, 0.5, n)]
+
+
+def test_each_output_has_its_own_noise_in_the_intervals(tmp_path):
+    """One noise level shared by every output made the quiet output's 95% interval hold 100% of new points and
+    the noisy one's 81% (helper-67): each output's noise variance is now its own (driver.output_noise), and each
+    one's interval holds close to 95%; the model file keeps them."""
+    x, y = two_outputs(200, 1)
+    xt, yt = two_outputs(2000, 2)
+    model = nnfit.fit(x, y, seed=0)
+    noise = model.extra["regularization"]["output_noise_var"]
+    assert len(noise) == 2 and noise[0] < noise[1] / 10
+    y_hat, std = model.predict(xt, return_std=True)
+    coverage = np.mean(np.abs(yt - y_hat) <= 1.96 * std, axis=0)
+    assert np.all((coverage > 0.9) & (coverage < 0.99)), coverage
+    assert np.median(std[:, 0]) < np.median(std[:, 1]) / 2
+    model.save(tmp_path / "m.safetensors")
+    assert np.array_equal(nnfit.load(tmp_path / "m.safetensors").predict(xt, return_std=True)[1], std)
+
+
+@pytest.mark.parametrize("constant", [5.0, 5e6, 5e-9])
+def test_a_constant_output_beside_others_has_no_spread(constant):
+    """An output that is the same on every training point is predicted as that constant, with std 0 whatever its
+    size (it was 0.047 for 5 and for 5e6, and 1.6e-25 for 5e-9: the y_scale of 1 such a column gets; helper-67)."""
+    x, y = two_outputs(100, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nnfit.DataWarning)
+        model = nnfit.fit(x, np.c_[np.full(100, constant), y[:, 0]], seed=0)
+    y_hat, std = model.predict(x[:5], return_std=True)
+    assert np.all(y_hat[:, 0] == constant) and np.all(std[:, 0] == 0) and np.all(std[:, 1] > 0)
+
+
+def test_too_few_degrees_of_freedom_keep_no_posterior(tmp_path):
+    """Bayesian regularization asked for on 3 points of 3 inputs kept gamma = 2 and beta ~1e12: a "95%" interval
+    held none of 5 new points (helper-66). Where N - gamma (per output) is at most driver.MIN_DOF the predictive
+    Student t has no finite variance: no posterior, a plain-words warning, and return_std / --std say why."""
+    from nnfit.cli import main
+    x, y = two_outputs(8, 4)
+    model = nnfit.fit(x[:3], y[:3, 0], regularization="bayes", seed=0)
+    assert model.posterior is None and model.extra["regularization"]["no_posterior"] == "dof"
+    assert any("degrees of freedom" in w for w in model.extra["warnings"])
+    with pytest.raises(nnfit.ConfigError, match=r"^return_std this Bayesian fit kept no posterior: only 1 degrees of freedom"):
+        model.predict(x[3:], return_std=True)
+    model.save(tmp_path / "m.safetensors")
+    assert main(["predict", str(tmp_path / "m.safetensors"), "0,0,0", "--std"]) == 2
+    assert nnfit.fit(x, y[:, 0], regularization="bayes", seed=0).posterior is not None  # 8 points: dof > 2
+
+
+def test_a_model_file_s_output_noise_is_checked(tmp_path):
+    """regularization.output_noise_var in a model file: k finite numbers >= 0, else the file is refused."""
+    import json
+    from safetensors.numpy import safe_open, save_file
+    x, y = two_outputs(60, 5)
+    nnfit.fit(x, y, seed=0).save(tmp_path / "m.safetensors")
+    with safe_open(str(tmp_path / "m.safetensors"), framework="numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    extra = json.loads(meta["extra"])
+    for value in ([1.0], [1.0, -1.0], [1.0, None], "1"):
+        save_file(tensors, str(tmp_path / "bad.safetensors"), metadata={
+            **meta, "extra": json.dumps({**extra, "regularization": {**extra["regularization"], "output_noise_var": value}})})
+        with pytest.raises(nnfit.ModelFileError, match="output_noise_var must be a list of 2 finite numbers"):
+            nnfit.load(tmp_path / "bad.safetensors")

@@ -202,3 +202,29 @@ def test_helper_55_findings(friedman):
     X, y = friedman
     model = NNFitRegressor(**FAST, random_state=0).fit(torch.tensor(X[:40] > 0.5), torch.tensor(y[:40] > 14))
     assert np.isfinite(model.predict(X[:3] > 0.5)).all()
+
+
+def test_helper_66_findings(friedman):
+    """y's name (a pandas Series') reaches the model, as nnfit.fit keeps it; the names a model keeps follow one
+    rule everywhere (data.keepable_names: no numbers, no spaces around them, no commas), so that the CLI's
+    predict --csv reads them back."""
+    from nnfit.data import keepable_names
+    X, y = friedman
+
+    class Series:  # what names_of reads of a pandas Series: its module, its name; sklearn reads it as an array
+        __module__ = "pandas.core.series"
+        name = "target"
+
+        def __init__(self, values):
+            self.values = np.asarray(values)
+
+        def __array__(self, dtype=None, copy=None):
+            return self.values if dtype is None else self.values.astype(dtype)
+
+        def __len__(self):
+            return len(self.values)
+
+    model = NNFitRegressor(**FAST, random_state=0).fit(X[:40], Series(y[:40]))
+    assert model.model_.y_names == ["target"]
+    assert [keepable_names([n]) for n in ("a", "1", "1e3", " a", "a,b", "nan", "温度", "")] == \
+           [["a"], None, None, None, None, ["nan"], ["温度"], None]  # ('nan' heads a column: a header's cells are not numbers)

@@ -19,7 +19,7 @@ so that it is the chapter's network with its scaling.
 import sys
 from collections.abc import Iterable
 
-from ..data import as_table
+from ..data import as_table, keepable_names
 from ..i18n import _
 from .config import FitConfig
 from .driver import fit_points
@@ -43,8 +43,11 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
         from ..train import draw_seed
         cfg.seed = draw_seed()
     cfg.validate()
+    given = x_names is not None or y_names is not None
     x_names = (names_of(x, "columns") or names_of(x, "name")) if x_names is None else x_names
     y_names = (names_of(y, "columns") or names_of(y, "name")) if y_names is None else y_names
+    if not given and x_names and y_names and set(x_names) & set(y_names):
+        x_names = y_names = None  # a DataFrame's and a Series' names that share one: none kept (as a CSV header's)
     X, Y = as_table(x, y)
     from ..config import ConfigError
     names = []
@@ -59,9 +62,13 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
     for n, width, what in ((names[0], X.shape[1], "x_names"), (names[1], Y.shape[1], "y_names")):
         if n is not None and len(n) != width:
             raise ConfigError(what, _("names {count} columns, but the data has {width}").format(count=len(n), width=width))
-        if n is not None and (len(set(n)) != len(n) or any(not c.strip() or not c.isprintable() or "," in c for c in n)):
-            raise ConfigError(what, _("must be distinct, non-empty names without control characters or commas, got {names!r}").format(
+        if n is not None and keepable_names(n) is None:
+            raise ConfigError(what, _("must be distinct, non-empty names without control characters, commas or spaces "
+                                      "around them, and not numbers (names a CSV header gives back), got {names!r}").format(
                 names=n))
+    if names[0] and names[1] and set(names[0]) & set(names[1]):
+        raise ConfigError("y_names", _("shares the name {name!r} with x_names: an input and an output need names of their "
+                                       "own").format(name=sorted(set(names[0]) & set(names[1]))[0]))
     model = fit_points(cfg, X, Y, progress=progress, names=names)
     if verbose:
         print(summary(model), file=sys.stdout)
@@ -77,11 +84,8 @@ def names_of(v, attribute):
         return None
     names = getattr(v, attribute, None)
     names = [names] if attribute == "name" else list(names) if names is not None else None
-    from ..data import is_number
-    if not names or not all(isinstance(c, str) and c.strip() == c and c and c.isprintable() and "," not in c
-                            and not is_number(c) for c in names):  # (what a CSV header written from it reads back)
-        return None
-    return names if len(set(names)) == len(names) else None
+    from ..data import keepable_names
+    return keepable_names(names)  # (what a CSV header written from it reads back)
 
 
 # nnfit.fit is this function (nnfit/__init__.py), so `import nnfit.fit.lm as lm` and `nnfit.fit.driver.X` look

@@ -72,6 +72,8 @@ class FitConfig:
         self.mu_up = check_number("mu_up", self.mu_up, 1, 1e10, low_open=True)
         self.mu_down = check_number("mu_down", self.mu_down, 0, 1, low_open=True, high_open=True)
         self.mu_max = check_number("mu_max", self.mu_max, 0, 1e300, low_open=True)
+        if self.mu > self.mu_max and self.mu == FitConfig.mu:  # (the one given is named: here mu_max)
+            raise ConfigError("mu_max", _("must be at least --mu ({mu:g}), got {value!r}").format(mu=self.mu, value=self.mu_max))
         if self.mu > self.mu_max:
             raise ConfigError("mu", _("must be at most --mu-max ({mu_max:g}), got {value!r}").format(
                 mu_max=self.mu_max, value=self.mu))

@@ -127,6 +127,10 @@ KINK_SURE = 20.0             # nats: after a race, the kink is fitted on the rac
 HOLD = 1e-3                  # the relu network that holds the line or the kink fits the training points no worse than
                              # it by more than this share of y's variance, or the candidate is not kept (driver.holds)
 EXACT = 1e-12                # the line fits every point exactly where its training MSE (scaled units) is below this
+MIN_DOF = 2.0                # a Bayesian fit keeps no posterior where the noise's degrees of freedom (N - gamma, per
+                             # output) are at most this: the predictive Student t then has no finite variance (helper-66:
+                             # 3 points, gamma capped at 2, beta ~1e12, a "95%" interval that held none of 5 new points)
+NOISE_FLOOR = 1e-6           # with several outputs, each one's noise variance is at least this times the shared one
 LINE_SURE = 20.0             # nats: after a race, the refined winner's evidence from J^T J's estimate (lm.HESSIAN_POINTS)
                              # decides against the line where it is larger by more than this; else the exact one does
 KINK = True                  # with one input and one output the kink (two straight pieces, kink.py) is one more candidate,
@@ -427,13 +431,22 @@ def _fit_points(cfg, x, y, progress, names):
                                                 s["y_scale"], rJ)),
             "noise_var": 1 / (2 * float(opt.beta[k])),  # MacKay's 1 / beta, in scaled units
             "dof": float(len(tr) * net.k - opt.gamma[k])}  # the noise estimate's degrees of freedom
-        cov = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], opt.beta[k], rJ)
+        reg = model.extra["regularization"]
+        beta = opt.beta[k]
+        if net.k > 1:  # each output's own noise (helper-67: one shared level made a clean output's interval 24x too wide)
+            reg["output_noise_var"], beta = output_noise(rJ[0], len(tr), net.k, reg["noise_var"], reg["dof"], y[tr])
+        cov = posterior_cov(cfg, params, net, u[tr], v[tr], opt.alpha[k][opt.group], beta, rJ)
         # beta J^T J overflows where x is near 1e140 unscaled and the fit is exact (beta ~ 1e30): no intervals then
         model.posterior = cov if is_covariance(cov) else None
+    if bayes and model.extra["regularization"]["dof"] / net.k <= MIN_DOF:  # the noise's estimate from so few degrees
+        model.posterior = None  # of freedom: no finite spread (the predictive Student t's variance is infinite)
+        model.extra["regularization"]["no_posterior"] = "dof"
     # with activation auto, sigmoid's half saturated too, whichever half was kept: the hint still applies
     model.extra["warnings"] = ([flat] if flat else []) + (constant_columns(x[tr], y[tr], names)
                                + saturated_inputs(replace(cfg, activation="sigmoid") if choice else cfg, x[tr], names)
                                + fit_warnings(model))  # plain words
+    if model.extra.get("regularization", {}).get("no_posterior") == "dof":
+        model.extra["warnings"].append(no_interval_words(model.extra["regularization"]["dof"] / net.k))
     about_the_mean = flat_fit(model)
     if about_the_mean:  # as the constant kept is warned about (helper-60: x spanning 1e-6 with --scale none was silent)
         warn_data(about_the_mean)
@@ -957,15 +970,35 @@ def jacobian_of(cfg, p, net, u, v):
 def posterior_cov(cfg, p, net, u, v, alpha, beta, rJ=None):
     """The parameters' posterior covariance (Laplace, MacKay) in scaled units, (P, P): the inverse of
     MacKay's A = 2 (beta J^T J + diag alpha), through its eigen-decomposition. With the noise variance
-    1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp.
+    1 / (2 beta) it gives prediction intervals: var y(x) = 1 / (2 beta) + g^T cov g, g = dy_hat/dp. beta:
+    one number, or one per residual (N k,) (output_noise's: J^T diag(beta) J).
     rJ: the residuals, Jacobian and J^T J at p (jacobian_of), if already computed."""
     rJ = rJ if rJ is not None else jacobian_of(cfg, p, net, u, v)
-    H = beta * rJ[2] + np.diag(alpha)
+    H = (beta * rJ[2] if np.ndim(beta) == 0 else rJ[1].T @ (beta[:, None] * rJ[1])) + np.diag(alpha)
     if not np.isfinite(H).all():  # beta J^T J past float64 (unscaled x near 1e150 and an exact fit): NaN, dropped
         return np.full_like(H, np.nan)
     s, U = np.linalg.eigh(H)
     s = np.maximum(s, MU_FLOOR * s.max())
     return (U / (2 * s)) @ U.T
+
+
+def no_interval_words(dof):
+    """Why a Bayesian fit keeps no posterior (MIN_DOF), in plain words."""
+    return _("only {dof:.2g} degrees of freedom (training values less effective parameters) are left to estimate the "
+             "noise: the fit keeps no prediction intervals (--std); fit more points").format(dof=dof)
+
+
+def output_noise(r, n, k, noise_var, dof, y):
+    """Each of k outputs' noise variance (scaled units), its residuals' sum of squares over its share of the
+    degrees of freedom (dof / k), at least NOISE_FLOOR of the shared noise_var; 0 for an output whose training
+    values y (n, k) are all equal (the model predicts that constant: no spread). Returns the variances (a list)
+    and beta for each residual (n k,), 1 / (2 variance) (0 for a constant output: its residuals weigh nothing
+    in the posterior). r: the residuals (n k,), row n k + j for point n and output j."""
+    sse = np.sum(r.reshape(n, k) ** 2, axis=0)
+    var = np.maximum(sse / max(dof / k, 1e-300), NOISE_FLOOR * noise_var)
+    var = np.where(np.ptp(y, axis=0) == 0, 0.0, var)
+    beta = np.where(var > 0, 0.5 / np.maximum(var, 1e-300), 0.0)
+    return [float(v) for v in var], np.tile(beta, n)
 
 
 def loo_rmse(cfg, p, net, u, v, alpha, beta, y_scale, rJ=None):

@@ -130,6 +130,20 @@ class KnownHost:
         await self.app(scope, receive, send)
 
 
+class OneLineLog(logging.Filter):
+    """uvicorn's log on the terminal, one line a record, never a traceback: a client's invalid UTF-8 (which uvicorn
+    logs with its traceback) is its one line; Ctrl-C while a step is being computed (uvicorn cancels the tab after
+    its graceful-shutdown timeout, and logs that with the cancelled task's traceback) says nothing, as Ctrl-C does
+    when no step runs (helper-68)."""
+
+    def filter(self, record):
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, asyncio.CancelledError) or "timeout graceful shutdown exceeded" in record.getMessage():
+            return False
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
 def warm_up():
     from ..engines import scalar  # noqa: F401  (imports torch, ~2 s once)
 
@@ -178,11 +192,14 @@ def serve(host="127.0.0.1", port=0, open_browser=False, out=None):
     if open_browser:
         import webbrowser
         webbrowser.open(url)
+    quiet, uvicorn_log = OneLineLog(), logging.getLogger("uvicorn.error")  # (configured by uvicorn.Config: after it)
+    uvicorn_log.addFilter(quiet)
     try:
         server.run(sockets=[sock])  # until Ctrl-C: uvicorn closes the connections, then re-raises it
     except KeyboardInterrupt:
         pass
     finally:
+        uvicorn_log.removeFilter(quiet)
         sock.close()
     print(_("nnfit play: stopped"), file=out, flush=True)
     return url
