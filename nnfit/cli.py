@@ -667,9 +667,12 @@ def cmd_play(args):
     except ImportError as e:
         raise Failure(_("nnfit play needs its extra packages ({name} is missing): pip install 'nnfit[play]'").format(
             name=e.name)) from None
+    from .play.server import URLUnseen, serve
     try:
-        from .play.server import serve
         serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
+    except URLUnseen as e:  # (`nnfit play | true`: it served on, silently, on a port no one knew; helper-68)
+        raise Failure(_("standard output's reader had left: no one could see the page's address ({url}), so it is not "
+                        "served").format(url=e)) from None
     except OSError as e:
         if e.filename is not None:  # not the socket: standard output (Output names it), the browser's files
             raise

@@ -85,11 +85,26 @@ def test_step_ledger_is_explain_ledger_and_the_real_step():
     assert s.last == ledger(Config(seed=0, engine="manual"), *tutorial_data(), 3, 10)
 
 
+def test_one_epoch_after_some_steps_shows_its_last_step():
+    """Three steps, then "step one epoch": the ledger showed step 3, whose new w1 the parameters no longer had
+    (helper-68); it is the ledger of the epoch's last step (explain's), which the parameters now hold."""
+    s = Session()
+    for _ in range(3):
+        s.step()
+    s.epochs(1)
+    assert (s.epoch, s.done) == (1, 0)
+    assert s.last == ledger(Config(seed=0, engine="manual"), *tutorial_data(), 1, 10)
+    for row in s.last["params"]:
+        assert row["new"] == getattr(s.params(), row["kind"])[row["i"] - 1]
+
+
 def test_divergence_is_reported_with_a_learning_rate_that_does_not_diverge():
     s = Session()
+    s.step()
     s.settings(lr=1000)
     s.epochs(5)
     state = s.state()
+    assert state["ledger"] is None  # (the step before the divergence is not the last step; the page says why)
     assert state["diverged"] and state["findings"][0]["code"] == "diverged"
     lr = float(re.search(r"Learning rate ([\d.e-]+) does not diverge", state["findings"][0]["en"]).group(1))
     assert np.isfinite(nnfit.train(seed=0, lr=lr, epochs=50).history).all()
@@ -391,6 +406,37 @@ def test_loading_a_csv_replaces_the_points_and_a_bad_one_says_where(page, tmp_pa
     page.wait_for_selector("[data-testid=plot][data-points='10']")
 
 
+def test_a_csv_of_too_many_lines_says_so(page, tmp_path):
+    """A file under the 250 KB limit whose message is still too long to send (26,000 lines) was refused as "too large
+    (235 KB): at most 250 KB" (helper-68); it is refused for its lines, and the points stay."""
+    long = tmp_path / "long.csv"
+    long.write_text("".join(f"{i},{i % 7}\r\n" for i in range(26000)))
+    assert long.stat().st_size < 250 * 1024
+    page.set_input_files("[data-testid=csv]", str(long))
+    page.wait_for_selector("[data-testid=message] .error")
+    assert "long.csv 有 26000 行" in text(page, "message") and "KB" not in text(page, "message")
+    assert page.get_attribute("[data-testid=plot]", "data-points") == "10"
+
+
+def test_a_tab_past_the_limit_is_told_so(browser, server):
+    """With MAX_TABS sessions open, a new tab's handshake was refused (a 403) and the page said the server had stopped
+    (helper-68): it is accepted and closed with 1013, and the page says how many tabs the server holds."""
+    from contextlib import ExitStack
+
+    from websockets.sync.client import connect
+    from nnfit.play.server import MAX_TABS
+    url = server.replace("http", "ws") + "ws"
+    with ExitStack() as open_tabs:
+        for _ in range(MAX_TABS):
+            json.loads(open_tabs.enter_context(connect(url, origin=server.rstrip("/"))).recv(timeout=30))  # its first state
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(server)
+        tab.wait_for_selector("[data-testid=message] .error", timeout=30000)
+        assert "64" in tab.inner_text("[data-testid=message]") and "nnfit play" not in tab.inner_text("[data-testid=message]")
+        context.close()
+
+
 def test_helper_57_findings(page, browser, server, tmp_path):
     """A learner's trial (helper-57): a GBK file is read as GBK and said so; a file too large is refused before it
     is sent; a full-width learning rate is read, "0x10" refused; "train up to epoch" is checked; a refused setting
@@ -444,8 +490,10 @@ def test_lr_1000_says_diverged_and_the_page_keeps_working(page):
     page.click("[data-testid=step-epoch]")
     ready(page)
     assert "发散" in text(page, "message") and "学习率" in text(page, "message")
+    assert "训练发散了" in text(page, "ledger")
     set_field(page, "lang", "en")
     assert "diverged" in text(page, "message") and "does not diverge" in text(page, "message")
+    assert "The training diverged" in text(page, "ledger")
     set_field(page, "lr", "0.01")
     assert "diverged" not in text(page, "message")
     train_to(page, 50)
@@ -481,3 +529,24 @@ def test_screenshot(page, tmp_path):
     assert path.stat().st_size > 50_000
     if os.environ.get("NNFIT_WRITE_DOCS"):  # NNFIT_WRITE_DOCS=1 pytest tests/test_play.py -k screenshot
         shutil.copy(path, os.path.join(os.path.dirname(__file__), "..", "docs", "play.png"))
+
+
+def test_uvicorn_logs_one_line_a_record():
+    """A client's invalid UTF-8 printed uvicorn's traceback on the server's terminal, and Ctrl-C during a long step
+    the cancelled task's (helper-68): server.OneLineLog keeps each record to its one line and drops the cancellation."""
+    import asyncio
+    import logging
+
+    from nnfit.play.server import OneLineLog
+
+    def record(message, error):
+        try:
+            raise error
+        except BaseException:
+            return logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, message, None, sys.exc_info())
+    quiet = OneLineLog()
+    utf8 = record("Invalid UTF-8 sequence received from client.", UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid"))
+    assert quiet.filter(utf8) and utf8.exc_info is None
+    assert logging.Formatter().format(utf8) == "Invalid UTF-8 sequence received from client."
+    assert not quiet.filter(record("Exception in ASGI application", asyncio.CancelledError()))
+    assert not quiet.filter(record("Cancel 1 running task(s), timeout graceful shutdown exceeded", ValueError()))

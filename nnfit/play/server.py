@@ -24,7 +24,7 @@ STATIC = Path(__file__).parent / "static"
 FILES = {"app.js": "text/javascript", "plot.js": "text/javascript", "ledger.js": "text/javascript",
          "i18n.js": "text/javascript", "style.css": "text/css"}
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1"]
-MAX_TABS = 64  # sessions at once; more are refused (close code 1013, try again later)
+MAX_TABS = 64  # sessions at once; more are accepted and closed at once (code 1013, try again later: the page says so)
 FRAME_LIMIT = 1024 * 1024  # bytes; bigger frames close the connection (1009). Up to it, messages.py answers.
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -67,8 +67,9 @@ def create_app(host="127.0.0.1"):
         if origin is not None and urlsplit(origin).netloc != ws.headers.get("host"):
             await ws.close(code=1008)  # another site's page may not drive this one
             return
-        if len(tabs) >= MAX_TABS:
-            await ws.close(code=1013)
+        if len(tabs) >= MAX_TABS:  # (closed before accepting, it was a 403, and the page said the server had stopped)
+            await ws.accept()
+            await ws.close(code=1013, reason="too many tabs")
             return
         await ws.accept()
         tabs.add(ws)
@@ -130,6 +131,10 @@ class KnownHost:
         await self.app(scope, receive, send)
 
 
+class URLUnseen(Exception):
+    """The URL could not be printed: standard output's reader had left (serve() does not serve then)."""
+
+
 class OneLineLog(logging.Filter):
     """uvicorn's log on the terminal, one line a record, never a traceback: a client's invalid UTF-8 (which uvicorn
     logs with its traceback) is its one line; Ctrl-C while a step is being computed (uvicorn cancels the tab after
@@ -189,6 +194,9 @@ def serve(host="127.0.0.1", port=0, open_browser=False, out=None):
                             ws_per_message_deflate=False, timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     print(f"nnfit play: {url}  " + _("(Ctrl-C stops it)"), file=out, flush=True)  # the URL part in every language
+    if getattr(out, "gone", False):  # the CLI's stdout, whose reader had left (`nnfit play | true`): no one has the URL
+        sock.close()
+        raise URLUnseen(url)
     if open_browser:
         import webbrowser
         webbrowser.open(url)

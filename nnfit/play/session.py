@@ -131,11 +131,16 @@ class Session:
     def epochs(self, count):
         """Finish the epoch in progress, then run whole epochs, `count` in all; the ledger is the last step's."""
         self.refuse_if_failed()
+        bs = self.cfg.batch_size
         for k in range(count):
             order = self.order()
             if self.done:  # finish a started epoch step by step: the loss sums in train.py's order
                 while self.done and not self.failure:
-                    self.run(order[:, self.done:self.done + self.cfg.batch_size])
+                    piece = order[:, self.done:self.done + bs]
+                    if k == count - 1 and self.done + bs >= len(self.x):  # the last step's ledger (helper-68: the
+                        # ledger still showed the step before the epoch, whose numbers the parameters no longer had)
+                        self.last = self.ledger(self.params(), piece[0], self.epoch + 1, self.done // bs + 1)
+                    self.run(piece)
             else:
                 before = self.params() if k == count - 1 else None
                 self.run(order)  # a whole epoch in one call, exactly as train.run does it
@@ -157,6 +162,7 @@ class Session:
             epoch = self.epoch if self.done == 0 else self.epoch + 1
             good = diagnose.stable_lr(self.cfg, self.x, self.y, min(max(epoch, self.cfg.epochs), 200))
             self.failure = diagnose.diverged(epoch, None if math.isfinite(loss) else loss, self.cfg.lr, good)
+            self.last = None  # (a ledger from before the divergence is not the last step's; the page says why there is none)
 
     def last_step_ledger(self, before, order):
         """The ledger of an epoch's last step: replay the epoch from `before` up to that step."""

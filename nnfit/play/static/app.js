@@ -24,9 +24,9 @@ function connect() {
   app.ws = ws;
   showMessage([{ level: "info", ...both("connecting") }]);
   ws.onmessage = (event) => receive(JSON.parse(event.data));
-  ws.onclose = () => {
+  ws.onclose = (event) => {
     stopPlaying();
-    app.closed = true;
+    app.closed = event.code === 1013 ? "busy" : true;  // 1013: the server has MAX_TABS tabs open (server.py)
     app.dragging = null;
     for (const e of document.querySelectorAll("#controls input, #controls select, #controls button")) e.disabled = true;
     showMessage([]);
@@ -77,7 +77,7 @@ function render() {
   $("plot").dataset.curve = s.curve.y.filter((_, k) => k % 100 === 0 || k === s.curve.y.length - 1).map(g6).join(" ");
   drawLoss($("loss-plot"), app.history, $("log").checked, WORDS[LANG]);
   renderParams($("params"), s.params);
-  renderLedger($("ledger"), s.ledger);
+  renderLedger($("ledger"), s.ledger, s.diverged);
   if (app.note && Date.now() > app.note.until) app.note = null;
   showMessage(app.note ? s.findings.concat([app.note]) : s.findings);
 }
@@ -95,7 +95,7 @@ function fillSettings(st) {
 let lastFindings = [];
 function showMessage(findings) {
   lastFindings = (findings || []).filter((f) => f.code !== "disconnected");
-  if (app.closed) lastFindings = [{ level: "error", code: "disconnected", ...both("disconnected") }].concat(lastFindings);
+  if (app.closed) lastFindings = [{ level: "error", code: "disconnected", ...both(app.closed === "busy" ? "too_many_tabs" : "disconnected") }].concat(lastFindings);
   const box = $("message");
   box.replaceChildren();
   for (const f of lastFindings) {
@@ -255,7 +255,10 @@ function loadCsv(file) {
     }
     const message = { type: "csv", name: file.name.slice(0, 200), text };
     if (JSON.stringify(message).length > MAX_MESSAGE - 100) {  // (JSON's escapes lengthen it: "\r\n" is 4 characters)
-      showMessage([{ level: "error", ...both("csv_large", { name: file.name, kb: Math.ceil(file.size / 1024), max: MAX_CSV / 1024 }) }]);
+      // under MAX_CSV bytes, yet too long a message: thousands of lines, where the page takes 2000 points (helper-68: it
+      // said "too large (245 KB): at most 250 KB")
+      const lines = text.split(/\r\n|\r|\n/).filter((line) => line.trim()).length;
+      showMessage([{ level: "error", ...both("csv_long", { name: file.name, lines }) }]);
       return;
     }
     app.note = gbk ? { level: "info", until: Date.now() + 8000, ...both("csv_gbk", { name: file.name }) } : null;

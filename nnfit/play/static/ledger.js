@@ -35,9 +35,9 @@ function e2(v) {
   return v.toExponential(2).replace(/e([+-])(\d)$/, "e$10$2");
 }
 
-function renderLedger(box, L) {
+function renderLedger(box, L, diverged) {
   box.replaceChildren();
-  if (!L) { box.appendChild(el("p", t("no_step"), { class: "hint" })); return; }
+  if (!L) { box.appendChild(el("p", t(diverged ? "no_step_diverged" : "no_step"), { class: "hint" })); return; }
   const f = L.formulas;
   box.appendChild(el("h3", t("step_title", { e: L.epoch, k: L.sample, lr: g6(L.lr), act: ACT_NAME[L.activation], dtype: L.dtype })));
   L.samples.forEach((s, n) => {
