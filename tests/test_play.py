@@ -391,6 +391,36 @@ def test_adding_moving_and_removing_points_changes_the_curve(page):
     page.wait_for_selector("[data-testid=plot][data-points='9']")  # double-click removed it
 
 
+def test_quick_clicks_each_add_or_remove_a_point(page):
+    """Each click sent the last reply's points plus its own, so 6 quick clicks added 1 point and 4 quick right-clicks
+    removed 1 (helper-68). Replies slowed down here come after every click: each edit counts, and a refused one (2001
+    points) leaves the server's points shown."""
+    page.evaluate("""() => {
+      const real = receive;
+      window.receive = (reply) => setTimeout(() => real(reply), 300);
+    }""")
+    box = page.locator("[data-testid=plot]").bounding_box()
+    for k in range(6):  # empty spots high up, left to right
+        page.mouse.click(box["x"] + box["width"] * (0.2 + 0.1 * k), box["y"] + box["height"] * 0.1)
+    ready(page)
+    assert page.get_attribute("[data-testid=plot]", "data-points") == "16"
+    x, y = (np.array(v) for v in page.evaluate("() => [app.state.points.x, app.state.points.y]"))
+    assert len(x) == 16 and np.array_equal(x[:10], tutorial_data()[0])
+    spots = page.evaluate("() => { const r = document.getElementById('plot').getBoundingClientRect();"
+                          " return [0, 3, 6, 9].map((k) => [r.left + app.frame.px(app.state.points.x[k]),"
+                          " r.top + app.frame.py(app.state.points.y[k])]); }")
+    for px, py in spots:
+        page.mouse.click(px, py, button="right")
+    ready(page)
+    left = page.evaluate("() => app.state.points.x")
+    assert left == [v for k, v in enumerate(x.tolist()) if k not in (0, 3, 6, 9)]
+    page.evaluate("() => sendPoints(Array.from({ length: 2001 }, (_, k) => k / 1000), Array(2001).fill(0))")
+    page.wait_for_selector("[data-testid=message] .error")
+    ready(page)
+    assert page.get_attribute("[data-testid=plot]", "data-points") == "12"
+    assert page.evaluate("() => app.state.points.x") == left
+
+
 def test_loading_a_csv_replaces_the_points_and_a_bad_one_says_where(page, tmp_path):
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text("t,value\n" + "".join(f"{v / 10},{np.sin(v / 10):.4f}\n" for v in range(-30, 31)))

@@ -7,6 +7,8 @@ const app = {
   ws: null, state: null, history: [], pending: 0, playing: false, dragging: null, view: null, frame: null,
   note: null,     // a message shown for a while beside the findings (a CSV read as GBK), until note.until
   held: null,     // a point just dropped, kept in place while replies to earlier messages arrive
+  sent: [],       // the messages whose replies are still to come, in order: each one's points, for a points message
+  confirmed: null, // the points of the server's last state
   closed: false,  // the server is gone
 };
 
@@ -14,6 +16,7 @@ function send(message) {
   if (!app.ws || app.ws.readyState !== WebSocket.OPEN) return false;
   message.history_from = app.history.length;
   app.pending++;
+  app.sent.push(message.type === "points" ? { x: message.x, y: message.y } : null);
   document.body.dataset.ready = "0";
   app.ws.send(JSON.stringify(message));
   return true;
@@ -35,6 +38,7 @@ function connect() {
 
 function receive(reply) {
   app.pending = Math.max(0, app.pending - 1);
+  const sent = app.sent.shift();  // (the server answers in order: this reply is the oldest message's)
   const held = app.held;  // a point just dropped: replies to messages sent before it still carry its old place
   if (held) {
     if (held.replies > 0) held.replies--;
@@ -43,6 +47,10 @@ function receive(reply) {
   if (reply.type === "error") {
     stopPlaying();
     app.note = null;
+    if (sent && app.state && !latestPoints()) {  // refused points (2001 of them): back to the server's
+      app.state.points = { x: app.confirmed.x.slice(), y: app.confirmed.y.slice() };
+      render();
+    }
     showMessage([{ level: "error", zh: `${WORDS.zh.error}：${reply.zh}`, en: `${WORDS.en.error}: ${reply.en}` }]);
     if (app.state) fillSettings(app.state.settings);  // the controls show what the server holds
   } else {
@@ -50,6 +58,11 @@ function receive(reply) {
     app.history = app.history.slice(0, h.start).concat(h.values);
     app.state = reply;
     const d = app.dragging && app.dragging.moved ? app.dragging : app.held;
+    app.confirmed = { x: reply.points.x.slice(), y: reply.points.y.slice() };  // the server's points
+    const edited = latestPoints();
+    if (edited) {  // points sent and not yet answered: they are what the user sees and edits next
+      reply.points = { x: edited.x.slice(), y: edited.y.slice() };
+    }
     if (d && d.k < reply.points.x.length) {  // (a reply during a drag, or just after: the point stays where it is)
       reply.points.x[d.k] = d.x;
       reply.points.y[d.k] = d.y;
@@ -187,8 +200,20 @@ function pointAt(px, py) {
   return best;
 }
 
+// The points are shown as sent at once, and the next edit starts from them, not from the last reply's: quick
+// clicks each sent the reply's list plus one point, and 6 clicks added 1 point (helper-68). Replies to earlier
+// messages keep them (receive) until the reply to the last points message sent.
 function sendPoints(xs, ys) {
-  send({ type: "points", x: xs, y: ys });
+  if (!send({ type: "points", x: xs, y: ys })) return;
+  app.state.points = { x: xs.slice(), y: ys.slice() };
+  app.frame = drawFit($("plot"), app.state, app.view, $("terms").checked, WORDS[LANG]);
+  $("plot").dataset.points = String(xs.length);
+}
+
+// The points of the last points message not yet answered, else null.
+function latestPoints() {
+  for (let k = app.sent.length - 1; k >= 0; k--) if (app.sent[k]) return app.sent[k];
+  return null;
 }
 
 function onPlotDown(event) {
@@ -196,8 +221,8 @@ function onPlotDown(event) {
   const [px, py] = mouse(event), k = pointAt(px, py);
   if (k >= 0) { app.dragging = { k, moved: false }; event.preventDefault(); return; }
   if (!app.frame.inside(px, py)) return;
-  const s = app.state;
-  sendPoints(s.points.x.concat([app.frame.x(px)]), s.points.y.concat([app.frame.y(py)]));
+  const p = app.state.points;
+  sendPoints(p.x.concat([app.frame.x(px)]), p.y.concat([app.frame.y(py)]));
 }
 
 function onPlotMove(event) {
@@ -224,8 +249,8 @@ function removeAt(event) {
   const [px, py] = mouse(event), k = pointAt(px, py);
   if (k < 0) return;
   event.preventDefault();
-  const s = app.state;
-  sendPoints(s.points.x.filter((_, j) => j !== k), s.points.y.filter((_, j) => j !== k));
+  const p = app.state.points;
+  sendPoints(p.x.filter((_, j) => j !== k), p.y.filter((_, j) => j !== k));
 }
 
 const MAX_CSV = 250 * 1024;  // bytes: the server takes messages up to 256 K characters (2000 points fit easily)
