@@ -10,6 +10,7 @@ No sample_weight: the fit mode's least squares have no weights to give it.
 """
 import contextlib
 import numbers
+import warnings
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from .i18n import _
 
 try:
     from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils import check_random_state
     from sklearn.utils.validation import check_is_fitted, validate_data
 except ImportError:
@@ -51,7 +53,7 @@ def own_checks(v, name):
     from .data import DataError, _numbers
     # a pandas DataFrame's columns' dtypes, else the one dtype of an array or Series (a pandas extension dtype too)
     dtypes = list(v.dtypes) if hasattr(v, "columns") and hasattr(v, "dtypes") else [getattr(v, "dtype", None)]
-    if any(str(getattr(t, "kind", "")) in ("M", "m") for t in dtypes):
+    if any(str(getattr(t, "kind", "")) in ("M", "m") or str(t).startswith("period") for t in dtypes):  # (pandas' Period)
         raise DataError(_("{name} holds dates or times: nnfit needs numbers (convert them, e.g. to days)").format(name=name))
     if (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.dtype.itemsize > 8) or getattr(v, "requires_grad", False):
         _numbers(v, name)  # (a DataError where float64 cannot hold it; else sklearn converts it as before)
@@ -62,12 +64,34 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
     """A d-H-k network fit by nnfit's fit mode (Levenberg-Marquardt with Bayesian regularization by
     default, K random starts, the best kept, inputs and targets scaled).
 
-    The parameters are FitConfig's (see nnfit.fit.FitConfig), except:
-    hidden          10, not 5: tabular data has several inputs
-    test_fraction   0, not None (a 15% test share without Bayesian regularization): scikit-learn
-                    measures on data the estimator does not see (cross_val_score), so a share held
-                    back inside the fit would only train on fewer points
-    random_state    None, an int or a RandomState: the fit's seed (an int is used as it is)
+    Parameters (FitConfig's, see nnfit.fit.FitConfig, with two defaults of its own: hidden, test_fraction)
+    ----------
+    hidden : int, default 10
+        Neurons in the hidden layer (1-1000); 10, not FitConfig's 5: tabular data has several inputs.
+    activation : {"auto", "sigmoid", "tanh", "relu"}, default "auto"
+        "auto": with Bayesian regularization half the starts sigmoid and half relu, the evidence picks.
+    optimizer : {"lm", "lbfgs", "adam", "momentum", "sgd"}, default "lm"
+        Levenberg-Marquardt (as MATLAB's fitnet) or the others (full batch).
+    regularization : {"auto", "bayes", "none"}, default "auto"
+        "bayes": MacKay's (as MATLAB's trainbr, lm only); "none": early stopping on a validation share;
+        "auto": bayes with lm from 20 samples.
+    epochs : int, default 1000
+        Most iterations; a ConvergenceWarning when the kept start ran them all.
+    starts : int, default 16
+        Random starts trained at once; the best is kept.
+    scale : {"standard", "minmax", "none"}, default "standard"
+        How X and y are scaled before training (the model predicts in their units).
+    val_fraction : float in [0, 0.5), default 0.15
+        The validation share for early stopping (not used with Bayesian regularization).
+    test_fraction : float in [0, 0.5), default 0
+        A test share held out inside the fit; 0, not FitConfig's None (15% without Bayesian
+        regularization): scikit-learn measures on data the estimator does not see (cross_val_score).
+    patience : int or None, default None
+        Epochs without a better validation MSE before a start stops; None: the optimizer's own.
+    lr, momentum : float, default 0.01, 0.9
+        The first-order optimizers' learning rate and momentum's decay.
+    random_state : None, int or numpy RandomState, default None
+        The fit's seed (an int is used as it is; otherwise one is drawn from it).
 
     Attributes: model_ (the nnfit Model; model_.x_names holds X's column names and model_.y_names y's, when
     they are names a CSV header gives back: distinct, printable, no commas or spaces around them, not numbers), n_features_in_,
@@ -117,6 +141,10 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
         if names and y_names and set(names) & set(y_names):
             names = y_names = None
         self.model_ = nnfit.fit(X, y, seed=self._seed(), progress=False, x_names=names, y_names=y_names, **options)
+        stopped = str(self.model_.extra.get("stopped", ""))
+        if stopped.startswith("the epoch limit reached"):  # as MLPRegressor warns at max_iter (helper-66)
+            warnings.warn(ConvergenceWarning(f"NNFitRegressor: the kept start ran all epochs={self.epochs} without "
+                                             f"settling; raise epochs if the fit is not good enough"), stacklevel=2)
         return self
 
     def predict(self, X, return_std=False):

@@ -1325,3 +1325,17 @@ def test_a_model_file_s_output_noise_is_checked(tmp_path):
             **meta, "extra": json.dumps({**extra, "regularization": {**extra["regularization"], "output_noise_var": value}})})
         with pytest.raises(nnfit.ModelFileError, match="output_noise_var must be a list of 2 finite numbers"):
             nnfit.load(tmp_path / "bad.safetensors")
+
+
+def test_a_slow_lm_fit_is_warned_about_before_it_starts():
+    """30 rows of 100 inputs at hidden 10 (P = 1021) ran 342 s with no word (helper-66): above driver.LM_SLOW an LM fit
+    warns first, naming lbfgs; the tabular benchmark's sizes do not."""
+    import warnings
+    cfg = FitConfig(hidden=10)
+    cfg.validate()
+    with pytest.warns(nnfit.DataWarning, match=r"is 1021 parameters: .* may take minutes; --optimizer lbfgs"):
+        driver.check_work(cfg, 30, Shape(100, 10, 1, bias=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        driver.check_work(cfg, 442, Shape(10, 10, 1, bias=True))
+        driver.check_work(FitConfig(hidden=30, optimizer="lm"), 999, Shape(1, 30, 1, bias=True))

@@ -228,3 +228,35 @@ def test_helper_66_findings(friedman):
     assert model.model_.y_names == ["target"]
     assert [keepable_names([n]) for n in ("a", "1", "1e3", " a", "a,b", "nan", "温度", "")] == \
            [["a"], None, None, None, None, ["nan"], ["温度"], None]  # ('nan' heads a column: a header's cells are not numbers)
+
+
+def test_the_epoch_limit_is_a_convergence_warning(friedman):
+    """As MLPRegressor warns at max_iter, the estimator warns when the kept start ran all its epochs (helper-66); a fit
+    that settled does not."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    X, y = friedman
+    with pytest.warns(ConvergenceWarning, match="ran all epochs=5"):
+        NNFitRegressor(hidden=3, starts=2, epochs=5, activation="sigmoid", random_state=0).fit(X[:60], y[:60])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        NNFitRegressor(hidden=3, starts=2, random_state=0).fit(X[:60], y[:60])
+
+
+def test_period_columns_are_dates():
+    """pandas' Period columns (dtype period[M], kind 'O') got "float() argument must be ... not 'Period'" (helper-66)."""
+    from nnfit.sklearn import own_checks
+
+    class PeriodDtype:
+        kind = "O"
+
+        def __str__(self):
+            return "period[M]"
+
+    class Frame:
+        columns = ["a", "b"]
+        dtypes = [np.dtype("float64"), PeriodDtype()]
+
+    with pytest.raises(nnfit.DataError, match="^X holds dates or times"):
+        own_checks(Frame(), "X")

@@ -249,6 +249,11 @@ LM_WORK = 2e10  # floating-point operations: LM refuses a fit whose one epoch wo
                # at hidden 5 and 16 starts (5.5e10) 38 s for one epoch, 100 at hidden 10 (1.7e10) 12 s
 
 
+LM_SLOW = 1e9  # ... and warns above this: about a second an epoch, a minute or more for a fit (300 rows of 40 inputs at
+              # hidden 20, 1.3e10: 60 s; 30 rows of 100 inputs at hidden 10, 1.75e10: 342 s); the tabular benchmark's fits
+              # (442 x 10 at hidden 10: 1.6e8) and hidden 30 on 999 points of one input (1.4e8, 3 s) stay below it
+
+
 def check_work(cfg, n, net):
     """Refuse, before starting, an LM fit whose epochs would each take long: per start an epoch
     factors the P x P damped system a few times (P^3 / 3 each) and forms J^T J (n k P^2)."""
@@ -256,6 +261,10 @@ def check_work(cfg, n, net):
         return
     P = net.P
     work = cfg.starts * (3 * P ** 3 / 3 + n * net.k * P * P)
+    if LM_SLOW < work <= LM_WORK:  # (helper-66: 30 rows of 100 inputs at hidden 10, 342 s with no word before)
+        warn_data(_("hidden {hidden} with {inputs} inputs is {P} parameters: each Levenberg-Marquardt epoch factors a "
+                    "{P} x {P} matrix for each of {starts} starts, and the fit may take minutes; --optimizer lbfgs is "
+                    "much faster for a network this size").format(hidden=cfg.hidden, inputs=net.d, P=P, starts=cfg.starts))
     if work > LM_WORK:
         raise ConfigError("hidden", _("{hidden} with {inputs} inputs and {starts} starts is {P} parameters: each "
                                        "Levenberg-Marquardt epoch would take more than about ten seconds; use fewer "
