@@ -668,6 +668,9 @@ def cmd_play(args):
         raise Failure(_("nnfit play needs its extra packages ({name} is missing): pip install 'nnfit[play]'").format(
             name=e.name)) from None
     from .play.server import URLUnseen, serve
+    if args.host.strip() in ("0.0.0.0", "::"):  # (on purpose only: docs/page.md; helper-68 found no word of it here)
+        print(_("nnfit: warning: --host {host} serves every network interface: anyone who can reach this machine can "
+                "use the page").format(host=args.host.strip()), file=sys.stderr)
     try:
         serve(args.host, args.port, open_browser=not args.no_browser and has_screen())
     except URLUnseen as e:  # (`nnfit play | true`: it served on, silently, on a port no one knew; helper-68)

@@ -1339,3 +1339,12 @@ def test_a_slow_lm_fit_is_warned_about_before_it_starts():
         warnings.simplefilter("error")
         driver.check_work(cfg, 442, Shape(10, 10, 1, bias=True))
         driver.check_work(FitConfig(hidden=30, optimizer="lm"), 999, Shape(1, 30, 1, bias=True))
+
+
+def test_the_pooled_r2_is_over_the_outputs_that_vary():
+    """One constant output made the pooled R² NaN ("n/a (y is constant)") beside another's 0.995 (helper-67): the
+    mean is over the outputs that have an R²; NaN only when none has."""
+    y = np.c_[np.full(5, 3.0), np.arange(5.0)]
+    m = driver.regression_metrics(y, y + np.c_[np.zeros(5), [0.1, -0.1, 0.1, -0.1, 0.0]])
+    assert m["r2"] == m["outputs"][1]["r2"] == pytest.approx(1 - 0.04 / 10) and np.isnan(m["outputs"][0]["r2"])
+    assert np.isnan(driver.regression_metrics(y[:, :1], y[:, :1])["r2"])

@@ -230,6 +230,28 @@ def test_cli_play_with_a_port_stops_on_ctrl_c():
     assert proc.wait(timeout=10) == 0
 
 
+def test_helper_68_server_findings():
+    """Bad JSON is worded in Chinese without Python's English; --host 0.0.0.0 says it serves the network; with
+    standard output's reader gone the server does not serve on a port no one knows."""
+    s = Session()
+    bad = answer(s, "{bad")
+    assert bad["zh"] == "不是有效的 JSON：第 1 行第 2 列（第 1 个字符）出错" and "Expecting" in bad["en"]
+    proc = subprocess.Popen([sys.executable, "-m", "nnfit", "play", "--no-browser", "--host", "0.0.0.0", "--lang", "en"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr.readline().startswith("nnfit: warning: --host 0.0.0.0 serves every network interface")
+        line = proc.stdout.readline()
+        assert line.startswith("nnfit play: http://0.0.0.0:")
+        port = re.search(r":(\d+)/", line).group(1)
+        assert get(f"http://127.0.0.1:{port}/")[0] == 200  # (serving: Ctrl-C stops it)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    unseen = subprocess.run(f"{sys.executable} -m nnfit play --no-browser --lang en | true", shell=True, text=True,
+                            capture_output=True, timeout=60, env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})
+    assert unseen.stderr.startswith("nnfit: error: standard output's reader had left: no one could see the page's address")
+
+
 # -- the page in a real browser -----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -1028,14 +1028,17 @@ def loo_rmse(cfg, p, net, u, v, alpha, beta, y_scale, rJ=None):
 
 
 def regression_metrics(y, y_hat):
-    """MSE, RMSE (over every output) and R^2 (the mean over outputs, as scikit-learn's r2_score) of
-    y_hat against y, (N, k) each."""
+    """MSE, RMSE (over every output) and R^2 (the mean over outputs, as scikit-learn's r2_score, of those
+    that vary) of y_hat against y, (N, k) each."""
     err = y_hat - y
     mse = float(np.mean(err ** 2))
     ss_tot = np.sum((y - np.mean(y, axis=0)) ** 2, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = np.where(ss_tot > 0, 1 - np.sum(err ** 2, axis=0) / ss_tot, np.nan)
-    metrics = {"n": int(len(y)), "mse": mse, "rmse": math.sqrt(mse), "r2": float(np.mean(r2))}
+    # (an output that is the same on every point has no R^2: the mean is over the others', NaN when none has one;
+    # helper-67: one constant output made the pooled R^2 "n/a (y is constant)" beside another's 0.995)
+    metrics = {"n": int(len(y)), "mse": mse, "rmse": math.sqrt(mse),
+               "r2": float(np.mean(r2[np.isfinite(r2)])) if np.isfinite(r2).any() else math.nan}
     if y.shape[1] > 1:  # each output in its own units
         metrics["outputs"] = [{"rmse": float(np.sqrt(np.mean(err[:, j] ** 2))), "r2": float(r2[j])}
                               for j in range(y.shape[1])]

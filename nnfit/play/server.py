@@ -193,18 +193,17 @@ def serve(host="127.0.0.1", port=0, open_browser=False, out=None):
     config = uvicorn.Config(create_app(host), log_level="warning", lifespan="off", ws_max_size=FRAME_LIMIT,
                             ws_per_message_deflate=False, timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
-    print(f"nnfit play: {url}  " + _("(Ctrl-C stops it)"), file=out, flush=True)  # the URL part in every language
-    if getattr(out, "gone", False):  # the CLI's stdout, whose reader had left (`nnfit play | true`): no one has the URL
-        sock.close()
-        raise URLUnseen(url)
-    if open_browser:
-        import webbrowser
-        webbrowser.open(url)
     quiet, uvicorn_log = OneLineLog(), logging.getLogger("uvicorn.error")  # (configured by uvicorn.Config: after it)
     uvicorn_log.addFilter(quiet)
     try:
+        print(f"nnfit play: {url}  " + _("(Ctrl-C stops it)"), file=out, flush=True)  # the URL part in every language
+        if getattr(out, "gone", False):  # the CLI's stdout, whose reader had left (`nnfit play | true`): no one has it
+            raise URLUnseen(url)
+        if open_browser:
+            import webbrowser
+            webbrowser.open(url)
         server.run(sockets=[sock])  # until Ctrl-C: uvicorn closes the connections, then re-raises it
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # (also one that came as soon as the URL was out, before uvicorn's own handler)
         pass
     finally:
         uvicorn_log.removeFilter(quiet)
