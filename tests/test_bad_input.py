@@ -1248,6 +1248,8 @@ def test_helper_67_findings(cli, tmp_path):
         (["predict", model, "0.1,,0.3"], 2, "X '0.1,,0.3': its number 2 of 3, '', is not a number"),
         (["predict", str(tmp_path / "one.safetensors"), "0.1,0.2"], 2,
          "X must be one number (the model has one input; give each point as its own argument: 1 2 3), got '0.1,0.2'"),
+        (["export", str(tmp_path / "one.safetensors"), "--to", "python", "-o", str(tmp_path / "m")], 1,
+         "m: is a directory; -o names the new file to write"),
     ]
     for argv, status, piece in cases:
         code, _out, err = cli(*argv)
