@@ -617,6 +617,12 @@ def cmd_fit(args):
     from .runs import NewRunDir
     check_lang(args.lang)
     cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
+    unused = (["--lr"] if cfg.optimizer in ("lm", "lbfgs") and cfg.lr != FitConfig.lr else []) + \
+             [flag for flag, name in (("--mu", "mu"), ("--mu-max", "mu_max"))
+              if cfg.optimizer != "lm" and getattr(cfg, name) != getattr(FitConfig, name)]
+    if unused:  # (helper-67: set, and silently not used)
+        print(_("nnfit: warning: the {optimizer} optimizer does not use {flags}").format(
+            optimizer=cfg.optimizer, flags=" or ".join(unused)), file=sys.stderr)
     x, y, names = load_table(args)
     out = out_dir(args)
     NewRunDir(out, auto=args.out is None)

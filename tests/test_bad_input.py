@@ -1254,3 +1254,7 @@ def test_helper_67_findings(cli, tmp_path):
     for argv, status, piece in cases:
         code, _out, err = cli(*argv)
         assert code == status and piece in err and len(err.splitlines()) == 1, (argv, err)
+    for argv, piece in ((["--lr", "0.5"], "the lm optimizer does not use --lr"),
+                        (["--optimizer", "adam", "--mu-max", "1e5"], "the adam optimizer does not use --mu-max")):
+        code, _out, err = cli("fit", "--no-plot", "--quiet", "--epochs", "5", "--out", f"w{len(argv)}", *argv)
+        assert code == 0 and f"nnfit: warning: {piece}\n" in err, err  # (set, and silently not used: helper-67)
