@@ -408,10 +408,10 @@ def cmd_predict(args):
         xs.extend(read_inputs(args.csv, args.x, model))
     xs = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
     reg = model.extra.get("regularization") if isinstance(model.extra.get("regularization"), dict) else {}
-    if args.std and model.posterior is None and reg.get("no_posterior") == "dof":
+    if args.std and model.posterior is None and reg.get("no_posterior"):
         from .fit.driver import no_interval_words
         raise Failure(_("--std: {model} is a Bayesian fit that kept no posterior: {why}").format(
-            model=args.model, why=no_interval_words(reg["dof"] / model.n_outputs)), 2)
+            model=args.model, why=no_interval_words(reg, model.n_outputs)), 2)
     if args.std and model.posterior is None and model.extra.get("bayes"):
         raise Failure(_("--std: {model} is a Bayesian fit that kept no posterior: its covariance could not be held in "
                         "float64 (with --scale none, x far from 0 for its spread, or beyond 1e140); fit with --scale "
@@ -453,7 +453,7 @@ def point(text, d):
     """One X argument: a number, or with d inputs d numbers separated by commas (1,-2.5,3e4)."""
     import math
     parts = text.split(",") if d > 1 else [text]
-    if d == 1 and "," in text and all(REAL.fullmatch(part.strip()) for part in text.split(",")):
+    if d == 1 and "," in text:  # (helper-69: '1,,2' and '1,abc' too)
         raise Failure(_("X must be one number (the model has one input; give each point as its own argument: 1 2 3), "
                         "got {text!r}").format(text=text), 2)
     if len(parts) != d:
@@ -514,8 +514,8 @@ def read_inputs(path, x_cols, model):
             if len(chosen) != d:
                 raise DataError((_("{path}: --x names {count} column, but the model has {d} inputs") if len(chosen) == 1 else
                                  _("{path}: --x names {count} columns, but the model has {d} inputs")).format(
-                    path=path, count=len(chosen), d=d) + comma_hint(x_cols, lambda parts: len(parts) == d and all(
-                        _column(path, header, width, c, "--x") >= 0 for c in parts)))
+                    path=path, count=len(chosen), d=d) + comma_hint(x_cols, lambda parts: len(parts) == d and len(
+                        {_column(path, header, width, c, "--x") for c in parts}) == d))
             index = [_column(path, header, width, c, "--x", several=True) for c in chosen]
             for j, i in enumerate(index):
                 if i in index[:j]:
@@ -627,6 +627,11 @@ def cmd_fit(args):
     out = out_dir(args)
     NewRunDir(out, auto=args.out is None)
     seeded(cfg, args)
+    from .fit.driver import slow_words
+    from .fit.network import Shape
+    slow = slow_words(cfg, len(x), Shape(x.shape[1], cfg.hidden, y.shape[1], bias=True))
+    if slow:  # before the fit, which can take minutes (fit_points' own warning is not shown here: helper-69)
+        print(_("nnfit: warning: {message}").format(message=one_line(slow)), file=sys.stderr)
     from .data import DataWarning
     with warnings.catch_warnings():  # the fit's own warnings (the constant kept) are in model.extra: printed below, once
         warnings.simplefilter("ignore", DataWarning)
@@ -659,6 +664,15 @@ def load_table(args):
     return read_columns(args.data, args.x, args.y)
 
 
+def every_interface(host):
+    """Whether --host binds every network interface: 0.0.0.0, ::, and their other spellings (0, ::0, 0:0:0:0:0:0:0:0)."""
+    import ipaddress
+    try:
+        return host.strip() == "0" or ipaddress.ip_address(host.strip().strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
 def cmd_play(args):
     from .config import shown_int
     if args.lang is not None:
@@ -674,7 +688,7 @@ def cmd_play(args):
         raise Failure(_("nnfit play needs its extra packages ({name} is missing): pip install 'nnfit[play]'").format(
             name=e.name)) from None
     from .play.server import URLUnseen, serve
-    if args.host.strip() in ("0.0.0.0", "::"):  # (on purpose only: docs/page.md; helper-68 found no word of it here)
+    if every_interface(args.host):  # (on purpose only: docs/page.md; helper-68 found no word of it here)
         print(_("nnfit: warning: --host {host} serves every network interface: anyone who can reach this machine can "
                 "use the page").format(host=args.host.strip()), file=sys.stderr)
     try:

@@ -633,7 +633,7 @@ def _column(path, header, width, col, flag, several=False):
     except DataError as e:
         hint = ascii_hint(col, lambda plain: _pick(path, header, width, plain, flag) + 1) if isinstance(col, str) else ""
         if not hint and several:
-            hint = comma_hint(col, lambda parts: all(_column(path, header, width, c, flag) >= 0 for c in parts))
+            hint = comma_hint(col, lambda parts: len({_column(path, header, width, c, flag) for c in parts}) == len(parts))
         if not hint:
             raise
         raise DataError(str(e) + hint) from None

@@ -513,7 +513,7 @@ def write_new(path, content):
     if os.path.lexists(path):
         dangling(path, "-o")
         if os.path.isdir(path):  # (helper-67: "never overwrites a file" for a directory)
-            raise RunDirError(_("{path}: is a directory; -o names the new file to write (e.g. {path}/model.py)").format(
+            raise RunDirError(_("{path}: is a directory; -o names the new file to write in it").format(
                 path=path.rstrip("/") or "/"))
         raise RunDirError(_("{path}: already exists; nnfit never overwrites a file, give a new -o").format(path=path))
     data = content.encode("utf-8") if isinstance(content, str) else content

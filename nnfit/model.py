@@ -130,13 +130,21 @@ class Model:
             u = (x - np.asarray(s["x_shift"])) / np.asarray(s["x_scale"])
             y_hat, _h, _ds = network(self.params, u, self.config.activation)
             y_hat = y_hat * np.asarray(s["y_scale"]) + np.asarray(s["y_shift"])
+        undefined = np.isnan(y_hat)
+        if undefined.any():  # from finite x (inputs checks them): inf - inf in the network's sums (x near 1.8e308;
+            from .data import DataError  # helper-66: a silent [nan])
+            at = int(np.argmax(undefined.reshape(-1, self.n_outputs).any(axis=1)))  # the first point (outputs last)
+            point = np.reshape(x, (-1, self.n_inputs))[at]
+            raise DataError(_("the prediction at x = {x} is undefined (NaN: the network's sums overflowed float64 there); "
+                              "inputs beyond ±1e150 are past the sizes nnfit works with").format(
+                                  x=",".join(f"{v:g}" for v in point)))
         if not return_std:
             return y_hat
         reg = self.extra.get("regularization") if isinstance(self.extra.get("regularization"), dict) else {}
-        if self.posterior is None and reg.get("no_posterior") == "dof":
+        if self.posterior is None and reg.get("no_posterior"):
             from .fit.driver import no_interval_words
             raise ConfigError("return_std", _("this Bayesian fit kept no posterior: {why}").format(
-                why=no_interval_words(reg["dof"] / self.n_outputs)))
+                why=no_interval_words(reg, self.n_outputs)))
         if self.posterior is None and self.extra.get("bayes"):
             raise ConfigError("return_std", _("this Bayesian fit kept no posterior: its covariance could not be held in "
                                                 "float64 (with --scale none, x far from 0 for its spread, or beyond 1e140); "
@@ -161,12 +169,13 @@ class Model:
             # (the parameters' part is never below 0, not even where round-off in g^T cov g cancels: --scale none
             # with x at 1e6 +- 1e-3 made it negative, and the std 0)
             # the noise: one level, or with several outputs each one's (output_noise; rows n k + j)
-            noise = np.tile(reg["output_noise_var"], len(rows)) if "output_noise_var" in reg else reg["noise_var"]
+            several = reg.get("output_noise_var") is not None
+            noise = np.tile(reg["output_noise_var"], len(rows)) if several else reg["noise_var"]
             var = noise / size / size + np.maximum(np.einsum("np,pq,nq->n", unit, self.posterior, unit), 0.0)
             # beta is estimated from N - gamma residual degrees of freedom (each output's share of them): integrating
             # over it makes the predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
-            nu = max(reg.get("dof", np.inf) / (net.k if "output_noise_var" in reg else 1), 2.5)
-            var = np.where(np.ravel(noise) == 0, 0.0, var) if "output_noise_var" in reg else var  # a constant output
+            nu = max(reg.get("dof", np.inf) / (net.k if several else 1), 2.5)
+            var = np.where(np.ravel(noise) == 0, 0.0, var) if several else var  # a constant output
             var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
             std = (size * np.sqrt(np.maximum(var, 0.0))).reshape(len(rows), net.k) * np.abs(np.asarray(s["y_scale"]))
         std = np.where(np.isnan(std), np.inf, std)  # g itself overflowed (x ~ 1.7e308): no finite uncertainty
@@ -516,7 +525,17 @@ def from_file(path, meta, tensors):
     history = [float("nan") if v is None else float(v) for v in history]
     model = Model(Params(*(tensors[n] for n in NAMES)), config, history, x_range, scaling, extra,
                   final_loss=None if final_loss is None else float(final_loss))
-    model.x_names, model.y_names = columns["x"], columns["y"]
+    from .data import keepable_names  # names a file from before the rule kept ('1', ' a'): not used, columns by position
+    model.x_names, model.y_names = (None if n is None else keepable_names(n) for n in (columns["x"], columns["y"]))
+    if model.x_names and model.y_names and set(model.x_names) & set(model.y_names):
+        model.x_names = model.y_names = None
+    reg = extra.get("regularization")
+    if isinstance(reg, dict) and reg.get("no_posterior") is not None:  # (why a Bayesian fit kept none: its words need these)
+        if reg["no_posterior"] not in ("dof", "exact") or not all(
+                _finite(reg.get(name)) and reg[name] >= 0 for name in ("dof", "gamma", "parameters")):
+            raise bad("extra", _("regularization.no_posterior must be 'dof' or 'exact', with dof, gamma and parameters "
+                                 "finite numbers >= 0, got {value!r}").format(value={
+                                     name: reg.get(name) for name in ("no_posterior", "dof", "gamma", "parameters")}))
     if posterior is not None:
         P = config.hidden * (d + 1 + k) + k  # with the fit's output bias (folded into y_shift); files written
         # before fits had one have no row for it: (P - k, P - k)
@@ -533,8 +552,8 @@ def from_file(path, meta, tensors):
         if not (_finite(noise) and noise >= 0):
             raise bad("extra", _("regularization.noise_var must be a finite number >= 0 with a posterior, got {value!r}").format(
                 value=noise))
-        outputs = extra["regularization"].get("output_noise_var")
-        if outputs is not None and not (isinstance(outputs, list) and len(outputs) == k
+        outputs = extra["regularization"].get("output_noise_var", [0.0] * k)  # (absent: one shared level; null is refused)
+        if not (isinstance(outputs, list) and len(outputs) == k
                                         and all(_finite(v) and v >= 0 for v in outputs)):
             raise bad("extra", _("regularization.output_noise_var must be a list of {k} finite numbers >= 0, got {value!r}").format(
                 k=k, value=outputs))

@@ -1258,3 +1258,48 @@ def test_helper_67_findings(cli, tmp_path):
                         (["--optimizer", "adam", "--mu-max", "1e5"], "the adam optimizer does not use --mu-max")):
         code, _out, err = cli("fit", "--no-plot", "--quiet", "--epochs", "5", "--out", f"w{len(argv)}", *argv)
         assert code == 0 and f"nnfit: warning: {piece}\n" in err, err  # (set, and silently not used: helper-67)
+
+
+def test_helper_69_findings(cli, tmp_path):
+    """A Series' name that is also an explicit input's name is not kept (it blamed y_names, which the user never gave);
+    the full-width-comma hint never suggests a column twice; a one-input model given '1,abc' is told it takes one
+    number; names a model file from before the rule kept ('1', ' a') are not used; a NaN prediction from finite x is
+    an error, not a silent nan; every spelling of "all interfaces" gets play's warning."""
+    import json
+
+    from safetensors.numpy import safe_open, save_file
+
+    from nnfit.cli import every_interface
+
+    class Series:
+        __module__ = "pandas.core.series"
+        name = "a"
+
+        def __init__(self, values):
+            self.values = np.asarray(values, dtype=float)
+
+        def __array__(self, dtype=None, copy=None):
+            return self.values
+
+        def __len__(self):
+            return len(self.values)
+
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 3))
+    model = nnfit.fit(X, Series(X[:, 0]), x_names=["a", "b", "c"], hidden=2, starts=2, seed=0)
+    assert (model.x_names, model.y_names) == (["a", "b", "c"], None)
+    (tmp_path / "t.csv").write_text("a,b,p\n1,2,3\n2,3,4\n3,4,6\n")
+    code, _out, err = cli("fit", "--data", "t.csv", "--x", "a，a", "--y", "p")
+    assert code == 1 and "did you mean" not in err, err
+    model.save(tmp_path / "m.safetensors")
+    with safe_open(str(tmp_path / "m.safetensors"), framework="numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    save_file(tensors, str(tmp_path / "old.safetensors"), metadata={**meta, "columns": json.dumps({"x": ["1", "2", "3"], "y": None})})
+    assert nnfit.load(tmp_path / "old.safetensors").x_names is None  # (its CSV's header read as a data row: helper-66)
+    one = nnfit.fit(seed=0, hidden=2, starts=2)
+    one.save(tmp_path / "one.safetensors")
+    code, _out, err = cli("predict", tmp_path / "one.safetensors", "1,abc")
+    assert code == 2 and "X must be one number (the model has one input" in err, err
+    with pytest.raises(nnfit.DataError, match=r"^the prediction at x = 1\.79769e\+308,1\.79769e\+308,1\.79769e\+308 is undefined"):
+        model.predict(np.full((1, 3), np.finfo(float).max))
+    assert [every_interface(h) for h in ("0.0.0.0", "::", "::0", "0", "0:0:0:0:0:0:0:0", " 0.0.0.0 ", "127.0.0.1", "::1",
+                                         "localhost", "[::]")] == [True] * 6 + [False] * 3 + [True]

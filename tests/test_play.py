@@ -235,7 +235,7 @@ def test_helper_68_server_findings():
     standard output's reader gone the server does not serve on a port no one knows."""
     s = Session()
     bad = answer(s, "{bad")
-    assert bad["zh"] == "不是有效的 JSON：第 1 行第 2 列（第 1 个字符）出错" and "Expecting" in bad["en"]
+    assert bad["zh"] == "不是有效的 JSON：第 1 行第 2 列出错" and "Expecting" in bad["en"]
     proc = subprocess.Popen([sys.executable, "-m", "nnfit", "play", "--no-browser", "--host", "0.0.0.0", "--lang", "en"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -443,6 +443,33 @@ def test_quick_clicks_each_add_or_remove_a_point(page):
     assert page.evaluate("() => app.state.points.x") == left
 
 
+def test_add_drag_and_remove_before_the_replies_keep_every_point(page):
+    """Add a point, drag point 5, remove point 2, all before the first reply: the reply put the dropped point back at
+    its index in the list of the drop, which the removal had shifted, so it showed twice and another was lost, and the
+    next edit saved that (helper-69). The points are the user's, in the page and on the server."""
+    page.evaluate("""() => {
+      const real = receive; window.shown = [];  // the points shown after each reply: what the next edit would send
+      window.receive = (reply) => setTimeout(() => { real(reply); shown.push(app.state.points.x.slice()); }, 400);
+    }""")
+    box = page.locator("[data-testid=plot]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.1)
+    where = "() => { const r = document.getElementById('plot').getBoundingClientRect(); return [{k}].map((k) => " \
+            "[r.left + app.frame.px(app.state.points.x[k]), r.top + app.frame.py(app.state.points.y[k])]); }"
+    (x, y), = page.evaluate(where.replace("{k}", "5"))
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y - 40, steps=4)
+    page.mouse.up()
+    (x, y), = page.evaluate(where.replace("{k}", "2"))
+    page.mouse.click(x, y, button="right")
+    intended = page.evaluate("() => [app.state.points.x.slice(), app.state.points.y.slice()]")
+    assert len(intended[0]) == 10 and len(set(intended[0])) == 10
+    ready(page)
+    assert page.evaluate("shown") == [intended[0]] * 3
+    assert page.evaluate("() => [app.state.points.x, app.state.points.y]") == intended
+    assert page.evaluate("() => [app.confirmed.x, app.confirmed.y]") == intended  # the server's
+
+
 def test_loading_a_csv_replaces_the_points_and_a_bad_one_says_where(page, tmp_path):
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text("t,value\n" + "".join(f"{v / 10},{np.sin(v / 10):.4f}\n" for v in range(-30, 31)))
@@ -460,13 +487,13 @@ def test_loading_a_csv_replaces_the_points_and_a_bad_one_says_where(page, tmp_pa
 
 def test_a_csv_of_too_many_lines_says_so(page, tmp_path):
     """A file under the 250 KB limit whose message is still too long to send (26,000 lines) was refused as "too large
-    (235 KB): at most 250 KB" (helper-68); it is refused for its lines, and the points stay."""
+    (235 KB): at most 250 KB" (helper-68); it is refused for its length as a message, and the points stay."""
     long = tmp_path / "long.csv"
     long.write_text("".join(f"{i},{i % 7}\r\n" for i in range(26000)))
     assert long.stat().st_size < 250 * 1024
     page.set_input_files("[data-testid=csv]", str(long))
     page.wait_for_selector("[data-testid=message] .error")
-    assert "long.csv 有 26000 行" in text(page, "message") and "KB" not in text(page, "message")
+    assert "long.csv 太长，一条消息发不下" in text(page, "message") and "KB" not in text(page, "message")
     assert page.get_attribute("[data-testid=plot]", "data-points") == "10"
 
 
@@ -599,6 +626,7 @@ def test_uvicorn_logs_one_line_a_record():
     quiet = OneLineLog()
     utf8 = record("Invalid UTF-8 sequence received from client.", UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid"))
     assert quiet.filter(utf8) and utf8.exc_info is None
-    assert logging.Formatter().format(utf8) == "Invalid UTF-8 sequence received from client."
+    assert logging.Formatter().format(utf8) == ("Invalid UTF-8 sequence received from client. (UnicodeDecodeError: 'utf-8' "
+                                                "codec can't decode byte 0xff in position 0: invalid)")
     assert not quiet.filter(record("Exception in ASGI application", asyncio.CancelledError()))
     assert not quiet.filter(record("Cancel 1 running task(s), timeout graceful shutdown exceeded", ValueError()))

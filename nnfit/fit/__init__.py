@@ -43,11 +43,18 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
         from ..train import draw_seed
         cfg.seed = draw_seed()
     cfg.validate()
-    given = x_names is not None or y_names is not None
+    given = (x_names is not None, y_names is not None)
     x_names = (names_of(x, "columns") or names_of(x, "name")) if x_names is None else x_names
     y_names = (names_of(y, "columns") or names_of(y, "name")) if y_names is None else y_names
-    if not given and x_names and y_names and set(x_names) & set(y_names):
-        x_names = y_names = None  # a DataFrame's and a Series' names that share one: none kept (as a CSV header's)
+    if not all(given) and x_names and y_names and not isinstance(x_names, str) and not isinstance(y_names, str):
+        try:
+            shared = set(map(str, x_names)) & set(map(str, y_names))
+        except TypeError:  # (not lists of names: refused below)
+            shared = set()
+        if shared:  # a DataFrame's or a Series' name that is also the other side's: the data's names are not kept (as a
+            x_names, y_names = (x_names if given[0] else None), (y_names if given[1] else None)  # CSV header's; helper-69)
+            if not any(given):
+                x_names = y_names = None
     X, Y = as_table(x, y)
     from ..config import ConfigError
     names = []

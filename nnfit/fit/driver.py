@@ -249,9 +249,19 @@ LM_WORK = 2e10  # floating-point operations: LM refuses a fit whose one epoch wo
                # at hidden 5 and 16 starts (5.5e10) 38 s for one epoch, 100 at hidden 10 (1.7e10) 12 s
 
 
-LM_SLOW = 1e9  # ... and warns above this: about a second an epoch, a minute or more for a fit (300 rows of 40 inputs at
-              # hidden 20, 1.3e10: 60 s; 30 rows of 100 inputs at hidden 10, 1.75e10: 342 s); the tabular benchmark's fits
-              # (442 x 10 at hidden 10: 1.6e8) and hidden 30 on 999 points of one input (1.4e8, 3 s) stay below it
+LM_SLOW = 1e9  # ... and warns where its factorizations alone (starts x P^3) pass this: a minute or more for a fit (300
+              # rows of 40 inputs at hidden 20, 9.5e9: 47-60 s; 30 rows of 100 inputs at hidden 10, 1.7e10: 342 s). Not
+              # the n k P^2 of J^T J: BLAS makes it cheap, and with it 5000 x 10 (0.4 s) and 20640 x 8 (0.9 s) were warned
+              # about (helper-69); the tabular benchmark's fits (442 x 10 at hidden 10: 3.6e7) stay far below
+
+
+def slow_words(cfg, n, net):
+    """The warning for an LM fit that may take minutes (LM_SLOW), or None."""
+    if cfg.optimizer != "lm" or cfg.starts * net.P ** 3 <= LM_SLOW:
+        return None
+    return _("hidden {hidden} with {inputs} inputs is {P} parameters: each Levenberg-Marquardt epoch factors a "
+             "{P} x {P} matrix for each of {starts} starts, and the fit may take minutes; --optimizer lbfgs is "
+             "much faster for a network this size").format(hidden=cfg.hidden, inputs=net.d, P=net.P, starts=cfg.starts)
 
 
 def check_work(cfg, n, net):
@@ -261,10 +271,9 @@ def check_work(cfg, n, net):
         return
     P = net.P
     work = cfg.starts * (3 * P ** 3 / 3 + n * net.k * P * P)
-    if LM_SLOW < work <= LM_WORK:  # (helper-66: 30 rows of 100 inputs at hidden 10, 342 s with no word before)
-        warn_data(_("hidden {hidden} with {inputs} inputs is {P} parameters: each Levenberg-Marquardt epoch factors a "
-                    "{P} x {P} matrix for each of {starts} starts, and the fit may take minutes; --optimizer lbfgs is "
-                    "much faster for a network this size").format(hidden=cfg.hidden, inputs=net.d, P=P, starts=cfg.starts))
+    slow = slow_words(cfg, n, net)
+    if slow and work <= LM_WORK:
+        warn_data(slow)
     if work > LM_WORK:
         raise ConfigError("hidden", _("{hidden} with {inputs} inputs and {starts} starts is {P} parameters: each "
                                        "Levenberg-Marquardt epoch would take more than about ten seconds; use fewer "
@@ -428,7 +437,14 @@ def _fit_points(cfg, x, y, progress, names):
             "alpha": [float(a) for a in line["alpha"]], "beta": float(line["beta"]),
             "loo_rmse": finite_or_none(line_loo_rmse(line, inputs_of(line, u[tr]), s["y_scale"])),
             "noise_var": 1 / (2 * float(line["beta"])), "dof": float(len(tr) * net.k - line["gamma"])}
-        cov = kink_posterior(line, net, params, u[tr]) if kink else line_posterior(line, net, params)
+        betas = None
+        if net.k > 1:  # each output's own noise, as for a network (below; helper-69: the line kept one shared level)
+            reg = model.extra["regularization"]
+            reg["output_noise_var"], betas = output_noise(np.ravel(line["r"]), len(tr), net.k, reg["noise_var"],
+                                                          reg["dof"], y[tr])
+            betas = betas[:net.k]
+        cov = (kink_posterior(line, net, params, u[tr]) if kink else
+               line_posterior(line, net, params, betas, inputs_of(line, u[tr])))
         model.posterior = cov if is_covariance(cov) else None
     elif bayes:
         opt = run.opt
@@ -450,12 +466,19 @@ def _fit_points(cfg, x, y, progress, names):
     if bayes and model.extra["regularization"]["dof"] / net.k <= MIN_DOF:  # the noise's estimate from so few degrees
         model.posterior = None  # of freedom: no finite spread (the predictive Student t's variance is infinite)
         model.extra["regularization"]["no_posterior"] = "dof"
+    elif bayes and not line and run.reached[k] and net.P >= len(tr) * net.k:  # through every point, with parameters
+        # enough to pass through any: the residuals say nothing of the noise, and gamma was never estimated (helper-69:
+        # 5 points, 2 outputs, the goal met in the warm-up, gamma at its start, a "95%" interval that held 0% of new points)
+        model.posterior = None
+        model.extra["regularization"]["no_posterior"] = "exact"
     # with activation auto, sigmoid's half saturated too, whichever half was kept: the hint still applies
     model.extra["warnings"] = ([flat] if flat else []) + (constant_columns(x[tr], y[tr], names)
                                + saturated_inputs(replace(cfg, activation="sigmoid") if choice else cfg, x[tr], names)
                                + fit_warnings(model))  # plain words
-    if model.extra.get("regularization", {}).get("no_posterior") == "dof":
-        model.extra["warnings"].append(no_interval_words(model.extra["regularization"]["dof"] / net.k))
+    why = no_interval_words(model.extra.get("regularization"), net.k)
+    if why:
+        model.extra["warnings"].append(why)
+        warn_data(why)  # (helper-69: a Python caller heard nothing until return_std refused)
     about_the_mean = flat_fit(model)
     if about_the_mean:  # as the constant kept is warned about (helper-60: x spanning 1e-6 with --scale none was silent)
         warn_data(about_the_mean)
@@ -991,10 +1014,18 @@ def posterior_cov(cfg, p, net, u, v, alpha, beta, rJ=None):
     return (U / (2 * s)) @ U.T
 
 
-def no_interval_words(dof):
-    """Why a Bayesian fit keeps no posterior (MIN_DOF), in plain words."""
-    return _("only {dof:.2g} degrees of freedom (training values less effective parameters) are left to estimate the "
-             "noise: the fit keeps no prediction intervals (--std); fit more points").format(dof=dof)
+def no_interval_words(reg, k):
+    """Why a Bayesian fit keeps no posterior (extra["regularization"]["no_posterior"]: MIN_DOF's "dof", or "exact"),
+    in plain words; None when it keeps one (or is no Bayesian fit). k outputs."""
+    why = reg.get("no_posterior") if isinstance(reg, dict) else None
+    if why == "dof":
+        return _("N - γ = {dof:.2g} (training values less effective parameters) is too few to estimate the noise: the fit "
+                 "keeps no prediction intervals (--std); fit more points").format(dof=reg["dof"] / k)
+    if why == "exact":
+        return _("the fit passes through every training point, with {P} parameters for {values} values: nothing is left "
+                 "to estimate the noise, so it keeps no prediction intervals (--std); fit more points").format(
+                     P=reg["parameters"], values=int(round(reg["dof"] + reg["gamma"])))
+    return None
 
 
 def output_noise(r, n, k, noise_var, dof, y):

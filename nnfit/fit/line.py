@@ -161,15 +161,23 @@ def as_network(line, net, u):
     return np.concatenate([W.ravel(), b, A.ravel(), c])
 
 
-def posterior_on_network(line, net, p):
+def posterior_on_network(line, net, p, betas=None, u=None):
     """The line's posterior covariance, (2 H)^-1 per output (MacKay's, as driver.posterior_cov), carried
     onto the network's parameters p (as_network's): the slope C_l = a_l w_l with a_l fixed moves
-    w_l by dC_l / a_l, and the intercept moves c_l. (P, P), zero elsewhere."""
+    w_l by dC_l / a_l, and the intercept moves c_l. (P, P), zero elsewhere. betas (k,): each output's own
+    noise precision (driver.output_noise; 0 for a constant output, whose block stays 0), H_l = beta_l X^T X
+    + (H - beta X^T X) on the inputs u (N, d); None: the line's shared beta."""
     d, H, k = net.d, net.H, net.k
-    cov_line = inverse(2 * line["H"])
+    if betas is not None:
+        X = np.concatenate([u, np.ones((len(u), 1))], axis=1)
+        XtX = X.T @ X
+        prior = line["H"] - line["beta"] * XtX  # (the alphas' diagonal)
     cov = np.zeros((net.P, net.P))
     A = p[H * (d + 1):H * (d + 1) + k * H].reshape(k, H)
     for out in range(k):
+        if betas is not None and betas[out] == 0:
+            continue
+        cov_line = inverse(2 * (line["H"] if betas is None else betas[out] * XtX + prior))
         a = A[out, out]
         w = out * d + np.arange(d)  # neuron `out`'s weights
         c = net.P - k + out

@@ -92,7 +92,7 @@ def parse(text):
     try:
         message = json.loads(text, parse_constant=reject_constant, parse_int=small_int)
     except json.JSONDecodeError as e:  # (Python's own words are English: the place is said in both languages)
-        raise Refused(f"not valid JSON: {e}", f"不是有效的 JSON：第 {e.lineno} 行第 {e.colno} 列（第 {e.pos} 个字符）出错") from None
+        raise Refused(f"not valid JSON: {e}", f"不是有效的 JSON：第 {e.lineno} 行第 {e.colno} 列出错") from None
     except (ValueError, RecursionError) as e:
         raise Refused(f"not valid JSON: {e}", f"不是有效的 JSON：{e}") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str) or message["type"] not in FIELDS:

@@ -145,6 +145,8 @@ class OneLineLog(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, asyncio.CancelledError) or "timeout graceful shutdown exceeded" in record.getMessage():
             return False
+        if error is not None:  # its kind and words kept on the one line (helper-69: a bug's record said nothing else)
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True
 

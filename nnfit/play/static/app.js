@@ -57,17 +57,20 @@ function receive(reply) {
     const h = reply.history;
     app.history = app.history.slice(0, h.start).concat(h.values);
     app.state = reply;
-    const d = app.dragging && app.dragging.moved ? app.dragging : app.held;
+    const dragging = app.dragging && app.dragging.moved ? app.dragging : null;
     app.confirmed = { x: reply.points.x.slice(), y: reply.points.y.slice() };  // the server's points
     const edited = latestPoints();
-    if (edited) {  // points sent and not yet answered: they are what the user sees and edits next
-      reply.points = { x: edited.x.slice(), y: edited.y.slice() };
+    if (edited) {  // points sent and not yet answered: they are what the user sees and edits next (a point just
+      reply.points = { x: edited.x.slice(), y: edited.y.slice() };  // dropped is in them, where it was dropped)
     }
-    if (d && d.k < reply.points.x.length) {  // (a reply during a drag, or just after: the point stays where it is)
+    // a reply during a drag, or just after a drop whose points were not sent: the point stays where it is (held's
+    // index is the list's at the drop; once other edits were sent after it, it may not be: helper-69)
+    const d = dragging || (edited ? null : app.held);
+    if (d && d.k < reply.points.x.length) {
       reply.points.x[d.k] = d.x;
       reply.points.y[d.k] = d.y;
     }
-    if (!d) app.view = fitView(reply);
+    if (!(dragging || app.held || edited)) app.view = fitView(reply);  // (the view holds still while edits are in flight)
     render();
     if (reply.diverged) stopPlaying();
   }
@@ -282,8 +285,9 @@ function loadCsv(file) {
     if (JSON.stringify(message).length > MAX_MESSAGE - 100) {  // (JSON's escapes lengthen it: "\r\n" is 4 characters)
       // under MAX_CSV bytes, yet too long a message: thousands of lines, where the page takes 2000 points (helper-68: it
       // said "too large (245 KB): at most 250 KB")
-      const lines = text.split(/\r\n|\r|\n/).filter((line) => line.trim()).length;
-      showMessage([{ level: "error", ...both("csv_long", { name: file.name, lines }) }]);
+      // (its characters, not its lines: blank lines count too, and long numbers; helper-69)
+      const chars = JSON.stringify(message).length;
+      showMessage([{ level: "error", ...both("csv_long", { name: file.name, chars, max: MAX_MESSAGE - 100 }) }]);
       return;
     }
     app.note = gbk ? { level: "info", until: Date.now() + 8000, ...both("csv_gbk", { name: file.name }) } : null;

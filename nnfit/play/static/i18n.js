@@ -22,7 +22,7 @@ const WORDS = {
     error: "错误", csv_read: "读不了这个文件：", reached: "已到第 {n} 轮（“训练到第几轮”的设定）。",
     bad_target: "“训练到第几轮”必须是 1 到 {max} 的整数，现在是“{text}”。",
     csv_large: "{name} 太大（{kb} KB）：网页最多读 {max} KB 的 CSV 文件（2000 个点足够了）。",
-    csv_long: "{name} 有 {lines} 行，太长了：网页最多接受 2000 个点。",
+    csv_long: "{name} 太长，一条消息发不下（写成 JSON 有 {chars} 个字符，最多 {max} 个）：网页最多接受 2000 个点。",
     csv_gbk: "{name} 不是 UTF-8 文件，已按 GBK（中文 Windows 上 Excel 的 CSV）读取；另存为“CSV UTF-8”更稳妥。",
   },
   en: {
@@ -46,7 +46,7 @@ const WORDS = {
     error: "Error", csv_read: "Cannot read this file: ", reached: "Reached epoch {n} (the “train up to epoch” setting).",
     bad_target: "“Train up to epoch” must be a whole number from 1 to {max}, not “{text}”.",
     csv_large: "{name} is too large ({kb} KB): the page reads CSV files of at most {max} KB (2000 points fit easily).",
-    csv_long: "{name} has {lines} lines, too many to send: the page takes at most 2000 points.",
+    csv_long: "{name} is too long to send as one message ({chars} characters as JSON, at most {max}): the page takes at most 2000 points.",
     csv_gbk: "{name} is not UTF-8: it was read as GBK (Excel's CSV on Chinese Windows); saving it as “CSV UTF-8” is safer.",
   },
 };
