@@ -667,8 +667,13 @@ def load_table(args):
 def every_interface(host):
     """Whether --host binds every network interface: 0.0.0.0, ::, and their other spellings (0, ::0, 0:0:0:0:0:0:0:0)."""
     import ipaddress
+    import socket
+    try:  # (inet_aton's short forms too, as the bind reads them: 0.0, 00, 0x0; helper-70)
+        return socket.inet_aton(host) == bytes(4) if host.strip() == host and host.isascii() else False
+    except OSError:
+        pass
     try:
-        return host.strip() == "0" or ipaddress.ip_address(host.strip().strip("[]")).is_unspecified
+        return ipaddress.ip_address(host).is_unspecified
     except ValueError:
         return False
 

@@ -130,11 +130,17 @@ class Model:
             u = (x - np.asarray(s["x_shift"])) / np.asarray(s["x_scale"])
             y_hat, _h, _ds = network(self.params, u, self.config.activation)
             y_hat = y_hat * np.asarray(s["y_scale"]) + np.asarray(s["y_shift"])
-        undefined = np.isnan(y_hat)
+        undefined = np.isnan(y_hat).reshape(-1, self.n_outputs).any(axis=1)  # per point (outputs last)
         if undefined.any():  # from finite x (inputs checks them): inf - inf in the network's sums (x near 1.8e308;
-            from .data import DataError  # helper-66: a silent [nan])
-            at = int(np.argmax(undefined.reshape(-1, self.n_outputs).any(axis=1)))  # the first point (outputs last)
-            point = np.reshape(x, (-1, self.n_inputs))[at]
+            from .data import DataError  # helper-66: a silent [nan]). Only outside the training range: within it a
+            points = np.reshape(x, (-1, self.n_inputs))  # model file's numbers are at fault, which load checks
+            lo, hi = (np.array(self.x_range, dtype=np.float64).reshape(-1, 2).T if self.x_range is not None else
+                      (np.full(self.n_inputs, np.inf), np.full(self.n_inputs, -np.inf)))
+            outside = undefined & ((points < lo) | (points > hi)).any(axis=1)  # (helper-70: load blamed the inputs)
+            if not outside.any():
+                outside = None
+        if undefined.any() and outside is not None:
+            point = points[int(np.argmax(outside))]
             raise DataError(_("the prediction at x = {x} is undefined (NaN: the network's sums overflowed float64 there); "
                               "inputs beyond ±1e150 are past the sizes nnfit works with").format(
                                   x=",".join(f"{v:g}" for v in point)))

@@ -1380,17 +1380,18 @@ def test_a_slow_lm_fit_is_warned_about_before_it_starts():
         driver.check_work(FitConfig(hidden=30, optimizer="lm"), 999, Shape(1, 30, 1, bias=True))
         driver.check_work(cfg, 5000, Shape(10, 10, 1, bias=True))  # tall tables fit in about a second (helper-69)
         driver.check_work(cfg, 20640, Shape(8, 10, 1, bias=True))
+        with pytest.raises(nnfit.ConfigError, match="would take more than about ten seconds"):  # refused, no warning first
+            driver.check_work(FitConfig(hidden=12), 30, Shape(100, 12, 1, bias=True))  # (helper-70)
 
 
-def test_the_cli_warns_of_a_slow_fit_before_it(cli, tmp_path):
+def test_the_cli_warns_of_a_slow_fit_before_it(cli, monkeypatch):
     """`nnfit fit` hid fit mode's own slow-fit warning (its DataWarnings are printed from the model afterwards): the
-    CLI says it before the fit starts (helper-69)."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(30, 100))
-    np.savetxt(tmp_path / "wide.csv", np.c_[X, X[:, 0]], delimiter=",", fmt="%.6f")
-    status, _out, err = cli("fit", "--data", "wide.csv", "--y", "100", "--hidden", "10", "--starts", "1", "--epochs", "1",
-                            "--no-plot", "--quiet", "--seed", "0")
-    assert status == 0 and err.startswith("nnfit: warning: hidden 10 with 100 inputs is 1021 parameters"), err
+    CLI says it first, once (helper-69). (LM_SLOW lowered: the tutorial's 10 points stand in for a slow fit.)"""
+    monkeypatch.setattr(driver, "LM_SLOW", 10)
+    status, _out, err = cli("fit", "--no-plot", "--quiet", "--seed", "0", "--epochs", "3")
+    assert status == 0 and err.startswith("nnfit: warning: hidden 5 with 1 inputs is 16 parameters: each "
+                                          "Levenberg-Marquardt epoch factors a 16 x 16 matrix"), err
+    assert err.count("may take minutes") == 1
 
 
 def test_the_pooled_r2_is_over_the_outputs_that_vary():
@@ -1400,3 +1401,22 @@ def test_the_pooled_r2_is_over_the_outputs_that_vary():
     m = driver.regression_metrics(y, y + np.c_[np.zeros(5), [0.1, -0.1, 0.1, -0.1, 0.0]])
     assert m["r2"] == m["outputs"][1]["r2"] == pytest.approx(1 - 0.04 / 10) and np.isnan(m["outputs"][0]["r2"])
     assert np.isnan(driver.regression_metrics(y[:, :1], y[:, :1])["r2"])
+
+
+def test_a_model_file_undefined_within_its_range_is_a_model_file_error(tmp_path):
+    """A NaN prediction from finite x is a DataError outside the training range (far out, where the network's sums
+    overflow); within it a model file's numbers are at fault, and load says so naming the file (helper-70: load raised
+    the DataError, blaming x = 0.96)."""
+    import json
+    from safetensors.numpy import safe_open, save_file
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (40, 2))
+    nnfit.fit(x, x[:, 0] + x[:, 1], activation="relu", hidden=3, starts=2, seed=0).save(tmp_path / "m.safetensors")
+    with safe_open(str(tmp_path / "m.safetensors"), framework="numpy") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    w, a = tensors["w"].copy(), tensors["a"].copy()
+    w[:2] = 1e308
+    a[:2] = [1.0, -1.0]
+    save_file({**tensors, "w": w, "a": a}, str(tmp_path / "bad.safetensors"), metadata=meta)
+    with pytest.raises(nnfit.ModelFileError, match=r"bad\.safetensors: the model's predictions are not finite at x = "):
+        nnfit.load(tmp_path / "bad.safetensors")

@@ -257,11 +257,17 @@ LM_SLOW = 1e9  # ... and warns where its factorizations alone (starts x P^3) pas
 
 def slow_words(cfg, n, net):
     """The warning for an LM fit that may take minutes (LM_SLOW), or None."""
-    if cfg.optimizer != "lm" or cfg.starts * net.P ** 3 <= LM_SLOW:
-        return None
+    if cfg.optimizer != "lm" or cfg.starts * net.P ** 3 <= LM_SLOW or lm_work(cfg, n, net) > LM_WORK:
+        return None  # (past LM_WORK check_work refuses the fit: no warning first, helper-70)
     return _("hidden {hidden} with {inputs} inputs is {P} parameters: each Levenberg-Marquardt epoch factors a "
              "{P} x {P} matrix for each of {starts} starts, and the fit may take minutes; --optimizer lbfgs is "
              "much faster for a network this size").format(hidden=cfg.hidden, inputs=net.d, P=net.P, starts=cfg.starts)
+
+
+def lm_work(cfg, n, net):
+    """Floating-point operations of one LM epoch over every start: a few P x P factorizations (P^3 / 3 each) and
+    J^T J (n k P^2) per start."""
+    return cfg.starts * (3 * net.P ** 3 / 3 + n * net.k * net.P * net.P)
 
 
 def check_work(cfg, n, net):
@@ -270,11 +276,10 @@ def check_work(cfg, n, net):
     if cfg.optimizer != "lm":
         return
     P = net.P
-    work = cfg.starts * (3 * P ** 3 / 3 + n * net.k * P * P)
     slow = slow_words(cfg, n, net)
-    if slow and work <= LM_WORK:
+    if slow:
         warn_data(slow)
-    if work > LM_WORK:
+    if lm_work(cfg, n, net) > LM_WORK:
         raise ConfigError("hidden", _("{hidden} with {inputs} inputs and {starts} starts is {P} parameters: each "
                                        "Levenberg-Marquardt epoch would take more than about ten seconds; use fewer "
                                        "inputs, a smaller hidden layer, fewer starts or --optimizer lbfgs").format(
