@@ -112,6 +112,8 @@ def misspelt(argument, parser):
         options = [o for o in parser._option_string_actions if o.startswith("--")] + ["--version"]  # (nnfit's own)
         close = difflib.get_close_matches(flag, options, n=1, cutoff=0.8)
         return _(" (did you mean {option}?)").format(option=close[0]) if close else ""
+    if argument.endswith(".safetensors") and getattr(parser, "prog", "").split()[-1] in ("explain", "compare"):
+        return _(" (nnfit {command} takes its points from --data, not a model file)").format(command=parser.prog.split()[-1])
     if argument in COMMANDS:  # `nnfit --seed 0 fit`: a command after options (taken as train's)
         return _(" (a command comes first: nnfit {command} ...)").format(command=argument)
     if not argument.startswith("-"):
@@ -130,7 +132,8 @@ class Once(argparse.Action):
         first = getattr(namespace, self.dest, None)
         if first is not None:
             raise Failure((_("{flag} is given twice ({first!r} and {second!r}): several columns are one list, "
-                             "{flag} {joined}") if self.several else
+                             "{flag} {joined}") if self.several and first != values and first.strip() and values.strip()
+                           else _("{flag} is given twice ({first!r} and {second!r})") if self.several else
                            _("{flag} is given twice ({first!r} and {second!r}); it takes one column")).format(
                 flag=option_string, first=first, second=values, joined=f"{first},{values}"), 2)
         setattr(namespace, self.dest, values)
@@ -453,7 +456,7 @@ def point(text, d):
     """One X argument: a number, or with d inputs d numbers separated by commas (1,-2.5,3e4)."""
     import math
     parts = text.split(",") if d > 1 else [text]
-    if d == 1 and "," in text:  # (helper-69: '1,,2' and '1,abc' too)
+    if d == 1 and "," in text.translate({0xFF0C: ","}):  # (helper-69: '1,,2' and '1,abc' too; helper-70: '1，5')
         raise Failure(_("X must be one number (the model has one input; give each point as its own argument: 1 2 3), "
                         "got {text!r}").format(text=text), 2)
     if len(parts) != d:
@@ -477,7 +480,9 @@ def point(text, d):
             # as: 1.7976931348623157e+308 is a float typed as Python prints it, not an integer typed in full)
             rounded_integers.append((part.strip(), values[-1]))
         if not math.isfinite(values[-1]):
-            raise Failure(_("X must be a finite number, got {text!r}").format(text=text), 2)
+            raise Failure((_("X must be a finite number, got {text!r}").format(text=text) if d == 1 else
+                           _("X {text!r}: its number {i} of {d}, {part!r}, is not a finite number").format(
+                               text=text, i=len(values), d=d, part=part.strip())), 2)
     return values if d > 1 else values[0]
 
 

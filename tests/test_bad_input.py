@@ -1299,6 +1299,12 @@ def test_helper_69_findings(cli, tmp_path):
     one.save(tmp_path / "one.safetensors")
     code, _out, err = cli("predict", tmp_path / "one.safetensors", "1,abc")
     assert code == 2 and "X must be one number (the model has one input" in err, err
+    for argv, piece in ((["fit", "--data", "t.csv", "--x", "a", "--x", "a"], "--x is given twice ('a' and 'a')\n"),
+                        (["predict", tmp_path / "m.safetensors", "0.1,nan,0.3"], "its number 2 of 3, 'nan', is not a finite number"),
+                        (["explain", tmp_path / "one.safetensors"], "(nnfit explain takes its points from --data, not a model file)"),
+                        (["compare", tmp_path / "one.safetensors"], "(nnfit compare takes its points from --data")):
+        code, _out, err = cli(*argv)  # (helper-70)
+        assert code == 2 and piece in err and len(err.splitlines()) == 1, (argv, err)
     with pytest.raises(nnfit.DataError, match=r"^the prediction at x = 1\.79769e\+308,1\.79769e\+308,1\.79769e\+308 is undefined"):
         model.predict(np.full((1, 3), np.finfo(float).max))
     assert [every_interface(h) for h in ("0.0.0.0", "::", "::0", "0", "0:0:0:0:0:0:0:0", "0.0", "00", "0x0",
