@@ -1178,7 +1178,8 @@ def test_what_a_chinese_input_method_or_excel_makes_gets_a_hint(cli, tmp_path):
     nnfit.train(seed=0, epochs=1).save(model)
     code, out, err = cli("predict", model, "１.５")
     assert code == 2 and "(full-width characters: did you mean '1.5'?)" in err, err
-    assert cli("predict", model, "１，２") == (2, "", "nnfit: error: X must be a number, got '１，２'\n")  # ('1,2' fails too)
+    assert cli("predict", model, "１，２") == (2, "", "nnfit: error: X must be one number (the model has one input; give each "
+                                                    "point as its own argument: 1 2 3), got '１，２'\n")  # ('1,2' fails too)
     two = tmp_path / "two.safetensors"
     nnfit.fit([[0, 1], [1, 0], [1, 1], [0, 0], [2, 1]], [1, 2, 3, 4, 5], hidden=1, starts=2, seed=0).save(two)
     code, out, err = cli("predict", two, "１，２")
