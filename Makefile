@@ -11,14 +11,16 @@ run: $(READY)  ## set up, then train the tutorial's network on its data
 
 # Two processes (this machine has 2 cores), each test file whole in one of them, in its order: a file's
 # module fixtures (the page's server, the browser) start once, as when run alone.
+# Python's bytecode is written for the tests even where PYTHONDONTWRITEBYTECODE is set (as on CI machines): without
+# it pytest parses and rewrites every test file's asserts again in each worker, every run (about 3 s of each).
 test: $(READY)  ## set up, then run the tests
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The tests whose numbers go through torch's or OpenBLAS's CPU kernels, again with other kernels forced,
 # so that a result that depends on the machine's kernels shows up anywhere (.ci/run). The two runs go
 # side by side (one core each); each one's report is printed whole when both are done.
 KERNEL_TESTS = $(wildcard tests/test_fit*.py) tests/test_line.py tests/test_kink.py tests/test_engines.py tests/test_golden.py tests/test_gradients.py
-PYTEST_KERNELS = $(BIN)/python -m pytest -q -p no:cacheprovider $(KERNEL_TESTS)
+PYTEST_KERNELS = env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -p no:cacheprovider $(KERNEL_TESTS)
 test-kernels: $(READY)
 	@set -u; log=$$(mktemp -d); \
 	ATEN_CPU_CAPABILITY=default $(PYTEST_KERNELS) > $$log/aten 2>&1 & a=$$!; \
@@ -44,6 +46,7 @@ $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m compileall -q nnfit  # (each nnfit command starts without compiling it)
 	$(BIN)/python -c "import nnfit; nnfit.train(seed=0); nnfit.train(seed=0, models=300); nnfit.fit(seed=0); \
 		nnfit.fit([i / 29 for i in range(30)], [(i % 7) / 7 for i in range(30)], hidden=3, starts=2); \
 		nnfit.train(seed=0, dtype='float64', epochs=1)"

@@ -53,7 +53,16 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: many examples, minutes; skipped unless -m slow, --run-slow or NNFIT_SLOW=1")
 
 
+# The longest files first: `make test` hands whole files to two workers in the order collected, so a long file
+# collected last (the page's browser tests, about a fifth of the suite) left one worker idle while it ran.
+LONGEST_FIRST = ("test_play.py", "test_fit.py", "test_cli.py", "test_bad_input.py")
+
+
 def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        name = os.path.basename(str(item.fspath))
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)  # (stable: each file's own order is kept)
     markexpr = config.getoption("markexpr", "") or ""
     if config.getoption("--run-slow") or os.environ.get("NNFIT_SLOW") or ("slow" in markexpr and "not slow" not in markexpr):
         return
