@@ -744,7 +744,12 @@ def one_blas_thread():
     BLAS threads spinning against a busy machine made a fit 10x slower. threadpoolctl sets it; its
     controller (which finds the loaded BLAS libraries, 2 ms) is made once per process, and again only
     when another library has been loaded since. Fits in several threads at once share one limit,
-    counted, so that the last one out restores the caller's thread counts (not the first one's 1)."""
+    counted, so that the last one out restores the caller's thread counts (not the first one's 1).
+    threadpoolctl 3.8 lets only one thread at a time change OpenBLAS's (process-wide) thread count, the
+    first to set it, and other threads' settings silently do nothing: the fit takes that control and
+    gives it back (release_openblas), or a fit in any thread but the first one to fit ran BLAS on two
+    threads, slower and with other last digits (3e-11 on 200 rows of 10 inputs) than the same fit in
+    the main thread."""
     global _controller, _limiter, _users
     with _blas_lock:
         if _users == 0:
@@ -754,6 +759,7 @@ def one_blas_thread():
             from threadpoolctl import ThreadpoolController
             if _controller is None or _controller[1] != len(sys.modules):
                 _controller = (ThreadpoolController(), len(sys.modules))
+            release_openblas()
             _limiter = _controller[0].limit(limits=1, user_api="blas")
         _users += 1
     try:
@@ -762,8 +768,19 @@ def one_blas_thread():
         with _blas_lock:
             _users -= 1
             if _users == 0:
+                release_openblas()  # (the last fit out may run in another thread than the first one in)
                 _limiter.restore_original_limits()
                 _limiter = None
+                release_openblas()
+
+
+def release_openblas():
+    """Let any thread set OpenBLAS's thread count next (threadpoolctl 3.8's controlling thread cleared;
+    earlier versions have none)."""
+    import threadpoolctl
+    clear = getattr(getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
 
 
 _controller = None
