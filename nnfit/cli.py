@@ -109,6 +109,8 @@ def misspelt(argument, parser):
         flag = argument.partition("=")[0]
         if len(flag) < 4:  # ("--", "--x": too short to tell what was meant)
             return ""
+        if flag == "--version" and flag not in parser._option_string_actions:  # `nnfit fit --version`
+            return _(" (--version comes before the command: nnfit --version)")
         options = [o for o in parser._option_string_actions if o.startswith("--")] + ["--version"]  # (nnfit's own)
         close = difflib.get_close_matches(flag, options, n=1, cutoff=0.8)
         return _(" (did you mean {option}?)").format(option=close[0]) if close else ""
@@ -629,12 +631,20 @@ def cmd_fit(args):
         print(_("nnfit: warning: the {optimizer} optimizer does not use {flags}").format(
             optimizer=cfg.optimizer, flags=" or ".join(unused)), file=sys.stderr)
     x, y, names = load_table(args)
+    ignored = [flag for flag, given in (("--val-fraction", args.val_fraction != FitConfig.val_fraction),
+                                        ("--patience", args.patience is not None)) if given]
+    if ignored and cfg.bayes(len(x)):  # (helper-72: Bayesian regularization has no validation split to watch)
+        print(_("nnfit: warning: Bayesian regularization trains on every point, with no validation split: {flags} "
+                "not used (early stopping, --regularization none, watches a validation split)").format(
+            flags=", ".join(ignored)), file=sys.stderr)
     out = out_dir(args)
     NewRunDir(out, auto=args.out is None)
-    seeded(cfg, args)
-    from .fit.driver import slow_words
+    from .fit.driver import check_fit, slow_words
     from .fit.network import Shape
-    slow = slow_words(cfg, len(x), Shape(x.shape[1], cfg.hidden, y.shape[1], bias=True))
+    shape = Shape(x.shape[1], cfg.hidden, y.shape[1], bias=True)
+    check_fit(cfg, len(x), shape)  # (before a drawn seed is said)
+    seeded(cfg, args)
+    slow = slow_words(cfg, len(x), shape)
     if slow:  # before the fit, which can take minutes (fit_points' own warning is not shown here: helper-69)
         print(_("nnfit: warning: {message}").format(message=one_line(slow)), file=sys.stderr)
     from .data import DataWarning

@@ -399,7 +399,7 @@ def unkeepable(name):
     later --x could not pick again (not a string, blank, spaces around it, a comma, a control character, a
     number: a header line of numbers is read as data)."""
     return not (isinstance(name, str) and name and name.strip() == name and name.isprintable() and "," not in name
-                and not is_number(name))
+                and not is_number(name) and not NOT_FINITE.fullmatch(name))
 
 
 def keepable_names(names):
@@ -432,11 +432,11 @@ def read_table(path, columns):
                               "and this file seems to separate them by {sep}: save it as CSV with commas").format(
                                 path=path, line=line, text=_short(cells[0]), sep=name))
     header = None
-    if not any(is_number(c) for c in cells):
-        header = cells
+    if not any(is_number(c) for c in cells) and not all(NOT_FINITE.fullmatch(c.strip()) for c in cells):
+        header = cells  # (a first line of nan and inf alone is data, refused below as data is: helper-72)
     elif second is not None and not all(is_number(c) for c in cells):
         for i, c in enumerate(cells):  # a data row with a typo, unless the next row has text there too
-            if not is_number(c) and len(second[1]) == width and is_number(second[1][i]):
+            if not (is_number(c) or NOT_FINITE.fullmatch(c.strip())) and len(second[1]) == width and is_number(second[1][i]):
                 raise DataError(_("{path}, line {line}, column {column!r}: not a number: {text!r} (the other cells of "
                                   "line {line} are numbers; a header line names every column)").format(
                                     path=path, line=line, column=str(i), text=c))
@@ -598,8 +598,8 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
     for flag, n, k in zip(flags, names, kept):
         if n and not k:
             odd = next((c for c in n if unkeepable(c)), None)
-            warn_data((_("{path}: the {flag} column {name!r} has a name that could not pick it again (blank, a comma or "
-                         "an unprintable character), so the model keeps no names for its {flag} columns (they are taken "
+            warn_data((_("{path}: the {flag} column {name!r} has a name that could not pick it again (blank, a comma, "
+                         "an unprintable character, or a number, nan or inf), so the model keeps no names for its {flag} columns (they are taken "
                          "by position)").format(path=path, flag=flag, name=odd)
                        if odd is not None else
                        _("{path}: a {flag} column name is repeated, so the model keeps no names for its {flag} columns "

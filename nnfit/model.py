@@ -27,6 +27,9 @@ class ModelFileError(ValueError):
 
 def activate(name, z):
     """act(z) in NumPy, for prediction without torch (the registry in nnfit/activations.py)."""
+    if name not in ACTIVATIONS:  # (a config changed after the model was made)
+        raise ConfigError("activation", _("must be one of {names}, got {value!r}").format(
+            names=", ".join(ACTIVATIONS), value=name))
     return ACTIVATIONS[name](z)
 
 
@@ -71,20 +74,14 @@ class Model:
         self.params = as_params(params)
         check_config(config)
         self.config = config
-        self.history = list(map(float, history))  # average training loss per epoch
-        if self.n_inputs == 1:
-            self.x_range = (float(x_range[0]), float(x_range[1]))
-        else:  # one (low, high) per input column
-            self.x_range = [(float(lo), float(hi)) for lo, hi in x_range]
+        self.history = checked_history(history)  # average training loss per epoch
+        self.x_range = checked_x_range(x_range, self.n_inputs)  # one input: (low, high); else one pair per column
         self.x_names = self.y_names = None  # the columns' names, when the data had them
-        self.scaling = dict(scaling or IDENTITY)
-        for key, width in (("x_shift", self.n_inputs), ("x_scale", self.n_inputs), ("y_shift", self.n_outputs),
-                           ("y_scale", self.n_outputs)):  # one column's value as a number, as the model file holds it
-            value = self.scaling.get(key)
-            if width == 1 and isinstance(value, (list, tuple, np.ndarray)) and np.size(value) == 1:
-                self.scaling[key] = float(np.ravel(value)[0])
+        self.scaling = checked_scaling(scaling, self.n_inputs, self.n_outputs)
+        if extra is not None and not isinstance(extra, dict):
+            raise ConfigError("extra", _("must be a dict (or None), got {type}").format(type=type(extra).__name__))
         self.extra = dict(extra or {})  # fit mode: metrics, the start kept, validation and test histories
-        self._final_loss = None if final_loss is None else float(final_loss)
+        self._final_loss = None if final_loss is None else checked_loss(final_loss)
         self.posterior = None  # Bayesian fits: the parameters' posterior covariance (P, P), scaled units
 
     @property
@@ -107,7 +104,7 @@ class Model:
 
     @final_loss.setter
     def final_loss(self, value):
-        self._final_loss = float(value)
+        self._final_loss = checked_loss(value)
 
     def predict(self, x, return_std=False, **unknown):
         """y_hat for each x, in float64. One input: x a number, list or array, and y_hat an array of
@@ -126,7 +123,7 @@ class Model:
         check_bool("return_std", return_std)
         x = self.inputs(x)
         s = self.scaling
-        with np.errstate(over="ignore", invalid="ignore"):  # a tiny x_scale (1e-320) overflows u: the curve is a step
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a tiny x_scale (1e-320) overflows u: the curve is a step
             u = (x - np.asarray(s["x_shift"])) / np.asarray(s["x_scale"])
             y_hat, _h, _ds = network(self.params, u, self.config.activation)
             y_hat = y_hat * np.asarray(s["y_scale"]) + np.asarray(s["y_shift"])
@@ -279,12 +276,20 @@ class Model:
                 tensors["posterior_cov"] = np.ascontiguousarray(self.posterior, dtype=np.float64)
             if len(self.history) > HISTORY_IN_METADATA:
                 tensors["history"] = np.array(self.history, dtype=np.float64)
+            try:
+                metadata = self.metadata()
+            except (TypeError, ValueError) as e:  # extra holding what JSON cannot (an object, a set)
+                raise ModelFileError(_("{path}: cannot save the model: {error}").format(path=shown, error=e)) from None
+            try:  # load's own checks on what would be written: nnfit never writes a file it would refuse
+                from_file(shown, metadata, dict(tensors))
+            except ModelFileError as e:
+                raise ModelFileError(_("{error} (not saved: nnfit.load would refuse the file)").format(error=e)) from None
             directory = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(directory):
                 raise ModelFileError(_("{path}: no such directory {directory!r}; create it first").format(
                     path=path, directory=directory))
             try:
-                save_file(tensors, tmp, metadata=self.metadata())
+                save_file(tensors, tmp, metadata=metadata)
                 os.chmod(tmp, mode)
                 os.replace(tmp, path)
             except (OSError, ValueError) as e:  # SafetensorError is neither: caught below by name
@@ -305,6 +310,75 @@ class Model:
         shape = "" if self.n_inputs == self.n_outputs == 1 else f"inputs={self.n_inputs}, outputs={self.n_outputs}, "
         return (f"Model(kind={self.kind!r}, {shape}hidden={c.hidden}, activation={c.activation!r}, "
                 f"final_loss={self.final_loss:.6g})")
+
+
+def checked_history(history):
+    """A model's loss history as a list of floats (NaN and infinity are a diverged run's); ConfigError unless it
+    is numbers."""
+    if isinstance(history, np.ndarray) and history.ndim == 1 and history.dtype.kind in "fiu":
+        return history.astype(np.float64).tolist()  # (a long run's: millions of epochs)
+    try:
+        if isinstance(history, (str, bytes, dict)):
+            raise TypeError
+        return [checked_loss(h, "history", finite=False) for h in history]
+    except TypeError:
+        raise ConfigError("history", _("must be a list of numbers (the loss of each epoch), got {value}").format(
+            value=shown(history))) from None
+
+
+def checked_loss(value, name="final_loss", finite=None):
+    """value as a float; ConfigError unless it is a real number (a bool or text is not)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if finite is False:
+            raise TypeError  # (checked_history names the list)
+        raise ConfigError(name, _("must be a number, got {value}").format(value=shown(value)))
+    return float(value)
+
+
+def checked_x_range(x_range, d):
+    """(low, high) for one input, else [(low, high)] per input: finite numbers, low <= high, as a model file
+    holds them (load's rule); ConfigError naming what is wrong."""
+    pairs = None
+    if not isinstance(x_range, (str, bytes, dict)):
+        try:
+            pairs = np.asarray(x_range, dtype=np.float64).reshape((1, 2) if d == 1 else (d, 2))
+        except (TypeError, ValueError):
+            pairs = None
+    if pairs is None or not np.isfinite(pairs).all() or (pairs[:, 0] > pairs[:, 1]).any():
+        raise ConfigError("x_range", (_("must be (low, high): two finite numbers with low <= high, got {value}") if d == 1 else
+                                      _("must be {d} pairs (low, high) of finite numbers with low <= high, got {value}")).format(
+            d=d, value=shown(x_range)))
+    return (float(pairs[0, 0]), float(pairs[0, 1])) if d == 1 else [(float(lo), float(hi)) for lo, hi in pairs]
+
+
+def checked_scaling(scaling, d, k):
+    """The model's scaling, u = (x - x_shift) / x_scale and y = y_shift + y_scale * (the network's output): the
+    four keys, each a number (one column) or a list of one number per column, finite, the scales not 0 (load's
+    rule); None is the identity. ConfigError naming what is wrong."""
+    if scaling is None:
+        return dict(IDENTITY)
+    if not isinstance(scaling, dict) or set(scaling) != set(IDENTITY):
+        raise ConfigError("scaling", _("must be a dict of {names} (or None), got {value}").format(
+            names=", ".join(IDENTITY), value=shown(scaling)))
+    out = {}
+    for key, width in (("x_shift", d), ("x_scale", d), ("y_shift", k), ("y_scale", k)):
+        value = scaling[key]
+        try:
+            column = None if isinstance(value, (str, bytes, bool)) else np.asarray(value, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            column = None
+        if column is None or column.size != width or not np.isfinite(column).all() or (
+                key.endswith("scale") and (column == 0).any()):
+            raise ConfigError("scaling", _("{key} must be {width} finite number(s){nonzero}, got {value}").format(
+                key=key, width=width, nonzero=_(", none of them 0") if key.endswith("scale") else "", value=shown(value)))
+        out[key] = float(column[0]) if width == 1 else [float(v) for v in column]  # as the model file holds it
+    return out
+
+
+def shown(value):
+    """A value in a message: its repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_config(config):
@@ -408,7 +482,6 @@ def load(path):
 
 def from_file(path, meta, tensors):
     """Check the file's metadata field by field and its tensors, then build the Model."""
-    from .fit.config import FitConfig
 
     def bad(field, why):
         return ModelFileError(_("{path}: metadata {field!r} {why}").format(path=path, field=field, why=why))
@@ -441,10 +514,13 @@ def from_file(path, meta, tensors):
     cfg = field("config")
     if not isinstance(cfg, dict):
         raise bad("config", _("must be an object, got {type}").format(type=type(cfg).__name__))
+    if kind == "fit":  # (fit mode's package only where it is needed: it loads Numba's compiled fit, and Model.save
+        from .fit.config import FitConfig  # checks a trained model with this function too)
     cls = Config if kind == "train" else FitConfig
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(cfg) - names)
     if unknown:
+        from .fit.config import FitConfig
         other = FitConfig if kind == "train" else Config
         if not set(cfg) - {f.name for f in fields(other)}:  # a config of the other kind of model
             raise bad("kind", _("is {kind!r}{missing}, but 'config' is a {other} model's (it has {name!r})").format(

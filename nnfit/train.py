@@ -9,6 +9,7 @@ An engine is a class `Engine(params, cfg)` with `.epoch(x, y, order, batch_size)
 model's summed loss over the epoch (before each step's update) and `.params()` returning the (M, H)
 parameters; see nnfit/engines/__init__.py.
 """
+import math
 import sys
 
 import numpy as np
@@ -97,11 +98,12 @@ STABLE_WORK = 500_000  # sample-steps (a run of one model: about 0.3 s): the mos
 
 
 def stable_lr(cfg, x, y, epochs):
-    """The largest lr / 10^k (k = 1..8) whose run of one model from the same start (the manual engine) stays
-    finite for `epochs` epochs, rounded to 3 digits; None where none does."""
+    """The largest lr / 10^k (k = 1, 2, ..., down to 1e-6 and at least 8 of them) whose run of one model from
+    the same start (the manual engine) stays finite for `epochs` epochs, rounded to 3 digits; None where none
+    does. (A run that diverges mostly does so in its first epochs, and ends there: --lr 1e30 tries 36 rates.)"""
     from dataclasses import replace
     from .engines import manual
-    for k in range(1, 9):
+    for k in range(1, max(9, math.ceil(math.log10(cfg.lr / 1e-6)) + 1)):
         trial = replace(cfg, lr=cfg.lr / 10 ** k, models=1)
         engine = manual.Engine(init_many(cfg.seed, 1, cfg.hidden, cfg.dtype), trial)
         orders = (epoch_order(cfg.seed, 1, len(x), e) if cfg.shuffle else np.arange(len(x))[None, :] for e in range(epochs))
@@ -128,7 +130,8 @@ def divergence_hint(cfg, x=None, y=None):
         if good is not None:
             return _("try a smaller learning rate (--lr {lr:g} does not diverge from this start in {epochs} "
                      "epochs) or scaled data").format(lr=good, epochs=cfg.epochs)
-    return _("try a smaller learning rate (e.g. --lr {lr:g}) or scaled data").format(lr=cfg.lr / 10)
+    return _("try a smaller learning rate (e.g. --lr {lr:g}) or scaled data").format(
+        lr=cfg.lr / 10 if cfg.lr <= 1 else type(cfg).lr)  # (past 1, a tenth diverges too: the default, 0.01)
 
 
 def warn_if_x_collapses(x, dtype):

@@ -465,3 +465,70 @@ def test_a_models_one_column_scaling_given_as_lists_saves_and_loads(tmp_path):
     m.save(tmp_path / "m.safetensors")
     back = nnfit.load(tmp_path / "m.safetensors")
     assert back.predict([0.5, 0.5]) == m.predict([0.5, 0.5]) == pytest.approx(np.tanh(1.5))
+
+
+def test_helper_72_findings(tmp_path, cli, monkeypatch):
+    """Model's own arguments are checked as load checks a file's (ConfigError naming the argument, not Python's
+    ValueError or KeyError), and save never writes a file load would refuse; a fit's refusals come before a drawn
+    seed is said; `nnfit fit --version` is pointed before the command; --val-fraction and --patience with Bayesian
+    regularization are said to be unused; a first line of nan and inf is data, not a header; a huge --lr gets a
+    hint that holds."""
+    import copy
+    trained = nnfit.train(seed=0)
+    p, c = trained.params, trained.config
+    for argument, value in (("x_range", "ab"), ("x_range", (1,)), ("x_range", (5, -5)), ("x_range", (0, np.inf)),
+                            ("history", None), ("history", ["a"]), ("history", "12"), ("final_loss", "a"),
+                            ("final_loss", True), ("scaling", "abc"), ("scaling", {"x_shift": 0}),
+                            ("scaling", {"x_shift": 0, "x_scale": 0, "y_shift": 0, "y_scale": 1}),
+                            ("scaling", {"x_shift": [0, 1], "x_scale": 1, "y_shift": 0, "y_scale": 1}),
+                            ("extra", [1, 2])):
+        with pytest.raises(ConfigError, match=f"^{argument} "):
+            Model(p, c, **{argument: value})
+    with pytest.raises(ConfigError, match="^final_loss must be a number"):
+        trained.final_loss = "a"
+    changed = copy.deepcopy(trained)
+    changed.config.activation = "softmax"
+    with pytest.raises(ConfigError, match="^activation must be one of"):
+        changed.predict(1.0)
+    with pytest.raises(nnfit.ModelFileError, match="cannot save the model: .*JSON"):
+        Model(p, c, extra={"a": object()}).save(tmp_path / "object.safetensors")
+    with pytest.raises(nnfit.ModelFileError, match="tensor 'w' holds non-finite values .*not saved"):
+        Model((np.full(5, np.nan), p.b, p.a), c).save(tmp_path / "nan.safetensors")
+    broken = copy.deepcopy(trained)
+    broken.scaling["x_scale"] = 0.0  # (changed after the checks: predict says nothing of NumPy's)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        broken.predict(1.0)
+    with pytest.raises(nnfit.ModelFileError, match="zero scale .*not saved"):
+        broken.save(tmp_path / "zero.safetensors")
+    assert sorted(os.listdir(tmp_path)) == []  # nothing written, not even a temporary file
+    Model(p, c, history=np.array([1.0, np.nan, np.inf]), x_range=[-1, 2], final_loss=np.float32(0.5)).save(tmp_path / "ok.safetensors")
+    assert nnfit.load(tmp_path / "ok.safetensors").x_range == (-1.0, 2.0)
+    os.remove(tmp_path / "ok.safetensors")
+    # the CLI: one line for a refused fit, before any seed; the hints
+    (tmp_path / "d.csv").write_text("x,y\n" + "".join(f"{i / 10},{(i % 7) / 7}\n" for i in range(30)))
+    for argv in (("--hidden", "1000"), ("--starts", "10000", "--hidden", "300"),
+                 ("--regularization", "none", "--val-fraction", "0.49", "--test-fraction", "0.49")):
+        status, out, err = cli("fit", "--data", "d.csv", *argv, "--lang", "en")
+        assert status == 2 and err.count("\n") == 1 and err.startswith("nnfit: error: ") and out == "", err
+    status, out, err = cli("fit", "--version")
+    assert status == 2 and "(--version comes before the command: nnfit --version)" in err and "did you mean" not in err
+    status, out, err = cli("fit", "--data", "d.csv", "--regularization", "bayes", "--val-fraction", "0.3", "--patience", "3",
+                           "--seed", "0", "--quiet", "--no-plot", "--lang", "en")
+    assert status == 0 and err.splitlines()[0] == ("nnfit: warning: Bayesian regularization trains on every point, with no "
+                                                   "validation split: --val-fraction, --patience not used (early "
+                                                   "stopping, --regularization none, watches a validation split)"), err
+    status, out, err = cli("fit", "--data", "d.csv", "--regularization", "none", "--patience", "3", "--seed", "0", "--quiet",
+                           "--no-plot", "--out", "es", "--lang", "en")
+    assert status == 0 and "not used" not in err, err
+    for first, cell in (("nan,nan", "nan"), ("inf,-inf", "inf"), ("NaN,1", "NaN")):
+        (tmp_path / "n.csv").write_text(f"{first}\n1,2\n2,3\n3,1\n")
+        status, out, err = cli("fit", "--data", "n.csv", "--lang", "en")
+        assert status == 1 and err == f"nnfit: error: n.csv, line 1, column '0': {cell!r} is not a finite number\n", err
+    (tmp_path / "h.csv").write_text("x,nan\n1,2\n2,3\n3,1\n")  # (a header that names a column nan: not a name to keep)
+    with pytest.warns(nnfit.DataWarning, match="could not pick it again .*a number, nan or inf"):
+        assert read_columns(str(tmp_path / "h.csv"))[2] == (["x"], None)
+    status, out, err = cli("train", "--activation", "relu", "--lr", "1e30", "--seed", "0", "--no-plot", "--lang", "en")
+    assert status == 1 and "(--lr 0.001 does not diverge from this start in 50 epochs)" in err, err
+    status, out, err = cli("train", "--lr", "1e30", "--seed", "0", "--models", "3", "--no-plot", "--lang", "en")
+    assert status == 1 and "(e.g. --lr 0.01)" in err, err

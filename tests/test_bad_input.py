@@ -654,8 +654,13 @@ def test_environment_that_numba_or_matplotlib_cannot_use(tmp_path):
 
 def test_memory_refusal_names_the_inputs():
     x = np.random.default_rng(0).normal(size=(25, 1000))
-    with pytest.raises(nnfit.ConfigError, match="^hidden 5 with 1000 inputs, 16 starts and 25 points needs about .* use fewer inputs"):
+    with pytest.raises(nnfit.ConfigError, match="^hidden 5 with 1000 inputs, 16 starts and 25 points needs about .* use "
+                                                "(--optimizer lbfgs, )?fewer inputs"):  # (lbfgs where one start fits: helper-72)
         nnfit.fit(x, np.arange(25.0), seed=0)
+    wide = np.random.default_rng(0).normal(size=(25, 2000))  # (where one start alone does not fit either)
+    with pytest.raises(nnfit.ConfigError, match="^hidden 30 with 2000 inputs, 16 starts and 25 points needs about .* use "
+                                                "fewer inputs"):
+        nnfit.fit(wide, np.arange(25.0), seed=0, hidden=30)
 
 
 # An adversarial round's classes (helper-36): values the validators took but did not store, scales below

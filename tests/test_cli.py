@@ -395,8 +395,10 @@ def test_divergence_hint_fits_the_cause():
     nnfit.train(seed=0, lr=0.05)  # (it does not: the hint was tried; lr / 10 = 5, as the hint said before, diverges)
     with pytest.raises(nnfit.TrainingDiverged):
         nnfit.train(seed=0, lr=5)
-    with pytest.raises(nnfit.TrainingDiverged, match=r"smaller learning rate \(e.g. --lr 5\)"):  # many models: a tenth
-        nnfit.train(seed=0, lr=50, models=2)
+    with pytest.raises(nnfit.TrainingDiverged, match=r"smaller learning rate \(e.g. --lr 0.1\)"):  # many models: a tenth
+        nnfit.train(seed=0, lr=1, models=2)
+    with pytest.raises(nnfit.TrainingDiverged, match=r"smaller learning rate \(e.g. --lr 0.01\)"):  # ... up to lr 1, then
+        nnfit.train(seed=0, lr=50, models=2)  # the default (a tenth of 50, 5, diverges too: helper-72)
     assert "e.g." not in str(e.value)
 
 

@@ -232,6 +232,12 @@ def check_memory(cfg, n, net):
         have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         have = 8 * 2**30
+    if need > have / 2 and net.d > 1 and cfg.optimizer == "lm" and per_start * 2 <= have / 2:  # (lbfgs: one start at a time)
+        raise ConfigError("hidden", _("{hidden} with {inputs} inputs, {starts} starts and {n} points needs about {need:.1f} GiB, "
+                                       "more than half of this machine's {have:.1f} GiB; use --optimizer lbfgs, fewer inputs, "
+                                       "fewer starts or a smaller hidden layer").format(
+                                         hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, n=n, need=need / 2**30,
+                                         have=have / 2**30))
     if need > have / 2 and net.d > 1:  # P grows with the inputs: H (d + k + 1) + k parameters
         raise ConfigError("hidden", _("{hidden} with {inputs} inputs, {starts} starts and {n} points needs about {need:.1f} GiB, "
                                        "more than half of this machine's {have:.1f} GiB; use fewer inputs, fewer starts or a "
@@ -270,16 +276,33 @@ def lm_work(cfg, n, net):
     return cfg.starts * (3 * net.P ** 3 / 3 + n * net.k * net.P * net.P)
 
 
+def check_fit(cfg, n, net):
+    """The refusals of a fit of n points that do not depend on its seed (memory, an LM epoch's work, a split
+    that leaves under 2 points to train on), before any is drawn: the CLI says a drawn seed before fitting,
+    and a fit refused after it printed a seed for a run that can never run (helper-72)."""
+    check_memory(cfg, n, net)
+    refuse_work(cfg, n, net)
+    train = len(split_indices(replace(cfg, seed=0), n)[0])  # (how many, whatever the seed)
+    if train < 2:
+        raise ConfigError("val_fraction", _("and the test fraction leave {count} of {n} points to train on; "
+                                            "at least 2 are needed").format(count=train, n=n))
+
+
 def check_work(cfg, n, net):
     """Refuse, before starting, an LM fit whose epochs would each take long: per start an epoch
     factors the P x P damped system a few times (P^3 / 3 each) and forms J^T J (n k P^2)."""
     if cfg.optimizer != "lm":
         return
-    P = net.P
     slow = slow_words(cfg, n, net)
     if slow:
         warn_data(slow)
-    if lm_work(cfg, n, net) > LM_WORK:
+    refuse_work(cfg, n, net)
+
+
+def refuse_work(cfg, n, net):
+    """check_work's refusal alone."""
+    P = net.P
+    if cfg.optimizer == "lm" and lm_work(cfg, n, net) > LM_WORK:
         raise ConfigError("hidden", _("{hidden} with {inputs} inputs and {starts} starts is {P} parameters: each "
                                        "Levenberg-Marquardt epoch would take more than about ten seconds; use fewer "
                                        "inputs, a smaller hidden layer, fewer starts or --optimizer lbfgs").format(
