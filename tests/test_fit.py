@@ -889,9 +889,13 @@ def test_a_constant_column_is_shifted_by_its_own_value():
         for c in (1e140, 3.3e139, 1.234e100):
             y = np.full(n, c)
             assert n != 18 or c != 1e140 or np.mean(y) != c  # a case that failed
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
                 model = nnfit.fit(np.linspace(-2, 2, n), y, hidden=3, seed=0)
+            assert [str(w.message) for w in seen if w.category is nnfit.DataWarning] == model.extra["warnings"]
+            assert len(seen) == len(model.extra["warnings"]) and model.extra["warnings"][0] == (
+                "output y is the same on every training point: the model predicts that constant")  # (the first: any
+            # other is the parameter count's, at 3 and 13 points without regularization)
             assert np.all(model.predict(np.linspace(-3, 3, 7)) == c)
     s = driver.scaling(np.full((5, 2), [1e140, 1e308]), np.zeros((5, 1)), "minmax")
     assert s["x_shift"] == [1e140, 1e308]
@@ -1424,3 +1428,17 @@ def test_a_model_file_undefined_within_its_range_is_a_model_file_error(tmp_path)
     save_file({**tensors, "w": w, "a": a}, str(tmp_path / "bad.safetensors"), metadata=meta)
     with pytest.raises(nnfit.ModelFileError, match=r"bad\.safetensors: the model's predictions are not finite at x = "):
         nnfit.load(tmp_path / "bad.safetensors")
+
+
+def test_every_warning_of_a_fit_reaches_a_python_caller():
+    """Each of a fit's plain-words warnings (model.extra["warnings"], which the CLI prints) is a DataWarning to a
+    Python caller too, once: --scale none with x past 20, whose hint (--scale standard) was in extra alone while
+    the fit of a noisy line had 2-2.6x the least-squares MSE (helper-73)."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2e4, 2e4, 60)
+    y = 3e-6 * x + rng.normal(0, 0.02, 60)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        model = nnfit.fit(x, y, scale="none", seed=0, starts=4)
+    said = [str(w.message) for w in seen if w.category is nnfit.DataWarning]
+    assert said == model.extra["warnings"] and any("--scale none: every neuron starts saturated" in m for m in said), said

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..config import ConfigError
 from ..data import DataError, warn_data
-from ..diagnostics import fit_warnings, flat_fit
+from ..diagnostics import fit_warnings
 from ..i18n import _
 from ..train import TrainingDiverged
 from .config import MIN_SPLIT_POINTS
@@ -500,17 +500,16 @@ def _fit_points(cfg, x, y, progress, names):
         model.posterior = None
         model.extra["regularization"]["no_posterior"] = "exact"
     # with activation auto, sigmoid's half saturated too, whichever half was kept: the hint still applies
-    model.extra["warnings"] = ([flat] if flat else []) + (constant_columns(x[tr], y[tr], names)
-                               + saturated_inputs(replace(cfg, activation="sigmoid") if choice else cfg, x[tr], names)
-                               + fit_warnings(model))  # plain words
+    warned = [flat] if flat else []  # (no_worse_than_the_mean warned already)
+    model.extra["warnings"] = warned + (constant_columns(x[tr], y[tr], names)
+                                        + saturated_inputs(replace(cfg, activation="sigmoid") if choice else cfg, x[tr], names)
+                                        + fit_warnings(model))  # plain words
     why = no_interval_words(model.extra.get("regularization"), net.k)
     if why:
         model.extra["warnings"].append(why)
-        warn_data(why)  # (helper-69: a Python caller heard nothing until return_std refused)
-    about_the_mean = flat_fit(model)
-    if about_the_mean:  # as the constant kept is warned about (helper-60: x spanning 1e-6 with --scale none was silent)
-        warn_data(about_the_mean)
-    return model
+    for message in model.extra["warnings"][len(warned):]:  # a Python caller hears each as a DataWarning too (the CLI
+        warn_data(message)  # prints them from extra): helper-69's no posterior, helper-60's fit about the mean, and
+    return model  # helper-73's --scale none with every neuron saturated, which was in extra alone
 
 
 def constant_columns(x, y, names):
