@@ -179,8 +179,8 @@ def test_thousands_of_points_race_then_refine():
     model = nnfit.fit(x, y, hidden=10, seed=4)
     scout = model.extra["scout"]
     assert scout["points"] == driver.SCOUT_POINTS and scout["starts"] == 16 and 8 < scout["epochs"] <= driver.SCOUT_EPOCHS
-    # one race of 8 sigmoid and 8 relu starts (activation auto), each kind pruned apart, keeping PRUNE_KEEP between them
-    assert scout["representative"] and model.extra["dropped"] == scout["dropped"] == 16 - driver.PRUNE_KEEP  # 8 -> 4 -> 2 each
+    # one race of 8 sigmoid and 8 relu starts (activation auto), each kind pruned apart, keeping RACE_KEEP between them
+    assert scout["representative"] and model.extra["dropped"] == scout["dropped"] == 16 - driver.RACE_KEEP  # 8 -> 4 -> 3 each
     assert model.extra["stopped"].startswith("converged") and model.extra["epochs"] < 200
     assert model.extra["regularization"]["gamma"] > 5  # the race's alpha and beta went on with the winner
     short = nnfit.fit(x, y, hidden=10, seed=4, epochs=5)  # --epochs caps the race and the refinement together
