@@ -619,6 +619,7 @@ def add_fit_options(p):
 def cmd_fit(args):
     from dataclasses import fields
     from .fit import FitConfig, fit_points, summary
+    from .fit.config import MIN_SPLIT_POINTS
     from .fit.driver import split_indices
     from .plot import plot_diagnostics, plot_loss, plot_targets
     from .runs import NewRunDir
@@ -637,6 +638,9 @@ def cmd_fit(args):
         print(_("nnfit: warning: Bayesian regularization trains on every point, with no validation split: {flags} "
                 "not used (early stopping, --regularization none, watches a validation split)").format(
             flags=", ".join(ignored)), file=sys.stderr)
+    elif ignored and len(x) < MIN_SPLIT_POINTS:  # (helper-74: nor is there a split below 20 points)
+        print(_("nnfit: warning: {n} points are too few for a validation split (it needs {least} or more): {flags} "
+                "not used").format(n=len(x), least=MIN_SPLIT_POINTS, flags=", ".join(ignored)), file=sys.stderr)
     out = out_dir(args)
     NewRunDir(out, auto=args.out is None)
     from .fit.driver import check_fit, slow_words

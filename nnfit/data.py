@@ -399,7 +399,7 @@ def unkeepable(name):
     later --x could not pick again (not a string, blank, spaces around it, a comma, a control character, a
     number: a header line of numbers is read as data)."""
     return not (isinstance(name, str) and name and name.strip() == name and name.isprintable() and "," not in name
-                and not is_number(name) and not NOT_FINITE.fullmatch(name))
+                and not is_number(name))
 
 
 def keepable_names(names):
@@ -598,8 +598,8 @@ def read_columns(path, x_cols=None, y_cols=None, flags=("--x", "--y")):
     for flag, n, k in zip(flags, names, kept):
         if n and not k:
             odd = next((c for c in n if unkeepable(c)), None)
-            warn_data((_("{path}: the {flag} column {name!r} has a name that could not pick it again (blank, a comma, "
-                         "an unprintable character, or a number, nan or inf), so the model keeps no names for its {flag} columns (they are taken "
+            warn_data((_("{path}: the {flag} column {name!r} has a name that could not pick it again (blank, a comma or "
+                         "an unprintable character), so the model keeps no names for its {flag} columns (they are taken "
                          "by position)").format(path=path, flag=flag, name=odd)
                        if odd is not None else
                        _("{path}: a {flag} column name is repeated, so the model keeps no names for its {flag} columns "

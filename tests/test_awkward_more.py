@@ -525,10 +525,28 @@ def test_helper_72_findings(tmp_path, cli, monkeypatch):
         (tmp_path / "n.csv").write_text(f"{first}\n1,2\n2,3\n3,1\n")
         status, out, err = cli("fit", "--data", "n.csv", "--lang", "en")
         assert status == 1 and err == f"nnfit: error: n.csv, line 1, column '0': {cell!r} is not a finite number\n", err
-    (tmp_path / "h.csv").write_text("x,nan\n1,2\n2,3\n3,1\n")  # (a header that names a column nan: not a name to keep)
-    with pytest.warns(nnfit.DataWarning, match="could not pick it again .*a number, nan or inf"):
-        assert read_columns(str(tmp_path / "h.csv"))[2] == (["x"], None)
+    (tmp_path / "h.csv").write_text("x,nan\n1,2\n2,3\n3,1\n")  # (a header with another name: a header, nan a name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_columns(str(tmp_path / "h.csv"))[2] == (["x"], ["nan"])
     status, out, err = cli("train", "--activation", "relu", "--lr", "1e30", "--seed", "0", "--no-plot", "--lang", "en")
     assert status == 1 and "(--lr 0.001 does not diverge from this start in 50 epochs)" in err, err
     status, out, err = cli("train", "--lr", "1e30", "--seed", "0", "--models", "3", "--no-plot", "--lang", "en")
     assert status == 1 and "(e.g. --lr 0.01)" in err, err
+
+
+def test_helper_74_findings(tmp_path, cli):
+    """A long history holding inf saves (as NaN, as a short one's null) and loads; final_loss takes what float()
+    takes (a 0-d array, a Fraction); --val-fraction and --patience below 20 points are said to be unused."""
+    from fractions import Fraction
+    trained = nnfit.train(seed=0)
+    history = np.r_[np.linspace(1.0, 0.1, 100_001), np.inf]
+    model = Model(trained.params, trained.config, history=history, final_loss=np.array(0.5))
+    model.save(tmp_path / "long.safetensors")
+    back = nnfit.load(tmp_path / "long.safetensors")
+    assert len(back.history) == len(history) and np.isnan(back.history[-1]) and back.history[:-1] == history[:-1].tolist()
+    assert Model(trained.params, trained.config, final_loss=Fraction(1, 4)).final_loss == 0.25
+    status, out, err = cli("fit", "--val-fraction", "0.3", "--patience", "4", "--regularization", "none", "--seed", "0",
+                           "--quiet", "--no-plot", "--out", "r", "--lang", "en")
+    assert status == 0 and err.splitlines()[0] == ("nnfit: warning: 10 points are too few for a validation split (it needs 20 "
+                                                   "or more): --val-fraction, --patience not used"), err

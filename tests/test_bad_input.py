@@ -905,6 +905,35 @@ def test_a_fit_in_another_thread_than_the_first_is_the_same_fit(tmp_path):
     assert done.stdout.split() == ["1", "0.0", "2"], done.stdout + done.stderr
 
 
+def test_a_callers_own_thread_limit_in_another_thread_is_left_alone(tmp_path):
+    """A threadpool_limits block in another thread that ends while a fit runs: the fit must not take the control
+    from it, nor restore the block's temporary count afterwards (helper-74: the counts stayed at 1 for good)."""
+    import subprocess
+    import sys
+    pytest.importorskip("threadpoolctl")
+    code = """if True:
+        import threading, numpy as np, nnfit, scipy.linalg  # (both OpenBLAS libraries loaded before counting)
+        from threadpoolctl import threadpool_info, threadpool_limits
+        blas = lambda: [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        x = np.random.default_rng(2).random((300, 4)); y = np.sin(x.sum(axis=1))
+        start, entered, leave = blas(), threading.Event(), threading.Event()
+        def holder():
+            with threadpool_limits(limits=1):
+                entered.set(); leave.wait()
+        t = threading.Thread(target=holder); t.start(); entered.wait()
+        import nnfit.fit.lm as lm
+        step = lm.LevenbergMarquardt.step
+        def ending(self, active):  # the block ends during the fit's first epoch
+            leave.set(); t.join(); return step(self, active)
+        lm.LevenbergMarquardt.step = ending
+        nnfit.fit(x, y, seed=0, hidden=3, starts=2, epochs=3, progress=False)
+        print(start == blas() == [2] * len(start))
+    """
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True"], done.stdout + done.stderr
+
+
 def test_nnfits_errors_survive_pickling():
     """joblib sends a worker's exception back pickled (GridSearchCV with n_jobs): each error class and its fields."""
     import pickle

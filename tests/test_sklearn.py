@@ -227,7 +227,7 @@ def test_helper_66_findings(friedman):
     model = NNFitRegressor(**FAST, random_state=0).fit(X[:40], Series(y[:40]))
     assert model.model_.y_names == ["target"]
     assert [keepable_names([n]) for n in ("a", "1", "1e3", " a", "a,b", "nan", "温度", "")] == \
-           [["a"], None, None, None, None, None, ["温度"], None]  # ('nan' alone: a first line of nan and inf is data)
+           [["a"], None, None, None, None, ["nan"], ["温度"], None]  # ('nan' heads a column: a header's cells are not numbers)
 
 
 def test_the_epoch_limit_is_a_convergence_warning(friedman):

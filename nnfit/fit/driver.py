@@ -772,11 +772,13 @@ def one_blas_thread():
     when another library has been loaded since. Fits in several threads at once share one limit,
     counted, so that the last one out restores the caller's thread counts (not the first one's 1).
     threadpoolctl 3.8 lets only one thread at a time change OpenBLAS's (process-wide) thread count, the
-    first to set it, and other threads' settings silently do nothing: the fit takes that control and
-    gives it back (release_openblas), or a fit in any thread but the first one to fit ran BLAS on two
-    threads, slower and with other last digits (3e-11 on 200 rows of 10 inputs) than the same fit in
-    the main thread."""
-    global _controller, _limiter, _users
+    first to set it, until it gives that up, and other threads' settings silently do nothing. The limit was set
+    without giving it up, so that a fit in any thread but the first one to fit ran BLAS on two threads, slower
+    and with other last digits (3e-11 on 200 rows of 10 inputs) than the same fit in the main thread. The
+    fit now gives it up when it restores the counts (release_openblas); where the last fit out runs in
+    another thread than the one that set the limit, it takes the control over from that one first, and
+    from no other (a caller's own threadpool_limits block in another thread keeps it: helper-74)."""
+    global _controller, _limiter, _users, _setter
     with _blas_lock:
         if _users == 0:
             import scipy.linalg  # noqa: F401  (its own OpenBLAS, which Numba's LAPACK calls and large P use: loaded
@@ -785,8 +787,8 @@ def one_blas_thread():
             from threadpoolctl import ThreadpoolController
             if _controller is None or _controller[1] != len(sys.modules):
                 _controller = (ThreadpoolController(), len(sys.modules))
-            release_openblas()
             _limiter = _controller[0].limit(limits=1, user_api="blas")
+            _setter = threading.current_thread() if holds_openblas(threading.current_thread()) else None
         _users += 1
     try:
         yield
@@ -794,23 +796,38 @@ def one_blas_thread():
         with _blas_lock:
             _users -= 1
             if _users == 0:
-                release_openblas()  # (the last fit out may run in another thread than the first one in)
-                _limiter.restore_original_limits()
-                _limiter = None
-                release_openblas()
+                if _setter is not None:  # (None: another thread's limits held the control, and the fit ran with them)
+                    release_openblas(_setter)  # (the last fit out may run in another thread than the first one in)
+                    _limiter.restore_original_limits()
+                    release_openblas(threading.current_thread())
+                _limiter = _setter = None
 
 
-def release_openblas():
-    """Let any thread set OpenBLAS's thread count next (threadpoolctl 3.8's controlling thread cleared;
-    earlier versions have none)."""
+def openblas_state():
+    """threadpoolctl's record of the thread that controls OpenBLAS (3.8 and later), or None."""
     import threadpoolctl
-    clear = getattr(getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None)
-    if clear is not None:
-        clear(force=True)
+    return getattr(getattr(threadpoolctl, "OpenBLASController", None), "_SHARED_STATE", None)
+
+
+def holds_openblas(thread):
+    """Whether `thread` may set OpenBLAS's thread count (it holds the control, or no live thread does; always
+    before threadpoolctl 3.8)."""
+    state = openblas_state()
+    holder = getattr(state, "controlling_thread", None)
+    return state is None or holder is None or holder is thread or not holder.is_alive()
+
+
+def release_openblas(holder):
+    """Clear threadpoolctl's controlling thread of OpenBLAS (3.8 and later; earlier versions have none) where
+    it is `holder`: after that, any thread may set the thread count."""
+    state = openblas_state()
+    if state is not None and getattr(state, "controlling_thread", None) is holder:
+        import threadpoolctl
+        threadpoolctl.OpenBLASController.clear_controlling_thread(force=True)
 
 
 _controller = None
-_limiter, _users = None, 0  # the BLAS limit in force, and how many fits hold it
+_limiter, _users, _setter = None, 0, None  # the BLAS limit in force, how many fits hold it, the thread that set it
 _blas_lock = threading.Lock()
 
 
