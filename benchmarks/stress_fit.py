@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import sys
 import tempfile
 import time
@@ -183,7 +184,8 @@ def run_case(c):
     for w in caught:
         text = f"{w.category.__name__}: {w.message} ({os.path.basename(w.filename)}:{w.lineno})"
         if issubclass(w.category, nnfit.DataWarning):  # nnfit's own warning: part of its answer, counted apart
-            outcomes.append((f"nnfit warning: {str(w.message).split(':')[0]} ({c['opts']['optimizer']})", text))
+            kind = re.sub(r"\d[\d.e+-]*", "N", str(w.message).split(":")[0].split(";")[0])  # (one row a kind: "N parameters ...")
+            outcomes.append((f"nnfit warning: {kind} ({c['opts']['optimizer']})", text))
         else:
             outcomes.append(("warning leaked", text))
     if err.getvalue().strip():

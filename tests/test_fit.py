@@ -1,5 +1,6 @@
 """Fit mode: Levenberg-Marquardt from many starts finds a near-perfect fit; scaling; early stopping;
 Bayesian regularization; starts that differ across seeds; honest model files."""
+import re
 import warnings
 
 import numpy as np
@@ -1377,19 +1378,21 @@ def test_a_model_file_s_output_noise_is_checked(tmp_path):
 def test_a_slow_lm_fit_is_warned_about_before_it_starts():
     """30 rows of 100 inputs at hidden 10 (P = 1021) ran 342 s with no word (helper-66): above driver.LM_SLOW an LM fit
     warns first, naming lbfgs; the tabular benchmark's sizes do not."""
-    import warnings
     cfg = FitConfig(hidden=10)
     cfg.validate()
-    with pytest.warns(nnfit.DataWarning, match=r"is 1021 parameters: .* may take minutes; --optimizer lbfgs"):
-        driver.check_work(cfg, 30, Shape(100, 10, 1, bias=True))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        driver.check_work(cfg, 442, Shape(10, 10, 1, bias=True))
-        driver.check_work(FitConfig(hidden=30, optimizer="lm"), 999, Shape(1, 30, 1, bias=True))
-        driver.check_work(cfg, 5000, Shape(10, 10, 1, bias=True))  # tall tables fit in about a second (helper-69)
-        driver.check_work(cfg, 20640, Shape(8, 10, 1, bias=True))
-        with pytest.raises(nnfit.ConfigError, match="would take more than about ten seconds"):  # refused, no warning first
-            driver.check_work(FitConfig(hidden=12), 30, Shape(100, 12, 1, bias=True))  # (helper-70)
+    assert re.search(r"is 1021 parameters: .* may take minutes; --optimizer lbfgs", driver.slow_words(cfg, 30, Shape(100, 10, 1, bias=True)))
+    for c, n, shape in ((cfg, 442, Shape(10, 10, 1, bias=True)), (FitConfig(hidden=30, optimizer="lm"), 999, Shape(1, 30, 1, bias=True)),
+                        (cfg, 5000, Shape(10, 10, 1, bias=True)),  # tall tables fit in about a second (helper-69)
+                        (cfg, 20640, Shape(8, 10, 1, bias=True))):
+        assert driver.slow_words(c, n, shape) is None
+        driver.check_fit(c, n, shape)
+    too_slow = (FitConfig(hidden=12).validate(), 30, Shape(100, 12, 1, bias=True))
+    assert driver.slow_words(*too_slow) is None  # refused, no warning first (helper-70)
+    with pytest.raises(nnfit.ConfigError, match="would take more than about ten seconds"):
+        driver.check_fit(*too_slow)
+    x = np.random.default_rng(0).normal(size=(30, 100))
+    with pytest.warns(nnfit.DataWarning, match=r"is 1021 parameters: .* may take minutes"):  # the fit says it first
+        nnfit.fit(x, x[:, 0], hidden=10, epochs=1, starts=1, seed=0)
 
 
 def test_the_cli_warns_of_a_slow_fit_before_it(cli, monkeypatch):

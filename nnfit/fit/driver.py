@@ -268,7 +268,7 @@ LM_SLOW = 1e9  # ... and warns where its factorizations alone (starts x P^3) pas
 def slow_words(cfg, n, net):
     """The warning for an LM fit that may take minutes (LM_SLOW), or None."""
     if cfg.optimizer != "lm" or cfg.starts * net.P ** 3 <= LM_SLOW or lm_work(cfg, n, net) > LM_WORK:
-        return None  # (past LM_WORK check_work refuses the fit: no warning first, helper-70)
+        return None  # (past LM_WORK check_fit refuses the fit: no warning first, helper-70)
     return _("hidden {hidden} with {inputs} inputs is {P} parameters: each Levenberg-Marquardt epoch factors a "
              "{P} x {P} matrix for each of {starts} starts, and the fit may take minutes; --optimizer lbfgs is "
              "much faster for a network this size").format(hidden=cfg.hidden, inputs=net.d, P=net.P, starts=cfg.starts)
@@ -281,36 +281,21 @@ def lm_work(cfg, n, net):
 
 
 def check_fit(cfg, n, net):
-    """The refusals of a fit of n points that do not depend on its seed (memory, an LM epoch's work, a split
-    that leaves under 2 points to train on), before any is drawn: the CLI says a drawn seed before fitting,
-    and a fit refused after it printed a seed for a run that can never run (helper-72)."""
+    """The refusals of a fit of n points that do not depend on its seed, before anything is allocated or
+    drawn (the CLI calls it before it says a drawn seed: a refusal after it named a seed for a run that can
+    never run, helper-72): memory; an LM fit whose epochs would each take long (per start an epoch factors the
+    P x P damped system a few times, P^3 / 3 each, and forms J^T J, n k P^2); a split that leaves under 2 points
+    to train on."""
     check_memory(cfg, n, net)
-    refuse_work(cfg, n, net)
-    train = len(split_indices(replace(cfg, seed=0), n)[0])  # (how many, whatever the seed)
-    if train < 2:
-        raise ConfigError("val_fraction", _("and the test fraction leave {count} of {n} points to train on; "
-                                            "at least 2 are needed").format(count=train, n=n))
-
-
-def check_work(cfg, n, net):
-    """Refuse, before starting, an LM fit whose epochs would each take long: per start an epoch
-    factors the P x P damped system a few times (P^3 / 3 each) and forms J^T J (n k P^2)."""
-    if cfg.optimizer != "lm":
-        return
-    slow = slow_words(cfg, n, net)
-    if slow:
-        warn_data(slow)
-    refuse_work(cfg, n, net)
-
-
-def refuse_work(cfg, n, net):
-    """check_work's refusal alone."""
-    P = net.P
     if cfg.optimizer == "lm" and lm_work(cfg, n, net) > LM_WORK:
         raise ConfigError("hidden", _("{hidden} with {inputs} inputs and {starts} starts is {P} parameters: each "
                                        "Levenberg-Marquardt epoch would take more than about ten seconds; use fewer "
                                        "inputs, a smaller hidden layer, fewer starts or --optimizer lbfgs").format(
-                                         hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, P=P))
+                                         hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, P=net.P))
+    train = len(split_indices(replace(cfg, seed=0), n)[0])  # (how many, whatever the seed)
+    if train < 2:
+        raise ConfigError("val_fraction", _("and the test fraction leave {count} of {n} points to train on; "
+                                            "at least 2 are needed").format(count=train, n=n))
 
 
 def make_optimizer(cfg, p, u, v, net, bayes, watch, lm_options, prune_at=()):
@@ -336,14 +321,13 @@ def _fit_points(cfg, x, y, progress, names):
     asked = cfg.activation
     n = len(x)
     net = Shape(x.shape[1], cfg.hidden, y.shape[1], bias=True)
-    check_memory(cfg, n, net)
-    check_work(cfg, n, net)
+    check_fit(cfg, n, net)
+    slow = slow_words(cfg, n, net)
+    if slow:
+        warn_data(slow)
     bayes = cfg.bayes(n)
     tr, va, te = split_indices(cfg, n)
     start_rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
-    if len(tr) < 2:
-        raise ConfigError("val_fraction", _("and the test fraction leave {count} of {n} points to train on; "
-                                            "at least 2 are needed").format(count=len(tr), n=n))
     s = scaling(x[tr], y[tr], cfg.scale)
     u = (x - np.array(s["x_shift"])) / np.array(s["x_scale"])
     v = (y - np.array(s["y_shift"])) / np.array(s["y_scale"])
