@@ -688,13 +688,23 @@ def test_model_files_whose_numbers_overflow_together_or_lack_a_fit_field(cli, tm
         meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     with safe_open(str(tmp_path / "train.safetensors"), framework="numpy") as f:
         train_meta, train_tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
-    scaling = json.loads(meta["scaling"])
+    # The overflow cases set the network themselves (whatever parameters the fit found here): over x_range
+    # [-2, 2] with no scaling, 3·σ(x) runs from 0.36 to 2.64, and the bump 1.5·(σ(10x − 5) − σ(10x − 15))
+    # is under 0.02 at x = -2, 0 and 2 and 1.48 at x = 1.
+    assert json.loads(meta["x_range"]) == [-2.0, 2.0]
+    scaling = {**json.loads(meta["scaling"]), "x_shift": 0.0, "x_scale": 1.0, "y_shift": 0.0, "y_scale": 1.0}
+    sound = {**tensors, "w": np.ones(3), "b": np.zeros(3), "a": np.ones(3)}
+    bump = {**tensors, "w": np.array([10.0, 10.0, 0.0]), "b": np.array([-5.0, -15.0, 0.0]), "a": np.array([1.5, -1.5, 0.0])}
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))
+    assert 3 * sigmoid(-2.0) > 0.35 and 3 * sigmoid(2.0) > 2.6
+    assert np.abs(1.5 * (sigmoid(10 * np.array([-2.0, 0.0, 2.0]) - 5) - sigmoid(10 * np.array([-2.0, 0.0, 2.0]) - 15))).max() < 0.02
+    meta = {**meta, "scaling": json.dumps(scaling)}
     cases = {
-        "big_a": ({**tensors, "a": np.full_like(tensors["a"], 1e308)}, meta, "not finite at x = "),
-        "y_scale": (tensors, {**meta, "scaling": json.dumps({**scaling, "y_scale": 1e308})}, "not finite at x = "),
-        "x_scale": (tensors, {**meta, "scaling": json.dumps({**scaling, "x_scale": 1e-320})}, "not finite at x = "),
-        # finite at both ends and the middle, past float64 between them: a sine's peak, a relu tent
-        "peak": (tensors, {**meta, "scaling": json.dumps({**scaling, "y_scale": 1.5e308})}, "not finite at x = "),
+        "big_a": ({**sound, "a": np.full(3, 1e308)}, meta, "not finite at x = "),
+        "y_scale": (sound, {**meta, "scaling": json.dumps({**scaling, "y_scale": 1e308})}, "not finite at x = "),
+        "x_scale": (sound, {**meta, "scaling": json.dumps({**scaling, "x_scale": 1e-320})}, "not finite at x = "),
+        # finite at both ends and the middle, past float64 between them: a bump, a relu tent
+        "peak": (bump, {**meta, "scaling": json.dumps({**scaling, "y_scale": 1.5e308})}, "not finite at x = "),
         # (a tent 2e-9 wide at x = 1: between the grid's points, found at its kink)
         "tent": ({"w": np.full(3, 1e9), "b": -1e9 - np.arange(3.0), "a": np.array([2.0, -4.0, 2.0])},
                  {**train_meta, "config": json.dumps({**json.loads(train_meta["config"]), "hidden": 3, "activation": "relu"}),
