@@ -780,7 +780,7 @@ def test_predict_says_nan_is_undefined_and_reads_repr_floats_as_floats(cli, tmp_
     of a float (1.7976931348623157e+308) is not an integer typed past 2**53 (helper-56)."""
     x = np.linspace(-1, 1, 50)
     path = tmp_path / "line.safetensors"
-    nnfit.fit(x, 2 * x + 1 + np.random.default_rng(1).normal(0, 0.1, 50), hidden=3, seed=1).save(path)
+    nnfit.fit(x, 2 * x + 1, hidden=3, seed=1).save(path)  # (the line, kept by rule: it fits every point)
     status, out, err = cli("predict", path, "1.797e308")
     assert (status, out) == (1, "") and err.startswith("nnfit: error: the prediction at x = 1.797e+308 is undefined (NaN"), err
     status, out, err = cli("predict", tmp_path / "line.safetensors", "1.7976931348623157e+308", "0.5")
