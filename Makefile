@@ -41,13 +41,13 @@ setup: $(READY)
 
 # The virtual environment, the pinned dependencies (torch 2.13.0, CPU build: the `nnfit[torch]` extra and
 # the tests' oracle), nnfit itself, and Numba's compiled kernels cached once so that the first run is as
-# fast as the next. --no-deps: pip never resolves pyproject's ranges itself (it could pull a CUDA torch).
+# fast as the next (its fits' warnings about their tiny data are not shown). --no-deps: pip never resolves pyproject's ranges itself (it could pull a CUDA torch).
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m compileall -q nnfit  # (each nnfit command starts without compiling it)
-	$(BIN)/python -c "import nnfit; nnfit.train(seed=0); nnfit.train(seed=0, models=300); nnfit.fit(seed=0); \
+	$(BIN)/python -c "import warnings, nnfit; warnings.simplefilter('ignore', nnfit.DataWarning); nnfit.train(seed=0); nnfit.train(seed=0, models=300); nnfit.fit(seed=0); \
 		nnfit.fit([i / 29 for i in range(30)], [(i % 7) / 7 for i in range(30)], hidden=3, starts=2); \
 		nnfit.train(seed=0, dtype='float64', epochs=1)"
 	$(BIN)/nnfit explain --seed 0 --lang en > /dev/null
