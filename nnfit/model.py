@@ -474,7 +474,9 @@ def load(path):
             pass
         raise ModelFileError(_("{path}: no such file").format(path=path))
     if os.path.isdir(path):
-        raise ModelFileError(_("{path}: is a directory, not a model file").format(path=path))
+        inside = os.path.join(path, "model.safetensors")
+        hint = _(" (its model file is {inside})").format(inside=inside) if os.path.isfile(inside) else ""
+        raise ModelFileError(_("{path}: is a directory, not a model file").format(path=path) + hint)
     if not os.path.isfile(path):
         raise ModelFileError(_("{path}: not a regular file").format(path=path))
     if os.path.getsize(path) == 0:
@@ -489,7 +491,8 @@ def load(path):
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError, ValueError, TypeError, KeyError) as e:
         first = (str(e).splitlines() or [type(e).__name__])[0]
-        raise ModelFileError(_("{path}: not a readable safetensors model file ({error})").format(path=path, error=first)) from None
+        raise ModelFileError(_("{path}: not a readable safetensors model file ({error})").format(path=path, error=first)
+                             + not_a_model_hint(path)) from None
     return from_file(path, meta, tensors)
 
 
@@ -659,6 +662,23 @@ def from_file(path, meta, tensors):
         model.posterior = posterior
     finite_over_its_range(model, path)
     return model
+
+
+def not_a_model_hint(path):
+    """What an unreadable model file most likely is: a CSV of points given in the model's place, or a
+    safetensors file cut short (its header says it is longer than it is); else ""."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(9)
+        size = os.path.getsize(path)
+    except OSError:
+        return ""
+    if len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") > size - 8:
+        return _("; the file is shorter than its header says: it was cut short")
+    if str(path).lower().endswith((".csv", ".txt", ".tsv")) or (head and all(32 <= c < 127 or c in b"\t\r\n" for c in head)):
+        return _("; it looks like text, such as a CSV of points: the model file is the model.safetensors that nnfit "
+                 "train or nnfit fit wrote")
+    return ""
 
 
 def finite_over_its_range(model, path):

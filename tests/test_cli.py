@@ -785,3 +785,29 @@ def test_predict_says_nan_is_undefined_and_reads_repr_floats_as_floats(cli, tmp_
     assert (status, out) == (1, "") and err.startswith("nnfit: error: the prediction at x = 1.797e+308 is undefined (NaN"), err
     status, out, err = cli("predict", tmp_path / "line.safetensors", "1.7976931348623157e+308", "0.5")
     assert "2**53" not in err
+
+
+def test_a_new_users_slips_get_a_hint(cli, tmp_path):
+    """helper-76's slips: a data file given without --data, a CSV or a cut-short file given as the model, and a
+    run's folder given as the model: each still one line, now saying what was meant."""
+    (tmp_path / "pts.csv").write_text("x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(25)))
+    status, out, err = cli("fit", "pts.csv")
+    assert status == 2 and out == "" and err.splitlines() == [
+        "nnfit: error: unrecognized arguments: pts.csv (a data file goes after --data: nnfit fit --data pts.csv) "
+        "(see nnfit fit --help)"]
+    status, out, err = cli("train", "--seed", "0", "--epochs", "2", "--out", "r", "--no-plot", "--quiet")
+    assert status == 0
+    status, out, err = cli("predict", "r", "0.5")
+    assert status == 1 and out == "" and err.splitlines() == [
+        f"nnfit: error: r: is a directory, not a model file (its model file is {os.path.join('r', 'model.safetensors')})"]
+    status, out, err = cli("predict", "pts.csv", "0.5")
+    assert status == 1 and err.count("\n") == 1 and err.rstrip().endswith(
+        "it looks like text, such as a CSV of points: the model file is the model.safetensors that nnfit train or nnfit fit wrote")
+    whole = (tmp_path / "r" / "model.safetensors").read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(whole[: len(whole) // 3])
+    status, out, err = cli("predict", "cut.safetensors", "0.5")
+    assert status == 1 and err.count("\n") == 1 and err.rstrip().endswith("the file is shorter than its header says: it was cut short")
+    # a file that is neither: no guess
+    (tmp_path / "noise.bin").write_bytes(bytes(range(256)))
+    status, out, err = cli("predict", "noise.bin", "0.5")
+    assert status == 1 and err.count("\n") == 1 and "looks like text" not in err and "cut short" not in err
