@@ -240,7 +240,7 @@ def build_parser():
     g.add_argument("--keep-grads", action="store_true", help=_("never zero the gradients, as the chapter's section-4 loop literally does (scalar engine)"))
     r = sub.add_parser("predict", help=_("print x,y lines from a saved model"))
     r.add_argument("model", help=_("a model.safetensors written by nnfit"))
-    r.add_argument("xs", nargs="*", metavar="X", help=_("x values (negative ones too: -1e5); for a model with d inputs, "
+    r.add_argument("xs", nargs="*", default=[], metavar="X", help=_("x values (negative ones too: -1e5); for a model with d inputs, "
                                                          "each X is one point's d numbers joined by commas: 1,-2.5,3"))
     r.add_argument("--csv", metavar="FILE", help=_("read the points from a CSV file: the columns the model was fitted on, by "
                                                    "name, else its first column (d inputs: a file of d columns); or --x"))
