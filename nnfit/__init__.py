@@ -64,7 +64,10 @@ sys.modules[__name__].__class__ = _Package
 
 def __getattr__(name):
     if name in _WHERE:
-        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        module = importlib.import_module(f".{_WHERE[name]}", __name__)
+        value = getattr(module, name)
+        if name == "fit":  # (its submodules are its attributes too: nnfit.fit.driver)
+            module.attach_submodules()
         globals()[name] = value
         return value
     if not name.startswith("__"):  # a submodule, e.g. nnfit.data, as when everything was imported at once

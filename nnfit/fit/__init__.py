@@ -16,16 +16,28 @@ so that it is the chapter's network with its scaling.
     first_order.py  sgd, momentum, adam (small classes) and L-BFGS-B (SciPy)
     report.py       the summary a person reads
 """
+import importlib
 import sys
 from collections.abc import Iterable
 
 from ..data import as_table, keepable_names
 from ..i18n import _
 from .config import FitConfig
-from .driver import fit_points
-from .report import summary
 
 __all__ = ["FitConfig", "fit", "fit_points", "summary"]
+SUBMODULES = ("config", "driver", "first_order", "kink", "line", "lm", "network", "report")
+
+
+def __getattr__(name):
+    """fit_points and summary load on first use: the CLI reads FitConfig's defaults for every command's
+    parser, and `nnfit predict` or `--help` should not import Numba and SciPy for them."""
+    if name == "fit_points":
+        from .driver import fit_points
+        return fit_points
+    if name == "summary":
+        from .report import summary
+        return summary
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None, **options):
@@ -76,8 +88,10 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
     if names[0] and names[1] and set(names[0]) & set(names[1]):
         raise ConfigError("y_names", _("shares the name {name!r} with x_names: an input and an output need names of their "
                                        "own").format(name=sorted(set(names[0]) & set(names[1]))[0]))
+    from .driver import fit_points
     model = fit_points(cfg, X, Y, progress=progress, names=names)
     if verbose:
+        from .report import summary
         print(summary(model), file=sys.stdout)
     return model
 
@@ -95,8 +109,8 @@ def names_of(v, attribute):
     return keepable_names(names)  # (what a CSV header written from it reads back)
 
 
-# nnfit.fit is this function (nnfit/__init__.py), so `import nnfit.fit.lm as lm` and `nnfit.fit.driver.X` look
-# the submodules up on it: they are its attributes too.
-for module in ("config", "driver", "first_order", "kink", "line", "lm", "network", "report"):
-    setattr(fit, module, sys.modules[f"{__name__}.{module}"])
-del module
+def attach_submodules():
+    """nnfit.fit is the function fit (nnfit/__init__.py), so `import nnfit.fit.lm as lm` and `nnfit.fit.driver.X`
+    look the submodules up on it: they become its attributes too, imported, when nnfit.fit is first looked up."""
+    for module in SUBMODULES:
+        setattr(fit, module, importlib.import_module(f"{__name__}.{module}"))
