@@ -497,8 +497,12 @@ def read_csv(path, x_col=None, y_col=None, names=False, pick=None):
                 raise DataError(_("{path}: has {width} columns; {pick}").format(path=path, width=width, pick=pick))
             raise DataError(_("{path}: has {width} columns; choose two with --x and --y (a name or 0-based index)").format(
                 path=path, width=width))
-        picked = {flag: _column(path, _header, width, col, flag)
-                  for flag, col in (("--x", 0 if x_col is None else x_col), ("--y", 1 if y_col is None else y_col))}
+        given = {flag: _column(path, _header, width, col, flag) for flag, col in (("--x", x_col), ("--y", y_col))
+                 if col is not None}
+        # of two columns, one picked: the other is the other one (as nnfit fit's --x or --y alone), else x 0, y 1
+        other = next(iter(given.values())) if len(given) == 1 and width == 2 else None
+        picked = {flag: given[flag] if flag in given else (1 - other if other is not None else default)
+                  for flag, default in (("--x", 0), ("--y", 1))}
         if picked["--x"] == picked["--y"]:
             name = _header[picked["--x"]] if _header else str(picked["--x"])
             raise DataError(_("{path}: column {name!r} is chosen twice ({first} and {second})").format(

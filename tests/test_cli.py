@@ -825,3 +825,21 @@ def test_a_new_users_slips_get_a_hint(cli, tmp_path):
     (tmp_path / "noise.bin").write_bytes(bytes(range(256)))
     status, out, err = cli("predict", "noise.bin", "0.5")
     assert status == 1 and err.count("\n") == 1 and "looks like text" not in err and "cut short" not in err
+
+
+def test_of_two_columns_one_picked_leaves_the_other(cli, tmp_path):
+    """train, explain and compare as fit (helper-77): of two columns, --x y alone makes x the output, --y x alone
+    the same; they named a --y never given ("column 'y' is chosen twice (--x and --y)"). Both given the same
+    column is still refused."""
+    (tmp_path / "p.csv").write_text("x,y\n" + "".join(f"{i},{i * i % 7}\n" for i in range(10)))
+    runs = {}
+    for name, picks in (("xy", ("--x", "y")), ("yx", ("--y", "x")), ("x1", ("--x", "1")), ("plain", ())):
+        status, out, err = cli("train", "--data", "p.csv", *picks, "--seed", "0", "--epochs", "3", "--no-plot", "--quiet",
+                               "--out", name)
+        assert status == 0 and err == "", (picks, err)
+        runs[name] = nnfit.load(tmp_path / name / "model.safetensors").final_loss
+    assert runs["xy"] == runs["yx"] == runs["x1"] != runs["plain"]
+    status, out, err = cli("explain", "--data", "p.csv", "--x", "y", "--seed", "0", "--lang", "en")
+    assert status == 0 and "sample 1: x = " in out
+    status, out, err = cli("train", "--data", "p.csv", "--x", "y", "--y", "y", "--no-plot")
+    assert status == 1 and err == "nnfit: error: p.csv: column 'y' is chosen twice (--x and --y)\n"
