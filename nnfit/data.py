@@ -146,11 +146,12 @@ def _numbers(v, name):
             name=name, error=str(e).splitlines()[0])) from None
     given = arr  # (its integers, before float64 rounds them: _warn_rounded_integers)
     if arr.dtype.kind == "O" and all(is_real(e) for e in arr.flat):
-        try:
-            arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
-        except OverflowError:  # an int like 10**400
-            raise DataError(_("{name} holds a number too large for float64 {sample}").format(
-                name=name, sample=_sample(arr))) from None
+        big = next((i for i, e in enumerate(arr.flat) if too_large(e)), None)
+        if big is not None:  # an int like 10**400, a Fraction or a Decimal past float64, where it is, as given
+            where = ", ".join(map(str, np.unravel_index(big, arr.shape)))
+            raise DataError(_("{where} is {value}: too large for float64 (at most about 1.8e308)").format(
+                where=f"{name}[{where}]" if where else name, value=_short(str(arr.flat[big]))))
+        arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
     if arr.dtype.kind in "OUS" and arr.size:  # the first value that is not a real number, where it is (a pandas NA,
         # or the text among numbers that made NumPy read them all as text)
         mixed = arr
@@ -705,6 +706,18 @@ def _number(path, line, column, text):
     if abs(v) > MAX_MAGNITUDE:
         raise DataError(_("{where}: {text!r} is {beyond}").format(where=where, text=_short(text), beyond=beyond()))
     return v
+
+
+def too_large(e):
+    """Whether the real number e (an int, Fraction, Decimal, ...) is finite but past float64's range: float()
+    refuses it (an int like 10**400, a Fraction) or makes it inf (a Decimal)."""
+    try:
+        f = float(e)
+    except OverflowError:
+        return True
+    except (TypeError, ValueError):
+        return False
+    return math.isinf(f) and isinstance(e, decimal.Decimal) and e.is_finite()
 
 
 def _short(text, limit=60):

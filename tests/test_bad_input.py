@@ -1384,3 +1384,18 @@ def test_helper_69_findings(cli, tmp_path):
     assert [every_interface(h) for h in ("0.0.0.0", "::", "::0", "0", "0:0:0:0:0:0:0:0", "0.0", "00", "0x0",
                                          "127.0.0.1", "::1", "localhost", "[::]", " 0.0.0.0 ")] == [True] * 8 + [False] * 5
     # (the last two do not bind: they are refused as names, with no warning first; helper-70)
+
+
+def test_a_number_past_float64_is_named_where_it_is_as_given():
+    """An int, a Fraction or a Decimal past float64 (helper-77): its index and its value as given, shortened;
+    "holds a number too large (first value 0.0)" named neither, and a Decimal became inf."""
+    from decimal import Decimal
+    from fractions import Fraction
+    x = list(np.linspace(0, 1, 30))
+    for bad, shown in ((10 ** 400, "1000000000"), (Fraction(10 ** 400, 3), "1000000000"), (Decimal("-1e400"), "-1E+400")):
+        given = x[:5] + [bad] + x[6:]
+        with pytest.raises(nnfit.DataError, match=r"^x\[5\] is " + re.escape(shown) + r".*: too large for float64") as e:
+            nnfit.fit(given, np.sin(x), seed=0)
+        assert len(str(e.value)) < 150
+    with pytest.raises(nnfit.DataError, match=r"^x\[3\] is inf: every value must be a finite number"):
+        nnfit.fit(x[:3] + [Decimal("Infinity")] + x[4:], np.sin(x), seed=0)
