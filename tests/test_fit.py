@@ -1475,3 +1475,12 @@ def test_every_warning_of_a_fit_reaches_a_python_caller():
         model = nnfit.fit(x, y, scale="none", seed=0, starts=4)
     said = [str(w.message) for w in seen if w.category is nnfit.DataWarning]
     assert said == model.extra["warnings"] and any("--scale none: every neuron starts saturated" in m for m in said), said
+
+
+def test_a_diverged_fit_past_lr_1_suggests_the_default():
+    """A first-order fit that diverges at lr past 1 is told the default 0.01, as train is: a tenth of 1000 diverges
+    too (helper-77); at lr 1 or below, a tenth."""
+    x = np.linspace(-3, 3, 60)
+    for lr, hint in ((1e3, "0.01"), (1e6, "0.01"), (1.0, "0.1")):
+        with pytest.raises(nnfit.TrainingDiverged, match=r"e\.g\. --lr " + re.escape(hint) + r"\)"):
+            nnfit.fit(x, np.sin(x) * 1e6, optimizer="sgd", lr=lr, epochs=50, starts=3, seed=0, scale="none")

@@ -975,7 +975,8 @@ class Run:
         if not finite.any():
             cfg = self.cfg
             if cfg.optimizer in RULES:
-                hint = _("try a smaller learning rate (e.g. --lr {lr:g}) or the lm optimizer").format(lr=cfg.lr / 10)
+                hint = _("try a smaller learning rate (e.g. --lr {lr:g}) or the lm optimizer").format(
+                    lr=cfg.lr / 10 if cfg.lr <= 1 else type(cfg).lr)  # (past 1, a tenth diverges too: the default, as train's)
                 message = _("every start diverged (a non-finite loss, or weights past 1e30) with optimizer {optimizer}, lr {lr:g}; {hint}")
             else:
                 hint = _("try scaled data (--scale standard)")
