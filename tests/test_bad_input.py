@@ -1399,3 +1399,14 @@ def test_a_number_past_float64_is_named_where_it_is_as_given():
         assert len(str(e.value)) < 150
     with pytest.raises(nnfit.DataError, match=r"^x\[3\] is inf: every value must be a finite number"):
         nnfit.fit(x[:3] + [Decimal("Infinity")] + x[4:], np.sin(x), seed=0)
+
+
+def test_a_generator_is_told_what_it_is():
+    """A generator, an iterator or a map (helper-77): "must be a list or array of numbers, got generator", where
+    NumPy made it one object and the message printed its repr as a bad value."""
+    x = np.linspace(0, 1, 30)
+    for given, kind in (((v for v in x), "generator"), (iter(list(x)), "list_iterator"), (map(float, x), "map")):
+        with pytest.raises(nnfit.DataError, match=f"^x must be a list or array of numbers, got {kind}$"):
+            nnfit.fit(given, np.sin(x), seed=0)
+    with pytest.raises(nnfit.DataError, match="got list_iterator$"):
+        nnfit.train(seed=0, epochs=1).predict(iter([1.0]))
