@@ -283,9 +283,14 @@ class Model:
             except (TypeError, ValueError) as e:  # extra holding what JSON cannot (an object, a set)
                 raise ModelFileError(_("{path}: cannot save the model: {error}").format(path=shown, error=e)) from None
             try:  # load's own checks on what would be written: nnfit never writes a file it would refuse
-                from_file(shown, metadata, dict(tensors))
+                loaded = from_file(shown, metadata, dict(tensors))
             except ModelFileError as e:
                 raise ModelFileError(_("{error} (not saved: nnfit.load would refuse the file)").format(error=e)) from None
+            for given, kept in ((self.x_names, loaded.x_names), (self.y_names, loaded.y_names)):
+                if given and given != kept:  # (names load drops: repeated, or shared by x and y)
+                    raise ModelFileError(_("{path}: cannot save the model: nnfit.load would drop its column names {names!r} "
+                                           "(they must be distinct, x's and y's apart, and names a CSV header gives "
+                                           "back)").format(path=shown, names=given))
             directory = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(directory):
                 raise ModelFileError(_("{path}: no such directory {directory!r}; create it first").format(

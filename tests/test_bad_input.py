@@ -1410,3 +1410,16 @@ def test_a_generator_is_told_what_it_is():
             nnfit.fit(given, np.sin(x), seed=0)
     with pytest.raises(nnfit.DataError, match="got list_iterator$"):
         nnfit.train(seed=0, epochs=1).predict(iter([1.0]))
+
+
+def test_save_refuses_column_names_load_would_drop(tmp_path):
+    """Names changed in memory to ones load drops (repeated; helper-77): save refuses, with nothing written,
+    where it wrote a file whose names came back as None."""
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 3))
+    model = nnfit.fit(X, X.sum(axis=1), hidden=2, seed=0, x_names=["a", "b", "c"])
+    model.save(tmp_path / "ok.safetensors")
+    assert nnfit.load(tmp_path / "ok.safetensors").x_names == ["a", "b", "c"]
+    model.x_names = ["a", "a", "b"]
+    with pytest.raises(nnfit.ModelFileError, match=r"would drop its column names \['a', 'a', 'b'\]"):
+        model.save(tmp_path / "bad.safetensors")
+    assert not (tmp_path / "bad.safetensors").exists()
