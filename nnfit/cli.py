@@ -114,10 +114,11 @@ def misspelt(argument, parser):
         options = [o for o in parser._option_string_actions if o.startswith("--")] + ["--version"]  # (nnfit's own)
         close = difflib.get_close_matches(flag, options, n=1, cutoff=0.8)
         return _(" (did you mean {option}?)").format(option=close[0]) if close else ""
-    if argument.endswith(".safetensors") and getattr(parser, "prog", "").split()[-1] in ("explain", "compare"):
-        return _(" (nnfit {command} takes its points from --data, not a model file)").format(command=parser.prog.split()[-1])
-    command = getattr(parser, "prog", "").split()[-1:] or [""]
-    if argument.lower().endswith((".csv", ".tsv", ".txt")) and command[0] in ("nnfit", "train", "fit", "explain", "compare"):
+    from .data import TEXT_SUFFIXES
+    command = (getattr(parser, "prog", "").split() or [""])[-1]
+    if argument.endswith(".safetensors") and command in ("explain", "compare"):
+        return _(" (nnfit {command} takes its points from --data, not a model file)").format(command=command)
+    if argument.lower().endswith(TEXT_SUFFIXES) and command in ("nnfit", "train", "fit", "explain", "compare"):
         return _(" (a data file goes after --data: {prog} --data {file})").format(prog=parser.prog, file=argument)
     if argument in COMMANDS:  # `nnfit --seed 0 fit`: a command after options (taken as train's)
         return _(" (a command comes first: nnfit {command} ...)").format(command=argument)

@@ -709,6 +709,9 @@ def _number(path, line, column, text):
     return v
 
 
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # a data file's name, where a model file or a command was expected (a hint)
+
+
 def too_large(e):
     """Whether the real number e (an int, Fraction, Decimal, ...) is finite but past float64's range: float()
     refuses it (an int like 10**400, a Fraction) or makes it inf (a Decimal)."""

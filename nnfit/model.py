@@ -672,6 +672,7 @@ def from_file(path, meta, tensors):
 def not_a_model_hint(path):
     """What an unreadable model file most likely is: a CSV of points given in the model's place, or a
     safetensors file cut short (its header says it is longer than it is); else ""."""
+    from .data import TEXT_SUFFIXES
     try:
         with open(path, "rb") as f:
             head = f.read(9)
@@ -680,7 +681,7 @@ def not_a_model_hint(path):
         return ""
     if len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") > size - 8:
         return _("; the file is shorter than its header says: it was cut short")
-    if str(path).lower().endswith((".csv", ".txt", ".tsv")) or (head and all(32 <= c < 127 or c in b"\t\r\n" for c in head)):
+    if str(path).lower().endswith(TEXT_SUFFIXES) or (head and all(32 <= c < 127 or c in b"\t\r\n" for c in head)):
         return _("; it looks like text, such as a CSV of points: the model file is the model.safetensors that nnfit "
                  "train or nnfit fit wrote")
     return ""
