@@ -10,11 +10,12 @@ run: $(READY)  ## set up, then train the tutorial's network on its data
 	$(BIN)/nnfit
 
 # Two processes (this machine has 2 cores), each test file whole in one of them, in its order: a file's
-# module fixtures (the page's server, the browser) start once, as when run alone.
+# module fixtures (the page's server, the browser) start once, as when run alone. The files go out longest first
+# (tests/conftest.py's LONGEST_FIRST; --no-loadscope-reorder keeps that order), so the two end together.
 # Python's bytecode is written for the tests even where PYTHONDONTWRITEBYTECODE is set (as on CI machines): without
 # it pytest parses and rewrites every test file's asserts again in each worker, every run (about 3 s of each).
 test: $(READY)  ## set up, then run the tests
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 2 --dist loadfile
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # The tests whose numbers go through torch's or OpenBLAS's CPU kernels, again with other kernels forced,
 # so that a result that depends on the machine's kernels shows up anywhere (.ci/run). The two runs go

@@ -53,9 +53,12 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: many examples, minutes; skipped unless -m slow, --run-slow or NNFIT_SLOW=1")
 
 
-# The longest files first: `make test` hands whole files to two workers in the order collected, so a long file
-# collected last (the page's browser tests, about a fifth of the suite) left one worker idle while it ran.
-LONGEST_FIRST = ("test_play.py", "test_fit.py", "test_cli.py", "test_bad_input.py")
+# The longest files first (measured: the page's browser tests, the CLI's, the fits'...): `make test` hands whole
+# files to two workers in this order (--no-loadscope-reorder: xdist would otherwise order the files by their count
+# of tests, which put a long file last and left one worker idle for 6-12 s while it ran).
+LONGEST_FIRST = ("test_play.py", "test_cli.py", "test_fit.py", "test_bad_input.py", "test_fit_properties.py",
+                 "test_diagnostics.py", "test_export.py", "test_awkward_more.py", "test_fit_many.py", "test_engines.py",
+                 "test_kink.py")
 
 
 def pytest_collection_modifyitems(config, items):
