@@ -329,7 +329,8 @@ def test_helper_49_findings(tmp_path):
                 model.predict(x, return_std=True)
         else:
             std = model.predict(x, return_std=True)[1]
-            assert np.all(np.isfinite(std)) and np.all(std >= np.sqrt(model.extra["regularization"]["noise_var"]))
+            noise_std = np.sqrt(model.extra["regularization"]["noise_var"]) * model.scaling["y_scale"]  # (in scaled units)
+            assert np.all(np.isfinite(std)) and np.all(std >= noise_std)
     (tmp_path / "rep.csv").write_text("x,x\n1,2\n3,4\n5,6\n")
     with pytest.warns(nnfit.DataWarning, match="the column name 'x' is an input's and an output's"):
         assert read_columns(str(tmp_path / "rep.csv"))[2] == (None, None)

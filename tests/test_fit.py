@@ -952,7 +952,8 @@ def test_activation_auto_splits_every_start_and_survives_a_failed_half(monkeypat
     """auto's halves add up to --starts (sigmoid takes the odd one; one start is sigmoid's alone), the
     summary's numbers are those that ran, and an activation whose every start failed leaves the fit to
     the other: y near 1e100 unscaled, where every relu start's loss overflows (without the warm-up: a
-    relu start on plain LM gets through)."""
+    relu start on plain LM gets through). (--scale none now divides y by a power of two near its spread, so
+    the unscaled y is made here by leaving that out.)"""
     from nnfit.fit.report import summary
     rng = np.random.default_rng(0)
     x = np.linspace(-3, 3, 60)
@@ -965,6 +966,7 @@ def test_activation_auto_splits_every_start_and_survives_a_failed_half(monkeypat
     y = (np.abs(x) + 0.05 * rng.standard_normal(40)) * 1e100
     monkeypatch.setattr(lm, "WARM_EPOCHS", 0)
     monkeypatch.setattr(driver, "LINE", False)  # (the straight line's evidence beats sigmoid's poor unscaled fit here)
+    monkeypatch.setattr(driver, "power_of_two_spread", lambda y: np.ones(y.shape[1]))
     model = nnfit.fit(x, y, seed=1, scale="none")
     assert model.config.activation == "sigmoid" and np.all(np.isfinite(model.predict(x)))
     assert model.extra["activation"]["evidence"]["relu"] is None and "relu not computable" in summary(model)
@@ -1031,6 +1033,30 @@ def test_activation_auto_reports_honestly(tmp_path):
     assert "no validation or test split: the validation and test fractions are 0" in summary(model)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_scale_none_fits_y_of_any_size(activation):
+    """--scale none leaves x as it is; y is centred and divided by a power of two near its spread, so the
+    fit's absolute numbers (the goal, min_grad, the prior's bounds) are in units of y's spread. Before, a
+    Bayesian fit of an exact line with y near 1e12 stayed at the mean (the prior's floor on alpha held the
+    output weights of 1e12), and y near 1e-12 met the goal 1e-12 before its first epoch (helper-80).
+    Multiplying y by a power of two multiplies the fit by it, exactly."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 41)
+    fits = {}
+    for size in (1e-12, 1.0, 1e12):
+        y = size * (3 * x - 1)
+        model = nnfit.fit(x, y, seed=1, regularization="bayes", activation=activation, scale="none", starts=4)
+        assert np.mean((model.predict(x) - y) ** 2) < 1e-8 * np.var(y), size
+        fits[size] = model.predict(np.linspace(-1, 1, 101))
+    assert np.allclose(fits[1e12] / 1e12, fits[1.0], rtol=0, atol=1e-4)  # (a decimal factor rounds y: not exact)
+    y = np.sin(3 * x) + 0.1 * rng.standard_normal(41)
+    one = nnfit.fit(x, y, seed=2, activation=activation, scale="none", starts=4, epochs=60)
+    for k in (-40, 40):
+        moved = nnfit.fit(x, np.ldexp(y, k), seed=2, activation=activation, scale="none", starts=4, epochs=60)
+        assert moved.scaling["y_scale"] == np.ldexp(one.scaling["y_scale"], k)
+        assert np.array_equal(moved.predict(x), np.ldexp(one.predict(x), k))
+
+
 def test_each_output_is_no_worse_than_its_own_mean():
     """The constant-mean guard works output by output: unscaled, a large output (sin x times 1000) hid a
     small one of pure noise fitted 67 times worse than its mean. That output alone becomes its mean, with
@@ -1066,8 +1092,10 @@ def test_a_bayesian_fit_without_a_finite_posterior_still_saves(tmp_path, monkeyp
 def test_a_posterior_past_float64_is_dropped_not_raised(monkeypatch):
     """x near 1e150 unscaled with a relu fit: beta J^T J overflows, and NumPy's eigh raised LinAlgError
     on it. The fit now keeps no posterior and no leave-one-out estimate; it saves and loads. (Without
-    the warm-up, whose plain-LM start keeps a finite posterior here.)"""
+    the warm-up, whose plain-LM start keeps a finite posterior here; and with y unscaled, as --scale none left
+    it before it divided y by a power of two near its spread: y near 1e-9, whose beta near 1e20 overflows.)"""
     monkeypatch.setattr(lm, "WARM_EPOCHS", 0)
+    monkeypatch.setattr(driver, "power_of_two_spread", lambda y: np.ones(y.shape[1]))
     monkeypatch.setattr(driver, "LINE", False)  # (the network's posterior: the straight line's evidence wins here)
     rng = np.random.default_rng(0)
     t = np.linspace(-1, 1, 40)
@@ -1480,7 +1508,8 @@ def test_every_warning_of_a_fit_reaches_a_python_caller():
 def test_a_diverged_fit_past_lr_1_suggests_the_default():
     """A first-order fit that diverges at lr past 1 is told the default 0.01, as train is: a tenth of 1000 diverges
     too (helper-77); at lr 1 or below, a tenth."""
-    x = np.linspace(-3, 3, 60)
+    x = np.linspace(-30, 30, 60)  # (relu on x unscaled: its gradients grow with x, so lr 1 diverges too)
     for lr, hint in ((1e3, "0.01"), (1e6, "0.01"), (1.0, "0.1")):
         with pytest.raises(nnfit.TrainingDiverged, match=r"e\.g\. --lr " + re.escape(hint) + r"\)"):
-            nnfit.fit(x, np.sin(x) * 1e6, optimizer="sgd", lr=lr, epochs=50, starts=3, seed=0, scale="none")
+            nnfit.fit(x, np.sin(x / 10), optimizer="sgd", activation="relu", lr=lr, epochs=50, starts=3, seed=0,
+                      scale="none")

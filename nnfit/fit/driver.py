@@ -175,12 +175,12 @@ def scaling(x, y, how):
     one column, lists for more. y is always centered on its mean, so that the network's zero (all
     a_i = 0 and c = 0, where Bayesian regularization pulls) is the best constant; the saved model's
     y_shift also takes the fitted output bias c (fit_points). standard: x
-    and y to mean 0, std 1; minmax: x to [-1, 1], y's half-range to 1; none: x as it is, y only
-    centered. A spread of 0 (every value equal) keeps the scale 1, and the shift is that value itself (the
+    and y to mean 0, std 1; minmax: x to [-1, 1], y's half-range to 1; none: x as it is, y centered and
+    divided by a power of two near its std (power_of_two_spread). A spread of 0 (every value equal) keeps the scale 1, and the shift is that value itself (the
     mean of 1e140 repeated can be a unit in the last place off it, which scaled y to +-2e124 instead of 0)."""
     y_shift = np.where(np.ptp(y, axis=0) == 0, y[0], np.mean(y, axis=0))
     if how == "none":
-        x_shift, x_scale, y_scale = np.zeros(x.shape[1]), np.ones(x.shape[1]), np.ones(y.shape[1])
+        x_shift, x_scale, y_scale = np.zeros(x.shape[1]), np.ones(x.shape[1]), power_of_two_spread(y)
     elif how == "standard":
         x_shift, x_scale, y_scale = np.mean(x, axis=0), np.std(x, axis=0), np.std(y, axis=0)
         x_shift = np.where(np.ptp(x, axis=0) == 0, x[0], x_shift)
@@ -189,6 +189,18 @@ def scaling(x, y, how):
         x_shift, x_scale, y_scale = hi / 2 + lo / 2, (hi - lo) / 2, (y.max(axis=0) - y.min(axis=0)) / 2
     return {"x_shift": column_values(x_shift), "x_scale": column_values(np.where(x_scale > 0, x_scale, 1.0)),
             "y_shift": column_values(y_shift), "y_scale": column_values(np.where(y_scale > 0, y_scale, 1.0))}
+
+
+def power_of_two_spread(y):
+    """--scale none's y scale, each column's: the power of two at or just below its std (1 where the std is 0 or
+    not finite). Dividing by it is exact, so y keeps every digit, and the fit's absolute numbers (the goal,
+    min_grad, the prior's bounds lm.ALPHA_MIN and ALPHA_MAX, EXACT) hold in units of y's spread: y near 1e12
+    was held at its mean (alpha at its floor 1e-8 against output weights of 1e12), and y near 1e-12 met the
+    goal 1e-12 before its first epoch (helper-80)."""
+    with np.errstate(all="ignore"):
+        spread = np.std(y, axis=0)
+    ok = np.isfinite(spread) & (spread > 0)
+    return np.where(ok, np.ldexp(1.0, np.frexp(np.where(ok, spread, 1.0))[1] - 1), 1.0)
 
 
 def column_values(v):
