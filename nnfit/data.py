@@ -442,15 +442,18 @@ def read_table(path, columns):
                 raise DataError(_("{path}, line {line}, column {column!r}: not a number: {text!r} (the other cells of "
                                   "line {line} are numbers; a header line names every column)").format(
                                     path=path, line=line, column=str(i), text=c))
+    comment = ""  # "# my data": a comment, as some tools write them
+    if width == 1 and cells[0].lstrip().startswith("#"):
+        comment = _(" (line {line} is {text!r}: nnfit reads no comment lines; remove it)").format(
+            line=line, text=_short(",".join(cells)))
     try:
         chosen = columns(width, header, _("{path}, line {line}").format(path=path, line=line))
     except DataError as e:
         if width > 1 and not cells[-1]:  # "1,2," on every line: a third, empty column
             raise DataError(str(e) + _(" (line {line} ends with a comma: its last column is empty; remove the commas at "
                                        "the ends of the lines)").format(line=line)) from None
-        if width == 1 and cells[0].lstrip().startswith("#"):  # "# my data": a comment, as some tools write them
-            raise DataError(str(e) + _(" (line {line} is {text!r}: nnfit reads no comment lines; remove it)").format(
-                line=line, text=_short(",".join(cells)))) from None
+        if comment:
+            raise DataError(str(e) + comment) from None
         raise
     picked = {flag: _column(path, header, width, col, flag if isinstance(flag, str) else flag[0])
               for flag, col in chosen.items()}
@@ -462,7 +465,7 @@ def read_table(path, columns):
             raise DataError((_("{path}, line {line}: has {count} columns, but line {first} has {width}") if len(row) != 1
                              else _("{path}, line {line}: has 1 column, but line {first} has {width}")).format(
                 path=path, line=n, count=len(row), first=line, width=width)
-                + ascii_hint(",".join(row), lambda t: len(next(csv.reader([t]))) == width))
+                + (comment or ascii_hint(",".join(row), lambda t: len(next(csv.reader([t]))) == width)))
         for flag, i in picked.items():
             v = _number(path, n, header[i] if header else str(i), row[i])
             values[flag].append(v)
@@ -653,12 +656,12 @@ def _pick(path, header, width, col, flag):
     name = col.strip()
     if re.fullmatch(r"-[0-9]+", name) and (header is None or name not in header):
         raise DataError(_("{path}: {flag} {col}: column indices start at 0 (the file has columns 0 to {last})").format(
-            path=path, flag=flag, col=col, last=width - 1))
+            path=path, flag=flag, col=_short(col), last=width - 1))
     if INDEX.fullmatch(name) and (header is None or name not in header):
-        i = int(name)
-        if not i < width:
+        i = int(name) if len(name) <= 20 else None  # (int() refuses past 4300 digits; no file has 10**20 columns)
+        if i is None or not i < width:
             raise DataError(_("{path}: {flag} {col}: no such column (the file has columns 0 to {last})").format(
-                path=path, flag=flag, col=col, last=width - 1))
+                path=path, flag=flag, col=_short(col), last=width - 1))
         return i
     if "," in name and all(INDEX.fullmatch(part.strip()) or header and part.strip() in header for part in name.split(",")):
         raise DataError(_("{path}: {flag} {col!r}: this command takes one column (nnfit fit takes several, "

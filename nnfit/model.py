@@ -323,14 +323,18 @@ def checked_history(history):
     """A model's loss history as a list of floats (NaN and infinity are a diverged run's); ConfigError unless it
     is numbers."""
     if isinstance(history, np.ndarray) and history.ndim == 1 and history.dtype.kind in "fiu":
-        return history.astype(np.float64).tolist()  # (a long run's: millions of epochs)
-    try:
-        if isinstance(history, (str, bytes, dict)):
-            raise TypeError
-        return [checked_loss(h, "history", finite=False) for h in history]
-    except TypeError:
-        raise ConfigError("history", _("must be a list of numbers (the loss of each epoch), got {value}").format(
-            value=shown(history))) from None
+        history = history.astype(np.float64)  # (a long run's: millions of epochs)
+    else:
+        try:
+            if isinstance(history, (str, bytes, dict)):
+                raise TypeError
+            history = np.array([checked_loss(h, "history", finite=False) for h in history], dtype=np.float64)
+        except TypeError:
+            raise ConfigError("history", _("must be a list of numbers (the loss of each epoch), got {value}").format(
+                value=shown(history))) from None
+    if np.any(history < 0):  # (a loss is a mean squared error: load refuses one below 0)
+        raise ConfigError("history", _("holds {value}: a loss is never below 0").format(value=shown(float(history[history < 0][0]))))
+    return history.tolist()
 
 
 def checked_loss(value, name="final_loss", finite=None):
@@ -588,10 +592,10 @@ def from_file(path, meta, tensors):
         if history != "tensor" or long_history is None or long_history.dtype != np.float64 or long_history.ndim != 1:
             raise bad("history", _("and the tensor 'history' must come together: \"tensor\" and a float64 vector"))
         if not np.all(np.isnan(long_history) | (np.isfinite(long_history) & (long_history >= 0))):
-            raise bad("history", _("must be a list of numbers"))
+            raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged one)"))
         history = long_history  # (NaN for the epochs JSON writes as null)
     elif not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
-        raise bad("history", _("must be a list of numbers"))  # losses: mean squared errors, never below 0
+        raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged one)"))  # losses: mean squared errors, never below 0
     final_loss = field("final_loss", "null") if "final_loss" in meta else None
     if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
         try:

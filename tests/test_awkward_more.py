@@ -551,3 +551,35 @@ def test_helper_74_findings(tmp_path, cli):
                            "--quiet", "--no-plot", "--out", "r", "--lang", "en")
     assert status == 0 and err.splitlines()[0] == ("nnfit: warning: 10 points are too few for a validation split (it needs 20 "
                                                    "or more): --val-fraction, --patience not used"), err
+
+
+def test_helper_79_findings(tmp_path, cli):
+    """A column index of more than 4300 digits (past what int() reads) is no such column, in one line with its
+    digits cut short, in every command that picks columns; a negative loss in a Model's history is refused
+    where the Model is made (save refused it after, as "must be a list of numbers"), and load says why."""
+    (tmp_path / "p.csv").write_text("x,y\n1,2\n3,4\n5,6\n")
+    huge = "9" * 4400
+    for argv in (("fit", "--x", huge), ("train", "--y", huge), ("fit", "--y", "-" + huge), ("explain", "--x", huge)):
+        status, out, err = cli(*argv[:1], "--data", "p.csv", *argv[1:], "--lang", "en")
+        assert status == 1 and len(err.splitlines()) == 1 and "characters)" in err and "internal" not in err, err
+    nnfit.train(seed=0, epochs=2).save(tmp_path / "m.safetensors")
+    status, out, err = cli("predict", "m.safetensors", "--csv", "p.csv", "--x", huge)
+    assert status == 1 and err.startswith("nnfit: error: p.csv: --x 9999") and "no such column" in err, err
+    (tmp_path / "c.csv").write_text("# my data\n1,2\n2,3\n")  # (predict said only "has 2 columns, but line 1 has 1")
+    status, out, err = cli("predict", "m.safetensors", "--csv", "c.csv")
+    assert status == 1 and err.endswith("(line 1 is '# my data': nnfit reads no comment lines; remove it)\n"), err
+    trained = nnfit.train(seed=0, epochs=2)
+    for history in ([0.5, -1.0], np.array([0.5, -2.0])):
+        with pytest.raises(ConfigError, match=r"^history holds -\d\.0: a loss is never below 0$"):
+            Model(trained.params, trained.config, history=history)
+    assert Model(trained.params, trained.config, history=[np.nan, 1.0]).history[1] == 1.0  # (a diverged epoch's NaN)
+    trained.save(tmp_path / "h.safetensors")
+    from safetensors.numpy import load_file, save_file
+    import json
+    from safetensors import safe_open
+    with safe_open(str(tmp_path / "h.safetensors"), "np") as f:
+        meta = dict(f.metadata())
+    meta["history"] = json.dumps([0.5, -1.0])
+    save_file(load_file(str(tmp_path / "h.safetensors")), str(tmp_path / "neg.safetensors"), metadata=meta)
+    with pytest.raises(nnfit.ModelFileError, match="must be a list of numbers, none below 0"):
+        nnfit.load(tmp_path / "neg.safetensors")
