@@ -321,7 +321,7 @@ class Model:
 
 def checked_history(history):
     """A model's loss history as a list of floats (NaN and infinity are a diverged run's); ConfigError unless it
-    is numbers."""
+    is numbers, none below 0."""
     if isinstance(history, np.ndarray) and history.ndim == 1 and history.dtype.kind in "fiu":
         history = history.astype(np.float64)  # (a long run's: millions of epochs)
     else:
@@ -333,7 +333,8 @@ def checked_history(history):
             raise ConfigError("history", _("must be a list of numbers (the loss of each epoch), got {value}").format(
                 value=shown(history))) from None
     if np.any(history < 0):  # (a loss is a mean squared error: load refuses one below 0)
-        raise ConfigError("history", _("holds {value}: a loss is never below 0").format(value=shown(float(history[history < 0][0]))))
+        raise ConfigError("history", _("holds {value}: a loss is never below 0").format(
+            value=shown(float(history[history < 0][0]))))
     return history.tolist()
 
 
@@ -595,7 +596,8 @@ def from_file(path, meta, tensors):
             raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged one)"))
         history = long_history  # (NaN for the epochs JSON writes as null)
     elif not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
-        raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged one)"))  # losses: mean squared errors, never below 0
+        # (losses: mean squared errors, never below 0)
+        raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged one)"))
     final_loss = field("final_loss", "null") if "final_loss" in meta else None
     if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
         try:

@@ -174,10 +174,11 @@ def scaling(x, y, how):
     """Shift and scale of each column of x (N, d) and y (N, k), from the training points: numbers for
     one column, lists for more. y is always centered on its mean, so that the network's zero (all
     a_i = 0 and c = 0, where Bayesian regularization pulls) is the best constant; the saved model's
-    y_shift also takes the fitted output bias c (fit_points). standard: x
-    and y to mean 0, std 1; minmax: x to [-1, 1], y's half-range to 1; none: x as it is, y centered and
-    divided by a power of two near its std (power_of_two_spread). A spread of 0 (every value equal) keeps the scale 1, and the shift is that value itself (the
-    mean of 1e140 repeated can be a unit in the last place off it, which scaled y to +-2e124 instead of 0)."""
+    y_shift also takes the fitted output bias c (fit_points). standard: x and y to mean 0, std 1; minmax:
+    x to [-1, 1], y's half-range to 1; none: x as it is, y centered and divided by a power of two near its
+    std (power_of_two_spread). A spread of 0 (every value equal) keeps the scale 1, and the shift is that
+    value itself (the mean of 1e140 repeated can be a unit in the last place off it, which scaled y to
+    +-2e124 instead of 0)."""
     y_shift = np.where(np.ptp(y, axis=0) == 0, y[0], np.mean(y, axis=0))
     if how == "none":
         x_shift, x_scale, y_scale = np.zeros(x.shape[1]), np.ones(x.shape[1]), power_of_two_spread(y)
