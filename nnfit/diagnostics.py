@@ -132,9 +132,14 @@ def fit_warnings(model):
     if constant:  # the mean of y, kept: it follows no noise, so a worse held-out error is not overfitting
         return out
     if n_val >= MIN_HELD_OUT and m["val"]["mse"] > VAL_RATIO * m["train"]["mse"] and not m["val"]["r2"] >= VAL_R2:
-        out.append(_("the validation MSE is {ratio:.3g} times the training MSE: the fit does not carry over to new "
-                     "points (overfitted); try a smaller --hidden or more points").format(
-                         ratio=m["val"]["mse"] / m["train"]["mse"] if m["train"]["mse"] > 0 else math.inf))
+        if m["train"]["mse"] > 0:
+            out.append(_("the validation MSE is {ratio:.3g} times the training MSE: the fit does not carry over to new "
+                         "points (overfitted); try a smaller --hidden or more points").format(
+                             ratio=m["val"]["mse"] / m["train"]["mse"]))
+        else:  # ("inf times" before: stress_fit)
+            out.append(_("the validation MSE is {val:.3g} where the fit passes through every training point: it does not "
+                         "carry over to new points (overfitted); try a smaller --hidden or more points").format(
+                             val=m["val"]["mse"]))
     if n_test >= MIN_HELD_OUT and m["test"]["r2"] < m["train"]["r2"] - R2_DROP \
             and m["test"]["mse"] > TEST_RATIO * m["train"]["mse"]:
         out.append(_("the test R² {test:.3f} is far below the training R² {train:.3f}: the fit does not carry over to "

@@ -154,6 +154,8 @@ def test_warning_thresholds_on_both_sides():
     # validation: over 4 times the training MSE, with R² below 0.99, from 5 points on
     assert "4.1 times" in fit_warnings(fake([140, 30, 30], {**good, "val": m(0.041, 0.9)}))[0]
     assert fit_warnings(fake([140, 30, 30], {**good, "val": m(0.041, 0.991)})) == []  # a near-exact fit
+    through = fit_warnings(fake([140, 30, 30], {**good, "train": m(0.0, 1.0), "val": m(0.041, 0.9)}))[0]
+    assert through.startswith("the validation MSE is 0.041 where the fit passes through every training point")  # ("inf times")
     assert fit_warnings(fake([140, 4, 30], {**good, "val": m(1.0, 0.1, 4)})) == []  # too few to judge
     # test: R² more than 0.1 below training's, with the MSE over twice training's, from 5 points on
     assert "R² 0.870 is far below the training R² 0.980" in fit_warnings(fake([140, 30, 30], {**good, "test": m(0.021, 0.87)}))[0]
