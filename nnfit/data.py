@@ -462,9 +462,10 @@ def read_table(path, columns):
     count, rounded = 0, []
     for n, row in itertools.chain(data, rows):
         if len(row) != width:
-            raise DataError((_("{path}, line {line}: has {count} columns, but line {first} has {width}") if len(row) != 1
-                             else _("{path}, line {line}: has 1 column, but line {first} has {width}")).format(
-                path=path, line=n, count=len(row), first=line, width=width)
+            raise DataError((_("{path}, line {line}: {text!r} has {count} columns, but line {first} has {width}")
+                             if len(row) != 1 else
+                             _("{path}, line {line}: {text!r} has 1 column, but line {first} has {width}")).format(
+                path=path, line=n, text=_short(",".join(row)), count=len(row), first=line, width=width)
                 + (comment or ascii_hint(",".join(row), lambda t: len(next(csv.reader([t]))) == width)))
         for flag, i in picked.items():
             v = _number(path, n, header[i] if header else str(i), row[i])

@@ -568,6 +568,9 @@ def test_helper_79_findings(tmp_path, cli):
     (tmp_path / "c.csv").write_text("# my data\n1,2\n2,3\n")  # (predict said only "has 2 columns, but line 1 has 1")
     status, out, err = cli("predict", "m.safetensors", "--csv", "c.csv")
     assert status == 1 and err.endswith("(line 1 is '# my data': nnfit reads no comment lines; remove it)\n"), err
+    (tmp_path / "z.csv").write_text("x,y\n1,2\n3,4\n\x1a\n")  # (a DOS end-of-file mark: the row's text was not shown)
+    status, out, err = cli("fit", "--data", "z.csv", "--no-plot")
+    assert status == 1 and err == "nnfit: error: z.csv, line 4: '\\x1a' has 1 column, but line 1 has 2\n", err
     trained = nnfit.train(seed=0, epochs=2)
     for history in ([0.5, -1.0], np.array([0.5, -2.0])):
         with pytest.raises(ConfigError, match=r"^history holds -\d\.0: a loss is never below 0$"):

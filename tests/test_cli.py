@@ -15,7 +15,7 @@ BAD_DATA = {  # file contents -> a piece of the expected message
     "nan.csv": (b"x,y\n1,2\nnan,3\n", "line 3, column 'x': 'nan' is not a finite number"),
     "inf.csv": (b"1,2\n2,inf\n", "line 2, column '1': 'inf' is not a finite number"),
     "one_point.csv": (b"x,y\n1,2\n", "at least 2 points"),
-    "ragged.csv": (b"1,2\n3,4,5\n", "line 2: has 3 columns, but line 1 has 2"),
+    "ragged.csv": (b"1,2\n3,4,5\n", "line 2: '3,4,5' has 3 columns, but line 1 has 2"),
     "binary.csv": (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file"),
     "latin1.csv": (b"x,y\n1,\xe9\n", "not a UTF-8 text file"),
     "one_column.csv": (b"1\n2\n3\n", "every row needs two (x, y)"),
