@@ -19,7 +19,7 @@ import warnings
 
 from . import __version__
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
-from .i18n import _, argparse_speaks, ascii_hint, kept as kept_language, use as use_language
+from .i18n import _, argparse_speaks, ascii_hint, kept as kept_language, system_reason, use as use_language
 
 COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
 
@@ -728,7 +728,7 @@ def cmd_play(args):
         if e.filename is not None:  # not the socket: standard output (Output names it), the browser's files
             raise
         where = f"--host {args.host}" + (f" --port {args.port}" if args.port else "")  # (port 0: any free one)
-        raise Failure(_("{where}: cannot serve there: {error}").format(where=where, error=e.strerror or e)) from None
+        raise Failure(_("{where}: cannot serve there: {error}").format(where=where, error=system_reason(e))) from None
     RECEIVED[:] = [sig for sig in RECEIVED if sig != signal.SIGINT]  # Ctrl-C is how the page's server stops
     return 0
 
@@ -1078,7 +1078,7 @@ def describe(e):
         return _("{name} is not installed: pip install {package}").format(
             name=e.name, package=f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
     if isinstance(e, OSError) and e.strerror:  # (main writes a line break in the file name as \n)
-        return _("{file}: {error}").format(file=e.filename, error=e.strerror) if e.filename else e.strerror
+        return _("{file}: {error}").format(file=e.filename, error=system_reason(e)) if e.filename else system_reason(e)
     threads = os.environ.get("NUMBA_NUM_THREADS")
     if isinstance(e, ValueError) and threads is not None and "threads" in first:  # Numba's words
         return _("NUMBA_NUM_THREADS={value!r} in the environment is not a number of threads Numba can use: unset it, "

@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from .i18n import _, ascii_hint
+from .i18n import _, ascii_hint, system_reason
 
 # The tutorial's samples (section 2 of the chapter).
 TUTORIAL_X = (-10.0, -7.78, -5.56, -3.33, -1.11, 1.11, 3.33, 5.56, 7.78, 10.0)
@@ -269,7 +269,7 @@ def open_text(path):
     except OSError as e:
         if e.errno == errno.ENXIO:  # a socket, or a device with nothing behind it
             raise DataError(_("{path}: is not a regular file (a pipe, device or socket); give a CSV file").format(path=path)) from None
-        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
+        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=system_reason(e))) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
@@ -284,7 +284,7 @@ def open_text(path):
         os.lseek(fd, 0, os.SEEK_SET)
     except OSError as e:
         os.close(fd)
-        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
+        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=system_reason(e))) from None
     encoding = ("utf-32" if head[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)  # before UTF-16: FF FE 00 00
                 else "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig")
     if b"\x00" in head and encoding == "utf-8-sig":
@@ -345,7 +345,7 @@ def _lines(path, f, wide, raw):
             raw[:] = [line]
             yield line
     except OSError as e:  # a read that fails midway (a disk error, a file on a dying mount)
-        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror or e)) from None
+        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=system_reason(e))) from None
     except UnicodeDecodeError as e:
         if wide:  # UTF-16 or UTF-32 (a BOM said so): a lone surrogate, a cut-off last character
             line, unit = bad_wide(path, f.encoding, n + 1, e.object[e.start:e.end])

@@ -34,7 +34,7 @@ from string import Template
 
 import numpy as np
 
-from .i18n import _
+from .i18n import _, system_reason
 from .model import IDENTITY
 
 # act(z) in each language, written as Model.predict computes it (nnfit/activations.py): the sigmoid
@@ -534,7 +534,7 @@ def write_new(path, content):
                 raise
             os.rename(tmp, path)  # a file system without hard links
     except OSError as e:
-        raise RunDirError(_("{path}: cannot write: {reason}").format(path=path, reason=e.strerror or e)) from None
+        raise RunDirError(_("{path}: cannot write: {reason}").format(path=path, reason=system_reason(e))) from None
     finally:
         if fd is not None:
             os.close(fd)

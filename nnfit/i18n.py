@@ -12,6 +12,7 @@ no language was chosen and the locale is Chinese: the first of LANGUAGE, LC_ALL,
 is set, as gettext reads them, starting with zh (zh_CN, zh_TW, ...). English otherwise.
 """
 from contextlib import contextmanager
+import errno
 import gettext
 import os
 
@@ -100,3 +101,28 @@ def ascii_hint(text, valid):
         return ""
     shown = plain if len(plain) <= 60 else plain[:60] + "..."
     return _(" (full-width characters: did you mean {text!r}?)").format(text=shown)
+
+
+def system_reason(e):
+    """An OSError's reason in the chosen language: the system's own words (its strerror) in English, and
+    for the errors a file or a port meets most, the same words from the catalog otherwise (the system's
+    stay English in a Chinese message when Python runs under another locale, as it mostly does)."""
+    text = e.strerror or str(e)
+    if _translation is None:
+        use()
+    if type(_translation) is gettext.NullTranslations:  # English (or no catalog)
+        return text
+    known = {
+        errno.ENOENT: _("No such file or directory"), errno.EACCES: _("Permission denied"),
+        errno.EPERM: _("Operation not permitted"), errno.EISDIR: _("Is a directory"),
+        errno.ENOTDIR: _("Not a directory"), errno.EEXIST: _("File exists"),
+        errno.ENOSPC: _("No space left on device"), errno.EROFS: _("Read-only file system"),
+        errno.ELOOP: _("Too many levels of symbolic links"), errno.ENAMETOOLONG: _("File name too long"),
+        errno.EIO: _("Input/output error"), errno.EPIPE: _("Broken pipe"), errno.EINVAL: _("Invalid argument"),
+        errno.ENXIO: _("No such device or address"), errno.EBUSY: _("Device or resource busy"),
+        errno.EDQUOT: _("Disk quota exceeded"), errno.EFBIG: _("File too large"),
+        errno.EADDRINUSE: _("Address already in use"), errno.EADDRNOTAVAIL: _("Cannot assign requested address"),
+        errno.ENOTEMPTY: _("Directory not empty"), errno.EXDEV: _("Invalid cross-device link"),
+        errno.EMFILE: _("Too many open files"),
+    }
+    return known.get(e.errno, text)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .config import Config, ConfigError
-from .i18n import _
+from .i18n import _, system_reason
 from .params import NAMES, Params
 
 FORMAT = "nnfit-1"
@@ -301,7 +301,7 @@ class Model:
                 os.replace(tmp, path)
             except (OSError, ValueError) as e:  # SafetensorError is neither: caught below by name
                 raise ModelFileError(_("{path}: cannot write the model: {error}").format(
-                    path=path, error=getattr(e, "strerror", None) or e)) from None
+                    path=path, error=system_reason(e) if isinstance(e, OSError) else e)) from None
             except Exception as e:
                 if type(e).__name__ != "SafetensorError":
                     raise
@@ -479,7 +479,7 @@ def load(path):
             os.stat(path)  # a link that loops (or a path it may not search) is not "no such file"
         except OSError as e:
             if e.errno != errno.ENOENT:
-                raise ModelFileError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
+                raise ModelFileError(_("{path}: cannot read: {reason}").format(path=path, reason=system_reason(e))) from None
         except ValueError:  # (a NUL in the name)
             pass
         raise ModelFileError(_("{path}: no such file").format(path=path))
@@ -494,7 +494,7 @@ def load(path):
     try:
         open(path, "rb").close()  # safetensors says "No such file or directory" for a file it may not read
     except OSError as e:
-        raise ModelFileError(_("{path}: cannot read: {reason}").format(path=path, reason=e.strerror)) from None
+        raise ModelFileError(_("{path}: cannot read: {reason}").format(path=path, reason=system_reason(e))) from None
     try:
         with safe_open(path, framework="numpy") as f:
             meta = f.metadata() or {}

@@ -14,7 +14,7 @@ import shutil
 import signal
 import tempfile
 
-from .i18n import _
+from .i18n import _, system_reason
 
 
 class RunDirError(ValueError):
@@ -49,7 +49,7 @@ def check_new(path, taken_ok=False):
         longest, whole = 255, 4096
     full = os.path.abspath(path)
     if len(os.fsencode(full)) + 20 >= whole or any(len(os.fsencode(part)) > longest for part in full.split(os.sep)):
-        raise RunDirError(_("{path}: cannot create: {reason}").format(path=path, reason=os.strerror(errno.ENAMETOOLONG)))
+        raise RunDirError(_("{path}: cannot create: {reason}").format(path=path, reason=system_reason(OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG)))))
     # what access() cannot tell (/proc, a read-only mount for root, a quota): found by trying
     probe = os.path.join(parent, f".nnfit_probe_{secrets.token_hex(4)}")
     try:
@@ -57,7 +57,7 @@ def check_new(path, taken_ok=False):
             os.mkdir(probe)
             os.rmdir(probe)
     except OSError as e:
-        raise RunDirError(_("{path}: cannot create: {reason}").format(path=path, reason=e.strerror)) from None
+        raise RunDirError(_("{path}: cannot create: {reason}").format(path=path, reason=system_reason(e))) from None
 
 
 def dangling(path, option):
@@ -78,7 +78,7 @@ def link_target(path):
     try:
         return "-> " + os.readlink(path)
     except OSError as e:
-        return e.strerror
+        return system_reason(e)
 
 
 class NewRunDir:
@@ -105,7 +105,7 @@ class NewRunDir:
             writable_mkdir(self.tmp)
         except OSError as e:
             self._remove()
-            raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
+            raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=system_reason(e))) from None
         except BaseException:  # a signal between mkdir and the `with` body
             self._remove()
             raise
@@ -132,7 +132,7 @@ class NewRunDir:
                     if e.errno in (errno.EEXIST, errno.ENOTEMPTY):  # a run given the same --out, finished first
                         raise RunDirError(_("{path}: already exists; nnfit never overwrites a run, give a new --out "
                                             "directory").format(path=self.path)) from None
-                    raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=e.strerror)) from None
+                    raise RunDirError(_("{path}: cannot create: {reason}").format(path=self.path, reason=system_reason(e))) from None
                 for folder in self.made:  # deepest first, while the folders above can still be entered
                     try:
                         os.chmod(folder, 0o777 & ~umask())
@@ -222,7 +222,7 @@ def write_run(out, model, files=None, models=None, auto=False, check=None):
                 write(os.path.join(tmp, name))
             except OSError as e:  # a full disk, a quota: which file, not just the reason (the run is removed)
                 raise RunDirError(_("{path}: cannot write: {reason}").format(
-                    path=os.path.join(run.path, name), reason=e.strerror or e)) from None
+                    path=os.path.join(run.path, name), reason=system_reason(e))) from None
             except ModelFileError as e:  # named in the run's folder, not the temporary one (removed)
                 raise RunDirError(str(e).replace(tmp, run.path)) from None
         if check is not None:

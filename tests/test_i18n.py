@@ -124,6 +124,28 @@ def test_library_errors_follow_the_language(cli, monkeypatch):
     assert zh.returncode == 1 and zh.stderr == f"nnfit：错误：{missing}：文件不存在\n", zh.stderr
 
 
+def test_the_systems_reasons_speak_the_language(cli, monkeypatch):
+    """An error the system reports (a model path through a file, a run folder inside one) gives its reason
+    in Chinese under --lang zh, as the rest of the line (it stayed English: helper-79); English is the
+    system's own words. Every errno the catalog knows has a Chinese text."""
+    import errno
+    with open("plain.txt", "w") as f:
+        f.write("x\n")
+    for argv, reason_zh, reason_en in ((["predict", "plain.txt/m.safetensors", "1"], "不是目录", os.strerror(errno.ENOTDIR)),):
+        got, out, err = cli(*argv, "--lang", "zh")
+        assert got == 1 and err.startswith("nnfit：错误：") and err.rstrip().endswith(reason_zh), err
+        got, out, err = cli(*argv, "--lang", "en")
+        assert got == 1 and err.rstrip().endswith(reason_en) and not CJK.search(err), err
+    i18n.use("zh")
+    try:
+        for code in (errno.ENOENT, errno.EACCES, errno.EISDIR, errno.ENOSPC, errno.EROFS, errno.ELOOP, errno.EADDRINUSE):
+            assert CJK.search(i18n.system_reason(OSError(code, os.strerror(code)))), code
+        assert i18n.system_reason(OSError(errno.ECHILD, "No child processes")) == "No child processes"  # not in the catalog
+    finally:
+        i18n.use("en")
+    assert i18n.system_reason(OSError(errno.ENOENT, "No such file or directory")) == "No such file or directory"
+
+
 def test_library_messages_in_chinese_keep_their_values():
     i18n.use("zh")
     try:
