@@ -371,6 +371,9 @@ def out_dir(args):
     from .runs import next_run_dir
     if args.out is not None and not args.out.strip():
         raise Failure(_("--out must name a directory, got {value!r}").format(value=args.out), 2)
+    if args.out == "-":  # (export -o - is standard output; a run is several files, so a folder named "-" was a surprise)
+        raise Failure(_("--out -: a run is a folder of files and cannot go to standard output; name a directory "
+                        "(./- for one called \"-\")"), 2)
     return args.out or next_run_dir()
 
 

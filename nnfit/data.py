@@ -137,7 +137,8 @@ def _numbers(v, name):
     if _is_sparse(v):  # (np.asarray makes it a 0-d array of one object; a dok_matrix is also a dict)
         raise DataError(_("{name} is a sparse matrix ({type}): nnfit needs dense numbers, e.g. {name}.toarray()").format(
             name=name, type=type(v).__name__))
-    if isinstance(v, (str, bytes, dict, set, collections.abc.Iterator)):  # (a generator: NumPy makes it one object)
+    if isinstance(v, (str, bytes, bytearray, dict, set, collections.abc.Iterator)):  # (a generator: NumPy makes it one
+        # object; a bytearray its bytes as integers)
         raise DataError(_("{name} must be a list or array of numbers, got {type}").format(name=name, type=type(v).__name__))
     reject_masked(v, name)
     try:
