@@ -91,6 +91,7 @@ class Parser(argparse.ArgumentParser):
         """As argparse's, with a guess at what an unrecognized argument meant (a misspelt option or command),
         and the command's own --help named."""
         args, extras = self.parse_known_args(args, namespace)
+        extras = [a for a in extras if a != "--"]  # (a bare -- ends the options, with nothing after it or not)
         if extras:
             command = self._subparsers and next((choice for action in self._subparsers._group_actions
                                                  for name, choice in getattr(action, "choices", {}).items()

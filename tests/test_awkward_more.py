@@ -586,12 +586,16 @@ def test_helper_79_findings(tmp_path, cli):
 
 def test_out_dash_and_bytearray_data_are_refused(tmp_path, cli):
     """--out - (standard output, as export -o - means) is refused in one line with status 2, nothing made
-    (it made a folder named "-"); a bytearray as data is refused as bytes are (NumPy read its bytes as
-    integers: helper-79)."""
+    (it made a folder named "-"); a bare -- at the end is taken as the end of the options; a bytearray as
+    data is refused as bytes are (NumPy read its bytes as integers: helper-79)."""
     for command in ("train", "fit"):
         status, out, err = cli(command, "--out", "-", "--no-plot", "--lang", "en")
         assert status == 2 and err.startswith("nnfit: error: --out -: a run is a folder") and len(err.splitlines()) == 1, err
     assert not (tmp_path / "-").exists() and not (tmp_path / "runs").exists()
+    status, out, err = cli("train", "--no-plot", "--epochs", "1", "--out", "r", "--")  # a bare -- at the end: no options
+    assert status == 0 and (tmp_path / "r" / "model.safetensors").exists(), err  # follow (it was "unrecognized")
+    status, out, err = cli("train", "--no-plot", "--", "foo")
+    assert status == 2 and "unrecognized arguments: foo (" in err, err
     for data in (bytearray(b"\x01\x02\x03\x04"), b"\x01\x02\x03\x04"):
         with pytest.raises(nnfit.DataError, match="must be a list or array of numbers, got (bytearray|bytes)"):
             nnfit.fit(data, [1.0, 2.0, 3.0, 4.0])
