@@ -122,6 +122,10 @@ class Model:
                 what="Model.predict", names="x, return_std"))
         check_bool("return_std", return_std)
         x = self.inputs(x)
+        if not all(np.isfinite(np.asarray(p, dtype=np.float64)).all() for p in self.params):
+            from .train import TrainingDiverged  # (one of Models' whose training diverged: its sums are not at fault)
+            raise TrainingDiverged(_("this model's training diverged: its parameters are not finite, so it has no "
+                                     "predictions; train it again with a smaller lr"))
         s = self.scaling
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a tiny x_scale (1e-320) overflows u: the curve is a step
             u = (x - np.asarray(s["x_shift"])) / np.asarray(s["x_scale"])
@@ -786,6 +790,20 @@ class Models:
     @property
     def final_losses(self):
         return self.histories[:, -1]
+
+    def predict(self, x):
+        """Every model's y_hat at x, at once: (M, ...) with row k models[k].predict(x), the same numbers, and
+        NaN in the rows of models whose training diverged (final loss NaN: models[k].predict refuses them).
+        x is checked as Model.predict checks it."""
+        x = self[0].inputs(x)
+        w, b, a = (np.asarray(p, dtype=np.float64) for p in self.params)  # (M, H) each
+        finite = np.isfinite(w).all(axis=1) & np.isfinite(b).all(axis=1) & np.isfinite(a).all(axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = np.moveaxis(np.sum(activate(self.config.activation, x[..., None, None] * w + b) * a, axis=-1), -1, 0)
+        if np.isnan(y[finite]).any():  # (past +-1e150 the sums overflow: a model's own predict says where, and why)
+            for k in np.flatnonzero(finite):
+                self[k].predict(x)
+        return y
 
     @property
     def best_index(self):
