@@ -776,7 +776,8 @@ def test_explain_with_models_says_to_drop_models_whatever_the_engine(cli):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["fit", "--hidden", "2", "--"], "unrecognized arguments: -- (see nnfit fit --help)"),
+    (["fit", "--hidden", "2", "--", "foo"], "unrecognized arguments: foo (see nnfit fit --help)"),  # (a bare -- alone ends
+    # the options: test_out_dash_and_bytearray_data_are_refused)
     (["--seed", "0", "fit"], "unrecognized arguments: fit (a command comes first: nnfit fit ...) (see nnfit train --help)"),
     (["train", "--lr", "10²"], "argument --lr: must be a number, got '10²' (see nnfit train --help)"),  # (not '102')
     (["train", "--lr", "①"], "argument --lr: must be a number, got '①' (see nnfit train --help)"),
