@@ -160,7 +160,7 @@ def fit_or_nnfit_error(x, y, **opts):
     state = np.geterr()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        warnings.simplefilter("always", nnfit.DataWarning)  # nnfit's own warnings are part of its answer
+        warnings.simplefilter("ignore", nnfit.DataWarning)  # nnfit's own warnings are part of its answer
         try:
             return nnfit.fit(x, y, **opts)
         except NNFIT_ERRORS as e:

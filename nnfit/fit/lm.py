@@ -453,8 +453,9 @@ class LevenbergMarquardt:
         the output bias's alpha 1e-8 (ALPHA_MIN), so J^T J's round-off eigenvalues of -1e-14 become
         -1e5 in M: the factorization failed, the evidence was -inf, and a start fitted to 1.5e-12 lost to
         one at 1.3e-6 (the epochs keep skipping such an update, in both the NumPy and compiled steps)."""
-        d = 1.0 / np.sqrt(self.alpha[idx][:, self.group])  # (k, P)
-        M = self.beta[idx, None, None] * d[:, :, None] * A * d[:, None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):  # (alpha 0: plain LM, whose M is not used; NaN: not ok)
+            d = 1.0 / np.sqrt(self.alpha[idx][:, self.group])  # (k, P)
+            M = self.beta[idx, None, None] * d[:, :, None] * A * d[:, None, :]
         M += np.eye(A.shape[1])
         L, Minv, ok = cholesky_each(M)
         share = np.clip(1.0 - np.diagonal(Minv, axis1=1, axis2=2), 0.0, 1.0)
