@@ -420,6 +420,7 @@ LARGE = {
 
 
 def main():
+    warnings.simplefilter("ignore", nnfit.DataWarning)  # (small data without regularization, on purpose: not for the tables)
     say(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}; {time.strftime('%Y-%m-%d')}")
     say()

@@ -196,7 +196,9 @@ def integer(text):
     return int(exact)
 
 
-def add_training_options(p):
+def add_training_options(p, hidden=()):
+    """The training options; those in `hidden` are still read (their command refuses them in one line) but not
+    listed in --help (compare's --engine, explain's --models)."""
     d = Config()
     g = p.add_argument_group(_("network and recipe (the tutorial's by default)"))
     g.add_argument("--hidden", type=integer, default=d.hidden, help=_("neurons in the hidden layer (default %(default)s)"))
@@ -214,6 +216,9 @@ def add_training_options(p):
     g.add_argument("--data", metavar="FILE.csv", help=_("your own points: two numeric columns, header optional"))
     g.add_argument("--x", action=OnceOne, help=_("the x column of --data, by name or 0-based index"))
     g.add_argument("--y", action=OnceOne, help=_("the y column of --data, by name or 0-based index"))
+    for action in p._actions:
+        if set(action.option_strings) & set(hidden):
+            action.help = argparse.SUPPRESS
 
 
 def add_output_options(p):
@@ -254,10 +259,10 @@ def build_parser():
     e.add_argument("--sample", type=integer, default=1, help=_("which step within the epoch, from 1 (default 1)"))
     e.add_argument("--lang", default="zh", help=_("zh | en (default zh, as the plots)"))
     e.add_argument("--json", action="store_true", help=_("print the ledger as JSON (the numbers of the nnfit play page)"))
-    add_training_options(e)
+    add_training_options(e, hidden=("--models",))
     e.set_defaults(engine="scalar")  # the chapter's per-neuron autograd
     c = sub.add_parser("compare", help=_("train every engine from the same start and compare"))
-    add_training_options(c)
+    add_training_options(c, hidden=("--engine",))
     f = sub.add_parser("fit", help=_("find a good curve: Levenberg-Marquardt, many starts, scaling, regularization"))
     add_fit_options(f)
     add_output_options(f)
@@ -629,7 +634,7 @@ def cmd_fit(args):
     from .fit import FitConfig, fit_points, summary
     from .fit.config import MIN_SPLIT_POINTS
     from .fit.driver import split_indices
-    from .plot import plot_diagnostics, plot_loss, plot_targets
+    from .plot import kept_last, plot_diagnostics, plot_loss, plot_targets
     from .runs import NewRunDir
     check_lang(args.lang)
     cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
@@ -674,7 +679,7 @@ def cmd_fit(args):
     plots = {} if args.no_plot else {
         **({} if one else {"fit.png": lambda path: plot_targets(model, x, y, index, path, args.lang, args.show and has_screen())}),
         "loss.png": lambda path: plot_loss(path, args.lang, model.history, e["val_history"] or None,
-                                           e["test_history"] or None, e["best_epoch"]),
+                                           e["test_history"] or None, e["best_epoch"], last=kept_last(e)),
         "diagnostics.png": lambda path: plot_diagnostics(model, x, y, index, path, args.lang)}
     write_run(out, model, x[:, 0] if one else x, y[:, 0] if one else y, args, extra_files=plots)
     return 0
@@ -768,6 +773,7 @@ def cmd_export(args):
                 sys.stdout.reader_left()
     else:
         write_new(args.output, content)
+        print(_("wrote {file}").format(file=args.output), file=sys.stderr)  # (as train and fit say where their files went)
     return 0
 
 

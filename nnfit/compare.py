@@ -51,4 +51,6 @@ def compare(cfg, x, y):
     cells += [[name, f"{final:.6f}" if abs(final) < 1e6 else f"{final:.6g}", f"{diff:.3g}", f"{seconds * 1e3:.2f}"] for name, final, diff, seconds in rows]
     title = _("seed {seed}, {models} model(s), dtype {dtype}, {epochs} epochs").format(
         seed=cfg.seed, models=cfg.models, dtype=cfg.dtype, epochs=cfg.epochs)
+    if cfg.models > 1:  # (a silent gap read as a missing row)
+        title += _("; the scalar engine is left out: it trains one model at a time")
     return "\n".join([title] + table(cells, "<>>>"))  # (columns by display width: Chinese headings take two a character)

@@ -20,7 +20,7 @@ TEXT = {
     "zh": {"title": "神经网络拟合结果", "x": "输入 x", "y": "输出 y", "x_of": "输入 {name}", "y_of": "输出 {name}",
            "data": "实际数据点", "model": "模型预测",
            "loss_title": "每轮的平均损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
-           "test": "测试集", "best": "最佳轮次 {e}", "terms": "各神经元的项", "band": "95% 预测区间",
+           "test": "测试集", "best": "最佳轮次 {e}", "kept": "保留的轮次 {e}（贝叶斯正则化：最后一轮）", "terms": "各神经元的项", "band": "95% 预测区间",
            "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失",
            "diag_title": "拟合诊断", "performance": "性能：每轮的均方误差", "mse": "均方误差 (MSE)",
            "hist_title": "误差直方图（{bins} 个区间）", "error": "误差 = 目标 - 输出", "count": "点数", "zero": "零误差",
@@ -30,7 +30,7 @@ TEXT = {
     "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "x_of": "input {name}", "y_of": "output {name}",
            "data": "data points", "model": "model prediction",
            "loss_title": "Average loss per epoch", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
-           "test": "test", "best": "best epoch {e}", "terms": "each neuron's term", "band": "95% prediction interval",
+           "test": "test", "best": "best epoch {e}", "kept": "kept epoch {e} (Bayesian: the last)", "terms": "each neuron's term", "band": "95% prediction interval",
            "frame": "epoch {e}/{n}, average loss {loss:.6f}", "so_far": "average loss so far",
            "diag_title": "Fit diagnostics", "performance": "Performance: MSE per epoch", "mse": "mean squared error (MSE)",
            "hist_title": "Error histogram ({bins} bins)", "error": "error = target - output", "count": "points", "zero": "zero error",
@@ -171,17 +171,24 @@ def _positive(values):
     return epochs[keep], v[keep]
 
 
-def plot_loss(path, lang="zh", train=(), val=None, test=None, best_epoch=None):
+def plot_loss(path, lang="zh", train=(), val=None, test=None, best_epoch=None, last=False):
     """loss.png: average loss per epoch on a log scale; each curve over the epochs it has (val and test
-    may be shorter than train); `best_epoch` (from 1) marked with a vertical line and its label."""
+    may be shorter than train); `best_epoch` (from 1) marked with a vertical line and its label ("kept
+    epoch", the last, where `last`: Bayesian regularization keeps its last epoch whatever the training MSE
+    did, as its regularized objective fell at every step)."""
     t = TEXT[lang]
     with figure(figsize=(8, 4.5), layout="constrained") as fig:  # constrained: long tick labels never push out the label
-        draw_loss(fig.add_subplot(), t, train, val, test, best_epoch, t["loss_title"], t["loss"])
+        draw_loss(fig.add_subplot(), t, train, val, test, best_epoch, t["loss_title"], t["loss"], last=last)
         fig.savefig(path, dpi=100)
     return path
 
 
-def draw_loss(ax, t, train, val, test, best_epoch, title, ylabel, size=12):
+def kept_last(extra):
+    """Whether a fit's kept epoch is its last by rule (Bayesian regularization without a validation split)."""
+    return bool(extra.get("bayes")) and not extra.get("split", [0, 0, 0])[1]
+
+
+def draw_loss(ax, t, train, val, test, best_epoch, title, ylabel, size=12, last=False):
     """The loss curves of plot_loss on one Axes."""
     drawn = []
     for name, values in (("train", train), ("val", val), ("test", test)):
@@ -190,7 +197,7 @@ def draw_loss(ax, t, train, val, test, best_epoch, title, ylabel, size=12):
             ax.plot(epochs, positive, color=COLORS[name], label=t[name], marker="o" if len(values) < 3 else None)
             drawn.extend(positive)
     if best_epoch is not None:
-        ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["best"].format(e=best_epoch))
+        ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["kept" if last else "best"].format(e=best_epoch))
     if drawn and max(drawn) >= 10 * min(drawn):  # a log axis needs a positive value, and is worth it over a decade
         ax.set_yscale("log")
     elif drawn:  # within a decade (a fit refined from a good start: 9.937e-3 to 9.935e-3), a log axis labels its
@@ -291,7 +298,7 @@ def plot_diagnostics(model, x, y, index, path, lang="zh"):
     with figure(figsize=(13, 9.5)) as fig:
         (a, b), (c, d) = fig.subplots(2, 2)
         draw_loss(a, t, model.history, e.get("val_history") or None, e.get("test_history") or None,
-                  e.get("best_epoch"), t["performance"], t["mse"] + (t["scaled"] if unit else ""), size=10)
+                  e.get("best_epoch"), t["performance"], t["mse"] + (t["scaled"] if unit else ""), size=10, last=kept_last(e))
         edges, bottom = g["edges"], np.zeros(len(g["edges"]) - 1)
         for name, counts in g["counts"].items():  # stacked bars: train, then validation, then test
             b.bar(edges[:-1], counts, width=np.diff(edges), bottom=bottom, align="edge", color=COLORS[name],

@@ -84,6 +84,26 @@ def test_plot_loss_short_curves(tmp_path, model):
     assert list(epochs) == [1, 4] and list(values) == [0.5, 0.25]
 
 
+def test_a_bayesian_fits_kept_epoch_is_called_so():
+    """With Bayesian regularization and no validation split the marked epoch is the kept last one, labelled so
+    (helper-83: "best epoch 70" at the end of a training MSE lowest at epoch 10 read as a mistake); with early
+    stopping it is the best one."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from nnfit.plot import TEXT, draw_loss, kept_last
+    labels = {}
+    for lang in ("en", "zh"):
+        for last in (False, True):
+            ax = Figure().add_subplot()
+            draw_loss(ax, TEXT[lang], [0.5, 0.2, 0.21], None, None, 3, "t", "y", last=last)
+            labels[lang, last] = [text.get_text() for text in ax.legend().get_texts()][-1]
+    assert labels["en", False] == "best epoch 3" and labels["en", True] == "kept epoch 3 (Bayesian: the last)"
+    assert labels["zh", True].startswith("保留的轮次 3")
+    assert kept_last({"bayes": True, "split": [60, 0, 0]}) and not kept_last({"bayes": True, "split": [40, 10, 10]})
+    assert not kept_last({"bayes": False, "split": [60, 0, 0]})
+
+
 def test_the_axes_carry_the_data_columns_names():
     """fit.png's axes are the chapter's "输入 x" / "输出 y", or the columns' names in their place."""
     from nnfit.plot import TEXT, axis_label
