@@ -11,6 +11,7 @@ PYTHON_HOOK = sys.unraisablehook  # read here, not in run(): there every stateme
 
 def run():
     seen = []  # a Ctrl-C has come: the first one is noted, then raised as Python's own handler does
+    loaded = []  # the CLI, once imported: from then on its own handler answers every failure
     try:
         import signal
 
@@ -35,16 +36,36 @@ def run():
         sys.unraisablehook = quiet_interrupts
         speak_any_encoding()
         from .cli import main
+        loaded.append(main)
         return main(program=True)
     except BaseException as e:  # Python wraps a Ctrl-C inside a class body's __set_name__ in a RuntimeError,
         if not (interrupted(e) or seen):  # and NumPy's C import of datetime turns one into an ImportError
-            raise                        # that no longer carries it (seen: it came all the same)
+            if loaded or not isinstance(e, Exception):  # that no longer carries it (seen: it came all the same)
+                raise
+            print(cannot_start(e), file=sys.stderr)  # (the CLI's own handler is not loaded yet)
+            return 1
         print("nnfit: error: interrupted", file=sys.stderr)
         return 130
     finally:
         sys.unraisablehook = PYTHON_HOOK
         drop_what_cannot_be_written()
         ignore_late_signals()
+
+
+def cannot_start(e):
+    """One line for a failure while the CLI loads: with `python -m nnfit` the current folder comes first on
+    Python's path, so a signal.py or numpy.py there hides the real module (helper-82: a traceback)."""
+    import os
+    first = (str(e).splitlines() or [""])[0]
+    try:
+        mine = sorted(name[:-3] for name in os.listdir(".") if name.endswith(".py")
+                      and name[:-3] in set(sys.stdlib_module_names) | {"numpy", "scipy", "torch", "numba", "matplotlib",
+                                                                        "safetensors", "nnfit"})
+    except OSError:
+        mine = []
+    hint = (f"; the current folder's {', '.join(m + '.py' for m in mine)} hides Python's own module of that name: "
+            "run nnfit from another folder, or rename the file" if mine else "")
+    return f"nnfit: error: could not start: {type(e).__name__}: {first}{hint}"
 
 
 def drop_what_cannot_be_written():
@@ -71,6 +92,8 @@ def ignore_late_signals():
     of the signal (status -2) after the work was written. Ignore them instead: the status is the
     command's."""
     import signal
+    if not hasattr(signal, "SIGINT"):  # (a signal.py in the current folder, with python -m nnfit: cannot_start said so)
+        return
     for sig in (signal.SIGINT, signal.SIGTERM, *(getattr(signal, name) for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM")
                                                    if hasattr(signal, name))):
         try:

@@ -18,7 +18,7 @@ import unicodedata
 import warnings
 
 from . import __version__
-from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError
+from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError, any_digits
 from .i18n import _, argparse_speaks, ascii_hint, kept as kept_language, system_reason, use as use_language
 
 COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
@@ -112,6 +112,8 @@ def misspelt(argument, parser):
             return ""
         if flag == "--version" and flag not in parser._option_string_actions:  # `nnfit fit --version`
             return _(" (--version comes before the command: nnfit --version)")
+        if flag in parser._option_string_actions:  # itself, after a bare --: it ended the options
+            return _(" (after --, nothing is an option: put {option} before the --)").format(option=flag)
         options = [o for o in parser._option_string_actions if o.startswith("--")] + ["--version"]  # (nnfit's own)
         close = difflib.get_close_matches(flag, options, n=1, cutoff=0.8)
         return _(" (did you mean {option}?)").format(option=close[0]) if close else ""
@@ -174,15 +176,17 @@ def exact_value(text):
     if not REAL.fullmatch(written) or "n" in written.lower():
         return None
     mantissa, _e, exponent = written.lower().partition("e")
-    if exponent and abs(int(exponent)) > 400:
-        return None
-    return fractions.Fraction(mantissa) * fractions.Fraction(10) ** int(exponent or 0)
+    with any_digits():  # (4400 zeros before the digits: int() refuses past 4300)
+        if exponent and abs(int(exponent)) > 400:
+            return None
+        return fractions.Fraction(mantissa) * fractions.Fraction(10) ** int(exponent or 0)
 
 
 def integer(text):
     """argparse type for counts and seeds: 1000 or 1e3 (an integral value), as a Python int."""
     if re.fullmatch(r"[+-]?[0-9]+", text.strip()):
-        return int(text)  # exact, however many digits
+        with any_digits():
+            return int(text)  # exact, however many digits
     exact = exact_value(text)  # 9007199254740993e0 is that integer, not the float it rounds to; 1.5e0 refused
     if exact is None and REAL.fullmatch(text.strip()) and "n" not in text.lower():  # an exponent past 400, never computed:
         mantissa, _e, exponent = text.strip().lower().partition("e")
@@ -569,6 +573,8 @@ def cmd_explain(args):
     try:
         check_step(cfg, len(x), args.epoch, args.sample)  # before a drawn seed is announced
     except ValueError as e:
+        if numba_threads_refused(e):  # (the environment's, not an option: the last-resort line, status 1)
+            raise
         raise Failure(str(e), 2) from None
     seeded(cfg, args)
     try:
@@ -577,6 +583,8 @@ def cmd_explain(args):
         else:
             print(explain(cfg, x, y, epoch=args.epoch, sample=args.sample, lang=args.lang))
     except ValueError as e:
+        if numba_threads_refused(e):
+            raise
         raise Failure(str(e), 2) from None
     return 0
 
@@ -1071,6 +1079,12 @@ def one_line(text):
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # (a tab is left as it is)
 
 
+def numba_threads_refused(e):
+    """Whether e is Numba refusing the environment's NUMBA_NUM_THREADS (a ValueError on its import)."""
+    first = (str(e).strip().splitlines() or [""])[0]
+    return isinstance(e, ValueError) and os.environ.get("NUMBA_NUM_THREADS") is not None and "threads" in first
+
+
 def describe(e):
     """The line for an exception that is not a Failure or a ConfigError."""
     from .data import DataError
@@ -1085,12 +1099,14 @@ def describe(e):
     if isinstance(e, ModuleNotFoundError) and e.name:  # an optional dependency that is not installed
         extra = {"torch": "torch", "starlette": "play", "uvicorn": "play", "websockets": "play", "onnx": "export",
                  "onnxruntime": "export"}.get(e.name.split(".")[0])
-        return _("{name} is not installed: pip install {package}").format(
-            name=e.name, package=f"'nnfit[{extra}]'" if extra else e.name.split(".")[0])
+        package = {"PIL": "pillow", "yaml": "pyyaml", "sklearn": "scikit-learn"}.get(e.name.split(".")[0],
+                                                                                  e.name.split(".")[0])  # (import names
+        return _("{name} is not installed: pip install {package}").format(  # that are not their pip packages' names)
+            name=e.name, package=f"'nnfit[{extra}]'" if extra else package)
     if isinstance(e, OSError) and e.strerror:  # (main writes a line break in the file name as \n)
         return _("{file}: {error}").format(file=e.filename, error=system_reason(e)) if e.filename else system_reason(e)
     threads = os.environ.get("NUMBA_NUM_THREADS")
-    if isinstance(e, ValueError) and threads is not None and "threads" in first:  # Numba's words
+    if numba_threads_refused(e):  # Numba's words
         return _("NUMBA_NUM_THREADS={value!r} in the environment is not a number of threads Numba can use: unset it, "
                  "or set it to 1 or more").format(value=threads)
     backend = os.environ.get("MPLBACKEND")

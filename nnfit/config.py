@@ -1,9 +1,11 @@
 """The training configuration: one flat dataclass, checked once at the boundary."""
+import contextlib
 from dataclasses import asdict, dataclass, fields
 import math
 import numbers
 import os
 import struct
+import sys
 import warnings
 
 from .activations import NAMES as ACTIVATION_NAMES
@@ -172,6 +174,9 @@ def check_number(name, value, low=None, high=None, low_open=False, high_open=Fal
     number = as_float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
     if number is None or not math.isfinite(number):
         raise ConfigError(name, _("{want}, got {value}").format(want=want.rstrip(), value=shown_number(value, number)))
+    if number == 0 and value != 0:  # (Fraction(1, 10**400), a long double 1e-400: float makes it 0, silently)
+        raise ConfigError(name, _("is {value}: too small for float64, which would make it 0").format(
+            value=shown_number(value, number)))
     if (low is not None and (number < low or (low_open and number == low))) or \
             (high is not None and (number > high or (high_open and number == high))):
         raise ConfigError(name, _("{want}, got {value}").format(want=want, value=shown_number(value, number)))
@@ -228,3 +233,19 @@ def check_bool(name, value):
     if not isinstance(value, bool) and not (type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")):
         raise ConfigError(name, _("must be True or False, got {value!r}").format(value=value))
     return bool(value)
+
+
+@contextlib.contextmanager
+def any_digits():
+    """int() of a text of any length for the duration (Python refuses past 4300 digits: a CSV cell or an X of
+    4400 zeros before 9007199254740993 said "internal error"); the limit again after."""
+    get, set_ = getattr(sys, "get_int_max_str_digits", None), getattr(sys, "set_int_max_str_digits", None)
+    if get is None:  # (Python before 3.10.7: no limit)
+        yield
+        return
+    saved = get()
+    set_(0)
+    try:
+        yield
+    finally:
+        set_(saved)

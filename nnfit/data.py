@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from .config import any_digits
 from .i18n import _, ascii_hint, system_reason
 
 # The tutorial's samples (section 2 of the chapter).
@@ -153,6 +154,12 @@ def _numbers(v, name):
             where = ", ".join(map(str, np.unravel_index(big, arr.shape)))
             raise DataError(_("{where} is {value}: too large for float64 (at most about 1.8e308)").format(
                 where=f"{name}[{where}]" if where else name, value=_short(str(arr.flat[big]))))
+        tiny = next((i for i, e in enumerate(arr.flat) if too_small(e)), None)
+        if tiny is not None:  # a Fraction(1, 10**400) or Decimal('1e-400'): float64 would make it 0, silently
+            where = ", ".join(map(str, np.unravel_index(tiny, arr.shape)))
+            raise DataError(_("{where} is {value}: too small for float64, which would make it 0 (at least about "
+                              "4.9e-324 from 0)").format(where=f"{name}[{where}]" if where else name,
+                                                         value=_short(str(arr.flat[tiny]))))
         arr = arr.astype(np.float64)  # e.g. Fractions or Decimals
     if arr.dtype.kind in "OUS" and arr.size:  # the first value that is not a real number, where it is (a pandas NA,
         # or the text among numbers that made NumPy read them all as text)
@@ -187,8 +194,10 @@ def _numbers(v, name):
 
 
 def is_real(value):
-    """A real number for nnfit: an int, float, Fraction, Decimal or NumPy number, not a bool."""
-    return isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(value, (bool, np.bool_))
+    """A real number for nnfit: an int, float, Fraction, Decimal or NumPy number, not a bool (nor a Decimal's
+    signaling NaN, which float() refuses: helper-82)."""
+    return (isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(value, (bool, np.bool_))
+            and not (isinstance(value, decimal.Decimal) and value.is_snan()))
 
 
 def _is_sparse(v):
@@ -434,6 +443,9 @@ def read_table(path, columns):
             raise DataError(_("{path}, line {line}: one column, {text!r}; nnfit reads values separated by commas, "
                               "and this file seems to separate them by {sep}: save it as CSV with commas").format(
                                 path=path, line=line, text=_short(cells[0]), sep=name))
+    if re.fullmatch(r"sep=.?", ",".join(cells).strip().lower()):  # Excel's "sep=," line (it named line 2's x a column)
+        raise DataError(_("{path}, line {line}: {text!r} is Excel's separator line, neither data nor a header: remove it "
+                          "(nnfit reads values separated by commas)").format(path=path, line=line, text=",".join(cells)))
     header = None
     if not any(is_number(c) for c in cells) and not all(NOT_FINITE.fullmatch(c.strip()) for c in cells):
         header = cells  # (a first line of nan and inf alone is data, refused below as data is: helper-72)
@@ -471,8 +483,10 @@ def read_table(path, columns):
         for flag, i in picked.items():
             v = _number(path, n, header[i] if header else str(i), row[i])
             values[flag].append(v)
-            if abs(v) >= 2**53 and INTEGER.fullmatch(row[i]) and int(row[i]) != v:  # float64 skips integers there
-                rounded.append((n, header[i] if header else str(i), row[i], v))
+            if abs(v) >= 2**53 and INTEGER.fullmatch(row[i]):  # float64 skips integers there
+                with any_digits():
+                    if int(row[i]) != v:
+                        rounded.append((n, header[i] if header else str(i), row[i], v))
         count += 1
     if rounded:
         n, column, text, v = rounded[0]
@@ -715,6 +729,14 @@ def _number(path, line, column, text):
 
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # a data file's name, where a model file or a command was expected (a hint)
+
+
+def too_small(e):
+    """Whether the real number e (a Fraction, Decimal, long double, ...) is not 0 but float() makes it 0 (1e-400)."""
+    try:
+        return e != 0 and float(e) == 0.0
+    except (TypeError, ValueError, OverflowError, decimal.InvalidOperation):
+        return False
 
 
 def too_large(e):

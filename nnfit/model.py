@@ -73,6 +73,9 @@ class Model:
     def __init__(self, params, config, history=(), x_range=(-10.0, 10.0), scaling=None, extra=None, final_loss=None):
         self.params = as_params(params)
         check_config(config)
+        if getattr(config, "hidden", None) != len(self.params.b):  # (load refuses such a file; helper-82: Model() took it)
+            raise ConfigError("params", _("hold {count} hidden neurons, but the config says hidden={hidden}").format(
+                count=len(self.params.b), hidden=getattr(config, "hidden", None)))
         self.config = config
         self.history = checked_history(history)  # average training loss per epoch
         self.x_range = checked_x_range(x_range, self.n_inputs)  # one input: (low, high); else one pair per column
@@ -286,6 +289,8 @@ class Model:
                 metadata = self.metadata()
             except (TypeError, ValueError) as e:  # extra holding what JSON cannot (an object, a set)
                 raise ModelFileError(_("{path}: cannot save the model: {error}").format(path=shown, error=e)) from None
+            except RecursionError:  # (extra nested thousands deep: load would refuse it as too deep too)
+                raise ModelFileError(_("{path}: cannot save the model: extra is nested too deeply").format(path=shown)) from None
             try:  # load's own checks on what would be written: nnfit never writes a file it would refuse
                 loaded = from_file(shown, metadata, dict(tensors))
             except ModelFileError as e:
@@ -427,6 +432,7 @@ def as_params(params):
         except DataError as e:
             raise ConfigError("params", str(e)) from None
     w, b, a = (np.asarray(p) for p in params)
+    w, b, a = (p.astype(np.float64) if p.dtype.kind in "iu" else p for p in (w, b, a))  # (integers: float64, as saved)
     H = b.size
     w = w if w.ndim == 2 and w.shape[0] == H and w.shape[1] > 1 else w.reshape(-1)  # (H,) or (H, d)
     a = a if a.ndim == 2 and a.shape[1] == H and a.shape[0] > 1 else a.reshape(-1)  # (H,) or (k, H)
@@ -503,8 +509,10 @@ def load(path):
         with safe_open(path, framework="numpy") as f:
             meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, OSError, ValueError, TypeError, KeyError) as e:
+    except (SafetensorError, OSError, ValueError, TypeError, KeyError, AttributeError) as e:
         first = (str(e).splitlines() or [type(e).__name__])[0]
+        if isinstance(e, AttributeError):  # safetensors' NumPy side names a dtype NumPy lacks (F8_E4M3: helper-82)
+            first = _("a tensor's dtype has no NumPy type: {error}").format(error=first)
         raise ModelFileError(_("{path}: not a readable safetensors model file ({error})").format(path=path, error=first)
                              + not_a_model_hint(path)) from None
     return from_file(path, meta, tensors)
@@ -710,7 +718,8 @@ def finite_over_its_range(model, path):
     d = len(lo)
     t = np.linspace(0.0, 1.0, RANGE_POINTS)[:, None]
     if d == 1:
-        points = lo + t * (hi - lo) if np.isfinite(hi - lo).all() else lo * (1 - t) + hi * t  # (n, 1)
+        with np.errstate(over="ignore"):  # (a range of -1e308 to 1e308: its span is inf, the other form then)
+            points = lo + t * (hi - lo) if np.isfinite(hi - lo).all() else lo * (1 - t) + hi * t  # (n, 1)
         if model.config.activation == "relu":
             w, b = (np.asarray(p, dtype=np.float64).reshape(-1) for p in model.params[:2])
             s = model.scaling or {}

@@ -119,7 +119,9 @@ class NewRunDir:
                     os.chmod(self.tmp, 0o777 & ~umask())  # as mkdir would have made it; renaming needs no access to it
                     for _attempt in range(1000):
                         try:
-                            os.rename(self.tmp, self.path)  # atomic; fails if path appeared meanwhile (not empty)
+                            # atomic; fails if path appeared meanwhile (not empty). To the place check_new and
+                            # __enter__ chose, as abspath reads it: nope/../made is ./made (the kernel found no nope/)
+                            os.rename(self.tmp, os.path.abspath(self.path))
                             break
                         except OSError as e:
                             if not self.auto or e.errno not in (errno.EEXIST, errno.ENOTEMPTY):

@@ -64,7 +64,10 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
     """A d-H-k network fit by nnfit's fit mode (Levenberg-Marquardt with Bayesian regularization by
     default, K random starts, the best kept, inputs and targets scaled).
 
-    Parameters (FitConfig's, see nnfit.fit.FitConfig, with two defaults of its own: hidden, test_fraction)
+    The parameters are FitConfig's (see nnfit.fit.FitConfig), with two defaults of their own: hidden and
+    test_fraction.
+
+    Parameters
     ----------
     hidden : int, default 10
         Neurons in the hidden layer (1-1000); 10, not FitConfig's 5: tabular data has several inputs.

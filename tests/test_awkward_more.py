@@ -599,3 +599,89 @@ def test_out_dash_and_bytearray_data_are_refused(tmp_path, cli):
     for data in (bytearray(b"\x01\x02\x03\x04"), b"\x01\x02\x03\x04"):
         with pytest.raises(nnfit.DataError, match="must be a list or array of numbers, got (bytearray|bytes)"):
             nnfit.fit(data, [1.0, 2.0, 3.0, 4.0])
+
+
+def test_helper_82_findings(tmp_path, cli, monkeypatch):
+    """A new round of awkward input (helper-82), each answered in one line by nnfit's own errors: a model file
+    with float8 tensors (was "internal error: AttributeError"), integers of more than 4300 digits with leading
+    zeros (was "internal error: ValueError"), names given as an array (was a bare ValueError), a Decimal's
+    signaling NaN, an extra nested too deeply to save (RecursionError), a Model whose parameters do not match
+    its config's hidden (predicted, refused only at save), numbers float64 would make 0 (silently 0), Excel's
+    sep= line, an option after a bare --, a pip name that is not the import name, --out through a missing
+    folder's .. (trained, then failed), and no warnings from a huge x_range or the estimator's HTML."""
+    import decimal
+    import fractions
+    import json
+    import struct
+    from nnfit.cli import describe
+    from nnfit.model import ModelFileError, load
+    model = nnfit.train(seed=0, epochs=2)
+    model.save(tmp_path / "m.safetensors")
+    raw = (tmp_path / "m.safetensors").read_bytes()
+    size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + size])
+    meta = header.pop("__metadata__")
+    f8 = {"__metadata__": meta}
+    for i, name in enumerate(("a", "b", "w")):
+        f8[name] = {"dtype": "F8_E4M3", "shape": [5], "data_offsets": [5 * i, 5 * i + 5]}
+    text = json.dumps(f8).encode()
+    (tmp_path / "f8.safetensors").write_bytes(struct.pack("<Q", len(text)) + text + bytes(15))
+    with pytest.raises(ModelFileError, match="a tensor's dtype has no NumPy type"):
+        load(tmp_path / "f8.safetensors")
+    status, out, err = cli("predict", "f8.safetensors", "1")
+    assert status == 1 and "internal error" not in err and len(err.splitlines()) == 1, err
+    long = "0" * 4400 + "9007199254740993"
+    (tmp_path / "z.csv").write_text(f"x,y\n1,2\n2,{long}\n3,5\n")
+    status, out, err = cli("train", "--data", "z.csv", "--no-plot", "--epochs", "1", "--seed", "0", "--out", "r1")
+    assert status == 0 and "beyond 2**53" in err and "internal error" not in err, err
+    status, out, err = cli("predict", "m.safetensors", long)
+    assert status == 0 and out.startswith("9007199254740992.0,"), err
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    assert nnfit.fit(X, X[:, 0], x_names=np.array(["a", "b"]), hidden=2, starts=2, seed=0).x_names == ["a", "b"]
+    with pytest.raises(DataError, match=r"Decimal\('sNaN'\): every value must be a real number"):
+        nnfit.fit([decimal.Decimal("sNaN"), 1, 2, 3], [1, 2, 3, 4])
+    deep = inner = {}
+    for _ in range(3000):
+        inner["a"] = {}
+        inner = inner["a"]
+    with pytest.raises(ModelFileError, match="extra is nested too deeply"):
+        Model(model.params, model.config, extra=deep).save(tmp_path / "deep.safetensors")
+    with pytest.raises(ConfigError, match="hold 1 hidden neurons, but the config says hidden=5"):
+        Model((1, 2, 3), model.config)
+    with pytest.raises(DataError, match="too small for float64"):
+        nnfit.fit([fractions.Fraction(1, 10 ** 400), 1, 2, 3], [1, 2, 3, 4])
+    with pytest.raises(ConfigError, match="goal is Fraction.*too small for float64"):
+        nnfit.fit(goal=fractions.Fraction(1, 10 ** 400))
+    (tmp_path / "sep.csv").write_text("sep=,\nx,y\n1,2\n2,3\n3,5\n")
+    status, out, err = cli("fit", "--data", "sep.csv")
+    assert status == 1 and "'sep=,' is Excel's separator line" in err, err
+    status, out, err = cli("train", "--", "--seed", "0")
+    assert status == 2 and "after --, nothing is an option: put --seed before the --" in err, err
+    assert describe(ModuleNotFoundError("No module named 'PIL'", name="PIL")).endswith("pip install pillow")
+    status, out, err = cli("train", "--seed", "0", "--epochs", "1", "--no-plot", "--out", "nope/../made")
+    assert status == 0 and (tmp_path / "made" / "model.safetensors").exists() and not (tmp_path / "nope").exists(), err
+    status, out, err = cli("fit", "--hidden", "1000", "--epochs", "1")
+    assert status == 2 and "with 1 input and 16 starts" in err, err
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wide = Model(model.params, model.config, x_range=(-1e308, 1e308))
+        wide.save(tmp_path / "wide.safetensors")
+        load(tmp_path / "wide.safetensors")
+        pytest.importorskip("sklearn")
+        nnfit.NNFitRegressor()._repr_html_()
+
+
+def test_python_m_nnfit_beside_a_file_named_like_a_module_and_numba_threads_0(tmp_path):
+    """`python -m nnfit` puts the current folder first on Python's path: a signal.py there said a traceback;
+    now one line names the file. NUMBA_NUM_THREADS=0 with explain said Numba's words with status 2 (the
+    other commands: the variable named, status 1); now as they do."""
+    (tmp_path / "signal.py").write_text("x = 1\n")
+    run = subprocess.run([sys.executable, "-m", "nnfit", "--version"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 1 and run.stderr.startswith("nnfit: error: could not start: ") and len(run.stderr.splitlines()) == 1
+    assert "signal.py hides Python's own module" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    env = dict(os.environ, NUMBA_NUM_THREADS="0", LANG="C.UTF-8")
+    env.pop("LANGUAGE", None), env.pop("LC_ALL", None)
+    run = subprocess.run([sys.executable, "-m", "nnfit", "explain", "--seed", "0"], capture_output=True, text=True,
+                         timeout=120, env=env)
+    assert run.returncode == 1 and "NUMBA_NUM_THREADS='0' in the environment" in run.stderr, run.stderr

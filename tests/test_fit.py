@@ -1458,7 +1458,7 @@ def test_the_cli_warns_of_a_slow_fit_before_it(cli, monkeypatch):
     CLI says it first, once (helper-69). (LM_SLOW lowered: the tutorial's 10 points stand in for a slow fit.)"""
     monkeypatch.setattr(driver, "LM_SLOW", 10)
     status, _out, err = cli("fit", "--no-plot", "--quiet", "--seed", "0", "--epochs", "3")
-    assert status == 0 and err.startswith("nnfit: warning: hidden 5 with 1 inputs is 16 parameters: each "
+    assert status == 0 and err.startswith("nnfit: warning: hidden 5 with 1 input is 16 parameters: each "
                                           "Levenberg-Marquardt epoch factors a 16 x 16 matrix"), err
     assert err.count("may take minutes") == 1
 

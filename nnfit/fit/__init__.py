@@ -56,6 +56,9 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
         cfg.seed = draw_seed()
     cfg.validate()
     given = (x_names is not None, y_names is not None)
+    # (an array of names, or a DataFrame's columns: a list, whose truth is not ambiguous)
+    x_names, y_names = (list(n) if isinstance(n, Iterable) and not isinstance(n, (str, bytes, list)) else n
+                        for n in (x_names, y_names))
     x_names = (names_of(x, "columns") or names_of(x, "name")) if x_names is None else x_names
     y_names = (names_of(y, "columns") or names_of(y, "name")) if y_names is None else y_names
     if not all(given) and x_names and y_names and not isinstance(x_names, str) and not isinstance(y_names, str):

@@ -151,6 +151,11 @@ SATURATED = 20.0             # unscaled inputs beyond this size start every sigm
 
 
 
+def inputs_text(d):
+    """"1 input" or "3 inputs", for messages."""
+    return _("1 input") if d == 1 else _("{d} inputs").format(d=d)
+
+
 def split(n, rng, val_fraction, test_fraction):
     """Seeded train / validation / test indices; all training below MIN_SPLIT_POINTS points."""
     if n < MIN_SPLIT_POINTS:
@@ -250,15 +255,15 @@ def check_memory(cfg, n, net):
     except (ValueError, OSError, AttributeError):
         have = 8 * 2**30
     if need > have / 2 and net.d > 1 and cfg.optimizer == "lm" and per_start * 2 <= have / 2:  # (lbfgs: one start at a time)
-        raise ConfigError("hidden", _("{hidden} with {inputs} inputs, {starts} starts and {n} points needs about {need:.1f} GiB, "
+        raise ConfigError("hidden", _("{hidden} with {inputs}, {starts} starts and {n} points needs about {need:.1f} GiB, "
                                        "more than half of this machine's {have:.1f} GiB; use --optimizer lbfgs, fewer inputs, "
                                        "fewer starts or a smaller hidden layer").format(
-                                         hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, n=n, need=need / 2**30,
+                                         hidden=cfg.hidden, inputs=inputs_text(net.d), starts=cfg.starts, n=n, need=need / 2**30,
                                          have=have / 2**30))
     if need > have / 2 and net.d > 1:  # P grows with the inputs: H (d + k + 1) + k parameters
-        raise ConfigError("hidden", _("{hidden} with {inputs} inputs, {starts} starts and {n} points needs about {need:.1f} GiB, "
+        raise ConfigError("hidden", _("{hidden} with {inputs}, {starts} starts and {n} points needs about {need:.1f} GiB, "
                                        "more than half of this machine's {have:.1f} GiB; use fewer inputs, fewer starts or a "
-                                       "smaller hidden layer").format(hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, n=n,
+                                       "smaller hidden layer").format(hidden=cfg.hidden, inputs=inputs_text(net.d), starts=cfg.starts, n=n,
                                                                       need=need / 2**30, have=have / 2**30))
     if need > have / 2:
         raise ConfigError("hidden", _("{hidden} with {starts} starts and {n} points needs about {need:.1f} GiB, more "
@@ -282,9 +287,9 @@ def slow_words(cfg, n, net):
     """The warning for an LM fit that may take minutes (LM_SLOW), or None."""
     if cfg.optimizer != "lm" or cfg.starts * net.P ** 3 <= LM_SLOW or lm_work(cfg, n, net) > LM_WORK:
         return None  # (past LM_WORK check_fit refuses the fit: no warning first, helper-70)
-    return _("hidden {hidden} with {inputs} inputs is {P} parameters: each Levenberg-Marquardt epoch factors a "
+    return _("hidden {hidden} with {inputs} is {P} parameters: each Levenberg-Marquardt epoch factors a "
              "{P} x {P} matrix for each of {starts} starts, and the fit may take minutes; --optimizer lbfgs is "
-             "much faster for a network this size").format(hidden=cfg.hidden, inputs=net.d, P=net.P, starts=cfg.starts)
+             "much faster for a network this size").format(hidden=cfg.hidden, inputs=inputs_text(net.d), P=net.P, starts=cfg.starts)
 
 
 def lm_work(cfg, n, net):
@@ -301,10 +306,10 @@ def check_fit(cfg, n, net):
     to train on."""
     check_memory(cfg, n, net)
     if cfg.optimizer == "lm" and lm_work(cfg, n, net) > LM_WORK:
-        raise ConfigError("hidden", _("{hidden} with {inputs} inputs and {starts} starts is {P} parameters: each "
+        raise ConfigError("hidden", _("{hidden} with {inputs} and {starts} starts is {P} parameters: each "
                                        "Levenberg-Marquardt epoch would take more than about ten seconds; use fewer "
                                        "inputs, a smaller hidden layer, fewer starts or --optimizer lbfgs").format(
-                                         hidden=cfg.hidden, inputs=net.d, starts=cfg.starts, P=net.P))
+                                         hidden=cfg.hidden, inputs=inputs_text(net.d), starts=cfg.starts, P=net.P))
     train = len(split_indices(replace(cfg, seed=0), n)[0])  # (how many, whatever the seed)
     if train < 2:
         raise ConfigError("val_fraction", _("and the test fraction leave {count} of {n} points to train on; "
