@@ -152,6 +152,18 @@ class OnceOne(Once):
     several = False  # (train, explain, compare: one column each)
 
 
+class Single(argparse.Action):
+    """--data, --csv, --out, --to, -o: given twice, a one-line error (argparse kept the last without a word:
+    `predict M --csv a.csv --csv b.csv` predicted b's points alone; helper-84)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        first = getattr(namespace, self.dest, None)
+        if first is not None:
+            raise Failure(_("{flag} is given twice ({first!r} and {second!r}); it takes one value").format(
+                flag=option_string, first=first, second=values), 2)
+        setattr(namespace, self.dest, values)
+
+
 REAL = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
 
 
@@ -217,7 +229,7 @@ def add_training_options(p, hidden=()):
     g.add_argument("--models", type=integer, default=d.models, help=_("train M models at once, model k from seed + k (default 1)"))
     g.add_argument("--device", default=d.device, help=" | ".join(DEVICE_NAMES) + _(", for the matrix engine (default cpu)"))
     g = p.add_argument_group(_("data"))
-    g.add_argument("--data", metavar="FILE.csv", help=_("your own points: two numeric columns, header optional"))
+    g.add_argument("--data", action=Single, metavar="FILE.csv", help=_("your own points: two numeric columns, header optional"))
     g.add_argument("--x", action=OnceOne, help=_("the x column of --data, by name or 0-based index"))
     g.add_argument("--y", action=OnceOne, help=_("the y column of --data, by name or 0-based index"))
     for action in p._actions:
@@ -227,7 +239,7 @@ def add_training_options(p, hidden=()):
 
 def add_output_options(p):
     g = p.add_argument_group(_("output"))
-    g.add_argument("--out", metavar="DIR", help=_("new directory for the run's files (default runs/NNN, the next free number)"))
+    g.add_argument("--out", action=Single, metavar="DIR", help=_("new directory for the run's files (default runs/NNN, the next free number)"))
     g.add_argument("--no-plot", action="store_true", help=_("do not draw the plots (fit.png, loss.png; fit's diagnostics.png)"))
     g.add_argument("--show", action="store_true", help=_("also open the plot in a window when there is a screen"))
     g.add_argument("--lang", default="zh", help=_("language of the plots and messages: zh | en (default zh for the plots, as in the tutorial)"))
@@ -253,7 +265,7 @@ def build_parser():
     r.add_argument("model", help=_("a model.safetensors written by nnfit"))
     r.add_argument("xs", nargs="*", default=[], metavar="X", help=_("x values (negative ones too: -1e5); for a model with d inputs, "
                                                          "each X is one point's d numbers joined by commas: 1,-2.5,3"))
-    r.add_argument("--csv", metavar="FILE", help=_("read the points from a CSV file: the columns the model was fitted on, by "
+    r.add_argument("--csv", action=Single, metavar="FILE", help=_("read the points from a CSV file: the columns the model was fitted on, by "
                                                    "name, else its first column (d inputs: a file of d columns); or --x"))
     r.add_argument("--x", action=Once, help=_("the input column(s) of --csv, by name or 0-based index, comma-separated"))
     r.add_argument("--std", action="store_true", help=_("also each prediction's standard deviation (x,y,std lines; "
@@ -276,8 +288,8 @@ def build_parser():
     w.add_argument("--no-browser", action="store_true", help=_("only print the URL; do not open a browser"))
     x = sub.add_parser("export", help=_("write the model as a self-contained function: python, c, js, latex or onnx"))
     x.add_argument("model", help=_("a model.safetensors written by nnfit"))
-    x.add_argument("--to", required=True, metavar="TARGET", help=_("python | c | js | latex | onnx"))
-    x.add_argument("-o", "--output", metavar="FILE", help=_("a new file to write (never overwritten; default stdout; onnx needs it)"))
+    x.add_argument("--to", action=Single, required=True, metavar="TARGET", help=_("python | c | js | latex | onnx"))
+    x.add_argument("-o", "--output", action=Single, metavar="FILE", help=_("a new file to write (never overwritten; default stdout; onnx needs it)"))
     for q in (r, x, c, w):
         q.add_argument("--lang", help=_("zh | en: the messages' language (default: the locale's)"))
     return p
@@ -631,7 +643,7 @@ def add_fit_options(p):
     g.add_argument("--mu-max", type=real, default=d.mu_max, help=_("LM largest damping (default %(default)g)"))
     g.add_argument("--lr", type=real, default=d.lr, help=_("adam / momentum / sgd learning rate (default %(default)s)"))
     g = p.add_argument_group(_("data"))
-    g.add_argument("--data", metavar="FILE.csv", help=_("your own points: numeric columns, header optional"))
+    g.add_argument("--data", action=Single, metavar="FILE.csv", help=_("your own points: numeric columns, header optional"))
     g.add_argument("--x", action=Once, help=_("the input columns of --data, by name or 0-based index, comma-separated: --x a,b,c "
                                  "(default: the first of two columns, or every column not in --y)"))
     g.add_argument("--y", action=Once, help=_("the output columns of --data, the same way (default: the column not in --x)"))

@@ -190,6 +190,12 @@ def _numbers(v, name):
             index = ", ".join(map(str, huge[0]))
             raise DataError(_("{where} is {value}: too large for float64 (at most about 1.8e308)").format(
                 where=f"{name}[{index}]" if index else name, value=str(arr[tuple(huge[0])])))  # format() shows inf
+        tiny = np.argwhere((out == 0) & (arr != 0))  # (1e-4000 as a long double: 0 in float64, silently; helper-84)
+        if len(tiny):
+            index = ", ".join(map(str, tiny[0]))
+            raise DataError(_("{where} is {value}: too small for float64, which would make it 0 (at least about "
+                              "4.9e-324 from 0)").format(where=f"{name}[{index}]" if index else name,
+                                                         value=str(arr[tuple(tiny[0])])))
     return out
 
 
@@ -212,9 +218,9 @@ def _warn_rounded_integers(arr, out, name):
     rounded = [i for i in big if isinstance(arr.flat[i], numbers.Integral) and int(arr.flat[i]) != int(out.flat[i])]
     if rounded:
         where = ", ".join(map(str, np.unravel_index(rounded[0], arr.shape)))
-        warn_data(_("{name}[{index}] is the integer {text}, beyond 2**53, where float64 cannot hold every integer, and is "
+        warn_data(_("{where} is the integer {text}, beyond 2**53, where float64 cannot hold every integer, and is "
                     "used as {value} ({count} such values in all); subtract an offset first if their differences "
-                    "matter").format(name=name, index=where, text=_short(str(int(arr.flat[rounded[0]]))),
+                    "matter").format(where=f"{name}[{where}]" if where else name, text=_short(str(int(arr.flat[rounded[0]]))),
                                      value=int(out.flat[rounded[0]]), count=len(rounded)))
 
 

@@ -109,7 +109,7 @@ class Model:
     def final_loss(self, value):
         self._final_loss = checked_loss(value)
 
-    def predict(self, x, return_std=False, **unknown):
+    def predict(self, x=None, return_std=False, **unknown):
         """y_hat for each x, in float64. One input: x a number, list or array, and y_hat an array of
         x's shape, except that a column (N, 1) is a table of N points, as nnfit.fit and scikit-learn
         take it: y_hat (N,). d inputs: x of shape (N, d) (or (d,) for one point) and y_hat (N,) (or a
@@ -215,6 +215,9 @@ class Model:
         scikit-learn takes a frame's names only when they are strings). DataError when the names differ."""
         from .data import DataError
         columns = getattr(x, "columns", None)
+        if columns is None and self.n_inputs > 1 and getattr(x, "ndim", None) == 1 and hasattr(x, "index"):
+            columns = x.index  # a pandas Series as one point, named by its index (df.iloc[0]): by name too (helper-84:
+            # taken in order, a reordered Series predicted another point, silently)
         if columns is None or not self.x_names:
             return None
         try:
@@ -800,10 +803,13 @@ class Models:
     def final_losses(self):
         return self.histories[:, -1]
 
-    def predict(self, x):
+    def predict(self, x=None, **unknown):
         """Every model's y_hat at x, at once: (M, ...) with row k models[k].predict(x), the same numbers, and
         NaN in the rows of models whose training diverged (final loss NaN: models[k].predict refuses them).
         x is checked as Model.predict checks it."""
+        for name in unknown:  # (return_std too: trained models have no posterior)
+            raise ConfigError(name, _("is not an option of {what}; the options are {names}").format(
+                what="Models.predict", names="x"))
         x = self[0].inputs(x)
         w, b, a = (np.asarray(p, dtype=np.float64) for p in self.params)  # (M, H) each
         finite = np.isfinite(w).all(axis=1) & np.isfinite(b).all(axis=1) & np.isfinite(a).all(axis=1)

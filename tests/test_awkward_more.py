@@ -685,3 +685,41 @@ def test_python_m_nnfit_beside_a_file_named_like_a_module_and_numba_threads_0(tm
     run = subprocess.run([sys.executable, "-m", "nnfit", "explain", "--seed", "0"], capture_output=True, text=True,
                          timeout=120, env=env)
     assert run.returncode == 1 and "NUMBA_NUM_THREADS='0' in the environment" in run.stderr, run.stderr
+
+
+def test_helper_84_findings(tmp_path, cli):
+    """helper-84's round: a pandas Series as one point is read by its names (it was read in order: another point,
+    silently); x_names as a set (hash order) or of bytes is refused; a long double nonzero that float64 makes 0
+    is refused; Models.predict and Model.predict without x or with an unknown keyword say so in nnfit's words;
+    a file option given twice is refused (the last was kept silently); a scalar x past 2**53 is named "x", not
+    "x[]"; one start is "1 start"."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(40, 4)), columns=list("abcd"))
+    model = nnfit.fit(df[["a", "b", "c"]], df["d"], hidden=2, starts=2, seed=0)
+    row = df.iloc[0]
+    assert model.predict(row[["c", "b", "a"]]) == model.predict(row[["a", "b", "c"]]) == model.predict(df.iloc[[0]][["c", "a", "b"]])[0]
+    with pytest.raises(DataError, match="missing 'a'; unexpected 'd'"):
+        model.predict(row[["c", "b", "d"]])
+    with pytest.raises(DataError, match="x must be numbers, got None"):
+        model.predict()
+    for names in ({"a", "b", "c"}, [b"a", b"b", b"c"]):
+        with pytest.raises(ConfigError, match="x_names"):
+            nnfit.fit(df[["a", "b", "c"]].values, df["d"].values, x_names=names, hidden=2, starts=2, seed=0)
+    if np.finfo(np.longdouble).tiny < np.finfo(np.float64).tiny:  # (x86's 80-bit long double)
+        with pytest.raises(DataError, match="too small for float64"):
+            nnfit.fit(np.array([np.longdouble("1e-4000"), 1, 2, 3]), [1.0, 2, 3, 4])
+    many = nnfit.train(seed=0, epochs=2, models=3)
+    with pytest.raises(ConfigError, match="return_std is not an option of Models.predict"):
+        many.predict(0.5, return_std=True)
+    with pytest.raises(DataError, match="x must be numbers, got None"):
+        many.predict()
+    with pytest.warns(nnfit.DataWarning, match=r"^x is the integer 9007199254740993"):
+        nnfit.train(seed=0, epochs=1).predict(9007199254740993)
+    nnfit.train(seed=0, epochs=1).save(tmp_path / "m.safetensors")
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    (tmp_path / "b.csv").write_text("x\n2\n")
+    status, out, err = cli("predict", "m.safetensors", "--csv", "a.csv", "--csv", "b.csv")
+    assert status == 2 and "--csv is given twice ('a.csv' and 'b.csv'); it takes one value" in err and not out, err
+    status, out, err = cli("fit", "--hidden", "1000", "--starts", "1", "--epochs", "1")
+    assert status == 2 and "with 1 input and 1 start is" in err, err

@@ -642,3 +642,6 @@ def test_uvicorn_logs_one_line_a_record():
                                                 "codec can't decode byte 0xff in position 0: invalid)")
     assert not quiet.filter(record("Exception in ASGI application", asyncio.CancelledError()))
     assert not quiet.filter(record("Cancel 1 running task(s), timeout graceful shutdown exceeded", ValueError()))
+    asgi = record("Exception in ASGI application\n", RuntimeError("can't handle event type Response\nwhen role=SERVER"))
+    assert quiet.filter(asgi) and logging.Formatter().format(asgi) == (  # (helper-84: uvicorn's trailing line break made
+        "Exception in ASGI application (RuntimeError: can't handle event type Response when role=SERVER)")  # it two lines)

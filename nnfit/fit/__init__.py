@@ -56,6 +56,11 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
         cfg.seed = draw_seed()
     cfg.validate()
     given = (x_names is not None, y_names is not None)
+    from ..config import ConfigError
+    for n, what in ((x_names, "x_names"), (y_names, "y_names")):  # (a set's order is its hashes': helper-84)
+        if isinstance(n, (set, frozenset, dict)):
+            raise ConfigError(what, _("must be a list of names in the columns' order, got a {type}").format(
+                type=type(n).__name__))
     # (an array of names, or a DataFrame's columns: a list, whose truth is not ambiguous)
     x_names, y_names = (list(n) if isinstance(n, Iterable) and not isinstance(n, (str, bytes, list)) else n
                         for n in (x_names, y_names))
@@ -71,13 +76,12 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
             if not any(given):
                 x_names = y_names = None
     X, Y = as_table(x, y)
-    from ..config import ConfigError
     names = []
     for n, what in ((x_names, "x_names"), (y_names, "y_names")):
         if isinstance(n, (str, bytes)):  # a list of its characters, else
             raise ConfigError(what, _("must be a list of names, one per column, got the string {text!r}").format(text=n))
         n = None if n is None else list(n) if isinstance(n, Iterable) else n
-        if n is not None and (not isinstance(n, list) or any(c is None for c in n)):
+        if n is not None and (not isinstance(n, list) or any(c is None or isinstance(c, (bytes, bytearray)) for c in n)):
             raise ConfigError(what, _("must be a list of names, one per column, got {names!r}").format(names=n))
         names.append(None if n is None else [str(c) for c in n])
     names = tuple(names)

@@ -156,6 +156,11 @@ def inputs_text(d):
     return _("1 input") if d == 1 else _("{d} inputs").format(d=d)
 
 
+def starts_text(n):
+    """"1 start" or "16 starts", for messages."""
+    return _("1 start") if n == 1 else _("{n} starts").format(n=n)
+
+
 def split(n, rng, val_fraction, test_fraction):
     """Seeded train / validation / test indices; all training below MIN_SPLIT_POINTS points."""
     if n < MIN_SPLIT_POINTS:
@@ -255,21 +260,21 @@ def check_memory(cfg, n, net):
     except (ValueError, OSError, AttributeError):
         have = 8 * 2**30
     if need > have / 2 and net.d > 1 and cfg.optimizer == "lm" and per_start * 2 <= have / 2:  # (lbfgs: one start at a time)
-        raise ConfigError("hidden", _("{hidden} with {inputs}, {starts} starts and {n} points needs about {need:.1f} GiB, "
+        raise ConfigError("hidden", _("{hidden} with {inputs}, {starts} and {n} points needs about {need:.1f} GiB, "
                                        "more than half of this machine's {have:.1f} GiB; use --optimizer lbfgs, fewer inputs, "
                                        "fewer starts or a smaller hidden layer").format(
-                                         hidden=cfg.hidden, inputs=inputs_text(net.d), starts=cfg.starts, n=n, need=need / 2**30,
+                                         hidden=cfg.hidden, inputs=inputs_text(net.d), starts=starts_text(cfg.starts), n=n, need=need / 2**30,
                                          have=have / 2**30))
     if need > have / 2 and net.d > 1:  # P grows with the inputs: H (d + k + 1) + k parameters
-        raise ConfigError("hidden", _("{hidden} with {inputs}, {starts} starts and {n} points needs about {need:.1f} GiB, "
+        raise ConfigError("hidden", _("{hidden} with {inputs}, {starts} and {n} points needs about {need:.1f} GiB, "
                                        "more than half of this machine's {have:.1f} GiB; use fewer inputs, fewer starts or a "
-                                       "smaller hidden layer").format(hidden=cfg.hidden, inputs=inputs_text(net.d), starts=cfg.starts, n=n,
+                                       "smaller hidden layer").format(hidden=cfg.hidden, inputs=inputs_text(net.d), starts=starts_text(cfg.starts), n=n,
                                                                       need=need / 2**30, have=have / 2**30))
     if need > have / 2:
-        raise ConfigError("hidden", _("{hidden} with {starts} starts and {n} points needs about {need:.1f} GiB, more "
+        raise ConfigError("hidden", _("{hidden} with {starts} and {n} points needs about {need:.1f} GiB, more "
                                        "than half of this machine's {have:.1f} GiB; use fewer starts, a smaller hidden "
                                        "layer or fewer points").format(
-                                         hidden=cfg.hidden, starts=cfg.starts, n=n, need=need / 2**30, have=have / 2**30))
+                                         hidden=cfg.hidden, starts=starts_text(cfg.starts), n=n, need=need / 2**30, have=have / 2**30))
 
 
 LM_WORK = 2e10  # floating-point operations: LM refuses a fit whose one epoch would take more (an epoch runs in compiled code
@@ -306,10 +311,10 @@ def check_fit(cfg, n, net):
     to train on."""
     check_memory(cfg, n, net)
     if cfg.optimizer == "lm" and lm_work(cfg, n, net) > LM_WORK:
-        raise ConfigError("hidden", _("{hidden} with {inputs} and {starts} starts is {P} parameters: each "
+        raise ConfigError("hidden", _("{hidden} with {inputs} and {starts} is {P} parameters: each "
                                        "Levenberg-Marquardt epoch would take more than about ten seconds; use fewer "
                                        "inputs, a smaller hidden layer, fewer starts or --optimizer lbfgs").format(
-                                         hidden=cfg.hidden, inputs=inputs_text(net.d), starts=cfg.starts, P=net.P))
+                                         hidden=cfg.hidden, inputs=inputs_text(net.d), starts=starts_text(cfg.starts), P=net.P))
     train = len(split_indices(replace(cfg, seed=0), n)[0])  # (how many, whatever the seed)
     if train < 2:
         raise ConfigError("val_fraction", _("and the test fraction leave {count} of {n} points to train on; "

@@ -145,8 +145,10 @@ class OneLineLog(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, asyncio.CancelledError) or "timeout graceful shutdown exceeded" in record.getMessage():
             return False
-        if error is not None:  # its kind and words kept on the one line (helper-69: a bug's record said nothing else)
-            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
+        if error is not None:  # its kind and words kept on the one line (helper-69: a bug's record said nothing else;
+            words = " ".join(str(error).split())  # h11's own words can hold a line break: helper-84)
+            said = " ".join(record.getMessage().split())  # (uvicorn's "Exception in ASGI application\n")
+            record.msg, record.args = f"{said} ({type(error).__name__}: {words})", None
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True
 
@@ -196,7 +198,9 @@ def serve(host="127.0.0.1", port=0, open_browser=False, out=None):
                             ws_per_message_deflate=False, timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     quiet, uvicorn_log = OneLineLog(), logging.getLogger("uvicorn.error")  # (configured by uvicorn.Config: after it)
-    uvicorn_log.addFilter(quiet)
+    loop_log = logging.getLogger("asyncio")  # (the event loop's "Fatal error: protocol.data_received() call failed", with
+    uvicorn_log.addFilter(quiet)             # two tracebacks, on invalid UTF-8 and a close in one write: helper-84)
+    loop_log.addFilter(quiet)
     try:
         print(f"nnfit play: {url}  " + _("(Ctrl-C stops it)"), file=out, flush=True)  # the URL part in every language
         if getattr(out, "gone", False):  # the CLI's stdout, whose reader had left (`nnfit play | true`): no one has it
@@ -209,6 +213,7 @@ def serve(host="127.0.0.1", port=0, open_browser=False, out=None):
         pass
     finally:
         uvicorn_log.removeFilter(quiet)
+        loop_log.removeFilter(quiet)
         sock.close()
     print(_("nnfit play: stopped"), file=out, flush=True)
     return url
