@@ -674,6 +674,9 @@ def cmd_fit(args):
     elif ignored and len(x) < MIN_SPLIT_POINTS:  # (helper-74: nor is there a split below 20 points)
         print(_("nnfit: warning: {n} points are too few for a validation split (it needs {least} or more): {flags} "
                 "not used").format(n=len(x), least=MIN_SPLIT_POINTS, flags=", ".join(ignored)), file=sys.stderr)
+    if args.test_fraction != FitConfig.test_fraction and cfg.test_fraction and len(x) < MIN_SPLIT_POINTS:  # (helper-84)
+        print(_("nnfit: warning: {n} points are too few for a test split (it needs {least} or more): --test-fraction "
+                "not used").format(n=len(x), least=MIN_SPLIT_POINTS), file=sys.stderr)
     out = out_dir(args)
     NewRunDir(out, auto=args.out is None)
     from .fit.driver import check_fit, slow_words

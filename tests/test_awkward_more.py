@@ -723,3 +723,6 @@ def test_helper_84_findings(tmp_path, cli):
     assert status == 2 and "--csv is given twice ('a.csv' and 'b.csv'); it takes one value" in err and not out, err
     status, out, err = cli("fit", "--hidden", "1000", "--starts", "1", "--epochs", "1")
     assert status == 2 and "with 1 input and 1 start is" in err, err
+    (tmp_path / "six.csv").write_text("x,y\n1,2\n2,3\n3,5\n4,4\n5,6\n6,7\n")  # (--val-fraction was warned of; not this)
+    status, out, err = cli("fit", "--data", "six.csv", "--test-fraction", "0.2", "--no-plot", "--out", "t6")
+    assert status == 0 and "6 points are too few for a test split (it needs 20 or more): --test-fraction not used" in err
