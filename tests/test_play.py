@@ -140,6 +140,7 @@ def test_diagnostics_name_saturated_neurons_dead_relus_and_unscaled_data():
     ('{"type": "points", "x": [1, 1e100], "y": [1, 2]}', "within"),
     ('{"type": "points", "x": [1, 1e300], "y": [1, 2]}', "beyond ±1e+150"),
     ('{"type": "csv", "name": "p.csv", "text": "x,y\\n1,2\\n3,oops\\n"}', "p.csv, line 3, column 'y': not a number"),
+    ('{"type": "csv", "name": "a\\nb.csv", "text": "x,y\\n1,2\\n3,oops\\n"}', "'a\\nb.csv', line 3"),  # (one line: helper-84)
     ("[" * 150000 + "]" * 150000, "too large"),
     ("[" * 50000, "not valid JSON"),
     (None, "not binary"),

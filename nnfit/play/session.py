@@ -91,7 +91,8 @@ class Session:
 
     def load_csv(self, name, text):
         """Points from a CSV file's text, read by nnfit's own CSV reader (header optional, two columns)."""
-        with tempfile.TemporaryDirectory() as tmp:
+        name = name if isinstance(name, str) and name.strip() and name.isprintable() else repr(name)  # (a line break in
+        with tempfile.TemporaryDirectory() as tmp:                                   # it split the reply: helper-84)
             path = os.path.join(tmp, "points.csv")
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
