@@ -362,9 +362,7 @@ def cmd_train(args):
     from .params import Params
     from .runs import NewRunDir
     from .train import run
-    check_lang(args.lang)
-    if args.terms and args.no_plot:
-        raise Failure(_("--terms draws in fit.png, which --no-plot leaves out; drop one of them"), 2)
+    check_output_options(args)
     cfg = config_from(args)
     x, y, names = load_points(args)
     out = out_dir(args)
@@ -386,6 +384,14 @@ def cmd_train(args):
         extra["train.gif"] = lambda path: animate_training(model, frames, x, y, path, args.lang, check=check_received)
     write_run(out, model, x, y, args, models=result if cfg.models > 1 else None, extra_files=extra)
     return 0
+
+
+def check_output_options(args):
+    """--lang, and the plot options that --no-plot leaves nothing to do for (helper-82: --show --no-plot was silent)."""
+    check_lang(args.lang)
+    for flag in ("--terms", "--show"):
+        if args.no_plot and getattr(args, flag[2:], False):
+            raise Failure(_("{flag} draws in fit.png, which --no-plot leaves out; drop one of them").format(flag=flag), 2)
 
 
 def out_dir(args):
@@ -656,7 +662,7 @@ def cmd_fit(args):
     from .fit.driver import split_indices
     from .plot import kept_last, plot_diagnostics, plot_loss, plot_targets
     from .runs import NewRunDir
-    check_lang(args.lang)
+    check_output_options(args)
     cfg = validated(FitConfig(**{f.name: getattr(args, f.name) for f in fields(FitConfig) if hasattr(args, f.name)}))
     unused = (["--lr"] if cfg.optimizer in ("lm", "lbfgs") and cfg.lr != FitConfig.lr else []) + \
              [flag for flag, name in (("--mu", "mu"), ("--mu-max", "mu_max"))

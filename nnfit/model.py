@@ -37,6 +37,9 @@ def strict_json(value):
     """value with every non-finite float replaced by None: JSON has no NaN or infinity (strict readers,
     JavaScript's JSON.parse, refuse them)."""
     if isinstance(value, dict):
+        for k in value:  # (JSON would write 1 as "1": it would load as another key)
+            if not isinstance(k, str):
+                raise TypeError(_("extra's keys must be strings, got {key!r}").format(key=k))
         return {k: strict_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [strict_json(v) for v in value]

@@ -493,6 +493,10 @@ def test_helper_72_findings(tmp_path, cli, monkeypatch):
         changed.predict(1.0)
     with pytest.raises(nnfit.ModelFileError, match="cannot save the model: .*JSON"):
         Model(p, c, extra={"a": object()}).save(tmp_path / "object.safetensors")
+    for extra in ({1: "a"}, {"a": [{(1, 2): 3}]}):  # (JSON would have written the key 1 as "1": another key on load)
+        with pytest.raises(nnfit.ModelFileError, match="cannot save the model: extra's keys must be strings, got"):
+            Model(p, c, extra=extra).save(tmp_path / "keys.safetensors")
+    assert not (tmp_path / "keys.safetensors").exists()
     with pytest.raises(nnfit.ModelFileError, match="tensor 'w' holds non-finite values .*not saved"):
         Model((np.full(5, np.nan), p.b, p.a), c).save(tmp_path / "nan.safetensors")
     broken = copy.deepcopy(trained)

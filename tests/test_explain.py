@@ -147,6 +147,9 @@ def test_compare_cli(cli):
     assert len({width(line) for line in lines[1:]}) == 1  # columns line up by display width (a Chinese character: 2)
     status, out, err = cli("train", "--seed", "0", "--terms", "--no-plot")
     assert status == 2 and err.startswith("nnfit: error: --terms draws in fit.png") and not out
+    for command in ("train", "fit"):  # (helper-82: --show with --no-plot was accepted, and showed nothing)
+        status, out, err = cli(command, "--seed", "0", "--show", "--no-plot")
+        assert status == 2 and err.startswith("nnfit: error: --show draws in fit.png") and not out
 
 
 def test_explain_function_text_matches_ledger():

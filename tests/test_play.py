@@ -297,6 +297,23 @@ def ready(tab):
     tab.wait_for_selector("body[data-ready='1']", timeout=30000)
 
 
+def hold_replies(tab, record):
+    """The server's replies held back until release_replies(tab), so that the edits made before it race every reply
+    whatever the machine's load (a reply slowed by a fixed delay could still come first on a busy machine); after each
+    reply let through, the JavaScript expression `record` is evaluated and pushed to window.recorded."""
+    tab.evaluate("""(record) => {
+      const real = window.realReceive || (window.realReceive = receive), held = [], note = new Function("return " + record); let holding = true; window.recorded = [];
+      window.receive = (reply) => { if (holding) { held.push(reply); return; } real(reply); recorded.push(note()); };
+      window.releaseReplies = () => { holding = false; held.splice(0).forEach((reply) => window.receive(reply)); };
+    }""", record)
+
+
+def release_replies(tab):
+    tab.evaluate("() => releaseReplies()")
+    ready(tab)
+    return tab.evaluate("recorded")
+
+
 def text(tab, testid):
     return tab.inner_text(f"[data-testid={testid}]").strip()
 
@@ -351,14 +368,10 @@ def test_a_reply_in_flight_never_undoes_a_click(page):
     # A text field sends its change when it loses focus, so clicking the checkbox after typing a batch
     # size sends two settings: the first still without shuffle. Its reply, slowed down here, must not
     # uncheck the box the user just checked (CI once saw exactly that race).
-    page.evaluate("""() => {
-      const real = receive; window.seen = [];
-      window.receive = (reply) => setTimeout(() => { real(reply); seen.push($("shuffle").checked); }, 300);
-    }""")
+    hold_replies(page, '$("shuffle").checked')
     page.fill("[data-testid=batch-size]", "2")
     page.click("[data-testid=shuffle]")
-    ready(page)
-    assert page.evaluate("seen") == [True, True]
+    assert release_replies(page) == [True, True]
     train_to(page, 50)
     seed = int(page.input_value("[data-testid=seed]"))
     assert text(page, "loss") == f"{nnfit.train(seed=seed, epochs=50, batch_size=2, shuffle=True).history[-1]:.6f}"
@@ -428,25 +441,23 @@ def test_adding_moving_and_removing_points_changes_the_curve(page):
 
 def test_quick_clicks_each_add_or_remove_a_point(page):
     """Each click sent the last reply's points plus its own, so 6 quick clicks added 1 point and 4 quick right-clicks
-    removed 1 (helper-68). Replies slowed down here come after every click: each edit counts, and a refused one (2001
+    removed 1 (helper-68). Replies held back here come after every click: each edit counts, and a refused one (2001
     points) leaves the server's points shown."""
-    page.evaluate("""() => {
-      const real = receive;
-      window.receive = (reply) => setTimeout(() => real(reply), 300);
-    }""")
+    hold_replies(page, "0")
     box = page.locator("[data-testid=plot]").bounding_box()
     for k in range(6):  # empty spots high up, left to right
         page.mouse.click(box["x"] + box["width"] * (0.2 + 0.1 * k), box["y"] + box["height"] * 0.1)
-    ready(page)
+    assert len(release_replies(page)) == 6
     assert page.get_attribute("[data-testid=plot]", "data-points") == "16"
     x, y = (np.array(v) for v in page.evaluate("() => [app.state.points.x, app.state.points.y]"))
     assert len(x) == 16 and np.array_equal(x[:10], tutorial_data()[0])
     spots = page.evaluate("() => { const r = document.getElementById('plot').getBoundingClientRect();"
                           " return [0, 3, 6, 9].map((k) => [r.left + app.frame.px(app.state.points.x[k]),"
                           " r.top + app.frame.py(app.state.points.y[k])]); }")
+    hold_replies(page, "0")
     for px, py in spots:
         page.mouse.click(px, py, button="right")
-    ready(page)
+    assert len(release_replies(page)) == 4
     left = page.evaluate("() => app.state.points.x")
     assert left == [v for k, v in enumerate(x.tolist()) if k not in (0, 3, 6, 9)]
     page.evaluate("() => sendPoints(Array.from({ length: 2001 }, (_, k) => k / 1000), Array(2001).fill(0))")
@@ -460,10 +471,7 @@ def test_add_drag_and_remove_before_the_replies_keep_every_point(page):
     """Add a point, drag point 5, remove point 2, all before the first reply: the reply put the dropped point back at
     its index in the list of the drop, which the removal had shifted, so it showed twice and another was lost, and the
     next edit saved that (helper-69). The points are the user's, in the page and on the server."""
-    page.evaluate("""() => {
-      const real = receive; window.shown = [];  // the points shown after each reply: what the next edit would send
-      window.receive = (reply) => setTimeout(() => { real(reply); shown.push(app.state.points.x.slice()); }, 400);
-    }""")
+    hold_replies(page, "app.state.points.x.slice()")  # the points shown after each reply: what the next edit would send
     box = page.locator("[data-testid=plot]").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.1)
     where = "() => { const r = document.getElementById('plot').getBoundingClientRect(); return [{k}].map((k) => " \
@@ -477,8 +485,7 @@ def test_add_drag_and_remove_before_the_replies_keep_every_point(page):
     page.mouse.click(x, y, button="right")
     intended = page.evaluate("() => [app.state.points.x.slice(), app.state.points.y.slice()]")
     assert len(intended[0]) == 10 and len(set(intended[0])) == 10
-    ready(page)
-    assert page.evaluate("shown") == [intended[0]] * 3
+    assert release_replies(page) == [intended[0]] * 3
     assert page.evaluate("() => [app.state.points.x, app.state.points.y]") == intended
     assert page.evaluate("() => [app.confirmed.x, app.confirmed.y]") == intended  # the server's
 
