@@ -102,10 +102,7 @@ class Config:
     def check_memory(self, n, share=0.5):
         """ConfigError naming an option when a run on n points would need more than `share` of the RAM."""
         need, option = self.memory_bytes(n)
-        try:
-            ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (AttributeError, ValueError, OSError):  # not known on this system: assume 8 GiB
-            ram = 8 * 2**30
+        ram = machine_ram()
         if need > share * ram:
             points = _(" x {n} points").format(n=n) if n > 10 else ""
             raise ConfigError(option, _("{value}: this run would need about {need:.3g} GiB of memory (models {models} "
@@ -141,11 +138,25 @@ class Config:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
+def machine_ram():
+    """This machine's memory in bytes (8 GiB where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 8 * 2**30
+
+
+def is_numeric(value, kind=numbers.Real):
+    """Whether value is a number of that kind (numbers.Integral, numbers.Real) as an option takes one: not a bool,
+    nor NumPy's timedelta64, which NumPy counts among its integers (3 days is not 3 neurons: helper-86)."""
+    return isinstance(value, kind) and not isinstance(value, bool) and type(value).__name__ != "timedelta64"
+
+
 def check_int(name, value, low, high=None):
     """An integer (not a bool) in [low, high]; ConfigError naming the option and the value otherwise."""
     if isinstance(value, numbers.Rational) and not isinstance(value, numbers.Integral) and value.denominator == 1:
         value = value.numerator  # Fraction(3): a whole number
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not is_numeric(value, numbers.Integral):
         raise ConfigError(name, _("must be an integer >= {low}, got {value!r}").format(low=low, value=value))
     if value < low:
         raise ConfigError(name, _("must be >= {low}, got {value}").format(low=low, value=shown_int(value)))
@@ -171,7 +182,7 @@ def check_number(name, value, low=None, high=None, low_open=False, high_open=Fal
     bounds = [f"{'>' if low_open else '>='} {low:g}" if low is not None else "",
               f"{'<' if high_open else '<='} {high:g}" if high is not None else ""]
     want = _("must be a finite number {bounds}").format(bounds=_(" and ").join(b for b in bounds if b))
-    number = as_float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
+    number = as_float(value) if is_numeric(value) else None
     if number is None or not math.isfinite(number):
         raise ConfigError(name, _("{want}, got {value}").format(want=want.rstrip(), value=shown_number(value, number)))
     if number == 0 and value != 0:  # (Fraction(1, 10**400), a long double 1e-400: float makes it 0, silently)
@@ -223,9 +234,11 @@ def check_representable(name, value, dtype):
 
 
 def check_choice(name, value, choices):
+    """One of choices, as a plain str: a str subclass (a (str, Enum) member) is its text, not str()'s "Cls.NAME"
+    (helper-86: stored so, it was a KeyError later)."""
     if not isinstance(value, str) or value not in choices:
         raise ConfigError(name, _("must be one of {choices}; got {value!r}").format(choices=", ".join(choices), value=value))
-    return str(value)
+    return str.__str__(value)
 
 
 def check_bool(name, value):

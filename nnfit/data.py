@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from .config import any_digits
+from .config import any_digits, is_numeric
 from .i18n import _, ascii_hint, system_reason
 
 # The tutorial's samples (section 2 of the chapter).
@@ -178,6 +178,16 @@ def _numbers(v, name):
     if arr.dtype.kind not in "iuf":
         raise DataError(_("{name} must be real numbers, got an array of {dtype} {sample}").format(
             name=name, dtype=arr.dtype, sample=_sample(arr)))
+    if isinstance(v, (list, tuple)) and arr.size and _holds_bool(v):  # a True among numbers, which NumPy makes 1 (a
+        objects = np.empty(0)  # bool array is refused above: helper-86)
+        with contextlib.suppress(TypeError, ValueError):
+            objects = np.asarray(v, dtype=object)
+        flag = next((i for i, e in enumerate(objects.flat) if isinstance(e, (bool, np.bool_))), None) \
+            if objects.shape == arr.shape else None
+        if flag is not None:
+            where = ", ".join(map(str, np.unravel_index(flag, arr.shape)))
+            raise DataError(_("{where} is {value}: every value must be a real number").format(
+                where=f"{name}[{where}]" if where else name, value=repr(bool(objects.flat[flag]))))
     with np.errstate(over="ignore"):  # a long double beyond float64 becomes inf without a warning: refused here
         out = arr.astype(np.float64)
     if given.dtype.kind == "f" and isinstance(v, (list, tuple)) and np.any(np.abs(out) >= 2**53):
@@ -204,6 +214,14 @@ def is_real(value):
     signaling NaN, which float() refuses: helper-82)."""
     return (isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(value, (bool, np.bool_))
             and not (isinstance(value, decimal.Decimal) and value.is_snan()))
+
+
+def _holds_bool(v):
+    """Whether the list (or tuple) v holds a bool, in it or in its lists (a quick pass over the types)."""
+    types = set(map(type, v))
+    if bool in types or np.bool_ in types:
+        return True
+    return (list in types or tuple in types) and any(_holds_bool(e) for e in v if isinstance(e, (list, tuple)))
 
 
 def _is_sparse(v):
@@ -671,7 +689,7 @@ def _column(path, header, width, col, flag, several=False):
 
 
 def _pick(path, header, width, col, flag):
-    if isinstance(col, numbers.Integral) and not isinstance(col, bool):
+    if is_numeric(col, numbers.Integral):
         col = str(int(col))
     if not isinstance(col, str):
         raise DataError(_("{path}: {flag} must be a column name or 0-based index, got {col!r}").format(path=path, flag=flag, col=col))

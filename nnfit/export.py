@@ -34,6 +34,7 @@ from string import Template
 
 import numpy as np
 
+from .config import ConfigError
 from .i18n import _, system_reason
 from .model import IDENTITY
 
@@ -500,7 +501,11 @@ TARGETS = {"python": to_python, "c": to_c, "js": to_js, "latex": to_latex, "onnx
 
 def export(model, to, source=None):
     """The model as `to` (a key of TARGETS): text as a str, ONNX as bytes."""
-    assert to in TARGETS, to
+    if not isinstance(to, str) or to not in TARGETS:  # (the CLI checks --to first; the API's callers: helper-86)
+        raise ConfigError("to", _("must be one of {choices}; got {value!r}").format(choices=", ".join(TARGETS), value=to))
+    if not hasattr(model, "check"):
+        raise ConfigError("model", _("must be a nnfit Model, got {type}").format(type=type(model).__name__))
+    model.check()  # (its attributes, changed since it was made: helper-86)
     return TARGETS[to](model, source)
 
 

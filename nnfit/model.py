@@ -3,15 +3,17 @@
 import errno
 import json
 import math
+import numbers
 import os
 import secrets
 import sys
+import warnings
 from dataclasses import fields
 
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .config import Config, ConfigError
+from .config import Config, ConfigError, is_numeric
 from .i18n import _, system_reason
 from .params import NAMES, Params
 
@@ -74,21 +76,49 @@ class Model:
     says which. final_loss is the training MSE of these parameters."""
 
     def __init__(self, params, config, history=(), x_range=(-10.0, 10.0), scaling=None, extra=None, final_loss=None):
-        self.params = as_params(params)
-        check_config(config)
-        if getattr(config, "hidden", None) != len(self.params.b):  # (load refuses such a file; helper-82: Model() took it)
-            raise ConfigError("params", _("hold {count} hidden neurons, but the config says hidden={hidden}").format(
-                count=len(self.params.b), hidden=getattr(config, "hidden", None)))
+        self.params = params
         self.config = config
-        self.history = checked_history(history)  # average training loss per epoch
-        self.x_range = checked_x_range(x_range, self.n_inputs)  # one input: (low, high); else one pair per column
+        self.history = history  # average training loss per epoch
+        self.x_range = x_range  # one input: (low, high); else one pair per column
         self.x_names = self.y_names = None  # the columns' names, when the data had them
-        self.scaling = checked_scaling(scaling, self.n_inputs, self.n_outputs)
+        self.scaling = scaling
         if extra is not None and not isinstance(extra, dict):
             raise ConfigError("extra", _("must be a dict (or None), got {type}").format(type=type(extra).__name__))
         self.extra = dict(extra or {})  # fit mode: metrics, the start kept, validation and test histories
         self._final_loss = None if final_loss is None else checked_loss(final_loss)
         self.posterior = None  # Bayesian fits: the parameters' posterior covariance (P, P), scaled units
+        self.check(history=True)
+
+    def check(self, history=False):
+        """The attributes checked as the model was made, again (predict, save, export and repr call it), so that one
+        changed since (m.scaling["x_shift"] = nan, m.x_range = 5, m.config.hidden = 7) is a ConfigError naming it,
+        not a NaN or a NumPy error (helper-86). history: also the loss history (only save writes it: a million
+        epochs' list takes a while)."""
+        self.params = as_params(self.params)
+        check_config(self.config)
+        if getattr(self.config, "hidden", None) != len(self.params.b):  # (load refuses such a file; helper-82)
+            raise ConfigError("params", _("hold {count} hidden neurons, but the config says hidden={hidden}").format(
+                count=len(self.params.b), hidden=getattr(self.config, "hidden", None)))
+        if not isinstance(self.config.activation, str) or self.config.activation not in ACTIVATIONS:
+            raise ConfigError("activation", _("must be one of {choices}; got {value!r}").format(
+                choices=", ".join(ACTIVATIONS), value=self.config.activation))
+        if history:
+            self.history = checked_history(self.history)
+        self.x_range = checked_x_range(self.x_range, self.n_inputs)
+        self.scaling = checked_scaling(self.scaling, self.n_inputs, self.n_outputs)
+        for name, width in (("x_names", self.n_inputs), ("y_names", self.n_outputs)):
+            names = getattr(self, name)
+            if names is not None and not (isinstance(names, list) and len(names) == width and all(
+                    isinstance(n, str) for n in names)):
+                raise ConfigError(name, _("must be a list of {width} names (str) or None, got {value}").format(
+                    width=width, value=shown(names)))
+        if not isinstance(self.extra, dict):
+            raise ConfigError("extra", _("must be a dict (or None), got {type}").format(type=type(self.extra).__name__))
+        if self.posterior is not None:
+            cov = real_array(self.posterior)
+            if cov is None or cov.ndim != 2 or cov.shape[0] != cov.shape[1] or not np.isfinite(cov).all():
+                raise ConfigError("posterior", _("must be None or a square array of finite numbers, got {value}").format(
+                    value=shown(self.posterior)))
 
     @property
     def n_inputs(self):
@@ -127,6 +157,7 @@ class Model:
             raise ConfigError(name, _("is not an option of {what}; the options are {names}").format(
                 what="Model.predict", names="x, return_std"))
         check_bool("return_std", return_std)
+        self.check()
         x = self.inputs(x)
         if not all(np.isfinite(np.asarray(p, dtype=np.float64)).all() for p in self.params):
             from .train import TrainingDiverged  # (one of Models' whose training diverged: its sums are not at fault)
@@ -273,6 +304,10 @@ class Model:
                 type=type(path).__name__ if not isinstance(path, (str, bytes)) else repr(path)))
         path = os.fsdecode(os.fspath(path))
         shown = path
+        try:
+            self.check(history=True)  # (changed since it was made, m.history = 5: not len()'s TypeError; helper-86)
+        except ConfigError as e:
+            raise ModelFileError(_("{path}: cannot save the model: {error}").format(path=shown, error=e)) from None
         if os.path.islink(path):  # through the link, as numpy.save writes: the link stays, its target is replaced
             path = os.path.realpath(path)
             if os.path.islink(path):  # realpath stops inside a loop of links: there is no file to write through to
@@ -328,6 +363,10 @@ class Model:
         return shown
 
     def __repr__(self):
+        try:
+            self.check()
+        except ConfigError as e:  # (a repr that raised would break a debugger's or a notebook's display)
+            return f"Model(invalid: {e})"
         c = self.config
         shape = "" if self.n_inputs == self.n_outputs == 1 else f"inputs={self.n_inputs}, outputs={self.n_outputs}, "
         return (f"Model(kind={self.kind!r}, {shape}hidden={c.hidden}, activation={c.activation!r}, "
@@ -357,10 +396,11 @@ def checked_loss(value, name="final_loss", finite=None):
     """value as a float; ConfigError unless it is a real number (what float() takes: a NumPy or torch scalar, a
     Fraction; not a bool or text)."""
     try:
-        if isinstance(value, (bool, np.bool_, str, bytes)):
+        if isinstance(value, (bool, np.bool_, str, bytes)) or (isinstance(value, numbers.Complex) and not
+                                                                isinstance(value, numbers.Real)):  # (float() drops 4j)
             raise TypeError
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, RuntimeError):  # (10**400; a torch tensor that requires grad)
         if finite is False:
             raise TypeError from None  # (checked_history names the list)
         raise ConfigError(name, _("must be a number, got {value}").format(value=shown(value))) from None
@@ -369,12 +409,11 @@ def checked_loss(value, name="final_loss", finite=None):
 def checked_x_range(x_range, d):
     """(low, high) for one input, else [(low, high)] per input: finite numbers, low <= high, as a model file
     holds them (load's rule); ConfigError naming what is wrong."""
-    pairs = None
-    if not isinstance(x_range, (str, bytes, dict)):
-        try:
-            pairs = np.asarray(x_range, dtype=np.float64).reshape((1, 2) if d == 1 else (d, 2))
-        except (TypeError, ValueError):
-            pairs = None
+    pairs = real_array(x_range)
+    if pairs is not None and pairs.size == 2 * d:
+        pairs = pairs.reshape((1, 2) if d == 1 else (d, 2))
+    else:
+        pairs = None
     if pairs is None or not np.isfinite(pairs).all() or (pairs[:, 0] > pairs[:, 1]).any():
         raise ConfigError("x_range", (_("must be (low, high): two finite numbers with low <= high, got {value}") if d == 1 else
                                       _("must be {d} pairs (low, high) of finite numbers with low <= high, got {value}")).format(
@@ -394,10 +433,8 @@ def checked_scaling(scaling, d, k):
     out = {}
     for key, width in (("x_shift", d), ("x_scale", d), ("y_shift", k), ("y_scale", k)):
         value = scaling[key]
-        try:
-            column = None if isinstance(value, (str, bytes, bool)) else np.asarray(value, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError):
-            column = None
+        column = real_array(value)
+        column = None if column is None else column.reshape(-1)
         if column is None or column.size != width or not np.isfinite(column).all() or (
                 key.endswith("scale") and (column == 0).any()):
             raise ConfigError("scaling", _("{key} must be {width} finite number(s){nonzero}, got {value}").format(
@@ -406,9 +443,26 @@ def checked_scaling(scaling, d, k):
     return out
 
 
+def real_array(value):
+    """value as a float64 array when it holds real numbers (a number, a list, an array, a torch tensor), else None:
+    no text, bools, dicts or complex numbers, nothing float64 cannot hold (10**400), no NumPy warning."""
+    if isinstance(value, (str, bytes, dict, bool, np.bool_)):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (ComplexWarning, overflow: refused, not said by NumPy)
+            array = np.asarray(value.detach() if hasattr(value, "detach") else value)  # (a tensor that requires grad)
+            if array.dtype.kind not in "fiuO" or (array.dtype.kind == "O" and not all(
+                    is_numeric(v) and not isinstance(v, np.bool_) for v in array.flat)):  # (a "10" or True among numbers)
+                return None
+            return array.astype(np.float64)
+    except (TypeError, ValueError, OverflowError, RuntimeError, Warning):
+        return None
+
+
 def shown(value):
-    """A value in a message: its repr, cut to 60 characters."""
-    text = repr(value)
+    """A value in a message: its repr on one line (an array's spans several), cut to 60 characters."""
+    text = " ".join(repr(value).split())
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -428,7 +482,11 @@ def as_params(params):
     if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
         raise ConfigError("params", _("must be the three arrays w, b, a (a Params or a tuple), got {type}").format(
             type=type(params).__name__))
-    params = list(params)
+    try:
+        params = list(params)
+    except TypeError:  # (a 0-d array: iterable by its type, not by its value)
+        raise ConfigError("params", _("must be the three arrays w, b, a (a Params or a tuple), got {type}").format(
+            type=type(params).__name__)) from None
     if len(params) != 3:
         raise ConfigError("params", _("must be the three arrays w, b, a (a Params or a tuple), got {count} values").format(
             count=len(params)))
@@ -793,7 +851,7 @@ class Models:
             except (TypeError, ValueError):  # bounds that are not integers, a step of 0
                 raise ConfigError("index", _("must be an integer or a slice of integers with a step other than 0, "
                                              "got {value!r}").format(value=k)) from None
-        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        if isinstance(k, np.bool_) or not is_numeric(k, numbers.Integral):
             raise ConfigError("index", _("must be an integer or a slice, got {value!r}").format(value=k))
         if not -len(self) <= k < len(self):
             raise IndexError(f"model {k} out of range for {len(self)} models")
@@ -813,11 +871,24 @@ class Models:
         for name in unknown:  # (return_std too: trained models have no posterior)
             raise ConfigError(name, _("is not an option of {what}; the options are {names}").format(
                 what="Models.predict", names="x"))
+        from .config import machine_ram
+        from .data import DataError
         x = self[0].inputs(x)
         w, b, a = (np.asarray(p, dtype=np.float64) for p in self.params)  # (M, H) each
+        M, H = w.shape
         finite = np.isfinite(w).all(axis=1) & np.isfinite(b).all(axis=1) & np.isfinite(a).all(axis=1)
+        if 8 * M * x.size > machine_ram() / 2:  # (helper-86: NumPy's MemoryError, for 373 GiB)
+            raise DataError(_("x: {n} points for {models} models would need about {need:.3g} GiB for the predictions, more "
+                              "than half of this machine's memory; predict fewer points at a time").format(
+                n=x.size, models=M, need=8 * M * x.size / 2**30))
+        y = np.empty((M, x.size))
+        points = x.reshape(-1)
+        step = max(1, 2**22 // (M * H))  # points at a time: their (points, M, H) sums stay within 32 MiB
         with np.errstate(over="ignore", invalid="ignore"):
-            y = np.moveaxis(np.sum(activate(self.config.activation, x[..., None, None] * w + b) * a, axis=-1), -1, 0)
+            for i in range(0, points.size, step):
+                z = points[i:i + step, None, None] * w + b
+                y[:, i:i + step] = np.sum(activate(self.config.activation, z) * a, axis=-1).T
+        y = y.reshape((M,) + x.shape)
         if np.isnan(y[finite]).any():  # (past +-1e150 the sums overflow: a model's own predict says where, and why)
             for k in np.flatnonzero(finite):
                 self[k].predict(x)

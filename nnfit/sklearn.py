@@ -9,19 +9,20 @@ model_.predict. The options keep FitConfig's names and defaults, with two except
 No sample_weight: the fit mode's least squares have no weights to give it.
 """
 import contextlib
+import decimal
 import numbers
 import warnings
 
 import numpy as np
 
-from .config import ConfigError
+from .config import ConfigError, is_numeric
 from .i18n import _
 
 try:
     from sklearn.base import BaseEstimator, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils import check_random_state
-    from sklearn.utils.validation import check_is_fitted, validate_data
+    from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 except ImportError:
     raise ImportError("nnfit.NNFitRegressor needs scikit-learn 1.6 or later: pip install nnfit[sklearn]") from None
 
@@ -42,6 +43,8 @@ def sklearn_errors_as_data_errors():
         raise DataError(str(e)) from None
     except OverflowError:  # a Python int like 10**400 in a list
         raise DataError(_("X or y holds a number too large for float64")) from None
+    except decimal.InvalidOperation:  # a Decimal's signaling NaN, which float() refuses (helper-86)
+        raise DataError(_("X or y holds Decimal('sNaN'): every value must be a finite number")) from None
     except RuntimeError as e:  # a torch tensor that requires grad
         raise DataError(_("X and y must be arrays of numbers: {error}").format(error=str(e).splitlines()[0])) from None
 
@@ -163,10 +166,14 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
     def score(self, X, y, sample_weight=None):
         """R² of predict(X) against y, as RegressorMixin computes it; bad X or y raise nnfit.DataError, as in fit."""
         check_is_fitted(self)  # NotFittedError (a ValueError too) stays itself
-        from .data import reject_masked
+        from .data import _finite_or_error, reject_masked
         reject_masked(y, "y")
         with sklearn_errors_as_data_errors():
-            return super().score(X, y, sample_weight=sample_weight)
+            # y as fit takes it (dates refused, its numbers within ±1e150, whose squares float64 holds: helper-86's
+            # y times 1e160 gave an R² of NaN, silently)
+            target = check_array(own_checks(y, "y"), ensure_2d=False, dtype=np.float64, ensure_min_samples=1)
+            _finite_or_error(target, "y")
+            return super().score(X, target, sample_weight=sample_weight)
 
     def set_params(self, **params):
         """As BaseEstimator's, with nnfit.ConfigError (a ValueError, as scikit-learn raises) for a name that
@@ -180,7 +187,7 @@ class NNFitRegressor(RegressorMixin, BaseEstimator):
 
     def _seed(self):
         """An int seed for nnfit.fit: random_state itself when it is an int, else drawn from it."""
-        if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
+        if is_numeric(self.random_state, numbers.Integral):
             if self.random_state < 0:  # (nnfit.fit would name its own option, seed)
                 raise ConfigError("random_state", _("must be >= {low}, got {value}").format(low=0, value=int(self.random_state)))
             if self.random_state > 2**63 - 1:  # (FitConfig's seed range)

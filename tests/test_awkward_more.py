@@ -500,11 +500,12 @@ def test_helper_72_findings(tmp_path, cli, monkeypatch):
     with pytest.raises(nnfit.ModelFileError, match="tensor 'w' holds non-finite values .*not saved"):
         Model((np.full(5, np.nan), p.b, p.a), c).save(tmp_path / "nan.safetensors")
     broken = copy.deepcopy(trained)
-    broken.scaling["x_scale"] = 0.0  # (changed after the checks: predict says nothing of NumPy's)
+    broken.scaling["x_scale"] = 0.0  # (changed after the checks: predict checks again, and says nothing of NumPy's)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        broken.predict(1.0)
-    with pytest.raises(nnfit.ModelFileError, match="zero scale .*not saved"):
+        with pytest.raises(ConfigError, match="^scaling x_scale must be 1 finite number.*none of them 0, got 0.0"):
+            broken.predict(1.0)
+    with pytest.raises(nnfit.ModelFileError, match="cannot save the model: scaling x_scale .*none of them 0"):
         broken.save(tmp_path / "zero.safetensors")
     assert sorted(os.listdir(tmp_path)) == []  # nothing written, not even a temporary file
     Model(p, c, history=np.array([1.0, np.nan, np.inf]), x_range=[-1, 2], final_loss=np.float32(0.5)).save(tmp_path / "ok.safetensors")
@@ -730,3 +731,90 @@ def test_helper_84_findings(tmp_path, cli):
     (tmp_path / "six.csv").write_text("x,y\n1,2\n2,3\n3,5\n4,4\n5,6\n6,7\n")  # (--val-fraction was warned of; not this)
     status, out, err = cli("fit", "--data", "six.csv", "--test-fraction", "0.2", "--no-plot", "--out", "t6")
     assert status == 0 and "6 points are too few for a test split (it needs 20 or more): --test-fraction not used" in err
+
+
+def test_helper_86_findings(tmp_path):
+    """helper-86's round on the Python API, by class: each case is nnfit's own one-line error, not Python's."""
+    import copy
+    import decimal
+    import enum
+    import torch
+    from nnfit.export import export
+    from nnfit.fit import summary
+    from nnfit.sklearn import NNFitRegressor
+    x = np.linspace(-1, 1, 30)
+    y = x ** 2 + 0.01 * np.sin(40 * x)
+
+    class Activation(str, enum.Enum):  # a (str, Enum) member is its text (str() gave "Activation.TANH")
+        TANH = "tanh"
+
+    class Scale(str, enum.Enum):
+        NONE = "none"
+    assert nnfit.train(seed=0, epochs=2, activation=Activation.TANH).config.activation == "tanh"
+    fitted = nnfit.fit(x, y, starts=2, epochs=50, seed=0, activation=Activation.TANH, scale=Scale.NONE)
+    assert (fitted.config.activation, fitted.config.scale) == ("tanh", "none")
+    fitted.save(tmp_path / "enum.safetensors")
+    days = np.timedelta64(3, "D")  # NumPy counts it among its integers
+    for call in (lambda: nnfit.fit(x, y, hidden=days), lambda: nnfit.train(lr=np.timedelta64(1, "s")),
+                 lambda: NNFitRegressor(random_state=days).fit(x[:, None], y),
+                 lambda: nnfit.train(models=3, epochs=2, seed=0)[days]):
+        with pytest.raises(ConfigError, match="timedelta64"):
+            call()
+    est = NNFitRegressor(starts=2, random_state=0).fit(x[:, None], y)
+    for bad, said in ((y * 1e160, r"y\[0\] is .*beyond ±1e\+150"), (np.r_[np.longdouble("1e4000"), y[1:]], "too large"),
+                      (np.arange(30).astype("datetime64[D]"), "dates or times")):
+        with pytest.raises(DataError, match=said):  # (the R² of y times 1e160 was NaN, silently)
+            est.score(x[:, None], bad)
+    with pytest.raises(DataError, match=r"Decimal\('sNaN'\)"):
+        NNFitRegressor().fit(x[:, None], [decimal.Decimal("sNaN")] + list(y[1:]))
+    trained = nnfit.train(seed=0)
+    p, c, s = trained.params, trained.config, trained.scaling
+    for kw, said in ((dict(x_range=(0, 10**400)), "x_range"), (dict(final_loss=10**400), "final_loss"),
+                     (dict(final_loss=np.complex64(3 + 4j)), "final_loss"), (dict(x_range=[0, "10"]), "x_range"),
+                     (dict(history=np.ones((2, 2))), "history")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (no ComplexWarning)
+            with pytest.raises(ConfigError, match=f"^{said} ") as e:
+                Model(p, c, scaling=s, **kw)
+        assert "\n" not in str(e.value)  # (an array's repr is one line in a message)
+    assert Model(p, c, x_range=torch.tensor([0.0, 1.0], requires_grad=True)).x_range == (0.0, 1.0)
+    with pytest.raises(ConfigError, match="^params "):
+        Model(np.array(1.0), c)
+    for names in (np.array("t"), torch.tensor(3.0)):
+        with pytest.raises(ConfigError, match="0-d"):
+            nnfit.fit(x, y, x_names=names)
+    for change, said in ((lambda m: m.scaling.__setitem__("x_shift", float("nan")), "^scaling x_shift"),
+                         (lambda m: setattr(m, "x_range", 5), "^x_range"),
+                         (lambda m: setattr(m, "params", m.params._replace(b=np.ones(2))), "^params"),
+                         (lambda m: setattr(m.config, "hidden", 7), "^params hold 5 hidden neurons"),
+                         (lambda m: setattr(m, "x_names", ["a", "b"]), "^x_names"),
+                         (lambda m: setattr(m, "posterior", "a"), "^posterior")):
+        changed = copy.deepcopy(trained)
+        change(changed)  # after the model was made: predict, export and save check again; repr says so
+        for use in (lambda: changed.predict([0.1]), lambda: export(changed, "python")):
+            with pytest.raises(ConfigError, match=said):
+                use()
+        with pytest.raises(nnfit.ModelFileError, match="cannot save the model: " + said[1:]):
+            changed.save(tmp_path / "changed.safetensors")
+        assert repr(changed).startswith("Model(invalid: ")
+    changed = copy.deepcopy(trained)
+    changed.history = 5  # (save: len()'s TypeError)
+    with pytest.raises(nnfit.ModelFileError, match="cannot save the model: history must be a list of numbers"):
+        changed.save(tmp_path / "changed.safetensors")
+    assert not (tmp_path / "changed.safetensors").exists()
+    with pytest.raises(ConfigError, match="^to must be one of"):
+        export(trained, "PYTHON")
+    with pytest.raises(DataError, match="x: 100000000 points for 1000 models would need about 745 GiB"):
+        nnfit.train(seed=0, epochs=1, models=1000).predict(np.broadcast_to(0.0, (10**8,)))
+    many = nnfit.train(seed=0, epochs=2, models=40)
+    grid = np.linspace(-12, 12, 3000).reshape(30, 100)  # (in blocks of points now: the same numbers)
+    assert all(np.array_equal(many.predict(grid)[k], many[k].predict(grid)) for k in range(40))
+    broken = copy.deepcopy(fitted)
+    del broken.extra["split"]  # (as a file whose metadata was edited loads it)
+    with pytest.raises(ConfigError, match="^extra is not what a fit writes"):
+        summary(broken)
+    with pytest.raises(ConfigError, match="^model summary describes a fit"):
+        summary(trained)
+    for data in ([True, -0.9, 0.1, 0.5], [[0.1], [True]]):  # a True among numbers (NumPy made it 1)
+        with pytest.raises(DataError, match=r"^x\[[0-9, ]+\] is True: every value must be a real number"):
+            nnfit.fit(data, [1.0, 2.0, 3.0, 4.0][:len(data)])

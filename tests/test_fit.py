@@ -1017,7 +1017,7 @@ def test_activation_auto_reports_honestly(tmp_path):
     loaded = nnfit.load(tmp_path / "m.safetensors")
     assert loaded.extra["metrics"]["train"]["r2"] is None and "n/a (y is constant)" in summary(loaded)
     exact.config.activation = "auto"
-    with pytest.raises(ModelFileError, match=r"activation must be one of sigmoid, tanh, relu, got 'auto' \(not saved"):
+    with pytest.raises(ModelFileError, match=r"cannot save the model: activation must be one of sigmoid, tanh, relu; got 'auto'"):
         exact.save(tmp_path / "auto.safetensors")  # (save checks what load would: helper-72)
     from safetensors.numpy import save_file  # such a file, written by other means
     save_file({n: np.ascontiguousarray(p) for n, p in zip("wba", exact.params)}, str(tmp_path / "auto.safetensors"),

@@ -61,6 +61,9 @@ def fit(x=None, y=None, verbose=False, progress=None, x_names=None, y_names=None
         if isinstance(n, (set, frozenset, dict)):
             raise ConfigError(what, _("must be a list of names in the columns' order, got a {type}").format(
                 type=type(n).__name__))
+        if getattr(n, "ndim", None) == 0:  # (a 0-d array or tensor is iterable by its type, not by its value: helper-86)
+            raise ConfigError(what, _("must be a list of names in the columns' order, got a 0-d {type}").format(
+                type=type(n).__name__))
     # (an array of names, or a DataFrame's columns: a list, whose truth is not ambiguous)
     x_names, y_names = (list(n) if isinstance(n, Iterable) and not isinstance(n, (str, bytes, list)) else n
                         for n in (x_names, y_names))

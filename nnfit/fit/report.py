@@ -159,6 +159,22 @@ def epochs(n):
 
 
 def summary(model):
+    """The lines `nnfit fit` prints after a fit: what was kept, how, and its metrics. ConfigError for a model whose
+    extra is not what a fit wrote (one loaded from a file whose metadata was edited: helper-86)."""
+    from ..config import ConfigError
+    if getattr(model, "kind", None) != "fit":
+        raise ConfigError("model", _("summary describes a fit (nnfit.fit's model), got {what}").format(
+            what=repr(model) if hasattr(model, "kind") else type(model).__name__))
+    try:
+        return fit_summary(model)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+        if isinstance(e, ConfigError):
+            raise
+        raise ConfigError("extra", _("is not what a fit writes ({kind}: {error}): the model's file was edited, or "
+                                     "extra changed in memory").format(kind=type(e).__name__, error=e)) from None
+
+
+def fit_summary(model):
     f, e = model.config, model.extra
     how = _("Bayesian regularization") if e["bayes"] else (_("early stopping") if e["split"][1] else _("no regularization"))
     d, k = model.n_inputs, model.n_outputs
