@@ -7,6 +7,10 @@ command is done is ignored (ignore_late_signals).
 import sys
 
 PYTHON_HOOK = sys.unraisablehook  # read here, not in run(): there every statement is inside the try
+# Signals whose default is to end the process at once (SIGQUIT, SIGXCPU, ...: with a core dump): they unwind like
+# Ctrl-C instead, so that a run being written is removed (SIGHUP: the terminal closed or ssh dropped; SIGXCPU: a CPU
+# time limit, ulimit -t; helper-87: SIGQUIT and SIGXCPU left a half-written run, silently)
+ENDING_NAMES = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGQUIT", "SIGXCPU", "SIGVTALRM", "SIGPROF")
 
 
 def run():
@@ -19,8 +23,13 @@ def run():
             seen.append(signum)
             raise KeyboardInterrupt
 
+        note_interrupt.nnfit_early = True  # (the CLI's own handlers replace it once it is loaded)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, note_interrupt)
+        for name in ENDING_NAMES:  # (helper-87: a SIGTERM in the first 0.3 s ended the command silently)
+            sig = getattr(signal, name, None)
+            if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+                signal.signal(sig, note_interrupt)
         # Ctrl-C that lands inside one of the import system's callbacks cannot stop anything: Python
         # reports it as "Exception ignored" with a traceback and goes on. Say nothing instead (the command
         # goes on as Python does; a second Ctrl-C stops it). Everything else goes to Python's own hook.
@@ -44,8 +53,14 @@ def run():
                 raise
             print(cannot_start(e), file=sys.stderr)  # (the CLI's own handler is not loaded yet)
             return 1
-        print("nnfit: error: interrupted", file=sys.stderr)
-        return 130
+        import signal
+        signum = seen[0] if seen else signal.SIGINT
+        if signum == signal.SIGINT:
+            print("nnfit: error: interrupted", file=sys.stderr)
+        else:  # (the CLI's words for them are not loaded yet)
+            print("nnfit: error: terminated" if signum == signal.SIGTERM else
+                  f"nnfit: error: terminated by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + int(signum)
     finally:
         sys.unraisablehook = PYTHON_HOOK
         drop_what_cannot_be_written()
@@ -94,8 +109,7 @@ def ignore_late_signals():
     import signal
     if not hasattr(signal, "SIGINT"):  # (a signal.py in the current folder, with python -m nnfit: cannot_start said so)
         return
-    for sig in (signal.SIGINT, signal.SIGTERM, *(getattr(signal, name) for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM")
-                                                   if hasattr(signal, name))):
+    for sig in (signal.SIGINT, *(getattr(signal, name) for name in ENDING_NAMES if hasattr(signal, name))):
         try:
             signal.signal(sig, signal.SIG_IGN)
         except (ValueError, OSError):  # not the main thread: nothing to ignore there

@@ -18,6 +18,7 @@ import unicodedata
 import warnings
 
 from . import __version__
+from .__main__ import ENDING_NAMES
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError, any_digits
 from .i18n import _, argparse_speaks, ascii_hint, kept as kept_language, system_reason, use as use_language
 
@@ -881,10 +882,7 @@ def prepare(argv):
     return out
 
 
-# Signals whose default is to end the process at once: they unwind like Ctrl-C instead, so that a run being
-# written is removed (SIGHUP: the terminal closed or ssh dropped).
-ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM")
-                       if hasattr(signal, name))
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ENDING_NAMES if hasattr(signal, name))  # (__main__'s note)
 
 
 class Terminated(BaseException):
@@ -1018,8 +1016,8 @@ def run_command(argv, program):
             warnings.filterwarnings("default", category=UserWarning)  # then shown only if nnfit's own DataWarning:
             warnings.showwarning = show_warning                        # matplotlib's point into nnfit's frames too
             if threading.current_thread() is threading.main_thread():
-                sigterm = {sig: signal.signal(sig, on_sigterm) for sig in ENDING_SIGNALS
-                           if signal.getsignal(sig) == signal.SIG_DFL}
+                sigterm = {sig: signal.signal(sig, on_sigterm) for sig in ENDING_SIGNALS  # (or __main__'s, until now)
+                           if signal.getsignal(sig) == signal.SIG_DFL or getattr(signal.getsignal(sig), "nnfit_early", 0)}
                 if callable(signal.getsignal(signal.SIGINT)):  # Python's (or __main__'s) handler, not ignored
                     sigterm[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
             for lang in leading_languages(argv):  # `nnfit --lang fr --help`: as a command's own --lang would be

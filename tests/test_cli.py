@@ -234,7 +234,8 @@ def test_ctrl_c_while_starting_prints_no_traceback(tmp_path, delay):
 
 
 @pytest.mark.parametrize("name, said", [("SIGTERM", "terminated"), ("SIGHUP", "terminated by SIGHUP"),
-                                        ("SIGUSR1", "terminated by SIGUSR1"), ("SIGALRM", "terminated by SIGALRM")])
+                                        ("SIGUSR1", "terminated by SIGUSR1"), ("SIGALRM", "terminated by SIGALRM"),
+                                        ("SIGQUIT", "terminated by SIGQUIT"), ("SIGXCPU", "terminated by SIGXCPU")])
 def test_ending_signal_while_writing_leaves_nothing(tmp_path, name, said):
     """The run directory is being written (fit.png needs matplotlib: a second or so) when SIGTERM (or
     SIGHUP: the terminal closed; or another signal whose default ends the process) comes."""
@@ -249,6 +250,25 @@ def test_ending_signal_while_writing_leaves_nothing(tmp_path, name, said):
         pytest.skip("the run finished before the signal came")
     assert p.returncode == 128 + sig and err.strip() == f"nnfit: error: {said}", err
     assert not list(tmp_path.glob(".nnfit-*")) and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("name, delay", [("SIGTERM", 0.05), ("SIGTERM", 0.2), ("SIGQUIT", 0.1)])
+def test_ending_signal_while_starting_says_so(tmp_path, name, delay):
+    """SIGTERM (or SIGQUIT...) while the CLI's modules load, before its own handlers are in place: one line and the
+    signal's status (helper-87: the command ended silently), and nothing written."""
+    sig = getattr(signal, name)
+    code = "import sys; from nnfit.__main__ import run; print('ready', flush=True); sys.exit(run())"
+    p = subprocess.Popen([sys.executable, "-c", code, "--epochs", "200000", "--quiet"], cwd=tmp_path, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline() == "ready\n"
+    time.sleep(delay)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=60)
+    if p.returncode == -sig:  # still in this test's own line, before run(): Python's default, as for Ctrl-C above
+        pytest.skip("the signal came before run()'s first statement")
+    said = "terminated" if name == "SIGTERM" else f"terminated by {name}"
+    assert (p.returncode, err) == (128 + sig, f"nnfit: error: {said}\n"), err
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
 
 
 def test_closed_stdout_still_writes_the_run(tmp_path):
