@@ -807,6 +807,17 @@ def cmd_export(args):
     return 0
 
 
+def shows_chinese():
+    """Whether standard output and standard error can both be written Chinese in their encodings
+    (PYTHONIOENCODING=ascii or latin-1 cannot: the messages would be backslash escapes)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "错误：".encode(getattr(stream, "encoding", None) or "utf-8")
+        except (UnicodeEncodeError, LookupError):
+            return False
+    return True
+
+
 def chosen_language(argv):
     """The value of --lang in argv when it is zh or en (before argparse, whose help it translates); the
     last one, as argparse takes it (`nnfit --lang zh train --lang en`: en)."""
@@ -1007,7 +1018,8 @@ def main(argv=None, program=False):
 def run_command(argv, program):
     argv = prepare(sys.argv[1:] if argv is None else argv)
     del RECEIVED[:]
-    use_language(chosen_language(argv))  # help and messages: --lang zh|en, else the locale's
+    if use_language(chosen_language(argv)) == "zh" and not shows_chinese():  # help and messages: --lang zh|en, else
+        use_language("en")  # the locale's; English where the terminal's encoding has no Chinese (helper-87: \uXXXX)
     stdout, sigterm = sys.stdout, None
     try:
         sys.stdout = Output(stdout, program)
