@@ -125,4 +125,50 @@ def system_reason(e):
         errno.ENOTEMPTY: _("Directory not empty"), errno.EXDEV: _("Invalid cross-device link"),
         errno.EMFILE: _("Too many open files"),
     }
+    if type(e).__name__ == "gaierror":  # (a host name that does not resolve: getaddrinfo's own codes, below 0)
+        import socket
+        known = {getattr(socket, name): words for name, words in (
+            ("EAI_NONAME", _("Name or service not known")), ("EAI_AGAIN", _("Temporary failure in name resolution")),
+            ("EAI_NODATA", _("No address associated with hostname")), ("EAI_FAIL", _("Non-recoverable failure in name resolution")),
+            ("EAI_FAMILY", _("Address family for hostname not supported"))) if hasattr(socket, name)}
     return known.get(e.errno, text)
+
+
+# safetensors' own words (its Rust errors) in a message, and their Chinese: the first pattern that matches the start of
+# the rest of the text, in turn; what follows a known start (a tensor's name, serde's detail) is kept as it is
+LIBRARY_WORDS = (
+    (r"Error while deserializing header: ", "cannot read the file's header: "),
+    (r"Error while serializing: ", "cannot write: "),
+    (r"header too large", "the header is too large"),
+    (r"header too small", "the header is too small"),
+    (r"invalid header length", "the header's length is not valid"),
+    (r"invalid header start", "the header's start is not valid"),
+    (r"invalid header deserialization", "the header cannot be decoded"),
+    (r"invalid shape, data type, or offset for tensor ", "the shape, data type or offset is not valid for tensor "),
+    (r"invalid offset for tensor ", "the offset is not valid for tensor "),
+    (r"incomplete metadata, file not fully covered", "incomplete metadata: the tensors do not cover the file"),
+    (r"invalid JSON in header: ", "the header is not valid JSON: "),
+    (r"I/O error: ", "input/output error: "),
+)
+
+
+def library_reason(text):
+    """A library's error text (safetensors': "Error while deserializing header: header too large") in the chosen
+    language: in Chinese its known parts from the catalog, and an OS error's "(os error N)" as system_reason says N;
+    English keeps the library's words (helper-87: English inside a Chinese line)."""
+    import re
+    if _translation is None:
+        use()
+    if type(_translation) is gettext.NullTranslations:
+        return text
+    os_error = re.fullmatch(r"(.*?I/O error: ).*\(os error (\d+)\)", text, re.S)
+    if os_error:  # "I/O error: File too large (os error 27)": the system's reason for errno 27, from the catalog
+        number = int(os_error.group(2))
+        return library_reason(os_error.group(1)) + system_reason(OSError(number, os.strerror(number)))
+    out, rest = "", text
+    while rest:
+        known = next(((start, words) for start, words in LIBRARY_WORDS if rest.startswith(start)), None)
+        if known is None:
+            break
+        out, rest = out + _(known[1]), rest[len(known[0]):]
+    return out + rest

@@ -14,7 +14,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .config import Config, ConfigError, is_numeric
-from .i18n import _, system_reason
+from .i18n import _, library_reason, system_reason
 from .params import NAMES, Params
 
 FORMAT = "nnfit-1"
@@ -356,7 +356,7 @@ class Model:
                 if type(e).__name__ != "SafetensorError":
                     raise
                 raise ModelFileError(_("{path}: cannot write the model: {error}").format(
-                    path=path, error=str(e).replace(tmp, path))) from None
+                    path=path, error=library_reason(str(e).replace(tmp, path)))) from None
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
@@ -577,7 +577,7 @@ def load(path):
         first = (str(e).splitlines() or [type(e).__name__])[0]
         if isinstance(e, AttributeError):  # safetensors' NumPy side names a dtype NumPy lacks (F8_E4M3: helper-82)
             first = _("a tensor's dtype has no NumPy type: {error}").format(error=first)
-        raise ModelFileError(_("{path}: not a readable safetensors model file ({error})").format(path=path, error=first)
+        raise ModelFileError(_("{path}: not a readable safetensors model file ({error})").format(path=path, error=library_reason(first))
                              + not_a_model_hint(path)) from None
     return from_file(path, meta, tensors)
 

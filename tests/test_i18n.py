@@ -159,6 +159,32 @@ def test_the_systems_reasons_speak_the_language(cli, monkeypatch):
     assert i18n.system_reason(OSError(errno.ENOENT, "No such file or directory")) == "No such file or directory"
 
 
+def test_safetensors_words_speak_the_language(cli):
+    """safetensors' own words inside a line (a damaged model file, a write that fails) are Chinese under --lang zh, an
+    OS error's "(os error N)" the system's reason (helper-87); English keeps the library's words."""
+    import socket
+    assert cli("train", "--seed", "0", "--epochs", "2", "--no-plot", "--out", "m", "--quiet")[0] == 0
+    data = open("m/model.safetensors", "rb").read()
+    with open("big.safetensors", "wb") as f:
+        f.write(b"\xff" * 8 + data[8:])  # a header length past the file
+    got, out, err = cli("predict", "big.safetensors", "1", "--lang", "zh")
+    assert got == 1 and "（无法读取文件头：文件头过大）" in err, err
+    got, out, err = cli("predict", "big.safetensors", "1", "--lang", "en")
+    assert got == 1 and "(Error while deserializing header: header too large)" in err and not CJK.search(err), err
+    i18n.use("zh")
+    try:
+        assert i18n.library_reason("Error while serializing: I/O error: File too large (os error 27)") == \
+            "无法写入：输入输出错误：文件过大"
+        assert i18n.library_reason("Error while deserializing header: invalid offset for tensor `w`") == \
+            "无法读取文件头：偏移无效，张量 `w`"
+        assert i18n.library_reason("something else entirely") == "something else entirely"
+        assert i18n.system_reason(socket.gaierror(socket.EAI_NONAME, "Name or service not known")) == "未知的名称或服务"
+    finally:
+        i18n.use("en")
+    assert i18n.library_reason("Error while serializing: I/O error: File too large (os error 27)") == \
+        "Error while serializing: I/O error: File too large (os error 27)"
+
+
 def test_library_messages_in_chinese_keep_their_values():
     i18n.use("zh")
     try:
