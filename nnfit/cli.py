@@ -126,8 +126,10 @@ def misspelt(argument, parser):
         return _(" (a data file goes after --data: {prog} --data {file})").format(prog=parser.prog, file=argument)
     if argument in COMMANDS:  # `nnfit --seed 0 fit`: a command after options (taken as train's)
         return _(" (a command comes first: nnfit {command} ...)").format(command=argument)
-    if not argument.startswith("-"):
-        close = difflib.get_close_matches(argument, COMMANDS, n=1, cutoff=0.6)
+    if not argument.strip():  # (`nnfit ''`: the message showed nothing; helper-87)
+        return _(" (an empty argument: {text!r})").format(text=argument)
+    if not argument.startswith("-"):  # (TRAIN: train)
+        close = difflib.get_close_matches(argument.lower(), COMMANDS, n=1, cutoff=0.6)
         return _(" (did you mean the command {command}?)").format(command=close[0]) if close else ""
     return ""
 

@@ -459,11 +459,13 @@ def read_table(path, columns):
     line, cells = first
     width = len(cells)
     second = next(rows, None)
-    for sep, name in ((";", "';'"), ("\t", _("tabs")), ("，", _("full-width commas '，'"))):
+    for sep, name in ((";", "';'"), ("\t", _("tabs")), ("，", _("full-width commas '，'")), ("|", "'|'"), (" ", _("spaces"))):
         # Excel in many locales writes ';', copied tables tabs, a Chinese input method '，' (which is also a Chinese
-        # header's punctuation: a separator only where the next line has it too, or the first line's parts are numbers)
-        if width == 1 and sep in cells[0] and (sep != "，" or all(is_number(c) for c in cells[0].split(sep)) or (
-                second is not None and len(second[1]) == 1 and sep in second[1][0])):
+        # header's punctuation: a separator only where the next line has it too, or the first line's parts are
+        # numbers), a printed table '|' or spaces (helper-87: no hint; a name may hold either, so the same rule)
+        parts = cells[0].split() if sep == " " else cells[0].split(sep)
+        if width == 1 and sep in cells[0].strip() and (sep in ";\t" or all(is_number(c) for c in parts) or (
+                second is not None and len(second[1]) == 1 and sep in second[1][0].strip())):
             raise DataError(_("{path}, line {line}: one column, {text!r}; nnfit reads values separated by commas, "
                               "and this file seems to separate them by {sep}: save it as CSV with commas").format(
                                 path=path, line=line, text=_short(cells[0]), sep=name))

@@ -668,12 +668,19 @@ def from_file(path, meta, tensors):
     if history == "tensor" or long_history is not None:  # a long history: the tensor (HISTORY_IN_METADATA)
         if history != "tensor" or long_history is None or long_history.dtype != np.float64 or long_history.ndim != 1:
             raise bad("history", _("and the tensor 'history' must come together: \"tensor\" and a float64 vector"))
-        if not np.all(np.isnan(long_history) | (np.isfinite(long_history) & (long_history >= 0))):
-            raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged one)"))
+        wrong = ~(np.isnan(long_history) | (np.isfinite(long_history) & (long_history >= 0)))
+        if wrong.any():
+            raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged "
+                                   "one), got {value!r} in the tensor 'history'").format(
+                value=float(long_history[np.argmax(wrong)])))
         history = long_history  # (NaN for the epochs JSON writes as null)
     elif not (isinstance(history, list) and all(v is None or (_finite(v) and v >= 0) for v in history)):
         # (losses: mean squared errors, never below 0)
-        raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged one)"))
+        first = next((k for k, v in enumerate(history) if not (v is None or (_finite(v) and v >= 0))), None) \
+            if isinstance(history, list) else None  # (helper-87: the bad value was not said)
+        raise bad("history", _("must be a list of numbers, none below 0 (a loss of each epoch; null for a diverged one), "
+                               "got {text}").format(text=repr(meta["history"][:60]) if first is None else _(
+                                   "{value} at epoch {epoch}").format(value=json.dumps(history[first])[:40], epoch=first + 1)))
     final_loss = field("final_loss", "null") if "final_loss" in meta else None
     if isinstance(final_loss, str):  # written as repr() by nnfit 0.1
         try:

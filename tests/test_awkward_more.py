@@ -818,3 +818,29 @@ def test_helper_86_findings(tmp_path):
     for data in ([True, -0.9, 0.1, 0.5], [[0.1], [True]]):  # a True among numbers (NumPy made it 1)
         with pytest.raises(DataError, match=r"^x\[[0-9, ]+\] is True: every value must be a real number"):
             nnfit.fit(data, [1.0, 2.0, 3.0, 4.0][:len(data)])
+
+
+def test_helper_87_findings(tmp_path, cli):
+    """helper-87's round on the command line: each line names the bad value, and a file separated by spaces or '|'
+    gets the separator's hint as ';' and tabs do."""
+    from safetensors.numpy import safe_open, save_file
+    assert cli("train", "--seed", "0", "--epochs", "2", "--no-plot", "--out", "m", "--quiet")[0] == 0
+    with safe_open("m/model.safetensors", "np") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    for history, said in (("[1.0, Infinity]", "got Infinity at epoch 2"), ("[1.0, 0.5, -1]", "got -1 at epoch 3"),
+                          ('"abc"', "got '\"abc\"'")):
+        save_file(tensors, "h.safetensors", metadata=dict(meta, history=history))
+        status, out, err = cli("predict", "h.safetensors", "1")
+        assert status == 1 and err.rstrip().endswith(said) and err.count("\n") == 1, err
+    status, out, err = cli("")
+    assert status == 2 and "(an empty argument: '')" in err, err
+    status, out, err = cli("TRAIN")
+    assert status == 2 and "(did you mean the command train?)" in err, err
+    for text, name in (("x y\n1 2\n3 4\n", "spaces"), ("x|y\n1|2\n3|4\n", "'|'"), ("1 2\n3 4\n", "spaces")):
+        with open("sep.csv", "w") as f:
+            f.write(text)
+        status, out, err = cli("fit", "--data", "sep.csv", "--no-plot", "--out", "o")
+        assert status == 1 and f"seems to separate them by {name}: save it as CSV with commas" in err, err
+    with open("named.csv", "w") as f:  # a name with a space in it is a name
+        f.write("my x,y\n" + "".join(f"{k},{k % 3}\n" for k in range(30)))
+    assert cli("fit", "--data", "named.csv", "--no-plot", "--out", "o", "--quiet", "--starts", "2")[0] == 0
