@@ -52,11 +52,10 @@ def test_help_follows_the_locale():
 def test_chinese_falls_back_to_english_where_the_terminal_has_no_chinese(monkeypatch):
     """A Chinese locale (or --lang zh) whose stdout and stderr are ASCII or Latin-1 (PYTHONIOENCODING): the messages are
     English, not backslash escapes (helper-87); a UTF-8 one keeps Chinese."""
-    for encoding in ("ascii", "latin-1"):
+    for encoding, argv in (("ascii", ("fit", "--hidden", "0")), ("latin-1", ("train", "--lang", "zh", "--hidden", "0"))):
         monkeypatch.setenv("PYTHONIOENCODING", encoding)
-        for argv in (("fit", "--hidden", "0"), ("train", "--lang", "zh", "--hidden", "0")):
-            run = run_nnfit("zh_CN.UTF-8", *argv)
-            assert (run.returncode, run.stderr) == (2, "nnfit: error: --hidden must be >= 1, got 0\n"), run.stderr
+        run = run_nnfit("zh_CN.UTF-8", *argv)
+        assert (run.returncode, run.stderr) == (2, "nnfit: error: --hidden must be >= 1, got 0\n"), run.stderr
     monkeypatch.setenv("PYTHONIOENCODING", "utf-8")
     run = run_nnfit("zh_CN.UTF-8", "fit", "--hidden", "0")
     assert (run.returncode, run.stderr) == (2, "nnfit：错误：--hidden 必须 >= 1，收到的是 0\n"), run.stderr
