@@ -40,7 +40,7 @@ bench-tabular: $(READY) $(VENV)/.bench
 
 setup: $(READY)
 
-# The virtual environment, the pinned dependencies (torch 2.13.0, CPU build: the `nnfit[torch]` extra and
+# The virtual environment, the pinned dependencies (torch 2.13.0, whichever build pip is offered: the `nnfit[torch]` extra and
 # the tests' oracle), nnfit itself, and Numba's compiled kernels cached once so that the first run is as
 # fast as the next (its fits' warnings about their tiny data are not shown). --no-deps: pip never resolves pyproject's ranges itself (it could pull a CUDA torch).
 $(READY): requirements.txt pyproject.toml

@@ -39,6 +39,7 @@ NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 INTEGER = re.compile(r"[+-]?[0-9]+")
 INDEX = re.compile(r"[0-9]+")  # a column picked by 0-based index (ASCII digits; "²" is a name)
 MAX_BYTES = 2**30  # larger files are refused: the points must fit in memory many times over
+GBK_CHECK_BYTES = 2**26  # files up to this size that are not UTF-8 are read as GBK where they are GB2312 text
 MAX_MAGNITUDE = 1e150  # larger values are refused: a fit squares its errors and sums them over the points, and
                        # beyond this float64 overflows (y ~ 1e300 gave a NaN model, exit 0; y ~ 1e307 hung)
 MIN_SPREAD = 1e-150    # a column whose values differ by less (but not 0) is refused: their squared differences
@@ -324,7 +325,41 @@ def open_text(path):
     if b"\x00" in head and encoding == "utf-8-sig":
         os.close(fd)
         raise DataError(_("{path}: not a text file (it contains NUL bytes)").format(path=path))
+    if encoding == "utf-8-sig" and info.st_size <= GBK_CHECK_BYTES and is_gbk(fd, path):
+        encoding = "gbk"
+        warn_data(_("{path} is not UTF-8: it was read as GBK (Excel's CSV on Chinese Windows); saving it as "
+                    "\"CSV UTF-8\" is safer").format(path=path))
     return open(fd, encoding=encoding, newline="")  # newline="": the csv module sees \r, \n and \r\n
+
+
+def is_gbk(fd, path):
+    """Whether the open file is not UTF-8 but GB2312 text, GBK's common core (what Excel writes on Chinese Windows; both
+    bytes of each character from 0xA1, which Latin-1 or Shift-JIS text rarely is), as the live page reads such a file
+    (helper-88: the command line refused it). The file is read whole once, from the start, and left at its start."""
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError as e:
+        os.close(fd)
+        raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=system_reason(e))) from None
+    raw = b"".join(chunks)
+    if raw.isascii():
+        return False
+    try:
+        raw.decode("utf-8-sig")
+        return False
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("gb2312")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def rows_of(path):
@@ -684,7 +719,8 @@ def _column(path, header, width, col, flag, several=False):
     except DataError as e:
         hint = ascii_hint(col, lambda plain: _pick(path, header, width, plain, flag) + 1) if isinstance(col, str) else ""
         if not hint and several:
-            hint = comma_hint(col, lambda parts: len({_column(path, header, width, c, flag) for c in parts}) == len(parts))
+            hint = comma_hint(col, lambda parts: len({_column(path, header, width, c, flag) for c in parts}) == len(parts)
+                              < width)  # (a column left for the other side: helper-88's two-column file)
         if not hint:
             raise
         raise DataError(str(e) + hint) from None
