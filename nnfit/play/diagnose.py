@@ -49,14 +49,23 @@ def diagnose(params, x, y, activation):
                 f"gradients are 0 and it never learns again."))
     x_far = float(np.max(np.abs(x)))
     y_far = float(np.max(np.abs(y)))
-    if x_far > USEFUL_X or y_far > USEFUL_X:
+    if x_far > USEFUL_X or y_far > USEFUL_X:  # (the tutorial's own data too: a note on why it learns slowly, not a
+        # fault in them; helper-88 read "far outside σ's useful range" as "the chapter's data are wrong")
+        bounded = activation in ("sigmoid", "tanh")  # (relu neither saturates nor bounds its output)
+        zh = ([f"x 的范围较大（|x| 最大 {x_far:.4g}）：σ(wx + b) 只在 |wx + b| < 4 左右有坡度，w 要很小才不饱和"]
+              if x_far > USEFUL_X else []) + (
+             [f"y 较大（|y| 最大 {y_far:.4g}）：σ 的输出不超过 1，a 要很大才够得着"] if y_far > USEFUL_X else [])
+        en = ([f"x spans a wide range (largest |x| {x_far:.4g}): σ(wx + b) has a slope only for |wx + b| below "
+               f"about 4, so w must stay small not to saturate"] if x_far > USEFUL_X else []) + (
+             [f"y is large (largest |y| {y_far:.4g}): σ's outputs are at most 1, so a must grow large to reach "
+              f"it"] if y_far > USEFUL_X else [])
+        if not bounded:
+            zh = [f"数据的范围较大（|x| 最大 {x_far:.4g}，|y| 最大 {y_far:.4g}）"]
+            en = [f"the data span a wide range (largest |x| {x_far:.4g}, |y| {y_far:.4g})"]
         out.append(finding(
             "info", "scale",
-            f"数据远超 σ 的有效范围（|x| 最大 {x_far:.4g}，|y| 最大 {y_far:.4g}）：σ(wx + b) 只在 |wx + b| < 4 左右"
-            f"有坡度。把 x 和 y 缩放到 [-1, 1] 附近会学得更快（nnfit fit 会自动缩放）。",
-            f"The data lie far outside σ's useful range (largest |x| {x_far:.4g}, |y| {y_far:.4g}): σ(wx + b) "
-            f"has a slope only for |wx + b| below about 4. Scaling x and y to about [-1, 1] learns faster "
-            f"(nnfit fit scales for you)."))
+            "提示：" + "；".join(zh) + "。把数据缩放到 [-1, 1] 附近会学得更快（nnfit fit 会自动缩放）。",
+            "Note: " + "; ".join(en) + ". Data scaled to about [-1, 1] learn faster (nnfit fit scales for you)."))
     return out
 
 
