@@ -75,9 +75,15 @@ class WideFormatter(argparse.HelpFormatter):
         extra = columns(label) - len(label)
         self._width -= extra
         try:
-            return super()._format_usage(usage, actions, groups, prefix)
+            text = super()._format_usage(usage, actions, groups, prefix)
         finally:
             self._width += extra
+        first, *rest = text.split("\n")  # its continuation lines line up under the first's by columns too (helper-88)
+        return "\n".join([first] + [" " * extra + line if line.strip() else line for line in rest])
+
+    def format_help(self):  # a Chinese heading ends with '：', as "用法：" does (argparse writes "%s:"; helper-88)
+        return "\n".join(line[:-1] + "：" if line.endswith(":") and not line[:1].isspace() and len(line) < columns(line) else line
+                         for line in super().format_help().split("\n"))
 
 
 class Parser(argparse.ArgumentParser):

@@ -303,3 +303,8 @@ def test_chinese_help_fits_the_terminals_columns(cli, monkeypatch):
             assert all(width(line) <= columns for line in lines if width(line) > len(line)), (
                 columns, command, [line for line in lines if width(line) > columns])
             assert not any(line.lstrip()[0] in "，。；：、）" or line.rstrip()[-1] in "（《" for line in lines), (columns, command)
+    monkeypatch.setenv("COLUMNS", "80")  # the usage's lines line up by columns, and headings end as "用法：" does (helper-88)
+    status, out, _err = cli("--lang", "zh", "train", "--help")
+    usage = out.splitlines()
+    assert usage[0].startswith("用法：nnfit train [-h]") and usage[1].startswith(" " * width("用法：nnfit train ") + "[--")
+    assert "\n选项：\n" in out and "\n网络与训练方法（默认同教程）：\n" in out and ":\n" not in out
