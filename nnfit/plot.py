@@ -22,7 +22,7 @@ TEXT = {
            "loss_title": "每轮的平均损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
            "test": "测试集", "best": "最佳轮次 {e}", "kept": "保留的轮次 {e}（贝叶斯正则化：最后一轮）", "terms": "各神经元的项", "band": "95% 预测区间",
            "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失",
-           "diag_title": "拟合诊断", "performance": "性能：每轮的均方误差", "mse": "均方误差 (MSE)",
+           "diag_title": "拟合诊断", "performance": "训练过程：每轮的均方误差", "mse": "均方误差 (MSE)",
            "hist_title": "误差直方图（{bins} 个区间）", "error": "误差 = 目标 - 输出", "count": "点数", "zero": "零误差",
            "regression_title": "目标与输出", "target": "目标", "output": "输出", "identity": "输出 = 目标",
            "line": "拟合线：输出 = {m:.3g}·目标 {sign} {c:.3g}", "all": "全部", "residuals_title": "残差",
