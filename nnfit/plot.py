@@ -200,6 +200,20 @@ def draw_loss(ax, t, train, val, test, best_epoch, title, ylabel, size=12, last=
         ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1.5, label=t["kept" if last else "best"].format(e=best_epoch))
     if drawn and max(drawn) >= 10 * min(drawn):  # a log axis needs a positive value, and is worth it over a decade
         ax.set_yscale("log")
+        from matplotlib.ticker import LogFormatter
+        # over fewer than three decades some ticks between the powers of ten are labelled too, and between 1e-4 and
+        # 1e4 as plain numbers (matplotlib's default labels only the powers there: the tutorial's 3.1 to 0.05 read
+        # 10^0 and 10^-1 alone; helper-88)
+        class Plain(LogFormatter):  # LogFormatter's choice of ticks to label, each as a plain number (0.06, not 6e-02)
+            def __call__(self, x, pos=None):
+                return f"{x:g}" if super().__call__(x, pos) else ""
+        if max(drawn) < 1e4 and min(drawn) > 1e-4 and max(drawn) < 1000 * min(drawn):
+            ax.yaxis.set_major_formatter(Plain(labelOnlyBase=True))
+            ax.yaxis.set_minor_formatter(Plain(labelOnlyBase=False, minor_thresholds=(3, 1)))
+    at = min(best_epoch or len(train), len(train)) if train is not None else 0  # the kept epoch (train's: its last)
+    if at and np.isfinite(train[at - 1]) and train[at - 1] > 0:  # its training loss, as the CLI's last line prints it
+        ax.annotate(f"{train[at - 1]:.4g}", (at, train[at - 1]), textcoords="offset points", xytext=(0, 6),
+                    ha="right", va="bottom", fontsize=size - 3, color=COLORS["train"])
     elif drawn:  # within a decade (a fit refined from a good start: 9.937e-3 to 9.935e-3), a log axis labels its
         # minor ticks 9.9365x10^-3, wide enough to push the axis label out of the figure: plain numbers instead
         from matplotlib.ticker import ScalarFormatter

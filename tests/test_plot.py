@@ -104,6 +104,28 @@ def test_a_bayesian_fits_kept_epoch_is_called_so():
     assert not kept_last({"bayes": False, "split": [60, 0, 0]})
 
 
+def test_a_log_loss_axis_can_be_read(model):
+    """The tutorial's loss, 3.1 down to 0.0496: a log axis with its 2s, 3s... labelled as plain numbers (matplotlib
+    labelled 10^0 and 10^-1 alone), and the kept epoch's loss written beside it, as the CLI's last line prints it
+    (helper-88); over more than three decades only the powers of ten are labelled."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from nnfit.plot import TEXT, draw_loss
+    fig = Figure()
+    ax = fig.add_subplot()
+    draw_loss(ax, TEXT["en"], model.history, None, None, None, "t", "y")
+    fig.canvas.draw()
+    shown = {t.get_text() for t in ax.yaxis.get_ticklabels(minor=True) + ax.yaxis.get_ticklabels() if t.get_text()}
+    assert ax.get_yscale() == "log" and {"0.1", "0.2", "1", "2"} <= shown and not any("e" in t for t in shown), shown
+    assert [t.get_text() for t in ax.texts] == [f"{model.history[-1]:.4g}"] == ["0.04961"]
+    wide = Figure().add_subplot()
+    draw_loss(wide, TEXT["en"], [10.0, 1.0, 1e-3, 1e-5], None, None, 2, "t", "y")
+    wide.figure.canvas.draw()
+    assert not any(t.get_text() for t in wide.yaxis.get_ticklabels(minor=True))
+    assert [t.get_text() for t in wide.texts] == ["1"]  # (the kept epoch's, not the last's)
+
+
 def test_the_axes_carry_the_data_columns_names():
     """fit.png's axes are the chapter's "输入 x" / "输出 y", or the columns' names in their place."""
     from nnfit.plot import TEXT, axis_label
