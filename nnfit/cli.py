@@ -329,6 +329,20 @@ def load_points(args):
     return read_csv(args.data, args.x, args.y, names=True)
 
 
+def poor_fit_hint(model, x, y):
+    """A warning where train mode's network on the user's data explains less than half of y's variance: the
+    tutorial's plain SGD on unscaled data (helper-88: a temperature file ended at loss 9.1, silently), which
+    nnfit fit scales and fits."""
+    import numpy as np
+    spread = float(np.var(y))
+    far = max(float(np.max(np.abs(x))), float(np.max(np.abs(y)))) > 5  # (the play page's USEFUL_X: σ flat beyond)
+    if far and spread > 0 and np.isfinite(model.final_loss) and model.final_loss > 0.5 * spread:
+        print(_("nnfit: warning: the network explains {share:.0f}% of y's variance: train mode is the tutorial's plain "
+                "SGD on your data as they are, and learns slowly where x or y are far from [-1, 1]; nnfit fit scales "
+                "the data and fits them (or try more --epochs, another --lr)").format(
+            share=max(0.0, 100 * (1 - model.final_loss / spread))), file=sys.stderr)
+
+
 def keep_names(model, names):
     """The columns' names in the model, as fit mode keeps them, so that `predict --csv` reads the column
     trained on; names a later --x could not pick again (a comma, a control character) are not kept."""
@@ -382,6 +396,8 @@ def cmd_train(args):
     result = run(cfg, x, y, out=None if args.quiet else sys.stdout, on_epoch=record if cfg.models == 1 else None)
     model = result if cfg.models == 1 else result.best
     keep_names(model, names)
+    if args.data is not None and cfg.epochs >= Config.epochs:  # (a run of a few epochs is known to be short)
+        poor_fit_hint(model, x, y)
     if cfg.models > 1:
         say(args, _("best of {models} models: model {index} (seed {seed}), final loss {loss:.6f}").format(
             models=cfg.models, index=result.best_index, seed=model.config.seed, loss=model.final_loss))

@@ -867,3 +867,17 @@ def test_of_two_columns_one_picked_leaves_the_other(cli, tmp_path):
     assert status == 0 and "sample 1: x = " in out
     status, out, err = cli("train", "--data", "p.csv", "--x", "y", "--y", "y", "--no-plot")
     assert status == 1 and err == "nnfit: error: p.csv: column 'y' is chosen twice (--x and --y)\n"
+
+
+def test_train_on_data_far_from_its_scale_says_what_to_do(cli, tmp_path):
+    """Train mode on a temperature curve (x 0-24 h, y 12-28 degrees): the tutorial's plain SGD explains little of y
+    and says so, naming nnfit fit (helper-88: loss 9.1, silently); on data it fits, and on the tutorial's, nothing."""
+    x = np.linspace(0, 24, 40)
+    (tmp_path / "temp.csv").write_text("t,temp\n" + "".join(f"{a},{20 + 8 * np.sin(a / 4)}\n" for a in x))
+    status, out, err = cli("train", "--data", "temp.csv", "--seed", "0", "--no-plot", "--quiet")
+    assert status == 0 and re.fullmatch(r"nnfit: warning: the network explains \d+% of y's variance: .* nnfit fit "
+                                        r"scales the data and fits them \(.*\)\n", err), err
+    (tmp_path / "small.csv").write_text("x,y\n" + "".join(f"{a},{np.sin(a)}\n" for a in np.linspace(-3, 3, 30)))
+    for argv in (("--data", "small.csv", "--epochs", "500"), ()):
+        status, out, err = cli("train", *argv, "--seed", "0", "--no-plot", "--quiet")
+        assert (status, err) == (0, ""), err
