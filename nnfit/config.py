@@ -236,8 +236,9 @@ def check_representable(name, value, dtype):
 def check_choice(name, value, choices):
     """One of choices, as a plain str: a str subclass (a (str, Enum) member) is its text, not str()'s "Cls.NAME"
     (helper-86: stored so, it was a KeyError later)."""
-    if not isinstance(value, str) or value not in choices:
-        raise ConfigError(name, _("must be one of {choices}; got {value!r}").format(choices=", ".join(choices), value=value))
+    if not isinstance(value, str) or value not in choices:  # (an array's repr on one line)
+        raise ConfigError(name, _("must be one of {choices}; got {value}").format(
+            choices=", ".join(choices), value=" ".join(repr(value).split())[:80]))
     return str.__str__(value)
 
 

@@ -325,17 +325,19 @@ def open_text(path):
     if b"\x00" in head and encoding == "utf-8-sig":
         os.close(fd)
         raise DataError(_("{path}: not a text file (it contains NUL bytes)").format(path=path))
-    if encoding == "utf-8-sig" and info.st_size <= GBK_CHECK_BYTES and is_gbk(fd, path):
-        encoding = "gbk"
-        warn_data(_("{path} is not UTF-8: it was read as GBK (Excel's CSV on Chinese Windows); saving it as "
-                    "\"CSV UTF-8\" is safer").format(path=path))
+    first = is_gbk(fd, path) if encoding == "utf-8-sig" and info.st_size <= GBK_CHECK_BYTES else None
+    if first is not None:  # (its first line as read, so that a Korean or Japanese file, whose bytes GB2312 takes too,
+        encoding = "gbk"   # shows at once what it became: helper-89)
+        warn_data(_("{path} is not UTF-8: it was read as GBK (Excel's CSV on Chinese Windows), its first line as "
+                    "{line!r}; if that is not its text, save it as \"CSV UTF-8\"").format(path=path, line=first))
     return open(fd, encoding=encoding, newline="")  # newline="": the csv module sees \r, \n and \r\n
 
 
 def is_gbk(fd, path):
-    """Whether the open file is not UTF-8 but GB2312 text, GBK's common core (what Excel writes on Chinese Windows; both
-    bytes of each character from 0xA1, which Latin-1 or Shift-JIS text rarely is), as the live page reads such a file
-    (helper-88: the command line refused it). The file is read whole once, from the start, and left at its start."""
+    """The first line (60 characters at most) of the open file read as GBK where it is not UTF-8 but GB2312 text,
+    GBK's common core (what Excel writes on Chinese Windows; both bytes of each character from 0xA1, which Latin-1
+    or Shift-JIS text rarely is, though Korean and Japanese EUC text is), as the live page reads such a file
+    (helper-88: the command line refused it); else None. The file is read whole once and left at its start."""
     try:
         chunks = []
         while True:
@@ -349,17 +351,17 @@ def is_gbk(fd, path):
         raise DataError(_("{path}: cannot read: {reason}").format(path=path, reason=system_reason(e))) from None
     raw = b"".join(chunks)
     if raw.isascii():
-        return False
+        return None
     try:
         raw.decode("utf-8-sig")
-        return False
+        return None
     except UnicodeDecodeError:
         pass
     try:
-        raw.decode("gb2312")
-        return True
+        text = raw.decode("gb2312")
     except UnicodeDecodeError:
-        return False
+        return None
+    return (text.splitlines() or [""])[0][:60]
 
 
 def rows_of(path):
@@ -451,8 +453,8 @@ def bad_utf8(path, line, byte):
     except UnicodeDecodeError as e:
         head = e.object[:e.start]
         ends = head.count(b"\n") or head.count(b"\r")
-        try:  # GB2312, GBK's common core (both bytes of a character from 0xA1): Latin-1 or Shift-JIS text rarely is
-            gbk = bool(raw.decode("gb2312"))
+        try:  # (GB2312 text, GBK's common core, is read as GBK: open_text; a file with GBK's other characters is not)
+            gbk = bool(raw.decode("gbk"))
         except UnicodeDecodeError:
             gbk = False
         return ends + 1, e.object[e.start:e.start + 1], gbk

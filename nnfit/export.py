@@ -506,6 +506,10 @@ def export(model, to, source=None):
     if not hasattr(model, "check"):
         raise ConfigError("model", _("must be a nnfit Model, got {type}").format(type=type(model).__name__))
     model.check()  # (its attributes, changed since it was made: helper-86)
+    if not all(np.isfinite(np.asarray(p, dtype=np.float64)).all() for p in model.params):  # (C would not compile `inf`)
+        from .train import TrainingDiverged
+        raise TrainingDiverged(_("this model's training diverged: its parameters are not finite, so it has no "
+                                 "predictions; train it again with a smaller lr"))
     return TARGETS[to](model, source)
 
 

@@ -96,12 +96,13 @@ class Model:
         epochs' list takes a while)."""
         self.params = as_params(self.params)
         check_config(self.config)
+        self.config.validate(here=False)  # (its fields too: hidden as an array, a tensor or sNaN; helper-89)
         if getattr(self.config, "hidden", None) != len(self.params.b):  # (load refuses such a file; helper-82)
             raise ConfigError("params", _("hold {count} hidden neurons, but the config says hidden={hidden}").format(
                 count=len(self.params.b), hidden=getattr(self.config, "hidden", None)))
         if not isinstance(self.config.activation, str) or self.config.activation not in ACTIVATIONS:
-            raise ConfigError("activation", _("must be one of {choices}; got {value!r}").format(
-                choices=", ".join(ACTIVATIONS), value=self.config.activation))
+            raise ConfigError("activation", _("must be one of {choices}; got {value}").format(
+                choices=", ".join(ACTIVATIONS), value=shown(self.config.activation)))
         if history:
             self.history = checked_history(self.history)
         self.x_range = checked_x_range(self.x_range, self.n_inputs)
@@ -114,11 +115,17 @@ class Model:
                     width=width, value=shown(names)))
         if not isinstance(self.extra, dict):
             raise ConfigError("extra", _("must be a dict (or None), got {type}").format(type=type(self.extra).__name__))
-        if self.posterior is not None:
-            cov = real_array(self.posterior)
-            if cov is None or cov.ndim != 2 or cov.shape[0] != cov.shape[1] or not np.isfinite(cov).all():
-                raise ConfigError("posterior", _("must be None or a square array of finite numbers, got {value}").format(
-                    value=shown(self.posterior)))
+        if self.posterior is not None:  # (its shape on every use; its numbers, a copy of P^2 of them, where history
+            # is checked too: a 48 MiB posterior made each predict 400 times slower; helper-89)
+            net = self.config.hidden * (self.n_inputs + 1 + self.n_outputs)
+            cov = self.posterior if isinstance(self.posterior, np.ndarray) and self.posterior.dtype.kind == "f" else None
+            if history and cov is not None:
+                cov = real_array(cov)
+            if cov is None or cov.ndim != 2 or cov.shape[0] != cov.shape[1] or len(cov) not in (
+                    net, net + self.n_outputs) or (history and not np.isfinite(cov).all()):
+                raise ConfigError("posterior", _("must be None or a square array of finite numbers, one row per "
+                                                 "parameter ({count}), got {value}").format(
+                    count=net + self.n_outputs, value=shown(self.posterior)))
 
     @property
     def n_inputs(self):
@@ -196,33 +203,40 @@ class Model:
         if self.posterior is None:
             raise ConfigError("return_std", _("needs a Bayesian fit (nnfit.fit with regularization 'bayes' or 'auto' "
                                                 "on 20 points or more): this model has no posterior"))
-        from .fit.network import Shape, jacobian
-        net = Shape(self.n_inputs, self.config.hidden, self.n_outputs)
-        net = net._replace(bias=len(self.posterior) > net.P)  # the fit's output bias, folded into y_shift: c = 0 here
-        rows = u.reshape(-1, net.d)
-        p = np.concatenate([flat(self.params), np.zeros(net.P - net.weights)])
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # x near float64's limit: see below
-            _y, g = jacobian(p[None, :], rows, np.zeros((len(rows), net.k)), net,
-                             self.config.activation)  # (1, n k, P) = dy_hat/dp
-            reg = self.extra["regularization"]
-            # far outside the data (x ~ 1e300 with relu) g's entries are so large that g^T cov g overflows, and
-            # inf - inf within the sum made the std NaN: such rows are computed as size^2 (g / size)^T cov (g / size)
-            size = np.max(np.abs(g[0]), axis=1)
-            size = np.where(size > 1e100, size, 1.0)
-            unit = g[0] / size[:, None]
-            # (the parameters' part is never below 0, not even where round-off in g^T cov g cancels: --scale none
-            # with x at 1e6 +- 1e-3 made it negative, and the std 0)
-            # the noise: one level, or with several outputs each one's (output_noise; rows n k + j)
-            several = reg.get("output_noise_var") is not None
-            noise = np.tile(reg["output_noise_var"], len(rows)) if several else reg["noise_var"]
-            # (g^T cov g for every row through BLAS's product: einsum's own loops took 3.5 s for 1281 rows at P = 1241)
-            var = noise / size / size + np.maximum(np.sum((unit @ self.posterior) * unit, axis=1), 0.0)
-            # beta is estimated from N - gamma residual degrees of freedom (each output's share of them): integrating
-            # over it makes the predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
-            nu = max(reg.get("dof", np.inf) / (net.k if several else 1), 2.5)
-            var = np.where(np.ravel(noise) == 0, 0.0, var) if several else var  # a constant output
-            var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
-            std = (size * np.sqrt(np.maximum(var, 0.0))).reshape(len(rows), net.k) * np.abs(np.asarray(s["y_scale"]))
+        try:  # (extra changed since the fit, m.extra = {}: nnfit's error, not a KeyError; helper-89)
+            from .fit.network import Shape, jacobian
+            net = Shape(self.n_inputs, self.config.hidden, self.n_outputs)
+            net = net._replace(bias=len(self.posterior) > net.P)  # the fit's output bias, folded into y_shift: c = 0 here
+            rows = u.reshape(-1, net.d)
+            p = np.concatenate([flat(self.params), np.zeros(net.P - net.weights)])
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # x near float64's limit: see below
+                _y, g = jacobian(p[None, :], rows, np.zeros((len(rows), net.k)), net,
+                                 self.config.activation)  # (1, n k, P) = dy_hat/dp
+                reg = self.extra["regularization"]
+                # far outside the data (x ~ 1e300 with relu) g's entries are so large that g^T cov g overflows, and
+                # inf - inf within the sum made the std NaN: such rows are computed as size^2 (g / size)^T cov (g / size)
+                size = np.max(np.abs(g[0]), axis=1)
+                size = np.where(size > 1e100, size, 1.0)
+                unit = g[0] / size[:, None]
+                # (the parameters' part is never below 0, not even where round-off in g^T cov g cancels: --scale none
+                # with x at 1e6 +- 1e-3 made it negative, and the std 0)
+                # the noise: one level, or with several outputs each one's (output_noise; rows n k + j)
+                several = reg.get("output_noise_var") is not None
+                noise = np.tile(reg["output_noise_var"], len(rows)) if several else reg["noise_var"]
+                # (g^T cov g for every row through BLAS's product: einsum's own loops took 3.5 s for 1281 rows at P = 1241)
+                var = noise / size / size + np.maximum(np.sum((unit @ self.posterior) * unit, axis=1), 0.0)
+                # beta is estimated from N - gamma residual degrees of freedom (each output's share of them): integrating
+                # over it makes the predictive distribution a Student t with nu = N - gamma, whose std is sqrt(nu / (nu - 2)) times
+                nu = max(reg.get("dof", np.inf) / (net.k if several else 1), 2.5)
+                var = np.where(np.ravel(noise) == 0, 0.0, var) if several else var  # a constant output
+                var = var * (nu / (nu - 2) if np.isfinite(nu) else 1.0)
+                std = (size * np.sqrt(np.maximum(var, 0.0))).reshape(len(rows), net.k) * np.abs(np.asarray(s["y_scale"]))
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+            if isinstance(e, ConfigError):
+                raise
+            raise ConfigError("extra", _("is not what a Bayesian fit writes ({kind}: {error}): its regularization, "
+                                         "needed for return_std, was changed").format(
+                kind=type(e).__name__, error=" ".join(str(e).split())[:80])) from None
         std = np.where(np.isnan(std), np.inf, std)  # g itself overflowed (x ~ 1.7e308): no finite uncertainty
         std = std.reshape(np.shape(y_hat))
         return y_hat, std[()] if std.ndim == 0 else std  # a scalar for a scalar x, as y_hat is
@@ -364,7 +378,7 @@ class Model:
 
     def __repr__(self):
         try:
-            self.check()
+            self.check(history=True)  # (final_loss may be history's last)
         except ConfigError as e:  # (a repr that raised would break a debugger's or a notebook's display)
             return f"Model(invalid: {e})"
         c = self.config
@@ -425,8 +439,9 @@ def checked_scaling(scaling, d, k):
     """The model's scaling, u = (x - x_shift) / x_scale and y = y_shift + y_scale * (the network's output): the
     four keys, each a number (one column) or a list of one number per column, finite, the scales not 0 (load's
     rule); None is the identity. ConfigError naming what is wrong."""
-    if scaling is None:
-        return dict(IDENTITY)
+    if scaling is None:  # (one number per column where there are several, as a fit's scaling holds them: helper-89)
+        return {key: value if width == 1 else [value] * width for (key, value), width in zip(
+            IDENTITY.items(), (d, d, k, k))}
     if not isinstance(scaling, dict) or set(scaling) != set(IDENTITY):
         raise ConfigError("scaling", _("must be a dict of {names} (or None), got {value}").format(
             names=", ".join(IDENTITY), value=shown(scaling)))

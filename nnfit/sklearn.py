@@ -53,7 +53,9 @@ def own_checks(v, name):
     """What scikit-learn's checks of X or y let through and nnfit.fit refuses, refused with nnfit's message:
     dates and times (sklearn reads them as numbers), a long double past float64's range (sklearn makes it inf,
     with NumPy's warning), a torch tensor that requires grad; v unchanged otherwise."""
-    from .data import DataError, _numbers
+    from .data import DataError, _holds_bool, _numbers
+    if isinstance(v, (list, tuple)) and _holds_bool(v):  # a True among numbers, which scikit-learn makes 1 (helper-89)
+        _numbers(v, name)
     # a pandas DataFrame's columns' dtypes, else the one dtype of an array or Series (a pandas extension dtype too)
     dtypes = list(v.dtypes) if hasattr(v, "columns") and hasattr(v, "dtypes") else [getattr(v, "dtype", None)]
     if any(str(getattr(t, "kind", "")) in ("M", "m") or str(t).startswith("period") for t in dtypes):  # (pandas' Period)

@@ -846,3 +846,53 @@ def test_helper_87_findings(tmp_path, cli):
     with open("named.csv", "w") as f:  # a name with a space in it is a name
         f.write("my x,y\n" + "".join(f"{k},{k % 3}\n" for k in range(30)))
     assert cli("fit", "--data", "named.csv", "--no-plot", "--out", "o", "--quiet", "--starts", "2")[0] == 0
+
+
+def test_helper_89_findings(tmp_path):
+    """helper-89's round on this stop's changes: a model's scaling None with several inputs is the identity (the check
+    had refused it), its config's fields and its Bayesian parts are checked again in nnfit's words, export refuses a
+    diverged model, and NNFitRegressor refuses a True among numbers."""
+    import copy
+    import decimal
+    from nnfit.export import export
+    from nnfit.fit import FitConfig
+    from nnfit.sklearn import NNFitRegressor
+    rng = np.random.default_rng(0)
+    two = Model((rng.normal(size=(3, 2)), rng.normal(size=3), rng.normal(size=3)), FitConfig(hidden=3, activation="tanh"),
+                x_range=[(-1, 1), (-1, 1)], scaling=None)
+    assert two.scaling["x_shift"] == [0.0, 0.0] and np.isfinite(two.predict([[0.1, 0.2]])).all()
+    two.save(tmp_path / "two.safetensors")
+    assert export(two, "latex").startswith("% nnfit export")
+    trained = nnfit.train(seed=0)
+    for hidden in (np.array([5, 5]), decimal.Decimal("sNaN"), 5.0):
+        changed = copy.deepcopy(trained)
+        changed.config.hidden = hidden
+        with pytest.raises(ConfigError, match="^hidden must be an integer"):
+            changed.predict(0.1)
+    changed = copy.deepcopy(trained)
+    changed.config.activation = np.zeros((2, 2))
+    with pytest.raises(ConfigError, match="^activation must be one of") as e:
+        changed.predict(0.1)
+    assert "\n" not in str(e.value)
+    changed = copy.deepcopy(trained)
+    changed.history = 5
+    assert repr(changed).startswith("Model(invalid: history must be")
+    x = np.linspace(-1, 1, 40)
+    fitted = nnfit.fit(x, np.sin(3 * x) + 0.01 * rng.normal(size=40), seed=0, starts=2)
+    assert fitted.posterior is not None
+    for change, said in ((lambda m: setattr(m, "posterior", np.eye(2)), "^posterior must be"),
+                         (lambda m: setattr(m, "extra", {}), "^extra is not what a Bayesian fit writes"),
+                         (lambda m: m.extra.__setitem__("regularization", None), "^extra is not what a Bayesian fit")):
+        changed = copy.deepcopy(fitted)
+        change(changed)
+        with pytest.raises(ConfigError, match=said):
+            changed.predict(0.1, return_std=True)
+    diverged = copy.deepcopy(trained)
+    diverged.params = diverged.params._replace(w=np.r_[np.inf, diverged.params.w[1:]])
+    with pytest.raises(nnfit.TrainingDiverged, match="parameters are not finite"):
+        export(diverged, "c")
+    with pytest.raises(DataError, match=r"^X\[1, 0\] is True"):
+        NNFitRegressor(starts=2).fit([[0.5], [True], [0.1]], [1.0, 2.0, 3.0])
+    (tmp_path / "kr.csv").write_bytes(("온도,값\n" + "".join(f"{k},{k % 3}\n" for k in range(30))).encode("cp949"))
+    with pytest.warns(nnfit.DataWarning, match="read as GBK .*its first line as '柯档,蔼'; if that is not its text"):
+        read_columns(tmp_path / "kr.csv")
