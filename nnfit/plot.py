@@ -19,14 +19,14 @@ from .model import network
 TEXT = {
     "zh": {"title": "神经网络拟合结果", "x": "输入 x", "y": "输出 y", "x_of": "输入 {name}", "y_of": "输出 {name}",
            "data": "实际数据点", "model": "模型预测",
-           "loss_title": "每轮的平均损失", "epoch": "轮次 (epoch)", "loss": "平均损失", "train": "训练集", "val": "验证集",
+           "loss_title": "每轮的平均损失", "epoch": "轮次（epoch）", "loss": "平均损失", "train": "训练集", "val": "验证集",
            "test": "测试集", "best": "最佳轮次 {e}", "kept": "保留的轮次 {e}（贝叶斯正则化：最后一轮）", "terms": "各神经元的项", "band": "95% 预测区间",
-           "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "到这一轮为止的平均损失",
-           "diag_title": "拟合诊断", "performance": "训练过程：每轮的均方误差", "mse": "均方误差 (MSE)",
+           "frame": "第 {e}/{n} 轮，平均损失 {loss:.6f}", "so_far": "截至本轮的每轮平均损失",
+           "diag_title": "拟合诊断", "performance": "训练过程：每轮的均方误差", "mse": "均方误差（MSE）",
            "hist_title": "误差直方图（{bins} 个区间）", "error": "误差 = 目标 - 输出", "count": "点数", "zero": "零误差",
            "regression_title": "目标与输出", "target": "目标", "output": "输出", "identity": "输出 = 目标",
            "line": "拟合线：输出 = {m:.3g}·目标 {sign} {c:.3g}", "all": "全部", "residuals_title": "残差",
-           "standardized": "（标准化）", "scaled": "（缩放后的单位）", "stats": "R = {r}，RMSE = {rmse:.4g}"},
+           "standardized": "（标准化）", "scaled": "（缩放后的单位）", "stats": "R = {r}，RMSE = {rmse:.4g}", "colon": "："},
     "en": {"title": "Neural network fit", "x": "input x", "y": "output y", "x_of": "input {name}", "y_of": "output {name}",
            "data": "data points", "model": "model prediction",
            "loss_title": "Average loss per epoch", "epoch": "epoch", "loss": "average loss", "train": "train", "val": "validation",
@@ -36,7 +36,7 @@ TEXT = {
            "hist_title": "Error histogram ({bins} bins)", "error": "error = target - output", "count": "points", "zero": "zero error",
            "regression_title": "Target vs output", "target": "target", "output": "output", "identity": "output = target",
            "line": "fit: output = {m:.3g}·target {sign} {c:.3g}", "all": "all", "residuals_title": "Residuals",
-           "standardized": " (standardized)", "scaled": " (scaled units)", "stats": "R = {r}, RMSE = {rmse:.4g}"},
+           "standardized": " (standardized)", "scaled": " (scaled units)", "stats": "R = {r}, RMSE = {rmse:.4g}", "colon": ": "},
 }
 COLORS = {"train": "blue", "val": "orange", "test": "green"}  # the splits, in every plot
 SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
@@ -330,7 +330,7 @@ def plot_diagnostics(model, x, y, index, path, lang="zh"):
         r, m, k = g["all"]
         if m == m:
             c.plot([lo, hi], [m * lo + k, m * hi + k], color="red", linewidth=1.5, label=t["line"].format(m=m, sign="−" if k < 0 else "+", c=abs(k)))
-        _labels(c, f"{t['regression_title']}\nR: {r_line}" + (f"  {t['all']} {_r(r)}" if len(g["splits"]) > 1 else ""),
+        _labels(c, f"{t['regression_title']}\nR{t['colon']}{r_line}" + (f"  {t['all']} {_r(r)}" if len(g["splits"]) > 1 else ""),
                 t["target"] + unit, t["output"] + unit)
         one_input = next(iter(g["splits"].values()))["x"].shape[1] == 1
         for name, s in g["splits"].items():
@@ -369,7 +369,7 @@ def plot_targets(model, x, y, index, path, lang="zh", show=False):
                 ax.scatter(target[idx, j], output[idx, j], s=14, alpha=0.7, color=COLORS[name], label=t[name], zorder=3)
             lo, hi = _span([target[:, j], output[:, j]])
             ax.plot([lo, hi], [lo, hi], color="black", linestyle="--", linewidth=1, label=t["identity"])
-            title = t["regression_title"] + (f": {names[j]}" if names[j] else "")
+            title = t["regression_title"] + (f"{t['colon']}{names[j]}" if names[j] else "")  # (Chinese: '：'; helper-88)
             _labels(ax, f"{title}\n{t['stats'].format(r=_r(r[j]), rmse=rmse[j])}", t["target"], t["output"])
         for ax in axes[k:]:
             ax.set_visible(False)
