@@ -41,7 +41,7 @@ function renderLedger(box, L, diverged) {
   const f = L.formulas;
   box.appendChild(el("h3", t("step_title", { e: L.epoch, k: L.sample, lr: g6(L.lr), act: ACT_NAME[L.activation], dtype: L.dtype })));
   L.samples.forEach((s, n) => {
-    box.appendChild(el("p", `${t("sample")} ${s.index + 1}: x = ${g6(s.x)}, y = ${g6(s.y)} — ${t("forward")}`, { class: "sample" }));
+    box.appendChild(el("p", t("sample_line", { n: s.index + 1, x: g6(s.x), y: g6(s.y) }), { class: "sample" }));  // (Chinese: '：' and '，', as the CLI's ledger; helper-88)
     const tb = el("table", null, { class: "ledger-forward" });
     tb.appendChild(head([t("neuron"), f.z, f.h, "aᵢ·hᵢ"]));
     s.z.forEach((_, i) => tb.appendChild(row([`${i + 1}`, num(s.z[i], `z.${n}.${i}`), num(s.h[i], `h.${n}.${i}`), num(s.ah[i], `ah.${n}.${i}`)])));
