@@ -421,7 +421,9 @@ def test_adding_moving_and_removing_points_changes_the_curve(page):
     ready(page)
     train_to(page, 40)
     assert plot.get_attribute("data-curve") != with_point != before
-    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.15, button="right")
+    x, y = page.evaluate("() => { const r = document.getElementById('plot').getBoundingClientRect();"  # (the view
+                         " return [r.left + app.frame.px(app.state.points.x[10]), r.top + app.frame.py(app.state.points.y[10])]; }")
+    page.mouse.click(x, y, button="right")  # follows the terms, which training moved: the point is found where it is now)
     page.wait_for_selector("[data-testid=plot][data-points='10']")  # right-click removed it
     ready(page)
     # drag the tutorial's lowest point (3.33, -0.1547) up by 100 pixels: same points, that one higher
@@ -437,6 +439,25 @@ def test_adding_moving_and_removing_points_changes_the_curve(page):
     x, y = page.evaluate("() => [app.frame.px(app.state.points.x[6]), app.frame.py(app.state.points.y[6])]")
     page.dblclick("[data-testid=plot]", position={"x": x, "y": y})
     page.wait_for_selector("[data-testid=plot][data-points='9']")  # double-click removed it
+
+
+def test_the_neurons_terms_stay_inside_the_chart(page):
+    """helper-88: after 50 epochs the a1 term reaches about -0.55 while the points stay above -0.16: the view
+    followed the points and the curve only, and the term left the chart. With the terms shown (the page's
+    default), it makes room; hidden, the view gives the room back."""
+    train_to(page, 50)
+    inside = ("() => { const v = app.view, t = neuronTerms(app.state).terms.flat().filter((y) => y !== null);"
+              " return [Math.min(...t), Math.max(...t), v.y0, v.y1]; }")
+    lo, hi, y0, y1 = page.evaluate(inside)
+    assert y0 < lo and hi < y1
+    page.click("[data-testid=terms]")  # hidden
+    lo, hi, y0, y1 = page.evaluate(inside)
+    assert lo < y0  # (the tutorial's terms go below its points: the case that was cut off)
+    page.click("[data-testid=terms]")  # shown again
+    page.click("[data-testid=step-epoch]")  # and a reply keeps the room
+    ready(page)
+    lo, hi, y0, y1 = page.evaluate(inside)
+    assert y0 < lo and hi < y1
 
 
 def test_quick_clicks_each_add_or_remove_a_point(page):

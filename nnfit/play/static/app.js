@@ -70,7 +70,7 @@ function receive(reply) {
       reply.points.x[d.k] = d.x;
       reply.points.y[d.k] = d.y;
     }
-    if (!(dragging || app.held || edited)) app.view = fitView(reply);  // (the view holds still while edits are in flight)
+    if (!(dragging || app.held || edited)) app.view = fitView(reply, $("terms").checked);  // (the view holds still while edits are in flight)
     render();
     if (reply.diverged) stopPlaying();
   }
@@ -305,7 +305,10 @@ function wire() {
   $("reset").onclick = () => { stopPlaying(); send({ type: "reset" }); };
   $("tutorial-data").onclick = () => send({ type: "tutorial" });
   $("csv").addEventListener("change", (e) => { if (e.target.files[0]) loadCsv(e.target.files[0]); e.target.value = ""; });
-  $("terms").addEventListener("change", render);
+  $("terms").addEventListener("change", () => {  // the view makes room for the terms, or gives it back
+    if (app.state && !(app.dragging || app.held || latestPoints())) app.view = fitView(app.state, $("terms").checked);
+    render();
+  });
   $("log").addEventListener("change", render);
   $("lang").addEventListener("change", (e) => setLang(e.target.value));
   const plot = $("plot");

@@ -121,12 +121,17 @@ function polyline(ctx, f, xs, ys) {
   ctx.stroke();
 }
 
-// The view of the fit plot: the curve's x span; y spans the points and the curve (within reason).
-function fitView(state) {
+// The view of the fit plot: the curve's x span; y spans the points and the curve, and each neuron's term where
+// they are shown (a term reaching -0.55 below points at 0 left the chart: helper-88), each within reason: no
+// more than one span of the points beyond them.
+function fitView(state, showTerms) {
   const c = state.curve, ys = state.points.y;
   let lo = Math.min(...ys), hi = Math.max(...ys);
   const span = Math.max(hi - lo, 1e-6);
-  for (const v of c.y) if (v !== null && isFinite(v)) { lo = Math.min(lo, Math.max(v, lo - span)); hi = Math.max(hi, Math.min(v, hi + span)); }
+  const curves = [c.y].concat(showTerms ? neuronTerms(state).terms : []);
+  for (const vs of curves) {
+    for (const v of vs) if (v !== null && isFinite(v)) { lo = Math.min(lo, Math.max(v, lo - span)); hi = Math.max(hi, Math.min(v, hi + span)); }
+  }
   const pad = 0.08 * (hi - lo || 1);
   return { x0: c.x0, x1: c.x1, y0: lo - pad, y1: hi + pad };
 }
