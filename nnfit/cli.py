@@ -20,7 +20,7 @@ import warnings
 from . import __version__
 from .__main__ import ENDING_NAMES
 from .config import ACTIVATION_NAMES, DEVICE_NAMES, DTYPE_NAMES, ENGINE_NAMES, Config, ConfigError, any_digits
-from .i18n import _, argparse_speaks, ascii_hint, kept as kept_language, system_reason, use as use_language
+from .i18n import _, argparse_speaks, ascii_hint, kept as kept_language, listed, system_reason, use as use_language
 
 COMMANDS = ("train", "predict", "explain", "compare", "fit", "play", "export")
 
@@ -443,7 +443,7 @@ def write_run(out, model, x, y, args, models=None, extra_files=None):
                                                  terms=getattr(args, "terms", False))
     files.update(extra_files or {})
     out, names = write(out, model, files, models, auto=args.out is None, check=check_received)
-    say(args, _("wrote {out}/: {names}").format(out=out, names=", ".join(names)))
+    say(args, _("wrote {out}/: {names}").format(out=out, names=listed(names)))
 
 
 def has_screen():
@@ -702,10 +702,10 @@ def cmd_fit(args):
     if ignored and cfg.bayes(len(x)):  # (helper-72: Bayesian regularization has no validation split to watch)
         print(_("nnfit: warning: Bayesian regularization trains on every point, with no validation split: {flags} "
                 "not used (early stopping, --regularization none, watches a validation split)").format(
-            flags=", ".join(ignored)), file=sys.stderr)
+            flags=listed(ignored)), file=sys.stderr)
     elif ignored and len(x) < MIN_SPLIT_POINTS:  # (helper-74: nor is there a split below 20 points)
         print(_("nnfit: warning: {n} points are too few for a validation split (it needs {least} or more): {flags} "
-                "not used").format(n=len(x), least=MIN_SPLIT_POINTS, flags=", ".join(ignored)), file=sys.stderr)
+                "not used").format(n=len(x), least=MIN_SPLIT_POINTS, flags=listed(ignored)), file=sys.stderr)
     if args.test_fraction != FitConfig.test_fraction and cfg.test_fraction and len(x) < MIN_SPLIT_POINTS:  # (helper-84)
         print(_("nnfit: warning: {n} points are too few for a test split (it needs {least} or more): --test-fraction "
                 "not used").format(n=len(x), least=MIN_SPLIT_POINTS), file=sys.stderr)

@@ -70,6 +70,11 @@ def _(message):
     return _translation.gettext(message)
 
 
+def listed(items):
+    """The items as a list in the chosen language: "a, b" in English, "a，b" (full-width) in Chinese."""
+    return _(", ").join(items)
+
+
 @contextmanager
 def argparse_speaks():
     """argparse's own words ('usage:', 'options', its error messages) through _() while the parser is

@@ -75,6 +75,12 @@ def test_lang_option_wins_over_the_locale(cli, monkeypatch):
     assert argparse._ is gettext.gettext  # argparse is left as it was
 
 
+def test_chinese_lists_use_the_full_width_comma(cli, tmp_path):
+    """helper-88: the files written were listed with ASCII commas inside a Chinese line."""
+    status, out, err = cli("train", "--lang", "zh", "--epochs", "1", "--no-plot", "--out", str(tmp_path / "r"))
+    assert status == 0 and err.endswith("/：model.safetensors，history.csv\n"), err
+
+
 def test_chinese_help_text(capsys, monkeypatch):
     from nnfit.cli import main
     monkeypatch.setenv("LANGUAGE", "zh_CN")
