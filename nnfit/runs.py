@@ -5,6 +5,8 @@ only when every file is written; an existing directory is never touched. Whateve
 (an error, Ctrl-C, SIGTERM turned into an exception by the CLI) removes the temporary directory, with
 those signals held back meanwhile. Directories and files get the user's umask, as `mkdir` would, once
 the run is written (meanwhile its folders are 0o700, so that a umask such as 777 cannot lock nnfit out).
+Only SIGKILL (or a power cut) can leave a temporary directory behind: its name carries the host and the
+process id, and the next run written beside it removes it once that process is gone (sweep_orphans).
 """
 import errno
 import os
@@ -12,9 +14,57 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import tempfile
+import time
 
 from .i18n import _, system_reason
+
+
+ORPHAN_AGE = 600  # seconds: a run's temporary directory left this long by a process that is gone is removed
+TMP_NAME = re.compile(r"\.nnfit-(?P<host>[A-Za-z0-9.-]*)-(?P<pid>[0-9]+)-[0-9a-f]{8}")
+
+
+def this_host():
+    """The host's name as a temporary directory's name carries it (letters, digits, '.' and '-')."""
+    return re.sub(r"[^A-Za-z0-9.-]", "", socket.gethostname())[:64]
+
+
+def alive(pid):
+    """Whether process pid exists on this host (another user's counts: kill answers EPERM)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OverflowError, ValueError):
+        return False  # (no such pid can exist)
+    except OSError:
+        return True
+    return True
+
+
+def sweep_orphans(parent, now=None):
+    """Remove the temporary directories in parent that a run on this host left when it was killed (SIGKILL:
+    nothing else stops it without its cleanup): its process is gone and the folder is ORPHAN_AGE old. A
+    writer's temporary directory lives seconds; a folder of another host, or from before names carried a
+    process id, is left alone. Errors are ignored: the sweep is housekeeping, never a reason to fail."""
+    now, host = time.time() if now is None else now, this_host()
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        found = TMP_NAME.fullmatch(name)
+        if not found or found["host"] != host or int(found["pid"]) == os.getpid() or alive(int(found["pid"])):
+            continue
+        path = os.path.join(parent, name)
+        try:
+            if os.path.islink(path) or now - os.lstat(path).st_mtime < ORPHAN_AGE:
+                continue
+            os.chmod(path, 0o700)  # (it may have been given the umask's mode, 0o000 under umask 777, already)
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class RunDirError(ValueError):
@@ -93,7 +143,8 @@ class NewRunDir:
 
     def __enter__(self):
         parent = os.path.dirname(os.path.abspath(self.path))
-        self.tmp = os.path.join(parent, f".nnfit-{secrets.token_hex(4)}")
+        self.tmp = os.path.join(parent, f".nnfit-{this_host()}-{os.getpid()}-{secrets.token_hex(4)}")
+        sweep_orphans(parent)
         self.made = []  # the folders above the run that this run creates, deepest first: removed if it fails
         missing = parent
         while not os.path.lexists(missing):

@@ -255,6 +255,37 @@ def test_ending_signal_while_writing_leaves_nothing(tmp_path, name, said):
     assert not list(tmp_path.glob(".nnfit-*")) and not (tmp_path / "r").exists()
 
 
+def test_a_run_killed_outright_is_swept_by_a_later_run(tmp_path):
+    """SIGKILL cannot be caught: the run's temporary folder stays (helper-87). Its name carries the host and the
+    process id, and the next run written beside it removes it once that process is gone and the folder is
+    runs.ORPHAN_AGE old; young folders, live processes', other hosts' and older names are left alone."""
+    from nnfit.runs import ORPHAN_AGE, TMP_NAME, sweep_orphans, this_host
+    p = run_nnfit("--seed", "0", "--out", "r", "--quiet", cwd=tmp_path)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".nnfit-*")) and p.poll() is None and time.time() < deadline:
+        time.sleep(0.002)
+    p.kill()
+    p.communicate(timeout=60)
+    left = [f.name for f in tmp_path.glob(".nnfit-*")]
+    if not left:
+        pytest.skip("the run finished before the signal came")
+    assert TMP_NAME.fullmatch(left[0]) and f"-{p.pid}-" in left[0]
+    dead = p.pid
+    others = [f".nnfit-{this_host()}-{os.getpid()}-0123abcd", f".nnfit-another.host-{dead}-0123abcd", ".nnfit-0123abcd"]
+    for name in others:
+        (tmp_path / name).mkdir()
+    sweep_orphans(str(tmp_path))  # too young yet
+    assert sorted(f.name for f in tmp_path.glob(".nnfit-*")) == sorted(left + others)
+    sweep_orphans(str(tmp_path), now=time.time() + ORPHAN_AGE + 1)
+    assert sorted(f.name for f in tmp_path.glob(".nnfit-*")) == sorted(others)
+    old = time.time() - ORPHAN_AGE - 1
+    os.mkdir(tmp_path / left[0])
+    os.utime(tmp_path / left[0], (old, old))
+    status = subprocess.run([sys.executable, "-m", "nnfit", "train", "--epochs", "1", "--no-plot", "--out", "s", "--quiet"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120).returncode
+    assert status == 0 and sorted(f.name for f in tmp_path.glob(".nnfit-*")) == sorted(others)  # the run swept it
+
+
 @pytest.mark.parametrize("name, delay", [("SIGTERM", 0.05), ("SIGQUIT", 0.15)])
 def test_ending_signal_while_starting_says_so(tmp_path, name, delay):
     """SIGTERM (or SIGQUIT...) while the CLI's modules load, before its own handlers are in place: one line and the
