@@ -176,6 +176,12 @@ def _numbers(v, name):
             value = value.item() if isinstance(value, np.generic) else value  # '1', not np.str_('1')
             raise DataError(_("{where} is {value}: every value must be a real number").format(
                 where=f"{name}[{where}]" if where else name, value=_short(" ".join(repr(value).split()))))
+    if arr.dtype.kind == "c" and arr.size:  # complex numbers: the first with an imaginary part, where it is
+        with np.errstate(invalid="ignore"):
+            bad = int(np.argmax(np.ravel(arr.imag != 0)))
+        where = ", ".join(map(str, np.unravel_index(bad, arr.shape)))
+        raise DataError(_("{where} is {value}: every value must be a real number").format(
+            where=f"{name}[{where}]" if where else name, value=_short(repr(complex(arr.flat[bad])))))
     if arr.dtype.kind not in "iuf":
         raise DataError(_("{name} must be real numbers, got an array of {dtype} {sample}").format(
             name=name, dtype=arr.dtype, sample=_sample(arr)))
@@ -217,12 +223,18 @@ def is_real(value):
             and not (isinstance(value, decimal.Decimal) and value.is_snan()))
 
 
-def _holds_bool(v):
-    """Whether the list (or tuple) v holds a bool, in it or in its lists (a quick pass over the types)."""
+def _holds_bool(v, kinds=(bool, np.bool_)):
+    """Whether the list (or tuple) v holds a bool (or one of `kinds`), in it or in its lists (a quick pass over
+    the types)."""
     types = set(map(type, v))
-    if bool in types or np.bool_ in types:
+    if any(issubclass(t, kinds) for t in types):
         return True
-    return (list in types or tuple in types) and any(_holds_bool(e) for e in v if isinstance(e, (list, tuple)))
+    return (list in types or tuple in types) and any(_holds_bool(e, kinds) for e in v if isinstance(e, (list, tuple)))
+
+
+def _holds_complex(v):
+    """Whether the list (or tuple) v holds a complex number, in it or in its lists."""
+    return _holds_bool(v, (complex, np.complexfloating))
 
 
 def _is_sparse(v):

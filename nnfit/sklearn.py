@@ -11,6 +11,7 @@ No sample_weight: the fit mode's least squares have no weights to give it.
 import contextlib
 import decimal
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -40,7 +41,7 @@ def sklearn_errors_as_data_errors():
     except TypeError as e:  # (a dict in X): still a TypeError too, as sklearn's check_dtype_object wants
         raise DataTypeError(str(e)) from None
     except ValueError as e:
-        raise DataError(str(e)) from None
+        raise DataError(one_line(str(e))) from None
     except OverflowError:  # a Python int like 10**400 in a list
         raise DataError(_("X or y holds a number too large for float64")) from None
     except decimal.InvalidOperation:  # a Decimal's signaling NaN, which float() refuses (helper-86)
@@ -49,13 +50,38 @@ def sklearn_errors_as_data_errors():
         raise DataError(_("X and y must be arrays of numbers: {error}").format(error=str(e).splitlines()[0])) from None
 
 
+def one_line(text):
+    """scikit-learn's message on one line: its sentences kept, the arrays it prints among them left out (a
+    bracketed block over several lines, or after "array="): "Expected 2D array, got 1D array instead:\narray=[0.
+    1.].\nReshape your data ..." becomes "Expected 2D array, got 1D array instead: Reshape your data ..."."""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(text):  # the top-level [...] blocks: dropped where they span lines or follow "array="
+        if c == "[":
+            depth, start = depth + 1, (i if depth == 0 else start)
+        elif c == "]" and depth:
+            depth -= 1
+            if depth == 0:
+                block = text[start:i + 1]
+                out.append("" if "\n" in block or text[:start].endswith("array=") else block)
+        elif depth == 0:
+            out.append(c)
+    kept = "".join(out) if depth == 0 else text
+    kept = re.sub(r"array=\.?", "", kept)
+    return " ".join(kept.split()) or " ".join(text.split())
+
+
 def own_checks(v, name):
     """What scikit-learn's checks of X or y let through and nnfit.fit refuses, refused with nnfit's message:
     dates and times (sklearn reads them as numbers), a long double past float64's range (sklearn makes it inf,
     with NumPy's warning), a torch tensor that requires grad; v unchanged otherwise."""
-    from .data import DataError, _holds_bool, _numbers
+    from .data import DataError, _holds_bool, _holds_complex, _numbers
     if isinstance(v, (list, tuple)) and _holds_bool(v):  # a True among numbers, which scikit-learn makes 1 (helper-89)
         _numbers(v, name)
+    if (isinstance(v, (list, tuple)) and _holds_complex(v)) or (isinstance(v, np.ndarray) and v.dtype.kind == "c"):
+        try:  # complex numbers: scikit-learn's words (its checks match them), where the first is (not the whole array)
+            _numbers(v, name)
+        except DataError as e:
+            raise DataError(_("Complex data not supported: {error}").format(error=e)) from None
     # a pandas DataFrame's columns' dtypes, else the one dtype of an array or Series (a pandas extension dtype too)
     dtypes = list(v.dtypes) if hasattr(v, "columns") and hasattr(v, "dtypes") else [getattr(v, "dtype", None)]
     if any(str(getattr(t, "kind", "")) in ("M", "m") or str(t).startswith("period") for t in dtypes):  # (pandas' Period)

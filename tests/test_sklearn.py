@@ -156,6 +156,17 @@ def test_bad_data_is_nnfits_data_error_with_sklearns_message():
     for bad_X, words in [(np.array([[np.inf]]), "infinity"), (np.zeros((2, 3)), "3 features"), ("abc", "convert")]:
         with pytest.raises(nnfit.DataError, match=words):
             fitted.predict(bad_X)
+    # one line: the arrays scikit-learn prints inside its messages are left out; complex numbers are named where
+    # they are, as nnfit.fit names them (they were sklearn's "Complex data not supported" and the whole array)
+    for bad_X, bad_y, words in [(X[:, 0], y, "Expected 2D array, got 1D array instead: Reshape your data"),
+                                (X + 0j, y, r"^Complex data not supported: X\[0, 0\] is 0j: every value must be a real number$"),
+                                (X, list(y[:-1]) + [2j], r"y\[39\] is 2j"), (X.tolist()[:-1] + [[1j]], y, r"X\[39, 0\] is 1j")]:
+        with pytest.raises(nnfit.DataError, match=words) as error:
+            NNFitRegressor(**FAST).fit(bad_X, bad_y)
+        assert "\n" not in str(error.value)
+    with pytest.raises(nnfit.DataError, match="Expected 2D array") as error:
+        fitted.predict(X[:, 0])
+    assert "\n" not in str(error.value) and "array=" not in str(error.value)
 
 
 def test_helper_53_findings(friedman):
