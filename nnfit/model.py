@@ -390,6 +390,11 @@ class Model:
 def checked_history(history):
     """A model's loss history as a list of floats (NaN and infinity are a diverged run's); ConfigError unless it
     is numbers, none below 0."""
+    if hasattr(history, "detach") and hasattr(history, "numpy"):  # a torch tensor (one that requires grad: no torch
+        history = history.detach().cpu()  # warning per element; helper-89)
+        if history.is_floating_point() and history.element_size() < 4:  # bfloat16 and float16, which NumPy lacks
+            history = history.double()
+        history = history.numpy()
     if isinstance(history, np.ndarray) and history.ndim == 1 and history.dtype.kind in "fiu":
         history = history.astype(np.float64)  # (a long run's: millions of epochs)
     else:

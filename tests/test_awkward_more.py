@@ -896,3 +896,11 @@ def test_helper_89_findings(tmp_path):
     (tmp_path / "kr.csv").write_bytes(("온도,값\n" + "".join(f"{k},{k % 3}\n" for k in range(30))).encode("cp949"))
     with pytest.warns(nnfit.DataWarning, match="read as GBK .*its first line as '柯档,蔼'; if that is not its text"):
         read_columns(tmp_path / "kr.csv")
+    changed = copy.deepcopy(trained)
+    torch = pytest.importorskip("torch")
+    for history in (torch.tensor([1.0, 0.5], requires_grad=True), torch.tensor([1.0, 0.5], dtype=torch.bfloat16)):
+        changed.history = history  # (saved without torch's UserWarning, or NumPy's TypeError for bfloat16)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            changed.save(tmp_path / f"h{history.dtype}.safetensors")
+        assert nnfit.load(tmp_path / f"h{history.dtype}.safetensors").history == [1.0, 0.5]
