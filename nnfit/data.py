@@ -233,8 +233,14 @@ def _holds_bool(v, kinds=(bool, np.bool_)):
 
 
 def _holds_complex(v):
-    """Whether the list (or tuple) v holds a complex number, in it or in its lists."""
-    return _holds_bool(v, (complex, np.complexfloating))
+    """Whether the list (or tuple) v holds a complex number, in it or in its lists, or an array of them (a list
+    of arrays, tensors or Series: helper-91)."""
+    types = set(map(type, v))
+    if any(issubclass(t, (complex, np.complexfloating)) for t in types):
+        return True
+    held = [t for t in types if t in (list, tuple) or (hasattr(t, "dtype") and not issubclass(t, np.generic))]
+    return bool(held) and any(_holds_complex(e) if isinstance(e, (list, tuple)) else "complex" in str(getattr(e, "dtype", ""))
+                              for e in v if type(e) in held)
 
 
 def _is_sparse(v):

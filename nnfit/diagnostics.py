@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .i18n import _
+from .i18n import _, listed
 
 SPLITS = ("train", "val", "test")
 BINS = 20  # the error histogram's bins (nftool: 20)
@@ -86,7 +86,7 @@ def flat_fit(model):
         [_("another --lr"), _("more --epochs")] if getattr(cfg, "optimizer", "lm") in ("sgd", "momentum", "adam") else [])
     return _("the fit explains {share:.1%} of y's variance on its training points: it is about the constant "
              "mean (y may be noise to this network{hint})").format(
-                 share=max(m["train"]["r2"], 0.0), hint=_("; or try {options}").format(options=", ".join(tries)) if tries else "")
+                 share=max(m["train"]["r2"], 0.0), hint=_("; or try {options}").format(options=listed(tries)) if tries else "")
 
 
 def fit_warnings(model):

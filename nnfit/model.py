@@ -391,10 +391,23 @@ def checked_history(history):
     """A model's loss history as a list of floats (NaN and infinity are a diverged run's); ConfigError unless it
     is numbers, none below 0."""
     if hasattr(history, "detach") and hasattr(history, "numpy"):  # a torch tensor (one that requires grad: no torch
-        history = history.detach().cpu()  # warning per element; helper-89)
-        if history.is_floating_point() and history.element_size() < 4:  # bfloat16 and float16, which NumPy lacks
-            history = history.double()
-        history = history.numpy()
+        given = history  # warning per element; helper-89)
+        try:
+            history = history.detach().cpu()
+            if history.is_floating_point() and history.element_size() < 4:  # bfloat16 and float16, which NumPy lacks
+                history = history.double()
+            history = history.numpy()
+        except Exception:  # a tensor NumPy cannot hold: on the meta device, sparse, quantized, complex32 (helper-91)
+            raise ConfigError("history", _("must be a list of numbers (the loss of each epoch), got {value}").format(
+                value=shown(given))) from None
+    elif isinstance(history, (list, tuple)):  # a list of 0-d tensors (history.append(loss), not loss.item()): their
+        history = [h.detach() if hasattr(h, "detach") else h for h in history]  # values, without torch's warning
+    if isinstance(history, np.ndarray) and history.dtype.kind == "f" and history.dtype.itemsize > 8:
+        with np.errstate(over="ignore"):  # a long double past float64's range: refused, not made inf (helper-91)
+            wide = history.astype(np.float64)
+        if (np.isinf(wide) & np.isfinite(history)).any():
+            raise ConfigError("history", _("holds {value}: too large for float64 (at most about 1.8e308)").format(
+                value=str(history[np.isinf(wide) & np.isfinite(history)][0])))  # (format() would make it inf)
     if isinstance(history, np.ndarray) and history.ndim == 1 and history.dtype.kind in "fiu":
         history = history.astype(np.float64)  # (a long run's: millions of epochs)
     else:

@@ -9,12 +9,14 @@ Only SIGKILL (or a power cut) can leave a temporary directory behind: its name c
 process id, and the next run written beside it removes it once that process is gone (sweep_orphans).
 """
 import errno
+import hashlib
 import os
 import re
 import secrets
 import shutil
 import signal
 import socket
+import stat
 import tempfile
 import time
 
@@ -26,8 +28,11 @@ TMP_NAME = re.compile(r"\.nnfit-(?P<host>[A-Za-z0-9.-]*)-(?P<pid>[0-9]+)-[0-9a-f
 
 
 def this_host():
-    """The host's name as a temporary directory's name carries it (letters, digits, '.' and '-')."""
-    return re.sub(r"[^A-Za-z0-9.-]", "", socket.gethostname())[:64]
+    """The host's name as a temporary directory's name carries it: its letters, digits, '.' and '-' (at most 24),
+    then 8 hex digits of its SHA-1, so that hosts whose names differ only in other characters (node_1, node1, or two
+    names in Chinese) are told apart (helper-91)."""
+    name = socket.gethostname()
+    return re.sub(r"[^A-Za-z0-9.-]", "", name)[:24] + "." + hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
 def alive(pid):
@@ -59,7 +64,8 @@ def sweep_orphans(parent, now=None):
             continue
         path = os.path.join(parent, name)
         try:
-            if os.path.islink(path) or now - os.lstat(path).st_mtime < ORPHAN_AGE:
+            info = os.lstat(path)
+            if not stat.S_ISDIR(info.st_mode) or now - info.st_mtime < ORPHAN_AGE:  # (a link or a file: not ours)
                 continue
             os.chmod(path, 0o700)  # (it may have been given the umask's mode, 0o000 under umask 777, already)
         except OSError:

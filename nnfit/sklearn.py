@@ -50,6 +50,9 @@ def sklearn_errors_as_data_errors():
         raise DataError(_("X and y must be arrays of numbers: {error}").format(error=str(e).splitlines()[0])) from None
 
 
+LONGEST = 1000  # characters of a scikit-learn message kept (its NaN message, the longest meant, is about 650)
+
+
 def one_line(text):
     """scikit-learn's message on one line: its sentences kept, the arrays it prints among them left out (a
     bracketed block over several lines, or after "array="): "Expected 2D array, got 1D array instead:\narray=[0.
@@ -67,7 +70,8 @@ def one_line(text):
             out.append(c)
     kept = "".join(out) if depth == 0 else text
     kept = re.sub(r"array=\.?", "", kept)
-    return " ".join(kept.split()) or " ".join(text.split())
+    line = " ".join(kept.split()) or " ".join(text.split())
+    return line if len(line) <= LONGEST else line[:LONGEST - 1] + "…"  # (a frame or tensor printed whole: helper-91)
 
 
 def own_checks(v, name):
@@ -75,15 +79,17 @@ def own_checks(v, name):
     dates and times (sklearn reads them as numbers), a long double past float64's range (sklearn makes it inf,
     with NumPy's warning), a torch tensor that requires grad; v unchanged otherwise."""
     from .data import DataError, _holds_bool, _holds_complex, _numbers
-    if isinstance(v, (list, tuple)) and _holds_bool(v):  # a True among numbers, which scikit-learn makes 1 (helper-89)
-        _numbers(v, name)
-    if (isinstance(v, (list, tuple)) and _holds_complex(v)) or (isinstance(v, np.ndarray) and v.dtype.kind == "c"):
+    # a pandas DataFrame's columns' dtypes, else the one dtype of an array, Series or tensor (a pandas extension dtype too)
+    dtypes = list(v.dtypes) if hasattr(v, "columns") and hasattr(v, "dtypes") else [getattr(v, "dtype", None)]
+    if (any("complex" in str(t) for t in dtypes) or (isinstance(v, (list, tuple)) and _holds_complex(v))
+            or (isinstance(v, np.ndarray) and v.dtype.kind == "O" and any(
+                isinstance(e, (complex, np.complexfloating)) or "complex" in str(getattr(e, "dtype", "")) for e in v.flat))):
         try:  # complex numbers: scikit-learn's words (its checks match them), where the first is (not the whole array)
             _numbers(v, name)
         except DataError as e:
             raise DataError(_("Complex data not supported: {error}").format(error=e)) from None
-    # a pandas DataFrame's columns' dtypes, else the one dtype of an array or Series (a pandas extension dtype too)
-    dtypes = list(v.dtypes) if hasattr(v, "columns") and hasattr(v, "dtypes") else [getattr(v, "dtype", None)]
+    if isinstance(v, (list, tuple)) and _holds_bool(v):  # a True among numbers, which scikit-learn makes 1 (helper-89)
+        _numbers(v, name)
     if any(str(getattr(t, "kind", "")) in ("M", "m") or str(t).startswith("period") for t in dtypes):  # (pandas' Period)
         raise DataError(_("{name} holds dates or times: nnfit needs numbers (convert them, e.g. to days)").format(name=name))
     if (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.dtype.itemsize > 8) or getattr(v, "requires_grad", False):

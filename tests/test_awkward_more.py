@@ -904,3 +904,52 @@ def test_helper_89_findings(tmp_path):
             warnings.simplefilter("error")
             changed.save(tmp_path / f"h{history.dtype}.safetensors")
         assert nnfit.load(tmp_path / f"h{history.dtype}.safetensors").history == [1.0, 0.5]
+
+
+def test_helper_91_findings(tmp_path):
+    """helper-91's round on stop 37's changes: complex data in any container the estimator takes is named where it
+    is; odd tensors as a model's history are one ConfigError line; the orphan sweep touches no file and tells hosts
+    apart; a Chinese hint lists its options with the full-width comma."""
+    import stat
+    from nnfit.diagnostics import flat_fit
+    from nnfit.i18n import speaking
+    from nnfit.runs import ORPHAN_AGE, sweep_orphans, this_host
+    from nnfit.sklearn import NNFitRegressor
+    pd = pytest.importorskip("pandas")
+    torch = pytest.importorskip("torch")
+    X = np.linspace(0, 1, 20)[:, None]
+    y = np.sin(X[:, 0])
+    for bad_X, bad_y, where in [(pd.DataFrame({"a": X[:, 0] + 1j}), y, r"X\[0, 0\] is 1j"), (list(X + 1j), y, r"X\[0, 0\]"),
+                                (torch.tensor(X) + 1j, y, r"X\[0, 0\]"), (X, pd.Series(y + 1j), r"y\[0\] is 1j"),
+                                (np.array([[1.0], [2j]] + [[0.5]] * 18, dtype=object), y, r"X\[1, 0\] is 2j"),
+                                ([[1.0], [True], [1j]] + [[0.5]] * 17, y, r"X\[2, 0\] is 1j")]:
+        with pytest.raises(DataError, match="^Complex data not supported: " + where) as error:
+            NNFitRegressor(starts=2).fit(bad_X, bad_y)
+        assert "\n" not in str(error.value) and len(str(error.value)) < 200
+    trained = nnfit.train(seed=0, epochs=2)
+    for history in (torch.empty(3, device="meta"), torch.tensor([1.0, 2.0]).to_sparse()):
+        trained.history = history
+        assert repr(trained).startswith("Model(invalid: history must be a list of numbers")
+        with pytest.raises(nnfit.ModelFileError, match="history must be a list of numbers"):
+            trained.save(tmp_path / "h.safetensors")
+    trained.history = [torch.tensor(1.0, requires_grad=True), torch.tensor(0.5, requires_grad=True)]  # history.append(loss)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trained.save(tmp_path / "g.safetensors")
+    if np.finfo(np.longdouble).max > 1e400:  # (x86: 80-bit long doubles)
+        trained.history = np.array([1, np.longdouble("1e400")], dtype=np.longdouble)
+        assert repr(trained) == "Model(invalid: history holds 1e+400: too large for float64 (at most about 1.8e308))"
+    old = __import__("time").time() - ORPHAN_AGE - 1
+    a_file = tmp_path / f".nnfit-{this_host()}-999999999-0123abcd"
+    a_file.write_text("mine")
+    a_file.chmod(0o640)
+    os.utime(a_file, (old, old))
+    sweep_orphans(str(tmp_path))
+    assert a_file.read_text() == "mine" and stat.S_IMODE(a_file.stat().st_mode) == 0o640
+    assert this_host().rsplit(".", 1)[1] != "" and len(this_host().rsplit(".", 1)[1]) == 8
+    x = np.linspace(-1, 1, 30)
+    flat = nnfit.fit(x, x, optimizer="adam", epochs=3, seed=0, scale="none")
+    flat.extra["metrics"]["train"]["r2"], flat.extra["stopped"] = 0.001, "the epoch limit"  # (as a fit about its mean)
+    with speaking("zh"):
+        hint = flat_fit(flat)
+    assert "--scale standard，换一个 --lr，更多的 --epochs" in hint, hint

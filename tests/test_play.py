@@ -458,6 +458,12 @@ def test_the_neurons_terms_stay_inside_the_chart(page):
     ready(page)
     lo, hi, y0, y1 = page.evaluate(inside)
     assert y0 < lo and hi < y1
+    # terms of +-50 that cancel, points spanning 1: the view stays within one span of the points on each side (each
+    # value had moved the bound on by another span: +-56; helper-91)
+    y0, y1 = page.evaluate("""() => { const n = 101, v = fitView({ curve: { x0: -1, x1: 1, y: Array(n).fill(0.5) },
+        points: { x: [-1, 1], y: [0, 1] }, settings: { activation: "tanh" },
+        params: { w: [30, 30], b: [0, 0.1], a: [50, -50] } }, true); return [v.y0, v.y1]; }""")
+    assert -1.25 < y0 < -0.9 and 1.9 < y1 < 2.25, (y0, y1)
 
 
 def test_quick_clicks_each_add_or_remove_a_point(page):

@@ -126,11 +126,11 @@ function polyline(ctx, f, xs, ys) {
 // more than one span of the points beyond them.
 function fitView(state, showTerms) {
   const c = state.curve, ys = state.points.y;
-  let lo = Math.min(...ys), hi = Math.max(...ys);
-  const span = Math.max(hi - lo, 1e-6);
+  const bottom = Math.min(...ys), top = Math.max(...ys), span = Math.max(top - bottom, 1e-6);
+  let lo = bottom, hi = top;  // (the bounds of "within reason" stay the points': each value moved them on, helper-91)
   const curves = [c.y].concat(showTerms ? neuronTerms(state).terms : []);
   for (const vs of curves) {
-    for (const v of vs) if (v !== null && isFinite(v)) { lo = Math.min(lo, Math.max(v, lo - span)); hi = Math.max(hi, Math.min(v, hi + span)); }
+    for (const v of vs) if (v !== null && isFinite(v)) { lo = Math.min(lo, Math.max(v, bottom - span)); hi = Math.max(hi, Math.min(v, top + span)); }
   }
   const pad = 0.08 * (hi - lo || 1);
   return { x0: c.x0, x1: c.x1, y0: lo - pad, y1: hi + pad };
