@@ -255,7 +255,7 @@ def test_ending_signal_while_writing_leaves_nothing(tmp_path, name, said):
     assert not list(tmp_path.glob(".nnfit-*")) and not (tmp_path / "r").exists()
 
 
-def test_a_run_killed_outright_is_swept_by_a_later_run(tmp_path):
+def test_a_run_killed_outright_is_swept_by_a_later_run(tmp_path, cli):
     """SIGKILL cannot be caught: the run's temporary folder stays (helper-87). Its name carries the host and the
     process id, and the next run written beside it removes it once that process is gone and the folder is
     runs.ORPHAN_AGE old; young folders, live processes', other hosts' and older names are left alone."""
@@ -281,8 +281,7 @@ def test_a_run_killed_outright_is_swept_by_a_later_run(tmp_path):
     old = time.time() - ORPHAN_AGE - 1
     os.mkdir(tmp_path / left[0])
     os.utime(tmp_path / left[0], (old, old))
-    status = subprocess.run([sys.executable, "-m", "nnfit", "train", "--epochs", "1", "--no-plot", "--out", "s", "--quiet"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120).returncode
+    status, _out, _err = cli("train", "--epochs", "1", "--no-plot", "--out", str(tmp_path / "s"), "--quiet")
     assert status == 0 and sorted(f.name for f in tmp_path.glob(".nnfit-*")) == sorted(others)  # the run swept it
 
 
