@@ -548,6 +548,11 @@ def read_table(path, columns):
                                        "the ends of the lines)").format(line=line)) from None
         if comment:
             raise DataError(str(e) + comment) from None
+        if width == 1 and (second is None or len(second[1]) != 1):  # '３，４' on line 1 of a file of two columns:
+            # the hint the same row gets after a header (helper-92); not where every line is one cell
+            hint = ascii_hint(cells[0], lambda t: len(next(csv.reader([t]))) == (len(second[1]) if second else 2))
+            if hint:
+                raise DataError(str(e) + hint) from None
         raise
     picked = {flag: _column(path, header, width, col, flag if isinstance(flag, str) else flag[0])
               for flag, col in chosen.items()}

@@ -281,8 +281,11 @@ class Model:
             if names:
                 problems.append(what.format(names=", ".join(map(repr, names))))
         if problems:
+            only_more = all(n in columns for n in self.x_names) and len(problems) == 1  # (every input there, and others)
             raise DataError(_("x's columns are not the model's inputs ({inputs}): {problems}").format(
-                inputs=", ".join(self.x_names), problems="; ".join(problems)))
+                inputs=", ".join(self.x_names), problems="; ".join(problems)) + (_(
+                    " (predict takes the inputs alone, as scikit-learn does: select them, x[{names}])").format(
+                    names=repr(list(self.x_names))) if only_more else ""))
         return [columns.index(n) for n in self.x_names]
 
     def outside(self, x):

@@ -196,6 +196,9 @@ def test_a_pandas_dataframe_is_taken_by_name(two_input_model):
     np.testing.assert_array_equal(m.predict(pd.DataFrame({"b": [0.1], "a": [0.2]})), m.predict([[0.2, 0.1]]))
     with pytest.raises(DataError, match="unexpected 'c'"):
         m.predict(pd.DataFrame({"c": [0.1], "a": [0.2]}))
+    with pytest.raises(DataError, match=r"unexpected 'q' \(predict takes the inputs alone, as scikit-learn does: "
+                                         r"select them, x\[\['a', 'b'\]\]\)$"):  # (the frame the model was fit on: helper-92)
+        m.predict(pd.DataFrame({"a": [0.2], "b": [0.1], "q": [1.0]}))
 
 
 # -- NNFitRegressor.score validates y as fit does ---------------------------------------------------

@@ -1228,7 +1228,10 @@ def test_what_a_chinese_input_method_or_excel_makes_gets_a_hint(cli, tmp_path):
     (tmp_path / "comma.csv").write_text("x,y\n1,2\n3，4\n", encoding="utf-8")
     (tmp_path / "commas.csv").write_text("x，y\n1，2\n3，4\n", encoding="utf-8")
     (tmp_path / "digit.csv").write_text("x,y\n1,2\n３,4\n", encoding="utf-8")
-    cases = [(("fit", "--data", tmp_path / "latin.csv"), 1, "(bad byte b'\\xff'); save it as UTF-8"),
+    (tmp_path / "first.csv").write_text("３，４\n2,3\n5,6\n", encoding="utf-8")  # (no header: line 1 too, helper-92)
+    cases = [(("fit", "--data", tmp_path / "first.csv"), 1, "line 1: the first row has 1 column, and every row needs two "
+                                                              "(x, y) (full-width characters: did you mean '3,4'?)"),
+             (("fit", "--data", tmp_path / "latin.csv"), 1, "(bad byte b'\\xff'); save it as UTF-8"),
              (("fit", "--data", tmp_path / "comma.csv"), 1, "has 1 column, but line 1 has 2 (full-width characters: "
                                                               "did you mean '3,4'?)"),
              (("fit", "--data", tmp_path / "commas.csv"), 1, "seems to separate them by full-width commas '，'"),
