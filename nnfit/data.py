@@ -223,13 +223,12 @@ def is_real(value):
             and not (isinstance(value, decimal.Decimal) and value.is_snan()))
 
 
-def _holds_bool(v, kinds=(bool, np.bool_)):
-    """Whether the list (or tuple) v holds a bool (or one of `kinds`), in it or in its lists (a quick pass over
-    the types)."""
+def _holds_bool(v):
+    """Whether the list (or tuple) v holds a bool, in it or in its lists (a quick pass over the types)."""
     types = set(map(type, v))
-    if any(issubclass(t, kinds) for t in types):
+    if bool in types or np.bool_ in types:
         return True
-    return (list in types or tuple in types) and any(_holds_bool(e, kinds) for e in v if isinstance(e, (list, tuple)))
+    return (list in types or tuple in types) and any(_holds_bool(e) for e in v if isinstance(e, (list, tuple)))
 
 
 def _holds_complex(v):

@@ -77,7 +77,8 @@ def one_line(text):
 def own_checks(v, name):
     """What scikit-learn's checks of X or y let through and nnfit.fit refuses, refused with nnfit's message:
     dates and times (sklearn reads them as numbers), a long double past float64's range (sklearn makes it inf,
-    with NumPy's warning), a torch tensor that requires grad; v unchanged otherwise."""
+    with NumPy's warning), a torch tensor that requires grad, a True among numbers, complex numbers (sklearn
+    prints the whole container; nnfit names where the first is); v unchanged otherwise."""
     from .data import DataError, _holds_bool, _holds_complex, _numbers
     # a pandas DataFrame's columns' dtypes, else the one dtype of an array, Series or tensor (a pandas extension dtype too)
     dtypes = list(v.dtypes) if hasattr(v, "columns") and hasattr(v, "dtypes") else [getattr(v, "dtype", None)]
